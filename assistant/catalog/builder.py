@@ -1,0 +1,298 @@
+"""Turn line-aware YAML into typed catalog objects, strictly.
+
+Unknown keys are errors (a typo such as `decline_ration` must not be silently ignored);
+every problem is collected so `segq validate` can list them all at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from assistant.catalog.models import (
+    Catalog,
+    Column,
+    Dimension,
+    DimensionValue,
+    Example,
+    Member,
+    Metric,
+    Parameter,
+    Segment,
+    Stage,
+    Table,
+)
+from assistant.catalog.yaml_loader import LineDict, load_yaml
+from assistant.errors import Issue
+from assistant.messages import did_you_mean
+
+TOP_KEYS = {"tables", "dimensions", "metrics", "segments"}
+KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, optional)
+    "table": ({"name", "columns"}, {"description", "primary_key"}),
+    "column": ({"name", "type"}, {"access", "references", "description"}),
+    "dimension": ({"name", "table", "column"},
+                  {"label", "description", "synonyms", "values", "type", "grains"}),
+    "value": ({"value"}, {"label", "synonyms"}),
+    "metric": ({"name", "table", "expr"},
+               {"label", "description", "owner", "version", "filter", "time_column",
+                "default_window_days", "synonyms"}),
+    "segment": ({"name", "stages"},
+                {"label", "description", "owner", "version", "access", "entity", "synonyms",
+                 "parameters", "requires", "where", "columns", "member_column", "members",
+                 "history", "fitted", "examples"}),
+    "parameter": ({"name", "default", "min", "max"}, {"label", "synonyms", "description"}),
+    "member": ({"name"}, {"label", "description", "synonyms", "when", "match"}),
+    "stage": ({"name", "sql"}, set()),
+    "example": ({"question", "plan"}, set()),
+}
+
+
+def content_hash(raw: Any) -> str:
+    """Stable short hash of a definition's content, shown with every answer."""
+    text = json.dumps(raw, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+class _Builder:
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+        self.file = ""
+
+    def where(self, node: Any, key: str | None = None) -> str:
+        line = 0
+        if isinstance(node, LineDict):
+            line = node.line_of(key) if key else node.line
+        return f"{self.file}:{line}" if line else self.file
+
+    def error(self, node: Any, message: str, rule: str, key: str | None = None) -> None:
+        self.issues.append(Issue("error", message, self.where(node, key), rule))
+
+    def check_keys(self, node: Any, kind: str, name: str) -> bool:
+        if not isinstance(node, dict):
+            self.error(node, f"{kind.capitalize()} {name} must be a mapping, got "
+                       f"{type(node).__name__}.", "shape")
+            return False
+        required, optional = KEYS[kind]
+        accepted = required | optional
+        for key in node:
+            if key not in accepted:
+                self.error(node, f"{kind.capitalize()} `{name}` has unknown key `{key}`. "
+                           f"Accepted keys: {', '.join(sorted(accepted))}."
+                           f"{did_you_mean(str(key), accepted)}", "unknown-key", key)
+        for key in sorted(required - set(node)):
+            self.error(node, f"{kind.capitalize()} `{name}` is missing required key `{key}`.",
+                       "missing-key")
+        return not (required - set(node))
+
+    def items(self, node: Any, key: str, kind: str, owner: str) -> list[Any]:
+        value = node.get(key) if isinstance(node, dict) else None
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.error(node, f"`{key}` of {owner} must be a list of {kind}s.", "shape", key)
+            return []
+        return value
+
+    def strings(self, node: dict, key: str) -> tuple[str, ...]:
+        value = node.get(key) or []
+        if isinstance(value, str):
+            value = [value]
+        return tuple(str(v) for v in value)
+
+    def number(self, node: dict, key: str, owner: str, default: Any = None) -> Any:
+        value = node.get(key, default)
+        if value is not None and not isinstance(value, int | float):
+            self.error(node, f"`{key}` of {owner} must be a number, got {value!r}.",
+                       "type", key)
+            return default
+        return value
+
+    # -- objects --------------------------------------------------------------------------
+    def table(self, node: LineDict) -> Table | None:
+        name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
+        if not self.check_keys(node, "table", name):
+            return None
+        columns = []
+        for col in self.items(node, "columns", "column", f"table `{name}`"):
+            if self.check_keys(col, "column", str(col.get("name", "?"))):
+                columns.append(Column(str(col["name"]), str(col["type"]),
+                                      str(col.get("access", "public")),
+                                      str(col.get("references", ""))))
+        return Table(name, str(node.get("description", "")), str(node.get("primary_key", "")),
+                     tuple(columns), self.where(node))
+
+    def dimension(self, node: LineDict) -> Dimension | None:
+        name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
+        if not self.check_keys(node, "dimension", name):
+            return None
+        values = []
+        for v in self.items(node, "values", "value", f"dimension `{name}`"):
+            if self.check_keys(v, "value", str(v.get("value", "?"))):
+                values.append(DimensionValue(str(v["value"]), str(v.get("label", v["value"])),
+                                             self.strings(v, "synonyms")))
+        kind = str(node.get("type", "categorical"))
+        if kind not in {"categorical", "time"}:
+            self.error(node, f"Dimension `{name}` has type `{kind}`. Accepted: categorical, time.",
+                       "bad-value", "type")
+        grains = self.strings(node, "grains")
+        for grain in grains:
+            if grain not in {"day", "week", "month", "quarter", "year"}:
+                self.error(node, f"Dimension `{name}` has unknown grain `{grain}`. Accepted: "
+                           "day, week, month, quarter, year.", "bad-value", "grains")
+        return Dimension(name, str(node.get("label", name)), str(node.get("description", "")),
+                         str(node["table"]), str(node["column"]), kind,
+                         self.strings(node, "synonyms"), tuple(values), grains,
+                         self.where(node), content_hash(node))
+
+    def metric(self, node: LineDict) -> Metric | None:
+        name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
+        if not self.check_keys(node, "metric", name):
+            return None
+        return Metric(name, str(node.get("label", name)), str(node.get("description", "")),
+                      str(node.get("owner", "")), int(self.number(node, "version", name, 1)),
+                      str(node["table"]), str(node["expr"]), str(node.get("filter", "")),
+                      str(node.get("time_column", "")),
+                      self.number(node, "default_window_days", name),
+                      self.strings(node, "synonyms"), self.where(node), content_hash(node))
+
+    def segment(self, node: LineDict) -> Segment | None:
+        name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
+        if not self.check_keys(node, "segment", name):
+            return None
+        owner = f"segment `{name}`"
+        params = [p for p in (self.parameter(p, name)
+                              for p in self.items(node, "parameters", "parameter", owner)) if p]
+        stages = []
+        for s in self.items(node, "stages", "stage", owner):
+            if self.check_keys(s, "stage", str(s.get("name", "?"))):
+                sql_line = s.line_of("sql") + (1 if "\n" in str(s["sql"]).strip() else 0)
+                stages.append(Stage(str(s["name"]), str(s["sql"]), self.where(s), sql_line))
+        members = [m for m in (self.member(m, name)
+                               for m in self.items(node, "members", "member", owner)) if m]
+        examples = []
+        for e in self.items(node, "examples", "example", owner):
+            if self.check_keys(e, "example", str(e.get("question", "?"))):
+                examples.append(Example(str(e["question"]), _plain(e["plan"]), self.where(e)))
+        entity = str(node.get("entity", "user"))
+        if entity not in {"user", "cohort"}:
+            self.error(node, f"Segment `{name}` has entity `{entity}`. Accepted: user, cohort.",
+                       "bad-value", "entity")
+        if members and not node.get("member_column"):
+            self.error(node, f"Segment `{name}` has members but no `member_column`. Add "
+                       "`member_column: <name of the tier column>`.", "missing-key")
+        return Segment(
+            name=name, label=str(node.get("label", name)),
+            description=" ".join(str(node.get("description", "")).split()),
+            owner=str(node.get("owner", "")), version=int(self.number(node, "version", name, 1)),
+            access=str(node.get("access", "public")), entity=entity,
+            synonyms=self.strings(node, "synonyms"), parameters=tuple(params),
+            requires=self.strings(node, "requires"), stages=tuple(stages),
+            where=" ".join(str(node.get("where", "")).split()),
+            columns=self.strings(node, "columns"), member_column=str(node.get("member_column", "")),
+            members=tuple(members), history=str(node.get("history", "")),
+            fitted=_plain(node.get("fitted") or {}), examples=tuple(examples),
+            source=self.where(node), file=self.file, hash=content_hash(node),
+        )
+
+    def parameter(self, node: Any, segment: str) -> Parameter | None:
+        name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
+        if not self.check_keys(node, "parameter", name):
+            return None
+        owner = f"parameter `{name}` of `{segment}`"
+        default = self.number(node, "default", owner, 0)
+        lo, hi = self.number(node, "min", owner, 0), self.number(node, "max", owner, 0)
+        if lo > hi:
+            self.error(node, f"Parameter `{name}` of `{segment}` has min {lo} above max {hi}.",
+                       "bounds", "min")
+        elif not lo <= default <= hi:
+            self.error(node, f"Parameter `{name}` of `{segment}` has default {default} outside "
+                       f"its bounds {lo}..{hi}. Change the default or the bounds.",
+                       "default-out-of-bounds", "default")
+        return Parameter(name, str(node.get("label", name)), default, lo, hi,
+                         self.strings(node, "synonyms"), self.where(node))
+
+    def member(self, node: Any, segment: str) -> Member | None:
+        name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
+        if not self.check_keys(node, "member", name):
+            return None
+        match: list[tuple[str, int, int]] = []
+        raw_match = node.get("match")
+        if raw_match is not None:
+            if not isinstance(raw_match, dict):
+                self.error(node, f"`match` of member `{name}` must map column -> [min, max].",
+                           "shape", "match")
+            else:
+                for col, bounds in raw_match.items():
+                    if (not isinstance(bounds, list) or len(bounds) != 2
+                            or not all(isinstance(b, int) for b in bounds)):
+                        self.error(node, f"`match.{col}` of member `{name}` must be "
+                                   "[min, max] integers.", "shape", "match")
+                        continue
+                    match.append((str(col), bounds[0], bounds[1]))
+        when = " ".join(str(node.get("when", "")).split())
+        if bool(when) == (raw_match is not None):
+            self.error(node, f"Member `{name}` of `{segment}` needs exactly one of `when` "
+                       "(a condition) or `match` (a lookup-table row).", "member-rule")
+        return Member(name, str(node.get("label", name)), str(node.get("description", "")),
+                      self.strings(node, "synonyms"), when, tuple(match), self.where(node))
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def build_catalog(directory: Path) -> tuple[Catalog, list[Issue]]:
+    """Load every `*.yml`/`*.yaml` under `directory`; return the catalog and all issues."""
+    builder = _Builder()
+    tables: dict[str, Table] = {}
+    dimensions: dict[str, Dimension] = {}
+    metrics: dict[str, Metric] = {}
+    segments: dict[str, Segment] = {}
+    files = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
+    if not files:
+        builder.issues.append(Issue("error", "contains no *.yml semantic model files.",
+                                    str(directory), "no-files"))
+    seen: dict[str, str] = {}
+    for path in files:
+        builder.file = str(path)
+        data, issues = load_yaml(path)
+        builder.issues.extend(issues)
+        if data is None:
+            continue
+        if not isinstance(data, dict):
+            builder.error(data, "must be a mapping with keys tables/dimensions/metrics/segments.",
+                          "shape")
+            continue
+        for key in data:
+            if key not in TOP_KEYS:
+                builder.error(data, f"has unknown top-level key `{key}`. Accepted: "
+                              f"{', '.join(sorted(TOP_KEYS))}.{did_you_mean(str(key), TOP_KEYS)}",
+                              "unknown-key", key)
+        sections: list[tuple[str, dict, Callable[[Any], Any]]] = [
+            ("tables", tables, builder.table), ("dimensions", dimensions, builder.dimension),
+            ("metrics", metrics, builder.metric), ("segments", segments, builder.segment),
+        ]
+        for key, target, make in sections:
+            for node in builder.items(data, key, key[:-1], str(path)):
+                obj = make(node)
+                if obj is None:
+                    continue
+                if obj.name in target or (key != "tables" and obj.name in seen):
+                    first = target[obj.name].source if obj.name in target else seen[obj.name]
+                    builder.error(node, f"defines `{obj.name}` again; it is already defined at "
+                                  f"{first}. Names must be unique across the catalog.",
+                                  "duplicate-name")
+                    continue
+                target[obj.name] = obj
+                if key != "tables":
+                    seen[obj.name] = obj.source
+    catalog = Catalog(tables, dimensions, metrics, segments,
+                      tuple(str(f) for f in files), str(directory))
+    return catalog, builder.issues

@@ -1,0 +1,119 @@
+"""Deep catalog checks for `segq validate`: compile every definition, qualify it against the
+live warehouse schema and dry-run it on DuckDB, so a definition gone stale after a schema
+change fails CI with the file and line of the stage that broke."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlglot import exp
+from sqlglot.errors import OptimizeError, SqlglotError
+from sqlglot.optimizer.qualify import qualify
+
+from assistant.catalog.models import Catalog, Segment
+from assistant.compiler import compile_plan, segment_ctes
+from assistant.errors import Issue, SegqError
+from assistant.executor import Warehouse
+from assistant.plan import DimensionRef, Intent, MetricRef, QueryPlan, SegmentRef
+
+
+def schema_matches(catalog: Catalog, live: dict[str, dict[str, str]]) -> list[Issue]:
+    issues = []
+    for table in catalog.tables.values():
+        if table.name not in live:
+            issues.append(Issue("error", f"Table `{table.name}` is declared but the warehouse has "
+                                f"no such table. Tables there: {', '.join(sorted(live))}.",
+                                table.source, "schema-drift"))
+            continue
+        for column in table.columns:
+            if column.name not in live[table.name]:
+                issues.append(Issue("error", f"Column `{table.name}.{column.name}` is declared "
+                                    "but missing from the warehouse. Update the model or the "
+                                    "warehouse.", table.source, "schema-drift"))
+    return issues
+
+
+def _stage_source(segment: Segment, column: str) -> str:
+    for stage in segment.stages:
+        if re.search(rf"\b{re.escape(column)}\b", stage.sql):
+            return f"{segment.file}:{stage.line}"
+    return segment.source
+
+
+def segment_sql_issues(catalog: Catalog, live: dict[str, dict[str, str]], as_of: date,
+                       warehouse: Warehouse | None) -> list[Issue]:
+    issues = []
+    for seg in catalog.segments.values():
+        try:
+            ctes = segment_ctes(catalog, seg, as_of)
+        except SqlglotError as exc:
+            issues.append(Issue("error", f"Segment `{seg.name}` has SQL that does not parse: "
+                                f"{str(exc).splitlines()[0]}.", seg.source, "sql-parse"))
+            continue
+        query = exp.select("*").from_(seg.name)
+        for name, body in ctes:
+            query = query.with_(name, as_=body)
+        try:
+            qualify(query.copy(), schema=live, dialect="duckdb")
+        except OptimizeError as exc:
+            column = re.search(r"Column '([^']+)'|column: (\w+)", str(exc))
+            name = (column[1] or column[2]) if column else ""
+            issues.append(Issue("error", f"Segment `{seg.name}` refers to a column the warehouse "
+                                f"does not have: {exc}. Fix the stage SQL or the warehouse.",
+                                _stage_source(seg, name) if name else seg.source,
+                                "unknown-column"))
+            continue
+        if warehouse is not None:
+            try:
+                warehouse.execute("EXPLAIN " + query.limit(1).sql("duckdb"))
+            except SegqError as exc:
+                issues.append(Issue("error", f"Segment `{seg.name}` fails a dry run on the "
+                                    f"warehouse: {exc.message}", seg.source, "dry-run"))
+    return issues
+
+
+def plan_issues(catalog: Catalog, as_of: date, warehouse: Warehouse | None) -> list[Issue]:
+    """Every metric, dimension, segment member and verified example must compile and plan."""
+    plans: list[tuple[QueryPlan, str]] = []
+    for metric in catalog.metrics.values():
+        plans.append((QueryPlan(intent=Intent.METRIC, metric=MetricRef(name=metric.name)),
+                       metric.source))
+    for dim in catalog.dimensions.values():
+        ref = DimensionRef(name=dim.name, grain=dim.grains[0] if dim.grains else None)
+        plans.append((QueryPlan(intent=Intent.BREAKDOWN, group_by=(ref,)), dim.source))
+    for seg in catalog.segments.values():
+        if seg.entity == "cohort":
+            plans.append((QueryPlan(intent=Intent.RETENTION, segment=SegmentRef(name=seg.name)),
+                          seg.source))
+        elif seg.is_family:
+            plans.append((QueryPlan(intent=Intent.DISTRIBUTION,
+                                    segment=SegmentRef(name=seg.name)), seg.source))
+        else:
+            plans.append((QueryPlan(intent=Intent.COUNT, segment=SegmentRef(name=seg.name)),
+                          seg.source))
+        for example in seg.examples:
+            try:
+                plans.append((QueryPlan.model_validate(example.plan), example.source))
+            except ValueError:
+                continue  # reported by the examples_are_plans rule
+    issues = []
+    for plan, source in plans:
+        if plan.intent in (Intent.DEFINITION, Intent.CATALOG):
+            continue
+        try:
+            compiled = compile_plan(plan, catalog, as_of, row_cap=10)
+            if warehouse is not None:
+                warehouse.execute("EXPLAIN " + compiled.sql(pretty=False))
+        except SegqError as exc:
+            issues.append(Issue("error", f"Plan {plan.to_dict()} does not compile or run: "
+                                f"{exc.message}", source, "compile"))
+    return issues
+
+
+def deep_check(catalog: Catalog, warehouse: Warehouse | None, as_of: date) -> list[Issue]:
+    live = warehouse.schema() if warehouse is not None else catalog.schema()
+    issues = schema_matches(catalog, live) if warehouse is not None else []
+    issues += segment_sql_issues(catalog, live, as_of, warehouse)
+    issues += plan_issues(catalog, as_of, warehouse)
+    return issues

@@ -1,0 +1,181 @@
+"""Typed governed objects built from the YAML: tables, dimensions, metrics, segments."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    access: str = "public"  # "restricted" columns (PII) never reach an answer by default
+    references: str = ""
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    primary_key: str
+    columns: tuple[Column, ...]
+    source: str
+
+    def column(self, name: str) -> Column | None:
+        return next((c for c in self.columns if c.name == name), None)
+
+
+@dataclass(frozen=True)
+class DimensionValue:
+    value: str
+    label: str
+    synonyms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Dimension:
+    name: str
+    label: str
+    description: str
+    table: str
+    column: str
+    type: str  # "categorical" | "time"
+    synonyms: tuple[str, ...]
+    values: tuple[DimensionValue, ...]
+    grains: tuple[str, ...]
+    source: str
+    hash: str
+
+    @property
+    def is_time(self) -> bool:
+        return self.type == "time"
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    label: str
+    description: str
+    owner: str
+    version: int
+    table: str
+    expr: str
+    filter: str
+    time_column: str
+    default_window_days: int | None
+    synonyms: tuple[str, ...]
+    source: str
+    hash: str
+    kind: str = "metric"
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    label: str
+    default: float
+    min: float
+    max: float
+    synonyms: tuple[str, ...]
+    source: str
+
+    @property
+    def is_integer(self) -> bool:
+        return all(float(v).is_integer() for v in (self.default, self.min, self.max))
+
+    def coerce(self, value: float) -> float | int:
+        return int(value) if self.is_integer and float(value).is_integer() else float(value)
+
+
+@dataclass(frozen=True)
+class Member:
+    name: str
+    label: str
+    description: str
+    synonyms: tuple[str, ...]
+    when: str  # SQL condition over the last stage's columns ("" with `match`)
+    match: tuple[tuple[str, int, int], ...]  # lookup-table row: (column, lo, hi) inclusive
+    source: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    name: str
+    sql: str
+    source: str
+    line: int  # line of the first SQL line, for mapping parse errors
+
+
+@dataclass(frozen=True)
+class Example:
+    question: str
+    plan: dict[str, Any]
+    source: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    name: str
+    label: str
+    description: str
+    owner: str
+    version: int
+    access: str
+    entity: str  # "user" | "cohort"
+    synonyms: tuple[str, ...]
+    parameters: tuple[Parameter, ...]
+    requires: tuple[str, ...]
+    stages: tuple[Stage, ...]
+    where: str
+    columns: tuple[str, ...]
+    member_column: str
+    members: tuple[Member, ...]
+    history: str
+    fitted: dict[str, Any]
+    examples: tuple[Example, ...]
+    source: str
+    file: str
+    hash: str
+    kind: str = "segment"
+
+    @property
+    def is_family(self) -> bool:
+        return bool(self.members)
+
+    def member(self, name: str) -> Member | None:
+        return next((m for m in self.members if m.name == name), None)
+
+    def parameter(self, name: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.name == name), None)
+
+
+@dataclass(frozen=True, eq=False)  # identity: a catalog is a loaded snapshot
+class Catalog:
+    tables: dict[str, Table]
+    dimensions: dict[str, Dimension]
+    metrics: dict[str, Metric]
+    segments: dict[str, Segment]
+    files: tuple[str, ...] = ()
+    directory: str = ""
+    extras: dict[str, Any] = field(default_factory=dict)
+
+    def schema(self, *, include_restricted: bool = True) -> dict[str, dict[str, str]]:
+        """sqlglot-style schema {table: {column: type}} of the governed tables."""
+        return {
+            t.name: {
+                c.name: c.type
+                for c in t.columns
+                if include_restricted or c.access != "restricted"
+            }
+            for t in self.tables.values()
+        }
+
+    def restricted_columns(self) -> set[tuple[str, str]]:
+        return {
+            (t.name, c.name) for t in self.tables.values() for c in t.columns
+            if c.access == "restricted"
+        }
+
+    def parameter_owner(self, parameter: str) -> list[Segment]:
+        return [s for s in self.segments.values() if s.parameter(parameter)]

@@ -1,0 +1,43 @@
+"""`segq` command line: wiring only. Each subcommand lives in its own module with `register`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from assistant.config import load_config
+from assistant.errors import SegqError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from assistant.cli import ask, demo, eval, log, models, query, slack
+
+    parser = argparse.ArgumentParser(
+        prog="segq",
+        description="Ask plain-language questions of governed segment definitions.",
+    )
+    parser.add_argument("--config", help="config file (YAML); env SEGQ_CONFIG")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (ask, query, models, demo, eval, log, slack):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        config = load_config(args.config)
+        return int(args.handler(args, config) or 0)
+    except SegqError as exc:
+        print(f"segq: {exc.message}", file=sys.stderr)
+        for issue in getattr(exc, "issues", []) or []:
+            print(f"  {issue}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

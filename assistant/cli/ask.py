@@ -1,0 +1,56 @@
+"""`segq ask "QUESTION"`: a plain-language question, answered from governed definitions."""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+
+from assistant.config import Config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("ask", help="ask a plain-language question")
+    p.add_argument("question", help='e.g. "how many engaged users are on the pro plan?"')
+    p.add_argument("--json", action="store_true", help="print the SPEC §5 answer object")
+    p.add_argument("--sql", action="store_true", help="also print the SQL that ran")
+    p.add_argument("--csv", metavar="FILE", help="write all result rows to a CSV file")
+    p.add_argument("--choice", help="answer a clarification with this candidate (NAME[:MEMBER])")
+    p.add_argument("--planner", choices=["rules", "llm", "auto"], help="override SEGQ_PLANNER")
+    p.add_argument("--no-log", action="store_true", help="do not record in the query log")
+    p.set_defaults(handler=run)
+
+
+def build_assistant(config: Config, *, log: bool = True):
+    from assistant.pipeline import Assistant
+    from assistant.querylog import QueryLog
+
+    assistant = Assistant(config, query_log=QueryLog(config.query_log) if log else None)
+    if log and assistant.query_log is not None:
+        assistant.query_log.record_catalog([
+            {"name": o.name, "kind": o.kind, "version": o.version, "hash": o.hash,
+             "source": o.source}
+            for o in (*assistant.catalog.segments.values(), *assistant.catalog.metrics.values())
+        ])
+    return assistant
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from assistant.render.terminal import render
+
+    if args.planner:
+        config = config.replace(planner=args.planner)
+    assistant = build_assistant(config, log=not args.no_log)
+    answer = assistant.ask(args.question, source="cli", choice=args.choice)
+    if args.json:
+        print(json.dumps(answer.to_dict(), indent=2, default=str))
+    else:
+        print(render(answer, show_sql=args.sql))
+    if args.csv and answer.columns:
+        with open(args.csv, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(answer.columns)
+            writer.writerows(answer.to_dict()["rows"])
+        print(f"wrote {answer.row_count:,} rows to {args.csv}", file=sys.stderr)
+    return 0 if answer.status in ("answered", "clarify", "refused") else 1

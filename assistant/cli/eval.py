@@ -1,0 +1,55 @@
+"""`segq eval FILE...`: run question sets with gold answers and report pass rates."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import uuid
+from pathlib import Path
+
+from assistant.config import Config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("eval", help="run eval suites (YAML files or directories)")
+    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("--json", action="store_true", help="print summary and every case as JSON")
+    p.add_argument("--min-pass", type=float, default=0.0,
+                   help="exit 1 when the overall pass rate is below this (0..1)")
+    p.add_argument("--planner", choices=["rules", "llm", "auto"], help="override SEGQ_PLANNER")
+    p.add_argument("--no-log", action="store_true", help="do not record the run in the query log")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace, config: Config) -> int:
+    from assistant.evals import format_summary, load_cases, run_cases
+    from assistant.pipeline import Assistant
+    from assistant.querylog import QueryLog
+
+    if args.planner:
+        config = config.replace(planner=args.planner)
+    cases = load_cases(args.paths)
+    assistant = Assistant(config)  # answers are logged below, with their pass/fail
+    log = None if args.no_log else QueryLog(config.query_log)
+    run_id = "eval_" + uuid.uuid4().hex[:10]
+
+    def record(result) -> None:
+        if log is not None:
+            log.record(result.answer, source="eval", eval_run=run_id, eval_case=result.case.id,
+                       eval_passed=result.passed)
+
+    def ask(question: str) -> dict:
+        return assistant.ask(question, source="eval").to_dict()
+
+    report = run_cases(cases, ask, assistant.warehouse.cursor(), on_result=record)
+    if args.json:
+        print(json.dumps(report.to_json_dict(), indent=2, default=str))
+    else:
+        print(format_summary(report))
+        print(f"run id: {run_id}")
+    rate = report.summary()["pass_rate"]
+    if rate < args.min_pass:
+        print(f"pass rate {rate:.1%} is below --min-pass {args.min_pass:.1%}", file=sys.stderr)
+        return 1
+    return 0

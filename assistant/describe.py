@@ -1,0 +1,84 @@
+"""The one-sentence answer: what was counted, for whom, over which period, with what overrides."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.catalog.models import Catalog
+from assistant.executor import Result
+from assistant.plan import Intent, QueryPlan
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float) or type(value).__name__ == "Decimal":
+        return f"{float(value):,.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def population(plan: QueryPlan, catalog: Catalog) -> str:
+    """Words for the users a plan is about, e.g. "users in the At risk lifecycle stage"."""
+    words = "users"
+    if plan.segment:
+        seg = catalog.segments[plan.segment.name]
+        if plan.segment.selected():
+            labels = [m.label for m in (seg.member(n) for n in plan.segment.selected()) if m]
+            words = f"users in {seg.label} `{'` or `'.join(labels)}`"
+        elif plan.intent != Intent.DISTRIBUTION:
+            words = seg.label.lower() if seg.label.lower().endswith("users") else (
+                f"users in {seg.label}")
+    for flt in plan.filters:
+        dim = catalog.dimensions.get(flt.dimension)
+        labels = []
+        for value in flt.values:
+            match = next((v for v in dim.values if v.value == value), None) if dim else None
+            labels.append(match.label if match else value)
+        words += f" with {dim.label.lower() if dim else flt.dimension} {' or '.join(labels)}"
+    if plan.time_range:
+        tr = plan.time_range
+        col = tr.column or ""
+        verb = {"ordered_at": "ordered", "event_at": "active"}.get(col, "signed up")
+        if plan.intent in (Intent.METRIC, Intent.BREAKDOWN) and plan.metric and not col:
+            verb = "in"
+        phrase = f" ({tr.phrase})" if tr.phrase else ""
+        words += f", {verb} {tr.start.isoformat()} to {tr.end.isoformat()}{phrase}"
+    return words
+
+
+def overrides_text(plan: QueryPlan) -> str:
+    if not plan.overrides:
+        return ""
+    parts = [f"{o.parameter}={o.value:g}" for o in plan.overrides]
+    return f" (what-if: {', '.join(parts)})"
+
+
+def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
+    who = population(plan, catalog)
+    extra = overrides_text(plan)
+    if plan.intent == Intent.LIST:
+        more = " (showing the first rows; the full list is truncated)" if result.truncated else ""
+        return f"{result.row_count:,} {who}{extra}{more}."
+    if plan.intent == Intent.RETENTION:
+        if result.row_count == 1:
+            rate = result.rows[0][result.columns.index("retention_rate")]
+            cohort, month = result.rows[0][0], result.rows[0][1]
+            return (f"{float(rate):.1%} of the {cohort:%B %Y} cohort made a core action in "
+                    f"month {month}{extra}.")
+        return f"Cohort retention: {result.row_count} cohort-month cells{extra}."
+    if plan.intent == Intent.HISTORY:
+        return f"{who.capitalize()} at each month end: {result.row_count} snapshots{extra}."
+    metric = catalog.metrics[plan.metric.name if plan.metric else "users"]
+    if not result.rows:
+        return f"No rows: there are no {who} matching that{extra}."
+    if plan.intent == Intent.DISTRIBUTION:
+        seg = catalog.segments[plan.segment.name] if plan.segment else None
+        label = seg.label if seg else "segment"
+        return f"{metric.label} by {label}{extra}: {result.row_count} groups."
+    if len(result.rows) == 1 and len(result.columns) == 1:
+        value = _fmt(result.rows[0][0] if result.rows[0][0] is not None else 0)
+        if metric.name == "users":
+            return f"There are {value} {who}{extra}."
+        return f"{metric.label} for {who}: {value}{extra}."
+    dims = ", ".join(d.name for d in plan.group_by)
+    return f"{metric.label} of {who} by {dims}{extra}: {result.row_count} groups."

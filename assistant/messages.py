@@ -1,0 +1,79 @@
+"""User-facing wording in one place, so it can be reviewed as a set.
+
+Grammar for every error: which object -> what is wrong -> what is accepted -> how to fix.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+def did_you_mean(word: str, options: Iterable[str]) -> str:
+    """The one "did you mean" helper; empty when nothing is close."""
+    matches = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" Did you mean `{matches[0]}`?" if matches else ""
+
+
+def override_out_of_bounds(param: str, value: float, segment: str, lo: float, hi: float) -> str:
+    return (
+        f"Override `{param}`={_num(value)} for `{segment}` is outside its bounds "
+        f"{_num(lo)}..{_num(hi)}. Ask again with a value in that range."
+    )
+
+
+def unknown_parameter(param: str, segment: str, accepted: list[str]) -> str:
+    return (
+        f"Segment `{segment}` has no parameter `{param}`. Accepted: "
+        f"{', '.join(accepted) or 'none'}.{did_you_mean(param, accepted)}"
+    )
+
+
+def unknown_object(kind: str, name: str, accepted: list[str]) -> str:
+    return (
+        f"There is no governed {kind} `{name}`. Accepted: {', '.join(sorted(accepted))}."
+        f"{did_you_mean(name, accepted)}"
+    )
+
+
+def unknown_member(segment: str, member: str, accepted: list[str]) -> str:
+    return (
+        f"Segment `{segment}` has no member `{member}`. Accepted: {', '.join(accepted)}."
+        f"{did_you_mean(member, accepted)}"
+    )
+
+
+CAN_ANSWER = (
+    "I can answer questions about governed segments (engaged users, churn risk, lifecycle "
+    "stages, RFM segments, PQLs and PQL scores, cohort retention, engagement score), metrics "
+    "(users, active users, revenue, orders, average order value, customers) broken down by "
+    "country, plan, acquisition channel, company size or signup date. Try "
+    "\"how many engaged users are on the pro plan?\" or \"what segments can I ask about?\""
+)
+
+REFUSE_OFF_TOPIC = "I can't answer that from the governed definitions. " + CAN_ANSWER
+REFUSE_WRITE = (
+    "I only read data: I can't delete, drop, update or insert anything, and no answer of mine "
+    "changes the warehouse. " + CAN_ANSWER
+)
+REFUSE_PII = (
+    "That needs a restricted column (`{column}` is personal data), which I don't return. "
+    "I can list user ids or counts instead."
+)
+CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
+LOW_CONFIDENCE = (
+    "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER
+)
+LLM_UNAVAILABLE = (
+    "The language-model planner is not configured (set OPENAI_API_KEY, and OPENAI_BASE_URL for "
+    "a compatible server)."
+)
+INTERNAL_ERROR = (
+    "Something went wrong on my side while answering. The data team can look it up with "
+    "reference `{ref}`."
+)
+QUERY_TIMEOUT = "The query ran longer than {seconds:g} s and was stopped. Try a narrower question."
+
+
+def _num(value: float) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)

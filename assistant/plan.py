@@ -1,0 +1,107 @@
+"""QueryPlan: the typed, serialisable value a planner produces and the compiler consumes.
+
+A QueryPlan only *names* governed objects (segments, members, metrics, dimensions,
+parameters); it has no field that could hold SQL. The same pydantic schema is the
+structured-output target of the LLM planner, so the field descriptions double as
+instructions to the model.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Intent(StrEnum):
+    COUNT = "count"  # how many members / users
+    LIST = "list"  # which users
+    BREAKDOWN = "breakdown"  # a metric by one or more dimensions
+    DISTRIBUTION = "distribution"  # sizes of every member of a segment family
+    METRIC = "metric"  # one metric value, optionally for a segment or period
+    RETENTION = "retention"  # cohort retention cell, row or matrix
+    HISTORY = "history"  # segment sizes at every month end
+    DEFINITION = "definition"  # explain a governed definition
+    CATALOG = "catalog"  # what can I ask about
+
+
+class TimeGrain(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+    MONTH = "month"
+    QUARTER = "quarter"
+    YEAR = "year"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class SegmentRef(_Frozen):
+    """A governed segment, and optionally one named member (tier/stage) of its family."""
+
+    name: str = Field(description="Governed segment name, e.g. lifecycle_stage")
+    member: str | None = Field(None, description="Member of a segment family, e.g. at_risk")
+    members: tuple[str, ...] = Field(
+        (), description="Several members counted together (\"low or medium\"); leave member empty"
+    )
+
+    def selected(self) -> tuple[str, ...]:
+        """Every member the question keeps; empty means the whole segment."""
+        return (self.member,) if self.member else self.members
+
+
+class MetricRef(_Frozen):
+    name: str = Field(description="Governed metric name, e.g. revenue")
+
+
+class DimensionRef(_Frozen):
+    name: str = Field(description="Governed dimension name, e.g. country or signup_at")
+    grain: TimeGrain | None = Field(None, description="Time grain, only for time dimensions")
+
+
+class Filter(_Frozen):
+    """Keep rows whose dimension value is one of `values` (exact governed values)."""
+
+    dimension: str
+    values: tuple[str, ...] = Field(min_length=1)
+
+
+class TimeRange(_Frozen):
+    """Inclusive date range; `column` picks the time column (default depends on the metric)."""
+
+    start: date
+    end: date
+    column: Literal["signup_at", "ordered_at", "event_at"] | None = None
+    phrase: str = Field("", description="The words of the question that gave this range")
+
+
+class Override(_Frozen):
+    """A what-if change of one declared segment parameter, checked against its bounds."""
+
+    parameter: str
+    value: float
+    segment: str | None = Field(None, description="Segment owning the parameter, if known")
+
+
+class QueryPlan(_Frozen):
+    intent: Intent
+    segment: SegmentRef | None = None
+    metric: MetricRef | None = Field(None, description="Defaults to users for counts")
+    group_by: tuple[DimensionRef, ...] = ()
+    filters: tuple[Filter, ...] = ()
+    time_range: TimeRange | None = None
+    overrides: tuple[Override, ...] = ()
+    month_number: int | None = Field(
+        None, ge=0, le=24, description="Cohort retention: months since the cohort month"
+    )
+    limit: int | None = Field(None, ge=1, le=1_000_000)
+    order: Literal["asc", "desc"] | None = Field(None, description="Sort by the measure")
+
+    def override_map(self) -> dict[str, float]:
+        return {o.parameter: o.value for o in self.overrides}
+
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="json", exclude_defaults=True)

@@ -1,0 +1,105 @@
+"""The rules planner's vocabulary, built only from the catalog.
+
+Every phrase a stakeholder might use (names, labels, synonyms, dimension values,
+parameter synonyms) maps to one or more *senses*. A phrase with senses in several
+segments is exactly what makes a question ambiguous, so the data team controls
+ambiguity in YAML by where they put a synonym.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.catalog.models import Catalog
+from assistant.planner.text import normalise, phrase_pattern
+
+# Member names too generic to mean a member on their own ("new signups", "high revenue");
+# they still count when the family is named next to them ("the new lifecycle stage").
+GENERIC = {"new", "engaged", "high", "medium", "low", "healthy", "qualified", "activated",
+           "not qualified", "need attention", "at risk"}
+
+
+@dataclass(frozen=True)
+class Sense:
+    kind: str  # segment | member | metric | dimension | value | parameter
+    name: str  # segment / metric / dimension name
+    detail: str = ""  # member name, dimension value, parameter name
+
+
+@dataclass(frozen=True)
+class Entry:
+    phrase: str
+    pattern: re.Pattern[str]
+    senses: tuple[Sense, ...]
+
+
+def _variants(text: str) -> set[str]:
+    base = normalise(text.replace("_", " "))
+    return {base} if base else set()
+
+
+@lru_cache(maxsize=8)
+def build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
+    """All phrases, longest first, so the most specific reading wins."""
+    senses: dict[str, list[Sense]] = {}
+
+    def add(phrases: set[str], sense: Sense) -> None:
+        for phrase in phrases:
+            if sense not in senses.setdefault(phrase, []):
+                senses[phrase].append(sense)
+
+    for seg in catalog.segments.values():
+        add(_variants(seg.name) | _variants(seg.label) | _all(seg.synonyms),
+            Sense("segment", seg.name))
+        for member in seg.members:
+            own = _variants(member.name) | _variants(member.label)
+            own = {p for p in own if p not in GENERIC}
+            add(own | _all(member.synonyms), Sense("member", seg.name, member.name))
+    for metric in catalog.metrics.values():
+        add(_variants(metric.name) | _variants(metric.label) | _all(metric.synonyms),
+            Sense("metric", metric.name))
+    for dim in catalog.dimensions.values():
+        add(_variants(dim.name) | _variants(dim.label) | _all(dim.synonyms),
+            Sense("dimension", dim.name))
+        for value in dim.values:
+            phrases = _all(value.synonyms) | _variants(value.label)
+            if len(value.value) > 2:  # two-letter codes only count when written in capitals
+                phrases |= _variants(value.value)
+            add(phrases, Sense("value", dim.name, value.value))
+    entries = [Entry(p, phrase_pattern(p), tuple(s)) for p, s in senses.items()]
+    entries.sort(key=lambda e: (-len(e.phrase.split()), -len(e.phrase)))
+    return tuple(entries)
+
+
+def _all(phrases: tuple[str, ...]) -> set[str]:
+    out: set[str] = set()
+    for p in phrases:
+        out |= _variants(p)
+    return out
+
+
+@lru_cache(maxsize=8)
+def vocabulary(catalog: Catalog) -> frozenset[str]:
+    """Words the typo corrector may correct towards."""
+    from assistant.planner.text import STOPWORDS
+
+    words: set[str] = set(STOPWORDS)
+    for entry in build_lexicon(catalog):
+        words.update(entry.phrase.split())
+    for seg in catalog.segments.values():
+        for param in seg.parameters:
+            for syn in (*param.synonyms, param.label):
+                words.update(normalise(syn).split())
+    words.update("""
+retention retained cohort cohorts month months week weeks quarter quarters year years day
+days daily weekly monthly quarterly yearly annual signup signups signed joined define
+definition defined mean means meaning explain calculated computed count list show many much
+number total breakdown distribution each every since between last this previous trend
+history over time end change changed still became become moved now were what which who
+average revenue tier tiers stage stages segment segments threshold cutoff inactivity
+inactive window meant required require instead logins login projects project score points
+ratio decline
+""".split())
+    return frozenset(words)

@@ -1,0 +1,103 @@
+"""Question text as the rules planner sees it: normalised, typo-corrected, consumable.
+
+Matching works on a normalised lower-case string; a matched phrase is *consumed*
+(replaced by a marker) so one span of the question never means two things.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+
+MARK = "\u2022"  # replaces consumed spans; never part of a phrase
+
+STOPWORDS = set("""
+a an the of in on at to for from by with and or but is are was were be been being do does
+did have has had how many much what which who whom whose where when why can could would
+should will shall may might must i we you they it its our their my your me us them this that
+these those there here please pls plz thanks thank show give tell list get find see count
+number total all any each every per some more most less least than then so as if not no yes
+only just also still now currently today ever got gets getting into out up down about over
+under between since during through within across among vs versus s re ve ll d m t did doing
+am user users people accounts account folks customers customer members member segment
+segments group groups breakdown break split broken distribution table report view data us'
+let lets let's look value values along around rate r u im i'm whats what's who's how's wanna
+want need know like counts count qualifies qualify means meant defined define definition
+calculated computed
+measured work works working made make makes making someone somebody anyone everyone
+calculate compute measure explain describe describes meaning into across after before
+again already always never often usually really actually would like love want wants
+quick quickly hey hi hello team overall currently exactly roughly
+approximately approx
+""".split())
+
+WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
+
+
+def normalise(text: str) -> str:
+    """Lower-case, unify quotes and dashes, drop punctuation that never carries meaning."""
+    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = re.sub(r"[\u2013\u2014]", " - ", text)
+    text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
+    text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)
+    text = re.sub(r"(?<![0-9a-z])\.|\.(?![0-9a-z])", " ", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text
+
+
+def phrase_pattern(phrase: str) -> re.Pattern[str]:
+    """Whole-word pattern for a normalised phrase; singular and plural both match."""
+    parts = [re.escape(w) for w in phrase.split()]
+    last = phrase.split()[-1] if parts else ""
+    if len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
+        parts[-1] = re.escape(last[:-1]) + "s?"
+    else:
+        parts[-1] = parts[-1] + "s?"
+    body = r"\s+".join(parts)
+    return re.compile(rf"(?<![\w+]){body}(?![\w+])")
+
+
+def words(text: str) -> list[str]:
+    return [w for w in WORD.findall(text) if MARK not in w]
+
+
+class Corrector:
+    """Fixes typos ("chrun", "engagd", "lifecyle") against the catalog's own vocabulary."""
+
+    def __init__(self, vocabulary: Iterable[str]) -> None:
+        self.vocab = {w for w in vocabulary if len(w) >= 3}
+        self._long = sorted(w for w in self.vocab if len(w) >= 4 and w.isalpha())
+
+    def _closest(self, token: str) -> str | None:
+        for match in difflib.get_close_matches(token, self._long, n=4, cutoff=0.75):
+            allowed = 1 if len(token) <= 6 else 2
+            if match[0] == token[0] and edit_distance(token, match) <= allowed:
+                return match
+        return None
+
+    def correct(self, text: str) -> str:
+        out = []
+        for token in text.split(" "):
+            if (len(token) >= 5 and token.isalpha() and token not in self.vocab
+                    and token not in STOPWORDS):
+                out.append(self._closest(token) or token)
+            else:
+                out.append(token)
+        return " ".join(out)
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: a swap of two letters ("chrun") costs one edit."""
+    d = [[0] * (len(b) + 1) for _ in range(len(a) + 1)]
+    for i in range(len(a) + 1):
+        d[i][0] = i
+    for j in range(len(b) + 1):
+        d[0][j] = j
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = 0 if a[i - 1] == b[j - 1] else 1
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]

@@ -1,0 +1,174 @@
+"""Time phrases resolved against as_of (SPEC §4).
+
+A quarter or month named without a year is the latest one that has started by as_of;
+"last month/quarter" is the previous calendar one; weeks start on Monday.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
+MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
+MONTHS["sept"] = 9
+MONTH_RE = "|".join(sorted(MONTHS, key=len, reverse=True))
+YEAR_RE = r"(?:20\d\d|'\d\d)"
+ORDINAL_Q = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2, "3rd": 3,
+             "4th": 4, "last": 4}
+NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+                "eight": 8, "nine": 9, "ten": 10, "twelve": 12, "thirty": 30, "sixty": 60,
+                "ninety": 90}
+
+
+@dataclass(frozen=True)
+class Found:
+    start: date
+    end: date
+    phrase: str
+    span: tuple[int, int]
+
+
+def _year(text: str | None, default: int) -> int:
+    if not text:
+        return default
+    return 2000 + int(text[1:]) if text.startswith("'") else int(text)
+
+
+def month_range(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def quarter_range(year: int, quarter: int) -> tuple[date, date]:
+    start = date(year, 3 * quarter - 2, 1)
+    return start, month_range(year, 3 * quarter)[1]
+
+
+def latest_month(month: int, as_of: date) -> int:
+    """The year of the latest `month` that has started by as_of."""
+    return as_of.year if month <= as_of.month else as_of.year - 1
+
+
+def latest_quarter(quarter: int, as_of: date) -> int:
+    return as_of.year if 3 * quarter - 2 <= as_of.month else as_of.year - 1
+
+
+def _shift_month(d: date, months: int) -> date:
+    index = d.year * 12 + d.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _n(text: str) -> int:
+    return NUMBER_WORDS.get(text) or int(text)
+
+
+N_RE = r"(\d+|" + "|".join(NUMBER_WORDS) + ")"
+MONTH_YEAR = rf"({MONTH_RE})(?:\s+(?:of\s+)?({YEAR_RE}))?"
+
+
+def _patterns(as_of: date):
+    """(regex, resolver) pairs, most specific first."""
+    month_start = as_of.replace(day=1)
+    quarter_now = (as_of.month - 1) // 3 + 1
+
+    def month_of(m: str, y: str | None) -> tuple[date, date]:
+        month = MONTHS[m]
+        return month_range(_year(y, latest_month(month, as_of)), month)
+
+    def last_n(n: int, unit: str) -> tuple[date, date]:
+        unit = unit.rstrip("s")
+        if unit == "day":
+            return as_of - timedelta(days=n - 1), as_of
+        if unit == "week":
+            return as_of - timedelta(days=7 * n - 1), as_of
+        if unit == "month":
+            return as_of - timedelta(days=30 * n - 1), as_of
+        return date(as_of.year - n, as_of.month, as_of.day) + timedelta(days=1), as_of
+
+    return [
+        (r"\b(\d{4}-\d\d-\d\d)\s+(?:to|through|until|and|-)\s+(\d{4}-\d\d-\d\d)\b",
+         lambda m: (date.fromisoformat(m[1]), date.fromisoformat(m[2]))),
+        (rf"\bbetween\s+{MONTH_YEAR}\s+and\s+{MONTH_YEAR}",
+         lambda m: (month_of(m[1], m[2] or m[4])[0], month_of(m[3], m[4])[1])),
+        (rf"\bfrom\s+{MONTH_YEAR}\s+(?:to|through|until|till)\s+{MONTH_YEAR}",
+         lambda m: (month_of(m[1], m[2] or m[4])[0], month_of(m[3], m[4])[1])),
+        (rf"\b{MONTH_YEAR}\s+(?:to|through|thru|-)\s+{MONTH_YEAR}",
+         lambda m: (month_of(m[1], m[2] or m[4])[0], month_of(m[3], m[4])[1])),
+        (rf"\bsince\s+(?:the\s+start\s+of\s+|the\s+beginning\s+of\s+)?{MONTH_YEAR}",
+         lambda m: (month_of(m[1], m[2])[0], as_of)),
+        (r"\bsince\s+(\d{4}-\d\d-\d\d)", lambda m: (date.fromisoformat(m[1]), as_of)),
+        (rf"\bsince\s+q([1-4])(?:\s+({YEAR_RE}))?",
+         lambda m: (quarter_range(_year(m[2], latest_quarter(int(m[1]), as_of)),
+                                  int(m[1]))[0], as_of)),
+        (rf"\bq([1-4])\s*(?:of\s+)?({YEAR_RE})?",
+         lambda m: quarter_range(_year(m[2], latest_quarter(int(m[1]), as_of)), int(m[1]))),
+        (rf"\b({YEAR_RE})\s*q([1-4])\b",
+         lambda m: quarter_range(_year(m[1], as_of.year), int(m[2]))),
+        (rf"\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+(?:of\s+)?({YEAR_RE}))?",
+         lambda m: quarter_range(
+             _year(m[2], latest_quarter(ORDINAL_Q[m[1]], as_of)), ORDINAL_Q[m[1]])),
+        (r"\b(?:last|previous|prior)\s+quarter\b",
+         lambda m: quarter_range(*((as_of.year, quarter_now - 1) if quarter_now > 1
+                                   else (as_of.year - 1, 4)))),
+        (r"\b(?:this|current)\s+quarter\b|\bquarter\s+to\s+date\b|\bqtd\b",
+         lambda m: (quarter_range(as_of.year, quarter_now)[0], as_of)),
+        (r"\b(?:last|previous|prior)\s+month\b",
+         lambda m: month_range(_shift_month(month_start, -1).year,
+                               _shift_month(month_start, -1).month)),
+        (r"\b(?:this|current)\s+month\b|\bmonth\s+to\s+date\b|\bmtd\b",
+         lambda m: (month_start, as_of)),
+        (r"\b(?:this|current)\s+year\b|\byear\s+to\s+date\b|\bytd\b|\bso\s+far\s+this\s+year\b",
+         lambda m: (date(as_of.year, 1, 1), as_of)),
+        (r"\b(?:last|previous|prior)\s+year\b",
+         lambda m: (date(as_of.year - 1, 1, 1), date(as_of.year - 1, 12, 31))),
+        (r"\b(?:last|previous|prior)\s+week\b",
+         lambda m: (as_of - timedelta(days=as_of.weekday() + 7),
+                    as_of - timedelta(days=as_of.weekday() + 1))),
+        (r"\b(?:this|current)\s+week\b",
+         lambda m: (as_of - timedelta(days=as_of.weekday()), as_of)),
+        (rf"\b(?:in\s+|over\s+|during\s+|within\s+)?(?:the\s+)?(?:last|past|previous|trailing)"
+         rf"\s+{N_RE}\s+(days?|weeks?|months?|years?)\b",
+         lambda m: last_n(_n(m[1]), m[2])),
+        (r"\b(?:in\s+|over\s+)?(?:the\s+)?(?:last|past)\s+(day|week|month|year)\b",
+         lambda m: last_n(1, m[1])),
+        (r"\byesterday\b", lambda m: (as_of - timedelta(days=1), as_of - timedelta(days=1))),
+        (r"\btoday\b", lambda m: (as_of, as_of)),
+        (r"\b(?:in|during|for|of|from|throughout)\s+(20\d\d)\b",
+         lambda m: (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31))),
+        (rf"\b(?:in|during|for|of|from|since|by|end\s+of|start\s+of)\s+{MONTH_YEAR}",
+         lambda m: month_of(m[1], m[2])),
+        (rf"\b({MONTH_RE})\s+({YEAR_RE})\b", lambda m: month_of(m[1], m[2])),
+        (r"\b(january|february|march|april|june|july|august|september|october|november|"
+         r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b(?!\s*\d)",
+         lambda m: month_of(m[1], None)),
+        (r"\b(20\d\d)\b", lambda m: (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31))),
+    ]
+
+
+def find_time(text: str, as_of: date) -> Found | None:
+    """The first (most specific) time phrase in normalised text, resolved to dates."""
+    for pattern, resolve in _patterns(as_of):
+        match = re.search(pattern, text)
+        if match:
+            start, end = resolve(match)
+            if "since" in match[0] and end < start:
+                continue
+            return Found(start, end, match[0].strip(), match.span())
+    return None
+
+
+def snapshot_phrase(text: str, as_of: date) -> Found | None:
+    """"at the end of March", "end of 2025", "as of December 2025": a single month end."""
+    match = re.search(rf"\b(?:at\s+the\s+)?(?:end\s+of|as\s+of)\s+(?:{MONTH_YEAR}|(20\d\d))",
+                      text)
+    if not match:
+        return None
+    if match[3]:
+        end = date(int(match[3]), 12, 31)
+    else:
+        month = MONTHS[match[1]]
+        end = month_range(_year(match[2], latest_month(month, as_of)), month)[1]
+    end = min(end, as_of)
+    return Found(end.replace(day=1), end, match[0].strip(), match.span())

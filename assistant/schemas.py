@@ -1,0 +1,57 @@
+"""JSON Schemas published for editors and tools; a test keeps `docs/schemas/` up to date."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.catalog.builder import KEYS
+from assistant.plan import QueryPlan
+
+
+def plan_schema() -> dict[str, Any]:
+    return QueryPlan.model_json_schema()
+
+
+def _object(kind: str, children: dict[str, Any] | None = None) -> dict[str, Any]:
+    required, optional = KEYS[kind]
+    props: dict[str, Any] = {k: {} for k in sorted(required | optional)}
+    props.update(children or {})
+    return {"type": "object", "required": sorted(required), "properties": props,
+            "additionalProperties": False}
+
+
+def models_schema() -> dict[str, Any]:
+    """Schema of `semantic_models/*.yml`, generated from the same key table the loader uses."""
+    strings = {"type": "array", "items": {"type": "string"}}
+    column = _object("column")
+    member = _object("member", {"synonyms": strings, "when": {"type": "string"},
+                                "match": {"type": "object", "additionalProperties": {
+                                    "type": "array", "items": {"type": "integer"},
+                                    "minItems": 2, "maxItems": 2}}})
+    parameter = _object("parameter", {"default": {"type": "number"}, "min": {"type": "number"},
+                                      "max": {"type": "number"}, "synonyms": strings})
+    segment = _object("segment", {
+        "synonyms": strings, "requires": strings, "columns": strings,
+        "version": {"type": "integer", "minimum": 1},
+        "entity": {"enum": ["user", "cohort"]},
+        "parameters": {"type": "array", "items": parameter},
+        "members": {"type": "array", "items": member},
+        "stages": {"type": "array", "items": _object("stage"), "minItems": 1},
+        "examples": {"type": "array", "items": _object("example", {"plan": plan_schema()})},
+    })
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "segq semantic model file",
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            "tables": {"type": "array", "items": _object("table", {
+                "columns": {"type": "array", "items": column}})},
+            "dimensions": {"type": "array", "items": _object("dimension", {
+                "synonyms": strings, "grains": strings,
+                "type": {"enum": ["categorical", "time"]},
+                "values": {"type": "array", "items": _object("value", {"synonyms": strings})}})},
+            "metrics": {"type": "array", "items": _object("metric", {"synonyms": strings})},
+            "segments": {"type": "array", "items": segment},
+        },
+    }

@@ -1,0 +1,171 @@
+"""Validator rules. Each takes the parsed tree and the context and yields issues.
+
+The rules are allowlists (root type, tables, functions) because DuckDB's own lockdown
+still lets `CREATE TEMP TABLE`, temp macros, `SET VARIABLE` and `CHECKPOINT` through,
+and `checkpoint` even parses as a bare column.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import traverse_scope
+
+from assistant import messages
+from assistant.errors import Issue
+from assistant.validator.runner import SqlContext
+
+FORBIDDEN = (
+    exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Create, exp.Copy, exp.Pragma, exp.Set,
+    exp.Command, exp.Attach, exp.Detach, exp.Install, exp.Use, exp.Describe, exp.Merge,
+    exp.Alter, exp.TruncateTable, exp.Transaction, exp.Commit, exp.Rollback, exp.Into,
+)
+
+ALLOWED_FUNCTIONS = {
+    # aggregates and windows
+    "Count", "Sum", "Avg", "Min", "Max", "CountIf", "PercentRank", "Rank", "RowNumber",
+    "DenseRank", "CumeDist", "Ntile", "Median", "Quantile", "Stddev", "StddevPop",
+    "StddevSamp", "Variance", "Corr", "LogicalOr", "LogicalAnd", "AnyValue", "First", "Last",
+    "Lag", "Lead", "Window",
+    # scalar
+    "Cast", "TryCast", "Coalesce", "Nullif", "If", "Case", "Greatest", "Least", "Abs", "Round",
+    "Floor", "Ceil", "Ln", "Log", "Sqrt", "Pow", "Div", "SafeDivide", "Mod",
+    "Lower", "Upper", "Length", "Concat", "Substring", "Trim", "Split",
+    "DateTrunc", "TimestampTrunc", "DateDiff", "DateAdd", "DateSub", "Extract", "CurrentDate",
+    "Date", "Year", "Month", "Quarter", "Week", "Day", "DayOfWeek", "LastDay", "StrToDate",
+    "TimeToStr", "ToChar", "DateStrToDate", "TsOrDsToDate", "TimestampDiff", "Interval",
+}
+ALLOWED_ANONYMOUS = {"date_part", "strftime", "datediff", "date_diff", "last_day"}
+
+
+def read_only_select(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+    """The root must be a SELECT (or a set operation of SELECTs)."""
+    if not isinstance(tree, exp.Select | exp.SetOperation):
+        yield Issue("error", f"Only a read-only SELECT may run; this is a "
+                    f"{type(tree).__name__.upper()} statement.")
+
+
+def no_writes_anywhere(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+    """DML/DDL can hide inside a CTE (`WITH d AS (DELETE ... RETURNING *)`): walk everything."""
+    for node in tree.walk():
+        if isinstance(node, FORBIDDEN):
+            yield Issue("error", f"The statement contains a {type(node).__name__.upper()}, "
+                        "which could change the warehouse or its settings.")
+            return
+
+
+def governed_tables_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+    """Tables must be governed tables or CTEs; table functions and file paths are refused."""
+    ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
+    for table in tree.find_all(exp.Table):
+        if not isinstance(table.this, exp.Identifier):
+            name = table.this.sql("duckdb")[:60] if table.this else "?"
+            yield Issue("error", f"Table functions and file access are not allowed: {name}.",
+                        rule="no-file-access")
+        elif table.args.get("db") or table.args.get("catalog"):
+            yield Issue("error", f"Only tables of the governed warehouse may be read; "
+                        f"`{table.sql('duckdb')}` names another schema or database.")
+        elif table.name not in ctes and table.name not in ctx.catalog.tables:
+            yield Issue("error", messages.unknown_object("table", table.name,
+                                                         list(ctx.catalog.tables)))
+
+
+def allowed_functions_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+    for node in tree.find_all(exp.Func):
+        if isinstance(node, exp.Anonymous):
+            if node.name.lower() not in ALLOWED_ANONYMOUS:
+                yield Issue("error", f"Function `{node.name}` is not on the allowlist.")
+        elif type(node).__name__ not in ALLOWED_FUNCTIONS and not isinstance(
+                node, exp.Binary | exp.Connector | exp.Unary):
+            yield Issue("error", f"Function `{node.sql_name()}` is not on the allowlist.")
+
+
+def governed_columns_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+    """Qualify against the governed schema; restricted (PII) columns need `allow_pii`."""
+    schema = ctx.catalog.schema()
+    if ctx.live_schema is not None:
+        schema = {t: {c: ty for c, ty in cols.items() if c in ctx.live_schema.get(t, {})}
+                  for t, cols in schema.items()}
+    try:
+        qualified = qualify(tree.copy(), schema=schema, dialect="duckdb",
+                            validate_qualify_columns=True)
+    except OptimizeError as exc:
+        yield Issue("error", f"A column is not governed or cannot be resolved: {exc}.")
+        return
+    if ctx.allow_pii:
+        return
+    restricted = ctx.catalog.restricted_columns()
+    for scope in traverse_scope(qualified):
+        for column in scope.columns:
+            source = scope.sources.get(column.table)
+            if isinstance(source, exp.Table) and (source.name, column.name) in restricted:
+                yield Issue("error", f"Column `{source.name}.{column.name}` is restricted "
+                            "(personal data) and cannot be returned.", rule="restricted-column")
+
+
+def limit_present(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+    limit = tree.args.get("limit")
+    if limit is None:
+        yield Issue("error", "The statement has no LIMIT; every query must cap its rows.")
+        return
+    value = limit.expression if isinstance(limit, exp.Limit) else None
+    if not isinstance(value, exp.Literal) or not value.is_int:
+        yield Issue("error", "The LIMIT must be a whole number literal.")
+    elif int(value.this) > ctx.max_limit:
+        yield Issue("error", f"The LIMIT {value.this} is above the row cap {ctx.max_limit}.")
+
+
+def overrides_within_bounds(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+    if ctx.plan is None:
+        return
+    for override in ctx.plan.overrides:
+        owners = ctx.catalog.parameter_owner(override.parameter)
+        if override.segment:
+            owners = [s for s in owners if s.name == override.segment]
+        if not owners:
+            yield Issue("error", f"Override `{override.parameter}` is not a declared parameter.")
+            continue
+        param = owners[0].parameter(override.parameter)
+        assert param is not None
+        if not param.min <= override.value <= param.max:
+            yield Issue("error", messages.override_out_of_bounds(
+                param.name, override.value, owners[0].name, param.min, param.max))
+
+
+def governed_segment_logic(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+    """Every governed CTE must be AST-equal to the governed compilation; none may be missing."""
+    present = {cte.alias_or_name: _normal(cte.this) for cte in tree.find_all(exp.CTE)}
+    governed_names = set(ctx.catalog.segments)
+    for name in present:
+        base = name.split("__")[0]
+        if base in governed_names and name not in ctx.expected_ctes:
+            yield Issue("error", f"CTE `{name}` looks like governed segment `{base}` but is not "
+                        "part of its compiled definition.")
+    for name, expected in ctx.expected_ctes.items():
+        actual = present.get(name)
+        if actual is None:
+            yield Issue("error", f"The governed definition `{name}` is missing from the SQL.")
+        elif actual != _normal(expected):
+            yield Issue("error", f"The SQL of `{name}` differs from its governed definition; "
+                        "segment logic may not be edited in a query.")
+
+
+def _normal(node: exp.Expression) -> exp.Expression:
+    """Compare trees as they read back from SQL text, so generation quirks don't matter."""
+    return sqlglot.parse_one(node.sql("duckdb"), read="duckdb")
+
+
+RULES = (
+    read_only_select,
+    no_writes_anywhere,
+    governed_tables_only,
+    allowed_functions_only,
+    governed_columns_only,
+    limit_present,
+    overrides_within_bounds,
+    governed_segment_logic,
+)
