@@ -57,7 +57,7 @@ DEFINITION = re.compile(
     r"\bwhat\s+(counts|qualifies)\s+as\b|\bwhat\s+(does|do)\b.*\bmean\b|"
     r"\bwhat\s+makes\s+(someone|somebody|a\s+user|a\s+customer|users?|customers?|an?)\b|"
     r"^(explain|define|describe)\b|\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b")
-WHAT_IS = re.compile(r"^(what|whats)\s+(is|are|s)?\s*(a|an|the)?\s*(?P<rest>.+)$")
+WHAT_IS = re.compile(r"^(what|whats)\s+(?:(is|are|s)\s+)?(?:(a|an|the)\s+)?(?P<rest>.+)$")
 CATALOG = re.compile(
     r"\bwhat\s+(segments|metrics|definitions|dimensions|questions|kinds? of questions|data)\b|"
     r"\bwhat\s+can\s+(i|you|we)\s+ask\b|\bwhat\s+do\s+you\s+know\b|^help\b|"

@@ -1,0 +1,183 @@
+"""The rules planner, specified by what a stakeholder types and what plan comes back."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.errors import ClarificationNeeded, Refusal
+from assistant.plan import Intent
+from assistant.planner.rules import RulesPlanner
+
+AS_OF = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def planner() -> RulesPlanner:
+    return RulesPlanner()
+
+
+def plan(planner, catalog, question, **kw):
+    return planner.plan(question, catalog, as_of=AS_OF, **kw).plan
+
+
+def test_the_readme_question_lists_q1_signups_in_the_at_risk_stage(planner, catalog):
+    p = plan(planner, catalog, "Show me users in the at-risk lifecycle stage who signed up in Q1")
+    assert p.intent == Intent.LIST
+    assert (p.segment.name, p.segment.member) == ("lifecycle_stage", "at_risk")
+    assert (p.time_range.start, p.time_range.end) == (date(2026, 1, 1), date(2026, 3, 31))
+    assert p.time_range.column == "signup_at"
+
+
+@pytest.mark.parametrize("question", [
+    "how many at risk users?", "who is at risk?", "show me risky customers",
+    "how many inactive users do we have?", "how many qualified users are there?",
+])
+def test_a_phrase_fitting_several_definitions_asks_which_one(planner, catalog, question):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, question)
+    assert len({c.name for c in info.value.candidates}) >= 2
+
+
+def test_at_risk_clarification_offers_lifecycle_rfm_and_churn_risk(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "how many at risk users?")
+    choices = {c.choice for c in info.value.candidates}
+    assert choices == {"lifecycle_stage:at_risk", "rfm_segment:at_risk", "churn_risk:high"}
+
+
+def test_choosing_a_candidate_answers_with_that_definition(planner, catalog):
+    p = plan(planner, catalog, "how many at risk users?", choice="rfm_segment:at_risk")
+    assert (p.segment.name, p.segment.member) == ("rfm_segment", "at_risk")
+
+
+def test_naming_the_family_removes_the_ambiguity(planner, catalog):
+    p = plan(planner, catalog, "how many lifecycle at-risk users signed up in Q1?")
+    assert (p.segment.name, p.segment.member) == ("lifecycle_stage", "at_risk")
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    ("what's the weather in Paris?", "off topic"),
+    ("what are the salaries of the data team?", "off topic"),
+    ("delete churned users", "write request"),
+    ("drop the users table", "write request"),
+    ("update plan to pro for user 5", "write request"),
+    ("list the emails of champions", "restricted column"),
+    ("send an email to all churned users", "write request"),
+])
+def test_out_of_scope_requests_are_refused_politely(planner, catalog, question, reason):
+    with pytest.raises(Refusal) as info:
+        plan(planner, catalog, question)
+    assert info.value.reason == reason
+    assert "I can" in info.value.message or "I only read" in info.value.message
+
+
+def test_typos_still_find_the_definition(planner, catalog):
+    p = plan(planner, catalog, "how many users have a high chrun risk?")
+    assert (p.segment.name, p.segment.member) == ("churn_risk", "high")
+    assert plan(planner, catalog, "engagd users count").segment.name == "engaged_users"
+
+
+@pytest.mark.parametrize(("question", "dimension", "values"), [
+    ("how many users from Germany?", "country", ("DE",)),
+    ("number of British users", "country", ("GB",)),
+    ("how many US users do we have?", "country", ("US",)),
+    ("how many users came in through referrals?", "acquisition_channel", ("referral",)),
+    ("number of paid social signups", "acquisition_channel", ("paid_social",)),
+    ("how many users work at companies with 1000+ employees?", "company_size", ("1000+",)),
+    ("count of trial users", "plan", ("trial",)),
+])
+def test_dimension_values_are_found_by_value_or_synonym(planner, catalog, question, dimension,
+                                                        values):
+    p = plan(planner, catalog, question)
+    assert any(f.dimension == dimension and f.values == values for f in p.filters)
+
+
+def test_breakdown_by_a_dimension(planner, catalog):
+    p = plan(planner, catalog, "engaged users by country")
+    assert p.intent == Intent.BREAKDOWN and p.group_by[0].name == "country"
+
+
+def test_signups_per_time_grain_group_by_signup_date(planner, catalog):
+    p = plan(planner, catalog, "signups per week since April")
+    assert (p.group_by[0].name, p.group_by[0].grain) == ("signup_at", "week")
+
+
+def test_monthly_revenue_groups_by_order_month(planner, catalog):
+    p = plan(planner, catalog, "monthly revenue this year")
+    assert (p.metric.name, p.group_by[0].name, p.group_by[0].grain) == (
+        "revenue", "ordered_at", "month")
+
+
+def test_a_family_without_a_member_is_a_distribution(planner, catalog):
+    p = plan(planner, catalog, "how many users are in each lifecycle stage?")
+    assert p.intent == Intent.DISTRIBUTION and p.segment.member is None
+
+
+def test_metric_for_a_segment_and_period_filters_the_order_date(planner, catalog):
+    p = plan(planner, catalog, "revenue from champions in Q2")
+    assert p.intent == Intent.METRIC and p.metric.name == "revenue"
+    assert p.time_range.column == "ordered_at"
+    assert (p.segment.name, p.segment.member) == ("rfm_segment", "champions")
+
+
+@pytest.mark.parametrize(("question", "segment", "parameter", "value"), [
+    ("if engaged meant 5 logins a week, how many engaged users?", "engaged_users",
+     "min_logins_per_week", 5),
+    ("with a 21-day inactivity cutoff, how many users are high churn risk?", "churn_risk",
+     "high_inactive_days", 21),
+    ("if we required 5 projects, how many PQLs would we have?", "pql", "min_projects", 5),
+    ("how many medium churn risk users if the decline ratio were 0.3?", "churn_risk",
+     "decline_ratio", 0.3),
+    ("what if churned meant 60 days inactive - how many churned users?", "lifecycle_stage",
+     "churned_inactive_days", 60),
+    ("how many users are engaged over 2 weeks instead of 4?", "engaged_users", "weeks", 2),
+])
+def test_what_if_overrides_name_the_declared_parameter(planner, catalog, question, segment,
+                                                       parameter, value):
+    p = plan(planner, catalog, question)
+    assert p.segment.name == segment
+    assert [(o.parameter, o.value) for o in p.overrides] == [(parameter, value)]
+
+
+def test_low_or_medium_keeps_both_members(planner, catalog):
+    p = plan(planner, catalog, "How many users are at low or medium churn risk?")
+    assert set(p.segment.selected()) == {"low", "medium"}
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("how do we define engaged users?", "engaged_users"),
+    ("what counts as active?", "active_users"),
+    ("what is a PQL?", "pql"),
+    ("what does champions mean", "rfm_segment"),
+    ("what is AOV?", "average_order_value"),
+])
+def test_definition_questions_name_the_definition(planner, catalog, question, name):
+    p = plan(planner, catalog, question)
+    assert p.intent == Intent.DEFINITION
+    assert (p.segment.name if p.segment else p.metric.name) == name
+
+
+def test_a_value_question_about_a_metric_is_not_a_definition_question(planner, catalog):
+    assert plan(planner, catalog, "what's the average order value?").intent == Intent.METRIC
+
+
+def test_the_catalog_question_lists_what_can_be_asked(planner, catalog):
+    assert plan(planner, catalog, "what segments can I ask about?").intent == Intent.CATALOG
+
+
+def test_retention_cell_has_cohort_and_month_number(planner, catalog):
+    p = plan(planner, catalog, "what was month-1 retention for the January 2026 cohort?")
+    assert p.intent == Intent.RETENTION and p.month_number == 1
+    assert p.time_range.start == date(2026, 1, 1)
+
+
+def test_month_end_history_for_rfm(planner, catalog):
+    p = plan(planner, catalog, "how many champions were there at the end of each month?")
+    assert p.intent == Intent.HISTORY and p.segment.member == "champions"
+
+
+def test_planning_is_deterministic(planner, catalog):
+    q = "high churn risk users who signed up in Q3 by plan"
+    assert plan(planner, catalog, q) == plan(planner, catalog, q)

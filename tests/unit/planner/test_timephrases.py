@@ -1,0 +1,49 @@
+"""Time phrases resolve against as_of = 2026-06-30 exactly as SPEC §4 says."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.planner.text import normalise
+from assistant.planner.timephrases import find_time, snapshot_phrase
+
+AS_OF = date(2026, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("signed up in Q1", "2026-01-01", "2026-03-31"),
+        ("in Q3", "2025-07-01", "2025-09-30"),  # latest Q3 that has started
+        ("in Q2 2025", "2025-04-01", "2025-06-30"),
+        ("in March", "2026-03-01", "2026-03-31"),
+        ("in December", "2025-12-01", "2025-12-31"),
+        ("January 2026", "2026-01-01", "2026-01-31"),
+        ("last month", "2026-05-01", "2026-05-31"),
+        ("last quarter", "2026-01-01", "2026-03-31"),
+        ("this quarter", "2026-04-01", "2026-06-30"),
+        ("this year", "2026-01-01", "2026-06-30"),
+        ("in 2025", "2025-01-01", "2025-12-31"),
+        ("between March and May", "2026-03-01", "2026-05-31"),
+        ("the last 90 days", "2026-04-02", "2026-06-30"),  # dates > as_of-90 and <= as_of
+        ("in the last 7 days", "2026-06-24", "2026-06-30"),
+        ("since April", "2026-04-01", "2026-06-30"),
+        ("last week", "2026-06-22", "2026-06-28"),  # weeks start on Monday
+        ("this week", "2026-06-29", "2026-06-30"),
+    ],
+)
+def test_time_phrase_resolves_against_as_of(phrase: str, start: str, end: str) -> None:
+    found = find_time(normalise(phrase), AS_OF)
+    assert found is not None
+    assert (found.start.isoformat(), found.end.isoformat()) == (start, end)
+
+
+def test_may_as_a_verb_is_not_a_month() -> None:
+    assert find_time(normalise("users who may churn soon"), AS_OF) is None
+
+
+def test_end_of_month_is_a_single_snapshot() -> None:
+    found = snapshot_phrase(normalise("champions at the end of March"), AS_OF)
+    assert found is not None and found.end == date(2026, 3, 31)
