@@ -60,6 +60,14 @@ REFUSE_PII = (
     "That needs a restricted column (`{column}` is personal data), which I don't return. "
     "I can list user ids or counts instead."
 )
+REFUSE_UNGOVERNED = (
+    "There is no governed definition of {thing} yet, so I won't improvise one. I've logged the "
+    "question for the data team. " + CAN_ANSWER
+)
+CLARIFY_PARAMETER = (
+    "{value:g} looks like a what-if value for `{parameter}`, which belongs to `{owner}`, not to "
+    "`{segment}`. Which definition did you mean?"
+)
 CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER

@@ -141,7 +141,8 @@ class Assistant:
                     self.catalog, plan, compiled.governed_ctes,
                     max_limit=self.config.row_cap + 1, allow_pii=self.config.allow_pii))
             with clock.stage("execute"):
-                result = self.warehouse.execute(sql)
+                cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
+                result = self.warehouse.execute(sql, row_cap=cap)
         except SegqError as exc:
             failed = self._failure(question, exc, plan)
             failed.sql, failed.definitions = sql, compiled.definitions

@@ -48,8 +48,14 @@ OFF_TOPIC = re.compile(
     r"\b(weather|forecast|temperature|salar(y|ies)|payroll|wages?|stock|share price|"
     r"poem|joke|song|story|recipe|capital of|world cup|football|soccer|election|president|"
     r"bitcoin|crypto|horoscope|translate|movie|news|lottery|meaning of life)\b")
+UNGOVERNED = re.compile(
+    r"\b(lifetime value|ltv|clv|cac|acquisition cost|nps|net promoter|csat|margin|margins|"
+    r"profit|profits|cost|costs|conversion rate|conversions?|arpu|mrr|arr|bounce rate|"
+    r"click through|clicks|ctr|impressions|tickets?|support tickets|refund rate|refunds|"
+    r"session length|time spent|downloads|installs|employees count|headcount|"
+    r"page views|pageviews|logins count|number of logins|sessions count|number of sessions)\b")
 DEFINITION = re.compile(
-    r"\bhow\s+(do|does|did|would|should)\s+(we|you|they|i|one|segq)\s+(define|calculate|"
+    r"\b(tell\s+me\s+about|difference\s+between)\b|\bhow\s+(do|does|did|would|should)\s+(we|you|they|i|one|segq)\s+(define|calculate|"
     r"compute|measure|count|determine|decide|score|work out)\b|"
     r"\bhow\s+(is|are|was|were)\b.*\b(defined|calculated|computed|measured|determined|"
     r"scored|decided|assigned|worked out|built)\b|"
@@ -70,6 +76,9 @@ LIST = re.compile(r"\b(list|who\s+are|who\s+is|who's|whos|which\s+(users|custome
                   r"(users|customers|accounts|people|leads|members|ids)|export|user\s+ids|"
                   r"give\s+me\s+(the\s+|a\s+)?(list|users|customers|ids|accounts)|"
                   r"names\s+of|who\s+(has|have|made|signed))\b")
+NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)?$")
+COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
+COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|respectively|separately|each)\b")
 WHICH = re.compile(r"^(which|who)\b")
 LIST_LOOSE = re.compile(r"^(show|give|find|get|pull)\b")
 DISTRIBUTION = re.compile(r"\b(each|every|per|distribution|breakdown|break\s+down|split|"
@@ -118,6 +127,7 @@ class _Number:
     span: tuple[int, int]
     after: str
     before: str
+    strict_above: bool = False  # "above 70": a whole-number threshold becomes 71
     params: list[tuple[int, str, str]] = field(default_factory=list)  # (distance, seg, param)
     spans: list[tuple[int, int]] = field(default_factory=list)
 
@@ -128,6 +138,7 @@ class _Parse:
     text: str  # normalised, typo-corrected
     work: str  # with consumed spans masked
     matches: list[_Match] = field(default_factory=list)
+    used_dimensions: set[str] = field(default_factory=set)
 
     def consume(self, span: tuple[int, int]) -> None:
         a, b = span
@@ -173,6 +184,10 @@ class RulesPlanner:
                                                      else pii[0]), "restricted column")
         if OFF_TOPIC.search(p.text):
             raise Refusal(messages.REFUSE_OFF_TOPIC, "off topic")
+        ungoverned = UNGOVERNED.search(p.text)
+        if ungoverned and not DEFINITION.search(p.text):
+            raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{ungoverned[0]}`"),
+                          f"ungoverned: {ungoverned[0]}")
 
     # -- 2. definitions -------------------------------------------------------------------
     def _definition(self, p: _Parse, catalog: Catalog, choice: str | None) -> PlanOutcome | None:
@@ -305,7 +320,7 @@ class RulesPlanner:
             month_number=month_number if intent == Intent.RETENTION else None,
             limit=limit if intent == Intent.LIST else None,
         )
-        confidence = self._confidence(p, catalog)
+        confidence = self._confidence(p, catalog, plan)
         if confidence < self.min_confidence:
             known = [_candidate(catalog, segment.name, member)] if segment else []
             if known:
@@ -348,6 +363,9 @@ class RulesPlanner:
                             number.params.append((hit.start(), seg.name, param.name))
                             number.spans.append((m.end() + hit.start(), m.end() + hit.end()))
                         hits = list(pattern.finditer(before))
+                        if hits and len(before) - hits[-1].end() <= 20 and \
+                                COMPARATIVE.search(normalise(syn)):
+                            number.strict_above = True  # "a score above 70"
                         if hits and len(before) - hits[-1].end() <= 20:
                             offset = m.start() - len(before)
                             number.params.append((len(before) - hits[-1].end(), seg.name,
@@ -416,6 +434,7 @@ class RulesPlanner:
         if names:
             seg = catalog.segments[names[0]]
             picked = list(dict.fromkeys(s.detail for s in members if s.name == seg.name))
+            picked = [self._negated(seg, name, p) for name in picked]
             if picked and re.search(r"\b(or|and|plus)\b", outside):
                 picked += [m.name for m in seg.members if m.name not in picked and any(
                     re.search(rf"\b{re.escape(ph)}\s+(or|and|plus)\b", outside)
@@ -435,6 +454,19 @@ class RulesPlanner:
         if len(owners) == 1:
             return catalog.segments[owners.pop()], None
         return None, None
+
+    @staticmethod
+    def _negated(seg: Segment, member: str, p: _Parse) -> str:
+        """"haven't activated" is the `not_activated` member when the family has one."""
+        opposite = f"not_{member}"
+        if seg.member(opposite) is None:
+            return member
+        for m in p.matches:
+            if any(s.kind == "member" and s.detail == member for s in m.senses):
+                before = p.text[max(0, m.span[0] - 16):m.span[0]]
+                if NEGATION.search(before):
+                    return opposite
+        return member
 
     @staticmethod
     def _param_hits(numbers: list[_Number], catalog: Catalog, scope) -> list[Segment]:
@@ -457,8 +489,19 @@ class RulesPlanner:
                 options.append((affinity, distance, seg_name, param_name))
             if options:
                 _, _, seg_name, param_name = min(options)
-                out[param_name] = Override(parameter=param_name, value=number.value,
+                param = scope[seg_name].parameter(param_name)
+                value = number.value
+                if number.strict_above and param is not None and param.is_integer \
+                        and value.is_integer():
+                    value += 1
+                out[param_name] = Override(parameter=param_name, value=value,
                                            segment=seg_name)
+            elif not any(seg_name in scope for _, seg_name, _ in number.params):
+                _, owner, param_name = min(number.params)
+                raise ClarificationNeeded(
+                    messages.CLARIFY_PARAMETER.format(value=number.value, parameter=param_name,
+                                                      owner=owner, segment=segment.name),
+                    [_candidate(catalog, segment.name, None), _candidate(catalog, owner, None)])
         return list(out.values())
 
     @staticmethod
@@ -474,7 +517,8 @@ class RulesPlanner:
         if not segment.members:
             return None
         for number in numbers:
-            if AT_LEAST.match(number.after[:15]) or AT_LEAST.search(number.after[:12]):
+            if number.strict_above or AT_LEAST.match(number.after[:15]) or \
+                    AT_LEAST.search(number.after[:12]):
                 return segment.members[0].name
         return None
 
@@ -498,17 +542,28 @@ class RulesPlanner:
     def _group_by(self, p: _Parse, senses, catalog, metric, segment,
                   grain: re.Match[str] | None) -> list[DimensionRef]:
         groups: list[DimensionRef] = []
+        last_end = -10
         for m, s in senses:
             if s.kind != "dimension" or m.span[0] < 0:
                 continue
             lead = p.text[max(0, m.span[0] - 24):m.span[0]]
+            chained = bool(groups) and re.fullmatch(r"\s*(and|&|,|,\s*and|plus)\s*",
+                                                    p.text[last_end:m.span[0]])
             if re.search(rf"{GROUP_LEAD}\s+(the\s+|their\s+|our\s+)?(\w+\s+)?$", lead) or \
+                    chained or \
                     re.match(r"\s*(breakdown|split|distribution|mix)\b", p.text[m.span[1]:]):
                 dim = catalog.dimensions[s.name]
                 if dim.is_time:
                     continue
                 if all(g.name != s.name for g in groups):
                     groups.append(DimensionRef(name=s.name))
+                    p.used_dimensions.add(s.name)
+                last_end = m.span[1]
+        for m, s in senses:  # "compare pro and enterprise": one row per value
+            if s.kind == "value" and COMPARE.search(p.text) and \
+                    len({x.detail for _, x in senses if x.kind == "value" and x.name == s.name}) > 1 \
+                    and all(g.name != s.name for g in groups):
+                groups.append(DimensionRef(name=s.name))
         history = segment is not None and segment.history and HISTORY.search(p.text) and \
             not SIGNUP_WORDS.search(p.text)
         if grain and not history and not (segment and segment.entity == "cohort"):
@@ -547,16 +602,32 @@ class RulesPlanner:
             return Intent.BREAKDOWN
         if metric and metric != "users":
             return Intent.METRIC
-        if LIST_LOOSE.search(text) and not wants_count and segment is not None:
+        if (LIST_LOOSE.search(text) or LIMIT.search(text)) and not wants_count \
+                and segment is not None:
             return Intent.LIST
         return Intent.COUNT
 
     @staticmethod
-    def _confidence(p: _Parse, catalog: Catalog) -> float:
+    def _confidence(p: _Parse, catalog: Catalog, plan: QueryPlan) -> float:
+        """How much of the sentence is explained by what the plan uses.
+
+        Unknown content words, numbers nothing used, and dimensions named but not used
+        ("how many employees") each lower it; a plan that only found the word "users"
+        can't afford any of them.
+        """
         vocab = vocabulary(catalog)
         unknown = [w for w in words(p.work) if w not in vocab and not w[0].isdigit()
                    and len(w) > 2]
-        return max(0.0, 1.0 - 0.12 * len(unknown))
+        stray_numbers = [w for w in words(p.work) if w[0].isdigit()]
+        unused_dims = {s.name for m in p.matches for s in m.senses if s.kind == "dimension"
+                       and m.span[0] >= 0} - p.used_dimensions - {"signup_at"}
+        unused_dims -= {f.dimension for f in plan.filters}
+        penalty = 0.25 * len(unknown) + 0.5 * len(stray_numbers) + 0.5 * len(unused_dims)
+        weak = plan.segment is None and not plan.filters and not plan.group_by and \
+            plan.time_range is None and (plan.metric is None or plan.metric.name == "users")
+        if weak and penalty:
+            penalty = 1.0
+        return max(0.0, 1.0 - penalty)
 
 
 def _choice_allows(choice: str, sense: Sense) -> bool:
