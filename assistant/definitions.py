@@ -29,7 +29,7 @@ def definition_text(catalog: Catalog, name: str) -> str:
     """The YAML block of a definition, exactly as governed in its file."""
     obj = _lookup(catalog, name)
     file, _, line = obj.source.rpartition(":")
-    lines = Path(file).read_text(encoding="utf-8").splitlines()
+    lines = (Path(catalog.directory).parent / file).read_text(encoding="utf-8").splitlines()
     start = int(line) - 1
     first = lines[start]
     indent = len(first) - len(first.lstrip(" -"))

@@ -261,8 +261,8 @@ def build_catalog(directory: Path) -> tuple[Catalog, list[Issue]]:
                                     str(directory), "no-files"))
     seen: dict[str, str] = {}
     for path in files:
-        builder.file = str(path)
-        data, issues = load_yaml(path)
+        builder.file = f"{directory.name}/{path.name}"  # shown as e.g. semantic_models/x.yml:12
+        data, issues = load_yaml(path, display=builder.file)
         builder.issues.extend(issues)
         if data is None:
             continue

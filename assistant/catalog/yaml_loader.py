@@ -46,8 +46,9 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 
 
-def load_yaml(path: Path) -> tuple[Any, list[Issue]]:
+def load_yaml(path: Path, display: str = "") -> tuple[Any, list[Issue]]:
     """Parse one file; syntax errors and duplicate keys come back as issues, not exceptions."""
+    shown = display or str(path)
     text = path.read_text(encoding="utf-8")
     loader = _LineLoader(text)
     loader.duplicate_keys = []
@@ -59,13 +60,13 @@ def load_yaml(path: Path) -> tuple[Any, list[Issue]]:
         problem = exc.problem or exc.context or "invalid YAML"
         return None, [
             Issue("error", f"is not valid YAML: {problem}. Fix the syntax on this line.",
-                  f"{path}:{line}", "yaml-syntax")
+                  f"{shown}:{line}", "yaml-syntax")
         ]
     finally:
         loader.dispose()
     issues = [
         Issue("error", f"repeats the key `{key}`; the later value would silently win. Keep one.",
-              f"{path}:{line}", "duplicate-key")
+              f"{shown}:{line}", "duplicate-key")
         for key, line in loader.duplicate_keys
     ]
     return data, issues

@@ -69,7 +69,7 @@ def fit(args: argparse.Namespace, config: Config) -> int:
     for name, corr in result["correlations"].items():
         print(f"{name:<15} {corr:>11.4f}  {result['weights'].get(name, 0):.4f}")
     if not args.dry_run:
-        version = write_fitted(Path(seg.file), result)
+        version = write_fitted(Path(assistant.catalog.directory).parent / seg.file, result)
         print(f"wrote weights to {seg.file} as version {version}; review the diff and commit")
     return 0
 
