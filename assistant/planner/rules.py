@@ -559,11 +559,13 @@ class RulesPlanner:
                     groups.append(DimensionRef(name=s.name))
                     p.used_dimensions.add(s.name)
                 last_end = m.span[1]
-        for m, s in senses:  # "compare pro and enterprise": one row per value
-            if s.kind == "value" and COMPARE.search(p.text) and \
-                    len({x.detail for _, x in senses if x.kind == "value" and x.name == s.name}) > 1 \
-                    and all(g.name != s.name for g in groups):
-                groups.append(DimensionRef(name=s.name))
+        if COMPARE.search(p.text):  # "compare pro and enterprise": one row per value
+            values: dict[str, set[str]] = {}
+            for _, s in senses:
+                if s.kind == "value":
+                    values.setdefault(s.name, set()).add(s.detail)
+            groups += [DimensionRef(name=d) for d, v in values.items()
+                       if len(v) > 1 and all(g.name != d for g in groups)]
         history = segment is not None and segment.history and HISTORY.search(p.text) and \
             not SIGNUP_WORDS.search(p.text)
         if grain and not history and not (segment and segment.entity == "cohort"):

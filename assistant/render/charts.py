@@ -34,13 +34,13 @@ def chart_for(answer: Answer) -> bytes | None:
         if len(cohorts) >= 2 and len(months) >= 2:
             return retention_heatmap(columns, answer.rows, title=answer.message)
         return None
-    if intent in ("breakdown", "distribution") and len(columns) == 2:
-        if 2 <= len(answer.rows) <= MAX_BARS:
-            kinds = [_kind([row[i] for row in answer.rows]) for i in range(2)]
-            if sorted(kinds) == ["category", "number"]:
-                label, value = (0, 1) if kinds[0] == "category" else (1, 0)
-                rows = [[row[label], row[value]] for row in answer.rows]
-                return bar_chart([columns[label], columns[value]], rows, title=answer.message)
+    bars = intent in ("breakdown", "distribution") and len(columns) == 2
+    if bars and 2 <= len(answer.rows) <= MAX_BARS:
+        kinds = [_kind([row[i] for row in answer.rows]) for i in range(2)]
+        if sorted(kinds) == ["category", "number"]:
+            label, value = (0, 1) if kinds[0] == "category" else (1, 0)
+            rows = [[row[label], row[value]] for row in answer.rows]
+            return bar_chart([columns[label], columns[value]], rows, title=answer.message)
     return None
 
 
@@ -55,8 +55,9 @@ def retention_heatmap(columns: list[str], rows: list[list[Any]], *, title: str =
             grid[cohorts.index(row[c])][months.index(int(row[m]))] = float(row[r])
 
     with _DRAWING:
-        figure, canvas = _figure(width=max(6.0, 0.45 * len(months) + 2), height=max(
-            3.0, 0.35 * len(cohorts) + 1.5))
+        figure, canvas = _figure(
+            width=max(6.0, 0.45 * len(months) + 2), height=max(3.0, 0.35 * len(cohorts) + 1.5)
+        )
         axes = figure.add_subplot()
         image = axes.imshow(grid, cmap="Blues", vmin=0, vmax=1, aspect="auto")
         axes.set_xticks(range(len(months)), [str(n) for n in months])
@@ -67,8 +68,15 @@ def retention_heatmap(columns: list[str], rows: list[list[Any]], *, title: str =
             for y, line in enumerate(grid):
                 for x, rate in enumerate(line):
                     if rate == rate:
-                        axes.text(x, y, f"{rate:.0%}", ha="center", va="center", fontsize=6,
-                                  color="white" if rate > 0.55 else "black")
+                        axes.text(
+                            x,
+                            y,
+                            f"{rate:.0%}",
+                            ha="center",
+                            va="center",
+                            fontsize=6,
+                            color="white" if rate > 0.55 else "black",
+                        )
         figure.colorbar(image, ax=axes, format=_percent_formatter(), label="retention rate")
         axes.set_title(_short(title or "Cohort retention"), fontsize=10)
         return _png(figure, canvas)

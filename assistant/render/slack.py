@@ -55,7 +55,9 @@ ERROR_PLAIN = (
     "with reference `{ref}`."
 )
 TRUNCATED = "… (shortened to fit Slack; the full record is in the query log as `{ref}`)"
-MORE_BLOCKS = "… {n} more parts left out to fit Slack. The full record is in the query log as `{ref}`."
+MORE_BLOCKS = (
+    "… {n} more parts left out to fit Slack. The full record is in the query log as `{ref}`."
+)
 MORE_CANDIDATES = "… and {n} more. Ask again more precisely to see them."
 TABLE_FOOTER_ROWS = "first {shown:,} of {total:,} rows"
 TABLE_FOOTER_COLUMNS = "{n} more column{s} ({names})"
@@ -119,9 +121,7 @@ def render_answer(
     return SlackMessage(_clip(text, MAX_FALLBACK_TEXT, answer.id), fit_blocks(blocks, answer.id))
 
 
-def render_clarification_closed(
-    answer: Answer, *, label: str, user: str | None
-) -> SlackMessage:
+def render_clarification_closed(answer: Answer, *, label: str, user: str | None) -> SlackMessage:
     """The clarification once a choice was made: the question stays, the buttons go."""
     blocks = [
         _section(escape(answer.message), answer.id),
@@ -234,9 +234,9 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def table_text(columns: list[str], rows: list[list[Any]], *, width: int = TABLE_WIDTH) -> tuple[
-    str, list[str]
-]:
+def table_text(
+    columns: list[str], rows: list[list[Any]], *, width: int = TABLE_WIDTH
+) -> tuple[str, list[str]]:
     """A fixed-width table of `rows` fitted to `width`; returns (text, left-out columns).
 
     Columns keep their order; trailing ones are left out when even narrow cells cannot fit,
@@ -285,7 +285,8 @@ def fit_blocks(blocks: list[dict[str, Any]], ref: str) -> list[dict[str, Any]]:
 
 def _answered(answer: Answer, table_rows: int) -> list[dict[str, Any]]:
     blocks = [_section(escape(answer.message), answer.id)]
-    shown, hidden_columns = 0, []
+    shown = 0
+    hidden_columns: list[str] = []
     single_value = (
         len(answer.columns) == 1 and len(answer.rows) == 1 and _is_numeric_column(answer.rows[0])
     )  # "There are 127 engaged users." already says it
@@ -318,8 +319,11 @@ def _table_section(answer: Answer, table_rows: int) -> tuple[dict[str, Any], int
             notes.append(TABLE_FOOTER_ROWS.format(shown=len(rows), total=answer.row_count))
         if hidden:
             names = ", ".join(hidden[:5]) + (", …" if len(hidden) > 5 else "")
-            notes.append(TABLE_FOOTER_COLUMNS.format(n=len(hidden), s="s" * (len(hidden) > 1),
-                                                     names=escape(names)))
+            notes.append(
+                TABLE_FOOTER_COLUMNS.format(
+                    n=len(hidden), s="s" * (len(hidden) > 1), names=escape(names)
+                )
+            )
         if notes:
             notes.append(TABLE_FOOTER_CSV)
         body = f"```\n{escape(text)}\n```" + (f"\n_{' · '.join(notes)}_" if notes else "")
@@ -366,11 +370,13 @@ def _clarify(answer: Answer) -> list[dict[str, Any]]:
         for i, c in enumerate(shown)
     ]
     for start in range(0, len(buttons), MAX_ACTIONS_ELEMENTS):
-        blocks.append({
-            "type": "actions",
-            "block_id": f"clarify:{answer.id}:{start}",
-            "elements": buttons[start : start + MAX_ACTIONS_ELEMENTS],
-        })
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"clarify:{answer.id}:{start}",
+                "elements": buttons[start : start + MAX_ACTIONS_ELEMENTS],
+            }
+        )
     notes = [REFERENCE.format(ref=answer.id)]
     if len(candidates) > len(shown):
         notes.insert(0, MORE_CANDIDATES.format(n=len(candidates) - len(shown)))
@@ -382,7 +388,8 @@ def _clarify(answer: Answer) -> list[dict[str, Any]]:
 
 
 def _section(text: str, ref: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text, MAX_SECTION_TEXT, ref)}}
+    clipped = _clip(text, MAX_SECTION_TEXT, ref)
+    return {"type": "section", "text": {"type": "mrkdwn", "text": clipped}}
 
 
 def _context(texts: list[str]) -> dict[str, Any]:

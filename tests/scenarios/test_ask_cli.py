@@ -45,7 +45,7 @@ def test_readme_question_prints_users_count_and_the_definition_with_version_and_
 
 def test_json_answer_has_every_spec_key_and_per_stage_timings(env, capsys):
     answer = ask_json(capsys, README_QUESTION)
-    assert SPEC_KEYS <= answer.keys()
+    assert answer.keys() >= SPEC_KEYS
     assert answer["status"] == "answered"
     assert set(answer["timings_ms"]) == {"plan", "compile", "validate", "execute", "total"}
     lifecycle = answer["definitions"][0]
@@ -60,7 +60,7 @@ def test_every_status_has_the_same_answer_shape(env, capsys):
                              ("how many at risk users?", "clarify"),
                              ("what's the weather in Paris?", "refused")]:
         answer = ask_json(capsys, question)
-        assert SPEC_KEYS <= answer.keys()
+        assert answer.keys() >= SPEC_KEYS
         assert answer["status"] == status
 
 
@@ -127,7 +127,8 @@ def test_eval_command_reports_pass_rate_and_fails_below_min_pass(env, capsys, tm
     assert report["summary"]["total"] == 3
     assert {"id", "question", "passed", "expected", "answer"} <= report["cases"][0].keys()
     stats = QueryLog(env.query_log).stats(source="eval")
-    assert stats["volume"] if "volume" in stats else stats
+    assert stats["total"] == 9  # three eval runs of three cases, each logged with source eval
+    assert len(stats["eval_runs"]) == 3
 
 
 def test_validate_passes_on_the_shipped_models(env, capsys):
