@@ -463,6 +463,23 @@ class EvalReport:
     """All case results of one run; summary and JSON are views of them."""
 
     results: list[CaseResult]
+    governed_names: frozenset[str] = frozenset()  # catalog names, to spot wrong definitions
+
+    def wrong_definitions(self) -> list[dict[str, Any]]:
+        """Answered cases whose family is a governed definition that the answer did not use.
+
+        A confident answer from the wrong definition is the worst outcome, so it is counted
+        on its own, separately from ordinary failures.
+        """
+        wrong = []
+        for r in self.results:
+            family = r.case.family
+            if r.answer.get("status") != "answered" or family not in self.governed_names:
+                continue
+            used = {d.get("name") for d in r.answer.get("definitions") or []}
+            if used and family not in used:
+                wrong.append({"id": r.case.id, "expected": family, "used": sorted(used)})
+        return wrong
 
     def summary(self) -> dict[str, Any]:
         total, passed = len(self.results), sum(r.passed for r in self.results)
@@ -482,6 +499,7 @@ class EvalReport:
                 {"id": r.case.id, "reason": r.reason} for r in self.results if not r.passed
             ],
             "timings_ms": timings,
+            "wrong_definition": self.wrong_definitions(),
         }
 
     def to_json_dict(self) -> dict[str, Any]:
@@ -506,6 +524,10 @@ def format_summary(report: EvalReport) -> str:
     for stage, t in s["timings_ms"].items():
         lines.append(f"{stage:<12}  {ms(t['p50']):>8}  {ms(t['p90']):>8}  {ms(t['p99']):>8}")
     lines.append(f"median planning time: {ms(s['timings_ms']['plan']['p50'])} ms")
+    wrong = s["wrong_definition"]
+    lines.append(f"answered with a definition other than the one asked for: {len(wrong)}")
+    lines += [f"  {w['id']}: expected {w['expected']}, used {', '.join(w['used'])}"
+              for w in wrong]
     failures = s["failures"]
     if failures:
         lines += ["", f"Failures ({len(failures)}):"]

@@ -10,6 +10,8 @@ from assistant.catalog import load_catalog
 from assistant.config import load_config
 from assistant.demo import build_demo
 
+pytest_plugins = ["tests.llm_stub"]  # the `llm_stub` fixture: a local OpenAI-compatible server
+
 REPO = Path(__file__).resolve().parents[1]
 MODELS = REPO / "semantic_models"
 SMALL_DEMO_USERS = 3_000

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sys
 import uuid
@@ -43,6 +44,9 @@ def run(args: argparse.Namespace, config: Config) -> int:
         return assistant.ask(question, source="eval").to_dict()
 
     report = run_cases(cases, ask, assistant.warehouse.cursor(), on_result=record)
+    catalog = assistant.catalog
+    report = dataclasses.replace(report, governed_names=frozenset(
+        [*catalog.segments, *catalog.metrics]))
     if args.json:
         print(json.dumps(report.to_json_dict(), indent=2, default=str))
     else:

@@ -22,8 +22,6 @@ from assistant.errors import ConfigError, PlanError
 from assistant.planner import make_planner
 from assistant.planner.llm import LlmPlanner
 
-pytest_plugins = ["tests.llm_stub"]
-
 REPO = Path(__file__).resolve().parents[3]
 AS_OF = date(2026, 6, 30)
 ENGAGED = {
