@@ -192,6 +192,8 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         select, ctes = _retention(plan, catalog, segment, as_of, overrides)
     elif plan.intent == Intent.HISTORY:
         select, ctes = _history(plan, catalog, segment, as_of, overrides)
+    elif plan.intent == Intent.MOVEMENT:
+        select, ctes = _movement(plan, catalog, segment, as_of, overrides)
     elif plan.intent == Intent.LIST:
         select, ctes = _listing(plan, catalog, segment, as_of, overrides)
     else:
@@ -205,7 +207,8 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
 
 def _segment(plan: QueryPlan, catalog: Catalog) -> Segment | None:
     if plan.segment is None:
-        if plan.intent in (Intent.RETENTION, Intent.HISTORY, Intent.DISTRIBUTION):
+        if plan.intent in (Intent.RETENTION, Intent.HISTORY, Intent.DISTRIBUTION,
+                           Intent.MOVEMENT):
             raise CompileError(f"A `{plan.intent}` question needs a segment.")
         return None
     segment = catalog.segments.get(plan.segment.name)
@@ -222,7 +225,11 @@ def _segment(plan: QueryPlan, catalog: Catalog) -> Segment | None:
         raise CompileError(f"Segment `{segment.name}` has no cohort retention.")
     if plan.intent == Intent.DISTRIBUTION and not segment.is_family:
         raise CompileError(f"Segment `{segment.name}` has no members to distribute over.")
-    if plan.intent == Intent.HISTORY and not segment.history:
+    for member in plan.to_members:
+        if not segment.member(member):
+            raise CompileError(messages.unknown_member(
+                segment.name, member, [m.name for m in segment.members]))
+    if plan.intent in (Intent.HISTORY, Intent.MOVEMENT) and not segment.history:
         raise CompileError(f"Segment `{segment.name}` is not tracked month by month.")
     return segment
 
@@ -445,6 +452,35 @@ def _history(plan, catalog, segment, as_of, overrides):
     return select, ctes
 
 
+def _movement(plan, catalog, segment, as_of, overrides):
+    """Members at an earlier month end, and which member each of them is in now (as_of)."""
+    if plan.time_range is None:
+        raise CompileError("A movement question needs the earlier month end, e.g. "
+                           "\"at the end of March\".")
+    then = min(plan.time_range.end, as_of)
+    suffix = f"__{then:%Y_%m_%d}"
+    ctes = segment_ctes(catalog, segment, then, overrides, suffix)
+    ctes += segment_ctes(catalog, segment, as_of, overrides)
+    column = segment.member_column
+    before = exp.column(column, table="then_")
+    now = exp.column(column, table="now_")
+    select = exp.select().from_(exp.to_table(f"{segment.name}{suffix}").as_("then_")).join(
+        exp.to_table(segment.name).as_("now_"),
+        on=exp.column("user_id", table="now_").eq(exp.column("user_id", table="then_")),
+        join_type="left")
+    selected = plan.segment.selected() if plan.segment else ()
+    if selected:
+        select = select.where(before.isin(*[exp.Literal.string(m) for m in selected]))
+    if plan.to_members:
+        select = select.where(now.isin(*[exp.Literal.string(m) for m in plan.to_members]))
+        return select.select(exp.func("COUNT", exp.Star()).as_("users")), ctes
+    groups = [date_literal(then).as_("month_end"), before.as_(f"{column}_then"),
+              exp.func("COALESCE", now, exp.Literal.string("(none)")).as_(f"{column}_now")]
+    select = select.select(*groups, exp.func("COUNT", exp.Star()).as_("users"))
+    positions = [exp.Literal.number(i) for i in (1, 2, 3)]
+    return select.group_by(*positions).order_by(*positions), ctes
+
+
 def _definitions_used(plan, catalog, segment, overrides) -> list[DefinitionUsed]:
     used: list[DefinitionUsed] = []
     if segment:
@@ -454,7 +490,7 @@ def _definitions_used(plan, catalog, segment, overrides) -> list[DefinitionUsed]
                 (",".join(plan.segment.selected()) or None) if seg is segment and plan.segment
                 else None,
                 dict(overrides.get(seg.name, {}))))
-    if plan.intent not in (Intent.RETENTION, Intent.HISTORY, Intent.LIST):
+    if plan.intent not in (Intent.RETENTION, Intent.HISTORY, Intent.MOVEMENT, Intent.LIST):
         metric = _metric(plan, catalog)
         used.append(DefinitionUsed(metric.name, "metric", metric.version, metric.hash,
                                    metric.source, metric.owner, metric.label))

@@ -66,6 +66,14 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
             return (f"{float(rate):.1%} of the {cohort:%B %Y} cohort made a core action in "
                     f"month {month}{extra}.")
         return f"Cohort retention: {result.row_count} cohort-month cells{extra}."
+    if plan.intent == Intent.MOVEMENT and plan.segment and plan.time_range:
+        seg = catalog.segments[plan.segment.name]
+        then = plan.time_range.end.isoformat()
+        if plan.to_members and result.rows:
+            labels = [m.label for m in (seg.member(n) for n in plan.to_members) if m]
+            return (f"{_fmt(result.rows[0][0])} {who} at {then} are in "
+                    f"`{'` or `'.join(labels)}` now{extra}.")
+        return f"Where {who} at {then} are now: {result.row_count} moves{extra}."
     if plan.intent == Intent.HISTORY:
         return f"{who.capitalize()} at each month end: {result.row_count} snapshots{extra}."
     metric = catalog.metrics[plan.metric.name if plan.metric else "users"]

@@ -23,6 +23,7 @@ class Intent(StrEnum):
     METRIC = "metric"  # one metric value, optionally for a segment or period
     RETENTION = "retention"  # cohort retention cell, row or matrix
     HISTORY = "history"  # segment sizes at every month end
+    MOVEMENT = "movement"  # members at an earlier month end -> their member now
     DEFINITION = "definition"  # explain a governed definition
     CATALOG = "catalog"  # what can I ask about
 
@@ -96,6 +97,9 @@ class QueryPlan(_Frozen):
     overrides: tuple[Override, ...] = ()
     month_number: int | None = Field(
         None, ge=0, le=24, description="Cohort retention: months since the cohort month"
+    )
+    to_members: tuple[str, ...] = Field(
+        (), description="Movement: keep users who are now (at as_of) in these members"
     )
     limit: int | None = Field(None, ge=1, le=1_000_000)
     order: Literal["asc", "desc"] | None = Field(None, description="Sort by the measure")

@@ -96,6 +96,9 @@ GRAIN = re.compile(rf"\b{GROUP_LEAD}\s+(?:the\s+)?(signup\s+|order\s+|cohort\s+)
                    r"annually|annual)\b")
 GRAIN_WORD = {"daily": "day", "weekly": "week", "monthly": "month", "quarterly": "quarter",
               "yearly": "year", "annually": "year", "annual": "year"}
+WHERE_GO = re.compile(r"\bwhere\s+(did|do|have)\b.*\b(go|gone|end\s+up|land)\b")
+MOVE = re.compile(r"\b(still|now|became|become|becoming|moved|move|moving|went|turned|"
+                  r"transitioned|migrated|ended\s+up|are\s+they|today|currently)\b")
 MONTH_NUMBER = re.compile(r"\bmonth\s*(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+months?\s+"
                           r"(?:after|since|from|in|later)\b|\b(first|second|third|fourth|fifth|"
                           r"sixth)\s+month\b|\bafter\s+(\d{1,2})\s+months?\b|\bin\s+month\s+(\d+)")
@@ -259,6 +262,9 @@ class RulesPlanner:
         found = find_time(p.work, as_of) if not snapshot else None
         if found:
             p.consume(found.span)
+            if (MOVE.search(text) or WHERE_GO.search(text) or
+                    p.text[found.span[1]:found.span[1] + 2] == "'s"):
+                snapshot, found = found, None
         month_number = self._month_number(p)
         limit = None
         if (m := LIMIT.search(p.work)) is not None:
@@ -295,7 +301,10 @@ class RulesPlanner:
         intent = self._intent(p, segment, member, metric, group_by, snapshot is not None,
                               catalog)
         time_range = None
-        if snapshot and intent == Intent.HISTORY:
+        to_members: tuple[str, ...] = ()
+        if intent == Intent.MOVEMENT and segment is not None:
+            member, to_members = self._movement_members(p, segment, snapshot)
+        if snapshot and intent in (Intent.HISTORY, Intent.MOVEMENT):
             time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
         elif found:
             time_range = TimeRange(start=found.start, end=found.end,
@@ -318,6 +327,7 @@ class RulesPlanner:
             time_range=time_range,
             overrides=tuple(overrides),
             month_number=month_number if intent == Intent.RETENTION else None,
+            to_members=to_members,
             limit=limit if intent == Intent.LIST else None,
         )
         confidence = self._confidence(p, catalog, plan)
@@ -402,7 +412,7 @@ class RulesPlanner:
             return {s.name for s in m.senses if s.kind in ("segment", "member")}
 
         context = {s.name for m in mentions if len(segs(m)) == 1 for s in m.senses
-                   if s.kind == "segment"}
+                   if s.kind in ("segment", "member")}
         chosen: list[Sense] = []
         for m in mentions:
             names = segs(m)
@@ -454,6 +464,31 @@ class RulesPlanner:
         if len(owners) == 1:
             return catalog.segments[owners.pop()], None
         return None, None
+
+    @staticmethod
+    def _movement_members(p: _Parse, segment: Segment, snapshot) -> tuple[object, tuple]:
+        """The member named next to the month end is where users were; others, where they are.
+
+        "champions at the end of May are still champions": from champions to champions;
+        "customers at risk at the end of April who are now champions": from at_risk.
+        """
+        mentions = [(m.span, s.detail) for m in p.matches for s in m.senses
+                    if s.kind == "member" and s.name == segment.name and m.span[0] >= 0]
+        if not mentions:
+            return None, ()
+        a, b = snapshot.span
+
+        def distance(span: tuple[int, int]) -> int:
+            return max(a - span[1], span[0] - b, 0)
+
+        earlier = [m for m in mentions if m[0][1] <= a and a - m[0][1] <= 40]
+        closest = max(earlier, key=lambda m: m[0][1]) if earlier else min(
+            mentions, key=lambda m: distance(m[0]))
+        then = closest[1]
+        now = tuple(dict.fromkeys(d for span, d in mentions if span != closest[0]))
+        if not now and re.search(r"\bstill\b", p.text):
+            now = (then,)
+        return then, now
 
     @staticmethod
     def _negated(seg: Segment, member: str, p: _Parse) -> str:
@@ -589,6 +624,9 @@ class RulesPlanner:
         text = p.text
         if segment is not None and segment.entity == "cohort":
             return Intent.RETENTION
+        if segment is not None and segment.history and snapshot and (
+                MOVE.search(text) or WHERE_GO.search(text)):
+            return Intent.MOVEMENT
         if segment is not None and segment.history and (snapshot or HISTORY.search(text)) \
                 and not SIGNUP_WORDS.search(text) and not any(
                     g.name == "signup_at" for g in group_by):

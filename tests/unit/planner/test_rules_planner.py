@@ -181,3 +181,63 @@ def test_month_end_history_for_rfm(planner, catalog):
 def test_planning_is_deterministic(planner, catalog):
     q = "high churn risk users who signed up in Q3 by plan"
     assert plan(planner, catalog, q) == plan(planner, catalog, q)
+
+
+def test_movement_from_an_earlier_month_end_to_now(planner, catalog):
+    p = plan(planner, catalog, "how many customers who were champions at the end of March 2026 "
+                               "are now at risk or hibernating?")
+    assert p.intent == Intent.MOVEMENT
+    assert p.segment.member == "champions" and set(p.to_members) == {"at_risk", "hibernating"}
+    assert p.time_range.end == date(2026, 3, 31)
+
+
+def test_still_means_the_same_member_now(planner, catalog):
+    p = plan(planner, catalog, "how many of the champions at the end of May are still champions?")
+    assert (p.segment.member, p.to_members) == ("champions", ("champions",))
+
+
+def test_possessive_month_names_the_earlier_snapshot(planner, catalog):
+    p = plan(planner, catalog, "where did last month's champions go?")
+    assert p.intent == Intent.MOVEMENT and p.time_range.end == date(2026, 5, 31)
+    assert p.to_members == ()
+
+
+@pytest.mark.parametrize(("question", "reason"), [
+    ("what's the lifetime value of champions?", "ungoverned: lifetime value"),
+    ("whats our nps score", "ungoverned: nps"),
+])
+def test_ungoverned_measures_are_refused_not_improvised(planner, catalog, question, reason):
+    with pytest.raises(Refusal) as info:
+        plan(planner, catalog, question)
+    assert info.value.reason == reason
+
+
+@pytest.mark.parametrize("question", [
+    "how many employees do we have", "how many users are in trouble with billing today",
+    "can you book a meeting with sales",
+])
+def test_half_understood_questions_are_not_answered_confidently(planner, catalog, question):
+    with pytest.raises((Refusal, ClarificationNeeded)):
+        plan(planner, catalog, question)
+
+
+def test_a_what_if_value_for_another_segment_asks_which_segment(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "how many pqls would there be with a score threshold of 50")
+    assert {c.name for c in info.value.candidates} == {"pql", "pql_score"}
+
+
+def test_negation_picks_the_not_member(planner, catalog):
+    p = plan(planner, catalog, "how many users haven't activated yet?")
+    assert p.segment.member == "not_activated"
+
+
+def test_score_above_a_number_is_a_strict_threshold(planner, catalog):
+    p = plan(planner, catalog, "users with a pql score above 70")
+    assert p.segment.member == "qualified"
+    assert [(o.parameter, o.value) for o in p.overrides] == [("threshold", 71)]
+
+
+def test_top_n_lists_n_members(planner, catalog):
+    p = plan(planner, catalog, "top 10 churned users")
+    assert p.intent == Intent.LIST and p.limit == 10
