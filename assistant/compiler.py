@@ -30,7 +30,7 @@ class Compiled:
     """The compiled statement plus what the validator and the answer need to know."""
 
     expression: exp.Select
-    governed_ctes: dict[str, exp.Expression]
+    governed_ctes: dict[str, exp.Expr]
     definitions: list[DefinitionUsed]
     overrides: dict[str, dict[str, float | int]] = field(default_factory=dict)
 
@@ -38,15 +38,15 @@ class Compiled:
         return self.expression.sql(dialect=dialect, pretty=pretty)
 
 
-def date_literal(value: date) -> exp.Expression:
+def date_literal(value: date) -> exp.Expr:
     return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
 
 
-def _number(value: float | int) -> exp.Expression:
+def _number(value: float | int) -> exp.Expr:
     return exp.Literal.number(value)
 
 
-def parse_fragment(sql: str, *, condition: bool = False) -> exp.Expression:
+def parse_fragment(sql: str, *, condition: bool = False) -> exp.Expr:
     """Parse governed SQL written by the data team in YAML (never user text)."""
     return sqlglot.parse_one(sql, read=DIALECT, into=exp.Condition if condition else None)
 
@@ -104,10 +104,10 @@ def segment_ctes(
     as_of: date,
     overrides: dict[str, dict[str, float | int]] | None = None,
     suffix: str = "",
-) -> list[tuple[str, exp.Expression]]:
+) -> list[tuple[str, exp.Expr]]:
     """Every CTE of `segment` and the segments it requires, in dependency order."""
     overrides = overrides or {}
-    ctes: list[tuple[str, exp.Expression]] = []
+    ctes: list[tuple[str, exp.Expr]] = []
     for seg in _segment_closure(catalog, segment):
         ctes.extend(_own_ctes(catalog, seg, as_of, overrides.get(seg.name, {}), suffix))
     return ctes
@@ -115,8 +115,8 @@ def segment_ctes(
 
 def _own_ctes(
     catalog: Catalog, seg: Segment, as_of: date, overrides: dict[str, float | int], suffix: str
-) -> list[tuple[str, exp.Expression]]:
-    values: dict[str, exp.Expression] = {"as_of": date_literal(as_of)}
+) -> list[tuple[str, exp.Expr]]:
+    values: dict[str, exp.Expr] = {"as_of": date_literal(as_of)}
     for param in seg.parameters:
         values[param.name] = _number(param.coerce(overrides.get(param.name, param.default)))
     if seg.fitted:
@@ -124,7 +124,7 @@ def _own_ctes(
     renames = {stage.name: f"{seg.name}__{stage.name}{suffix}" for stage in seg.stages}
     renames.update({ref: f"{ref}{suffix}" for ref in seg.requires})
 
-    def prepare(sql: str, condition: bool = False) -> exp.Expression:
+    def prepare(sql: str, condition: bool = False) -> exp.Expr:
         tree = parse_fragment(sql, condition=condition)
         tree = exp.replace_placeholders(tree, **values)
         for table in tree.find_all(exp.Table):
@@ -149,11 +149,11 @@ def _own_ctes(
     return ctes
 
 
-def _member_case(seg: Segment, prepare) -> exp.Expression:
+def _member_case(seg: Segment, prepare) -> exp.Expr:
     case = exp.Case()
     for member in seg.members:
         if member.match:
-            cond: exp.Expression = exp.and_(*[
+            cond: exp.Expr = exp.and_(*[
                 exp.column(col).between(_number(lo), _number(hi)) for col, lo, hi in member.match
             ])
         elif member.when.upper() == "TRUE" or not member.match and not member.when:
@@ -164,7 +164,7 @@ def _member_case(seg: Segment, prepare) -> exp.Expression:
     return case
 
 
-def _weighted_score(seg: Segment) -> exp.Expression:
+def _weighted_score(seg: Segment) -> exp.Expr:
     weights = seg.fitted.get("weights") or {}
     terms = [
         exp.Mul(this=exp.column(name), expression=_number(round(float(w), 6)))
@@ -172,7 +172,7 @@ def _weighted_score(seg: Segment) -> exp.Expression:
     ]
     if not terms:
         return _number(0)
-    total = terms[0]
+    total: exp.Expr = terms[0]
     for term in terms[1:]:
         total = exp.Add(this=total, expression=term)
     return exp.paren(total) if len(terms) > 1 else total
@@ -249,7 +249,7 @@ def _dimension(catalog: Catalog, name: str) -> Dimension:
     return dim
 
 
-def _as_date(column: exp.Expression) -> exp.Expression:
+def _as_date(column: exp.Expr) -> exp.Expr:
     return exp.cast(column, exp.DataType.build("DATE"))
 
 
@@ -264,7 +264,7 @@ class _From:
         self.base = base
         self.catalog = catalog
         self.joins: list[tuple[str, str]] = []  # (table, alias)
-        self.where: list[exp.Expression] = []
+        self.where: list[exp.Expr] = []
 
     def col(self, table: str, column: str) -> exp.Column:
         if table != self.base and table not in [a for _, a in self.joins]:
@@ -297,13 +297,13 @@ def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
             *[exp.Literal.string(v) for v in flt.values]))
 
 
-def _time_filter(column: exp.Expression, start: date | None, end: date) -> exp.Expression:
+def _time_filter(column: exp.Expr, start: date | None, end: date) -> exp.Expr:
     if start is None:
         return _as_date(column) <= date_literal(end)
     return _as_date(column).between(date_literal(start), date_literal(end))
 
 
-def _group_column(catalog: Catalog, ref, src: _From, metric: Metric) -> exp.Expression:
+def _group_column(catalog: Catalog, ref, src: _From, metric: Metric) -> exp.Expr:
     if ref.name == metric.time_column and ref.name not in catalog.dimensions:
         grain = ref.grain.value if ref.grain else "month"
         trunc = exp.func("DATE_TRUNC", exp.Literal.string(grain),
@@ -326,7 +326,7 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
     metric = _metric(plan, catalog)
     src = _From(metric.table, catalog)
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
-    groups: list[exp.Expression] = []
+    groups: list[exp.Expr] = []
     if segment:
         alias = src.join_segment(segment)
         selected = plan.segment.selected() if plan.segment else ()
@@ -372,7 +372,7 @@ def _listing(plan, catalog, segment, as_of, overrides):
     """Which users: ids plus their governed attributes, never restricted columns."""
     src = _From("users", catalog)
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
-    columns: list[exp.Expression] = [
+    columns: list[exp.Expr] = [
         exp.column("user_id", table="users"),
         _as_date(exp.column("signup_at", table="users")).as_("signup_date"),
     ]
@@ -427,7 +427,7 @@ def _history(plan, catalog, segment, as_of, overrides):
     """Segment sizes at every month end: the governed definition computed once per snapshot."""
     start = plan.time_range.start if plan.time_range else None
     end = min(plan.time_range.end, as_of) if plan.time_range else as_of
-    ctes: list[tuple[str, exp.Expression]] = []
+    ctes: list[tuple[str, exp.Expr]] = []
     parts: list[exp.Select] = []
     selected = plan.segment.selected() if plan.segment else ()
     for snapshot in month_ends(end, start):
@@ -443,7 +443,7 @@ def _history(plan, catalog, segment, as_of, overrides):
             part = part.where(exp.column(segment.member_column).isin(
                 *[exp.Literal.string(m) for m in selected]))
         parts.append(part)
-    union: exp.Expression = parts[0]
+    union: exp.Expr = parts[0]
     for part in parts[1:]:
         union = exp.union(union, part, distinct=False)
     select = exp.select("month_end", segment.member_column, "users").from_(

@@ -80,8 +80,7 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     if not result.rows:
         return f"No rows: there are no {who} matching that{extra}."
     if plan.intent == Intent.DISTRIBUTION:
-        seg = catalog.segments[plan.segment.name] if plan.segment else None
-        label = seg.label if seg else "segment"
+        label = catalog.segments[plan.segment.name].label if plan.segment else "segment"
         return f"{metric.label} by {label}{extra}: {result.row_count} groups."
     if len(result.rows) == 1 and len(result.columns) == 1:
         value = _fmt(result.rows[0][0] if result.rows[0][0] is not None else 0)

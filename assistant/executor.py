@@ -46,7 +46,8 @@ class Warehouse:
         self.path = Path(path)
         self.timeout_s = timeout_s
         self.row_cap = row_cap
-        self._config = {**LOCKDOWN, "threads": threads, "memory_limit": memory_limit}
+        self._config: dict[str, Any] = {**LOCKDOWN, "threads": threads,
+                                         "memory_limit": memory_limit}
         self._lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._inode: int | None = None

@@ -55,7 +55,7 @@ def segment_sql_issues(catalog: Catalog, live: dict[str, dict[str, str]], as_of:
         for name, body in ctes:
             query = query.with_(name, as_=body)
         try:
-            qualify(query.copy(), schema=live, dialect="duckdb")
+            qualify(query.copy(), schema=dict[str, object](live), dialect="duckdb")
         except OptimizeError as exc:
             column = re.search(r"Column '([^']+)'|column: (\w+)", str(exc))
             name = (column[1] or column[2]) if column else ""

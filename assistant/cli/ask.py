@@ -6,8 +6,13 @@ import argparse
 import csv
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from assistant.config import Config
+
+if TYPE_CHECKING:
+    from assistant.catalog.models import Metric, Segment
+    from assistant.pipeline import Assistant
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,16 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
-def build_assistant(config: Config, *, log: bool = True):
+def build_assistant(config: Config, *, log: bool = True) -> Assistant:
     from assistant.pipeline import Assistant
     from assistant.querylog import QueryLog
 
     assistant = Assistant(config, query_log=QueryLog(config.query_log) if log else None)
     if log and assistant.query_log is not None:
+        catalog = assistant.catalog
+        objects: list[Segment | Metric] = [*catalog.segments.values(), *catalog.metrics.values()]
         assistant.query_log.record_catalog([
             {"name": o.name, "kind": o.kind, "version": o.version, "hash": o.hash,
              "source": o.source}
-            for o in (*assistant.catalog.segments.values(), *assistant.catalog.metrics.values())
+            for o in objects
         ])
     return assistant
 

@@ -42,14 +42,14 @@ ALLOWED_FUNCTIONS = {
 ALLOWED_ANONYMOUS = {"date_part", "strftime", "datediff", "date_diff", "last_day"}
 
 
-def read_only_select(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+def read_only_select(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     """The root must be a SELECT (or a set operation of SELECTs)."""
     if not isinstance(tree, exp.Select | exp.SetOperation):
         yield Issue("error", f"Only a read-only SELECT may run; this is a "
                     f"{type(tree).__name__.upper()} statement.")
 
 
-def no_writes_anywhere(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+def no_writes_anywhere(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     """DML/DDL can hide inside a CTE (`WITH d AS (DELETE ... RETURNING *)`): walk everything."""
     for node in tree.walk():
         if isinstance(node, FORBIDDEN):
@@ -58,7 +58,7 @@ def no_writes_anywhere(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]
             return
 
 
-def governed_tables_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+def governed_tables_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     """Tables must be governed tables or CTEs; table functions and file paths are refused."""
     ctes = {cte.alias_or_name for cte in tree.find_all(exp.CTE)}
     for table in tree.find_all(exp.Table):
@@ -74,7 +74,7 @@ def governed_tables_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issu
                                                          list(ctx.catalog.tables)))
 
 
-def allowed_functions_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+def allowed_functions_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     for node in tree.find_all(exp.Func):
         if isinstance(node, exp.Anonymous):
             if node.name.lower() not in ALLOWED_ANONYMOUS:
@@ -84,14 +84,14 @@ def allowed_functions_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Is
             yield Issue("error", f"Function `{node.sql_name()}` is not on the allowlist.")
 
 
-def governed_columns_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+def governed_columns_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     """Qualify against the governed schema; restricted (PII) columns need `allow_pii`."""
     schema = ctx.catalog.schema()
     if ctx.live_schema is not None:
         schema = {t: {c: ty for c, ty in cols.items() if c in ctx.live_schema.get(t, {})}
                   for t, cols in schema.items()}
     try:
-        qualified = qualify(tree.copy(), schema=schema, dialect="duckdb",
+        qualified = qualify(tree.copy(), schema=dict[str, object](schema), dialect="duckdb",
                             validate_qualify_columns=True)
     except OptimizeError as exc:
         yield Issue("error", f"A column is not governed or cannot be resolved: {exc}.")
@@ -107,7 +107,7 @@ def governed_columns_only(tree: exp.Expression, ctx: SqlContext) -> Iterator[Iss
                             "(personal data) and cannot be returned.", rule="restricted-column")
 
 
-def limit_present(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+def limit_present(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     limit = tree.args.get("limit")
     if limit is None:
         yield Issue("error", "The statement has no LIMIT; every query must cap its rows.")
@@ -119,7 +119,7 @@ def limit_present(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
         yield Issue("error", f"The LIMIT {value.this} is above the row cap {ctx.max_limit}.")
 
 
-def overrides_within_bounds(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+def overrides_within_bounds(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     if ctx.plan is None:
         return
     for override in ctx.plan.overrides:
@@ -136,7 +136,7 @@ def overrides_within_bounds(tree: exp.Expression, ctx: SqlContext) -> Iterator[I
                 param.name, override.value, owners[0].name, param.min, param.max))
 
 
-def governed_segment_logic(tree: exp.Expression, ctx: SqlContext) -> Iterator[Issue]:
+def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     """Every governed CTE must be AST-equal to the governed compilation; none may be missing."""
     present = {cte.alias_or_name: _normal(cte.this) for cte in tree.find_all(exp.CTE)}
     governed_names = set(ctx.catalog.segments)
@@ -154,7 +154,7 @@ def governed_segment_logic(tree: exp.Expression, ctx: SqlContext) -> Iterator[Is
                         "segment logic may not be edited in a query.")
 
 
-def _normal(node: exp.Expression) -> exp.Expression:
+def _normal(node: exp.Expr) -> exp.Expr:
     """Compare trees as they read back from SQL text, so generation quirks don't matter."""
     return sqlglot.parse_one(node.sql("duckdb"), read="duckdb")
 

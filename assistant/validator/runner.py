@@ -21,7 +21,7 @@ class SqlContext:
 
     catalog: Catalog
     plan: QueryPlan | None = None
-    expected_ctes: dict[str, exp.Expression] = field(default_factory=dict)
+    expected_ctes: dict[str, exp.Expr] = field(default_factory=dict)
     live_schema: dict[str, dict[str, str]] | None = None
     max_limit: int = 10_001
     allow_pii: bool = False
