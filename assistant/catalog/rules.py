@@ -7,6 +7,7 @@ dry-run it on the warehouse.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 
 from assistant.catalog.models import Catalog
@@ -118,11 +119,37 @@ def examples_are_plans(catalog: Catalog) -> Iterator[Issue]:
                             f"invalid plan at `{loc}`: {first['msg']}.", example.source)
 
 
+PLACEHOLDER = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)\b")
+
+
+def placeholders_are_declared(catalog: Catalog) -> Iterator[Issue]:
+    """Every `:name` in stage SQL, `where` and member `when` must be a declared parameter,
+    `as_of`, or (for fitted segments) `weighted_score`; a typo would only fail at run time."""
+    for seg in catalog.segments.values():
+        accepted = {"as_of", *(p.name for p in seg.parameters)}
+        if seg.fitted:
+            accepted.add("weighted_score")
+        texts = [(stage.sql, f"{seg.file}:{stage.line}") for stage in seg.stages]
+        texts.append((seg.where, seg.source))
+        texts += [(m.when, m.source) for m in seg.members]
+        for text, source in texts:
+            for name in PLACEHOLDER.findall(_without_strings(text)):
+                if name not in accepted:
+                    yield Issue("error", f"Segment `{seg.name}` uses `:{name}`, which is not one "
+                                f"of its parameters. Accepted: {', '.join(sorted(accepted))}."
+                                f"{did_you_mean(name, accepted)}", source)
+
+
+def _without_strings(sql: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)
+
+
 RULES: tuple[Rule, ...] = (
     dimension_columns_exist,
     metric_tables_exist,
     segment_references_exist,
     no_cycles,
+    placeholders_are_declared,
     examples_are_plans,
 )
 

@@ -122,13 +122,6 @@ def test_unknown_parameter_in_an_example_override_suggests_decline_ratio(models)
     assert_at(issue.source, path, "21-day inactivity cutoff?")
 
 
-@pytest.mark.xfail(
-    reason="BUG: no catalog rule checks that `:name` placeholders in stages, `where` and "
-    "member `when` refer to declared parameters; `:decline_ration` passes collect_issues and "
-    "`segq validate --no-warehouse`, and only fails at run time with DuckDB's 'Values were "
-    "not provided for the following parameters'",
-    strict=True,
-)
 def test_a_misspelled_parameter_reference_is_reported_at_its_member_line(models):
     path = models / "churn_risk.yml"
     edit(path, ":decline_ratio * baseline_daily", ":decline_ration * baseline_daily")
