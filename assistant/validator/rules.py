@@ -84,6 +84,23 @@ def allowed_functions_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
             yield Issue("error", f"Function `{node.sql_name()}` is not on the allowlist.")
 
 
+def no_row_or_alias_tricks(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
+    """Whole-row references (`SELECT u FROM users u`), column alias lists on tables and
+    PIVOT/UNPIVOT can all reach a restricted column without naming it; none are needed."""
+    if any(isinstance(node, exp.Pivot) for node in tree.walk()):
+        yield Issue("error", "PIVOT and UNPIVOT are not allowed.")
+    for table in tree.find_all(exp.Table):
+        alias = table.args.get("alias")
+        if isinstance(alias, exp.TableAlias) and alias.columns:
+            yield Issue("error", f"Renaming the columns of `{table.name}` in its alias is not "
+                        "allowed.")
+    for scope in traverse_scope(tree.copy()):
+        for column in scope.columns:
+            if not column.table and column.name in scope.sources:
+                yield Issue("error", f"`{column.name}` refers to a whole row of a table; name "
+                            "the columns instead.")
+
+
 def governed_columns_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     """Qualify against the governed schema; restricted (PII) columns need `allow_pii`."""
     schema = ctx.catalog.schema()
@@ -137,19 +154,29 @@ def overrides_within_bounds(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
 
 
 def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
-    """Every governed CTE must be AST-equal to the governed compilation; none may be missing."""
-    present = {cte.alias_or_name: _normal(cte.this) for cte in tree.find_all(exp.CTE)}
+    """Every governed CTE, wherever it is, must be AST-equal to the governed compilation.
+
+    All occurrences are checked (a nested honest copy must not hide a tampered one), a
+    governed name may be defined once, and none of the expected CTEs may be missing.
+    """
+    occurrences: dict[str, list[exp.Expr]] = {}
+    for cte in tree.find_all(exp.CTE):
+        occurrences.setdefault(cte.alias_or_name, []).append(cte.this)
     governed_names = set(ctx.catalog.segments)
-    for name in present:
+    for name, bodies in occurrences.items():
         base = name.split("__")[0]
-        if base in governed_names and name not in ctx.expected_ctes:
+        governed = base in governed_names or name in ctx.expected_ctes
+        if governed and name not in ctx.expected_ctes:
             yield Issue("error", f"CTE `{name}` looks like governed segment `{base}` but is not "
                         "part of its compiled definition.")
+        elif governed and len(bodies) > 1:
+            yield Issue("error", f"The governed definition `{name}` appears {len(bodies)} times; "
+                        "it may be defined once.")
     for name, expected in ctx.expected_ctes.items():
-        actual = present.get(name)
-        if actual is None:
+        bodies = occurrences.get(name)
+        if not bodies:
             yield Issue("error", f"The governed definition `{name}` is missing from the SQL.")
-        elif actual != _normal(expected):
+        elif any(_normal(body) != _normal(expected) for body in bodies):
             yield Issue("error", f"The SQL of `{name}` differs from its governed definition; "
                         "segment logic may not be edited in a query.")
 
@@ -163,6 +190,7 @@ RULES = (
     read_only_select,
     no_writes_anywhere,
     governed_tables_only,
+    no_row_or_alias_tricks,
     allowed_functions_only,
     governed_columns_only,
     limit_present,

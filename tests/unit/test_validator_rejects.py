@@ -231,12 +231,6 @@ def test_ask_with_tampered_sql_errors_and_never_executes(
 # -- known gaps -------------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    reason="BUG: validator.rules.governed_segment_logic keeps one CTE per name in a dict "
-    "(`present`), so the last of several same-named CTEs wins; a tampered `engaged_users` at "
-    "the top level passes when an untampered copy is nested in a subquery",
-    strict=True,
-)
 def test_a_tampered_cte_shadowed_by_a_nested_governed_copy_is_rejected(catalog, warehouse):
     compiled = compiled_engaged(catalog)
     governed = {n: b.sql("duckdb") for n, b in compiled.governed_ctes.items()}
@@ -255,12 +249,6 @@ def test_a_tampered_cte_shadowed_by_a_nested_governed_copy_is_rejected(catalog, 
     assert "governed_segment_logic" in {i.rule for i in errors(sql, context(catalog, compiled))}
 
 
-@pytest.mark.xfail(
-    reason="BUG: validator.rules.governed_columns_only only inspects columns that qualify to "
-    "(table, column) pairs; a whole-row reference (`SELECT users FROM users`), a column alias "
-    "list (`users AS u(a, ..., g)`) or a PIVOT over `*` returns users.email unchecked",
-    strict=True,
-)
 @pytest.mark.parametrize(
     "sql",
     [
