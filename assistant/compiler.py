@@ -321,6 +321,16 @@ def _group_column(catalog: Catalog, ref, src: _From, metric: Metric) -> exp.Expr
     return column.as_(dim.name)
 
 
+def _time_owner(catalog: Catalog, metric: Metric, column: str) -> str:
+    """The table a time column belongs to, preferring the metric's own table, then users."""
+    for name in (metric.table, "users", *catalog.tables):
+        table = catalog.tables.get(name)
+        if table is not None and table.column(column) is not None:
+            return name
+    raise CompileError(f"Time column `{column}` is not in any governed table. Accepted: "
+                       "signup_at, ordered_at, event_at.")
+
+
 def _aggregate(plan, catalog, segment, as_of, overrides):
     """count / metric / breakdown / distribution: a metric grouped by dimensions or members."""
     metric = _metric(plan, catalog)
@@ -342,18 +352,25 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
         src.where.append(parse_fragment(metric.filter, condition=True))
     time_col = plan.time_range.column if plan.time_range and plan.time_range.column else (
         metric.time_column)
-    time_table = metric.table if time_col == metric.time_column else "users"
-    if time_col == "signup_at":
-        time_table = "users"
-    column = src.col(time_table, time_col)
-    if plan.time_range:
-        src.where.append(_time_filter(column, *_clip(plan.time_range, as_of)))
-    elif metric.default_window_days:
-        src.where.append(_as_date(column) > exp.Sub(
-            this=date_literal(as_of), expression=_number(metric.default_window_days)))
-        src.where.append(_as_date(column) <= date_literal(as_of))
+    owner = _time_owner(catalog, metric, time_col)
+    if owner in (metric.table, "users"):
+        column = src.col(owner, time_col)
+        if plan.time_range:
+            src.where.append(_time_filter(column, *_clip(plan.time_range, as_of)))
+        elif metric.default_window_days:
+            src.where.append(_as_date(column) > exp.Sub(
+                this=date_literal(as_of), expression=_number(metric.default_window_days)))
+            src.where.append(_as_date(column) <= date_literal(as_of))
+        else:
+            src.where.append(_time_filter(column, None, as_of))
     else:
-        src.where.append(_time_filter(column, None, as_of))
+        # the period is about another table ("users who ordered in Q2"): a semi-join on user_id
+        assert plan.time_range is not None
+        inner = exp.select("user_id").from_(owner).where(
+            _time_filter(exp.column(time_col), *_clip(plan.time_range, as_of)))
+        src.where.append(exp.column("user_id", table=metric.table).isin(query=inner))
+        if metric.time_column:
+            src.where.append(_time_filter(src.col(metric.table, metric.time_column), None, as_of))
     measure = parse_fragment(metric.expr).as_(metric.name)
     select = exp.select(*groups, measure)
     select = src.apply(select)

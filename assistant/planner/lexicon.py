@@ -100,6 +100,7 @@ number total breakdown distribution each every since between last this previous 
 history over time end change changed still became become moved now were what which who
 average revenue tier tiers stage stages segment segments threshold cutoff inactivity
 inactive window meant required require instead logins login projects project score points
-ratio decline
+ratio decline ordered ordering bought buying purchased purchasing placed spent spending
+signing joining churning activating engaging
 """.split())
     return frozenset(words)

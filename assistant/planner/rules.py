@@ -107,6 +107,8 @@ LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?)\s+(\d{1,6})\b")
 NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?(?![\w+]|-\d)")
 OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+$")
 AT_LEAST = re.compile(r"(or\s+more|or\s+above|or\s+higher|\+|and\s+up)\b|^\s*$")
+ORDER_WORDS = re.compile(r"\b(ordered|bought|purchased|placed\s+(an\s+)?orders?|"
+                         r"made\s+(a\s+)?purchases?)\b")
 SIGNUP_WORDS = re.compile(r"\b(signed\s+up|sign\s+ups?|signups?|joined|registered|"
                           r"new\s+signups|cohorts?)\b")
 IF_CLAUSE = re.compile(r"\bif\s+(?:the\s+)?(?:\w+\s+){0,4}?(?:meant|means|was|were|is|"
@@ -614,7 +616,8 @@ class RulesPlanner:
                      grouping: str = "") -> str:
         if grouping.strip() == "signup" or SIGNUP_WORDS.search(p.text):
             return "signup_at"
-        if grouping.strip() == "order":
+        ordering = metric in (None, "users") and ORDER_WORDS.search(p.text)
+        if grouping.strip() == "order" or ordering:
             return "ordered_at"
         return {"revenue": "ordered_at", "orders": "ordered_at", "customers": "ordered_at",
                 "average_order_value": "ordered_at", "active_users": "event_at"}.get(

@@ -38,6 +38,8 @@ ALLOWED_FUNCTIONS = {
     "DateTrunc", "TimestampTrunc", "DateDiff", "DateAdd", "DateSub", "Extract", "CurrentDate",
     "Date", "Year", "Month", "Quarter", "Week", "Day", "DayOfWeek", "LastDay", "StrToDate",
     "TimeToStr", "ToChar", "DateStrToDate", "TsOrDsToDate", "TimestampDiff", "Interval",
+    # list expansion in a SELECT list (month grids); as table sources they are still refused
+    "GenerateSeries", "Explode", "Unnest",
 }
 ALLOWED_ANONYMOUS = {"date_part", "strftime", "datediff", "date_diff", "last_day"}
 

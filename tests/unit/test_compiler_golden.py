@@ -179,13 +179,6 @@ def test_compile_plan_refuses_unknown_names_and_lists_the_accepted_ones(catalog,
         assert fragment in err.value.message
 
 
-@pytest.mark.xfail(
-    reason="BUG: compiler._aggregate picks the time column's table as `users` whenever the "
-    "range's column is not the metric's own time column, so `users` + ordered_at compiles "
-    "`users.ordered_at` (and revenue + event_at compiles `users.event_at`), a column that does "
-    "not exist; the validator then rejects the compiler's own SQL",
-    strict=True,
-)
 @pytest.mark.parametrize(("metric", "column"), [("users", "ordered_at"), ("revenue", "event_at")])
 def test_a_time_range_column_is_refused_or_compiled_to_valid_sql(catalog, metric, column):
     """compile_plan either raises CompileError naming the usable time columns or emits SQL

@@ -564,12 +564,6 @@ INSERT INTO events VALUES
 """
 
 
-@pytest.mark.xfail(
-    reason="BUG: cohort_retention's `grid` stage builds activity months from cohort months "
-    "(cohort_sizes JOIN cohort_sizes), so a month with no signups, and every month after the "
-    "last signup month, has no cell even when cohort users were retained in it",
-    strict=True,
-)
 def test_retention_has_a_cell_for_every_month_up_to_as_of_even_without_signups(tmp_path, catalog):
     """Tiny world, as_of 2026-04-15: signups in January and March only; user 1 (January
     cohort) makes core actions in February and April. SPEC: months up to as_of's month, so
