@@ -175,10 +175,10 @@ def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
             yield Issue("error", f"The governed definition `{name}` appears {len(bodies)} times; "
                         "it may be defined once.")
     for name, expected in ctx.expected_ctes.items():
-        bodies = occurrences.get(name)
-        if not bodies:
+        found = occurrences.get(name) or []
+        if not found:
             yield Issue("error", f"The governed definition `{name}` is missing from the SQL.")
-        elif any(_normal(body) != _normal(expected) for body in bodies):
+        elif any(_normal(body) != _normal(expected) for body in found):
             yield Issue("error", f"The SQL of `{name}` differs from its governed definition; "
                         "segment logic may not be edited in a query.")
 
