@@ -79,6 +79,8 @@ LIST = re.compile(r"\b(list|who\s+are|who\s+is|who's|whos|which\s+(users|custome
 NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)?$")
 COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
 COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|respectively|separately|each)\b")
+SUPERLATIVE = re.compile(r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum)\b|"
+                         r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum)\b")
 WHICH = re.compile(r"^(which|who)\b")
 LIST_LOOSE = re.compile(r"^(show|give|find|get|pull)\b")
 DISTRIBUTION = re.compile(r"\b(each|every|per|distribution|breakdown|break\s+down|split|"
@@ -267,6 +269,8 @@ class RulesPlanner:
             if (MOVE.search(text) or WHERE_GO.search(text) or
                     p.text[found.span[1]:found.span[1] + 2] == "'s"):
                 snapshot, found = found, None
+        as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
+            ORDER_WORDS.search(text)
         month_number = self._month_number(p)
         limit = None
         if (m := LIMIT.search(p.work)) is not None:
@@ -278,6 +282,8 @@ class RulesPlanner:
         for a, b in param_spans:
             masked = masked[:a] + MARK * (b - a) + masked[b:]
         grain = GRAIN.search(masked)
+        if grain and grain[3] and re.match(r"\s+active\b", masked[grain.end():]):
+            grain = None  # "monthly active users" names the metric
         if grain:
             p.consume(grain.span())
         self._country_codes(p)
@@ -298,6 +304,9 @@ class RulesPlanner:
             member = self._at_least_member(segment, numbers)
 
         metric = self._metric(senses, segment)
+        if as_of_snapshot and segment is not None and segment.history and \
+                metric in (None, "users") and found is not None:
+            snapshot, found = found, None  # "champions in January": membership then
         filters = self._filters(p, senses, catalog)
         group_by = self._group_by(p, senses, catalog, metric, segment, grain)
         intent = self._intent(p, segment, member, metric, group_by, snapshot is not None,
@@ -331,6 +340,7 @@ class RulesPlanner:
             month_number=month_number if intent == Intent.RETENTION else None,
             to_members=to_members,
             limit=limit if intent == Intent.LIST else None,
+            order=self._order(p, group_by, intent),
         )
         confidence = self._confidence(p, catalog, plan)
         if confidence < self.min_confidence:
@@ -493,6 +503,17 @@ class RulesPlanner:
         return then, now
 
     @staticmethod
+    def _order(p: _Parse, group_by: list[DimensionRef], intent: Intent) -> str | None:
+        """"Which country brings the most revenue?": biggest first."""
+        if intent not in (Intent.BREAKDOWN, Intent.DISTRIBUTION) or not group_by and \
+                intent != Intent.DISTRIBUTION:
+            return None
+        best = SUPERLATIVE.search(p.text)
+        if best is None:
+            return None
+        return "desc" if best["desc"] else "asc"
+
+    @staticmethod
     def _negated(seg: Segment, member: str, p: _Parse) -> str:
         """"haven't activated" is the `not_activated` member when the family has one."""
         opposite = f"not_{member}"
@@ -586,8 +607,9 @@ class RulesPlanner:
             lead = p.text[max(0, m.span[0] - 24):m.span[0]]
             chained = bool(groups) and re.fullmatch(r"\s*(and|&|,|,\s*and|plus)\s*",
                                                     p.text[last_end:m.span[0]])
+            which = re.search(r"\b(which|what)\s+$", lead) and SUPERLATIVE.search(p.text)
             if re.search(rf"{GROUP_LEAD}\s+(the\s+|their\s+|our\s+)?(\w+\s+)?$", lead) or \
-                    chained or \
+                    chained or which or \
                     re.match(r"\s*(breakdown|split|distribution|mix)\b", p.text[m.span[1]:]):
                 dim = catalog.dimensions[s.name]
                 if dim.is_time:

@@ -30,7 +30,8 @@ calculate compute measure explain describe describes meaning into across after b
 again already always never often usually really actually would like love want wants
 haven't hasn't didn't don't doesn't isn't aren't wasn't weren't won't can't couldn't
 shouldn't wouldn't havent hasnt didnt dont doesnt isnt arent wasnt werent wont cant
-something anything anyone everything somebody
+something anything anyone everything somebody considered consider counted classified
+labelled labeled right brings bring brought generate generates generated drive drives
 came come comes coming via through thru using use used went go goes
 quick quickly hey hi hello team overall currently exactly roughly
 approximately approx

@@ -161,11 +161,19 @@ def find_time(text: str, as_of: date) -> Found | None:
 
 def snapshot_phrase(text: str, as_of: date) -> Found | None:
     """"at the end of March", "end of 2025", "as of December 2025": a single month end."""
-    match = re.search(rf"\b(?:at\s+the\s+)?(?:end\s+of|as\s+of)\s+(?:{MONTH_YEAR}|(20\d\d))",
+    match = re.search(rf"\b(?:at\s+the\s+)?(?:end\s+of|as\s+of)\s+(?:the\s+)?(?:{MONTH_YEAR}|"
+                      rf"(20\d\d)|q([1-4])(?:\s+({YEAR_RE}))?|(last|previous)\s+(month|quarter|year))",
                       text)
     if not match:
         return None
-    if match[3]:
+    if match[4]:
+        quarter = int(match[4])
+        end = quarter_range(_year(match[5], latest_quarter(quarter, as_of)), quarter)[1]
+    elif match[6]:
+        found = find_time(f"last {match[7]}", as_of)
+        assert found is not None
+        end = found.end
+    elif match[3]:
         end = date(int(match[3]), 12, 31)
     else:
         month = MONTHS[match[1]]

@@ -241,3 +241,28 @@ def test_score_above_a_number_is_a_strict_threshold(planner, catalog):
 def test_top_n_lists_n_members(planner, catalog):
     p = plan(planner, catalog, "top 10 churned users")
     assert p.intent == Intent.LIST and p.limit == 10
+
+
+def test_which_dimension_has_the_most_is_a_sorted_breakdown(planner, catalog):
+    p = plan(planner, catalog, "Which country brings the most revenue?")
+    assert (p.intent, p.group_by[0].name, p.order) == (Intent.BREAKDOWN, "country", "desc")
+
+
+def test_monthly_active_users_is_the_metric_not_a_monthly_grouping(planner, catalog):
+    p = plan(planner, catalog, "How many monthly active users do we have?")
+    assert p.metric.name == "active_users" and p.group_by == ()
+
+
+def test_rfm_membership_in_a_month_is_the_month_end_snapshot(planner, catalog):
+    p = plan(planner, catalog, "how many champions were there in January?")
+    assert p.intent == Intent.HISTORY and p.time_range.end == date(2026, 1, 31)
+
+
+def test_end_of_a_quarter_is_a_snapshot(planner, catalog):
+    p = plan(planner, catalog, "RFM segments at the end of Q1")
+    assert p.intent == Intent.HISTORY and p.time_range.end == date(2026, 3, 31)
+
+
+def test_users_who_ordered_in_a_period_filter_the_order_date(planner, catalog):
+    p = plan(planner, catalog, "how many users ordered in Q2?")
+    assert p.metric.name == "users" and p.time_range.column == "ordered_at"
