@@ -1,0 +1,88 @@
+"""A question being parsed: its text, what has been consumed, and the governed phrases found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.catalog.models import Catalog, Segment
+from assistant.errors import Candidate
+from assistant.planner.lexicon import Entry, Sense, build_lexicon
+from assistant.planner.text import MARK
+
+
+@dataclass
+class PhraseMatch:
+    entry: Entry
+    span: tuple[int, int]
+
+    @property
+    def senses(self) -> tuple[Sense, ...]:
+        return self.entry.senses
+
+
+@dataclass
+class Number:
+    value: float
+    span: tuple[int, int]
+    after: str
+    before: str
+    strict_above: bool = False  # "above 70": a whole-number threshold becomes 71
+    params: list[tuple[int, str, str]] = field(default_factory=list)  # (distance, seg, param)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+
+@dataclass
+class Parse:
+    original: str
+    text: str  # normalised, typo-corrected
+    work: str  # with consumed spans masked
+    matches: list[PhraseMatch] = field(default_factory=list)
+    used_dimensions: set[str] = field(default_factory=set)
+
+    def consume(self, span: tuple[int, int]) -> None:
+        a, b = span
+        self.work = self.work[:a] + MARK * (b - a) + self.work[b:]
+
+
+def match_phrases(p: Parse, catalog: Catalog) -> None:
+    """Leftmost-longest matching: at each position the longest governed phrase wins."""
+    found: list[tuple[int, int, Entry]] = []
+    for entry in build_lexicon(catalog):
+        if entry.phrase.split()[0][:4] not in p.work:
+            continue  # cheap pre-check before the regex
+        found.extend((m.start(), m.end(), entry) for m in entry.pattern.finditer(p.work))
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    taken_until = -1
+    for a, b, entry in found:
+        if a < taken_until:
+            continue
+        p.matches.append(PhraseMatch(entry, (a, b)))
+        p.consume((a, b))
+        taken_until = b
+    p.matches.sort(key=lambda m: m.span[0])
+
+
+def choice_allows(choice: str, sense: Sense) -> bool:
+    seg, _, member = choice.partition(":")
+    return sense.name == seg and (not member or sense.detail == member or sense.kind != "member")
+
+
+def candidate(catalog: Catalog, name: str, member: str | None) -> Candidate:
+    obj = catalog.segments.get(name) or catalog.metrics.get(name)
+    assert obj is not None
+    label, description = obj.label, obj.description
+    if member and isinstance(obj, Segment) and obj.member(member):
+        m = obj.member(member)
+        assert m is not None
+        label = f"{obj.label}: {m.label}"
+        rule = m.when or ", ".join(f"{c} {lo}-{hi}" for c, lo, hi in m.match) or "otherwise"
+        description = f"{m.label} in {obj.label} ({rule})."
+    return Candidate(
+        name=name,
+        kind=obj.kind,
+        member=member,
+        label=label,
+        description=description[:300],
+        source=obj.source,
+        choice=f"{name}:{member}" if member else name,
+    )

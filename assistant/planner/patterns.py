@@ -1,0 +1,134 @@
+"""The words that signal intents, refusals, time and what-ifs, reviewed together as a set.
+
+Matched against normalised text (see `text.normalise`): lower case, hyphens between words
+turned into spaces, punctuation dropped.
+"""
+
+from __future__ import annotations
+
+import re
+
+WRITE = re.compile(
+    r"\b(delete|drop|truncate|insert|update|alter|remove|modify|grant|revoke|merge into|"
+    r"overwrite|wipe|erase|purge|deactivate|ban|unsubscribe|refund)\b|\bcreate\s+(a\s+)?"
+    r"(table|view|index|user|segment)\b|\bset\s+\w+\s+to\b|\bchange\s+(the\s+)?plan\b|"
+    r"\bignore\s+(all\s+)?(previous|prior|above)\s+instructions\b"
+)
+ACTION = re.compile(
+    r"\b(send|email|e mail|notify|message|text|call)\s+(an?\s+)?(email\s+)?"
+    r"(to\s+)?(all|them|every|these|those|the|our)\b"
+)
+PII = re.compile(
+    r"\b(e ?mails?|email address(es)?|phone( numbers?)?|home address(es)?|"
+    r"ip address(es)?|passwords?|ssn|social security|credit cards?|"
+    r"(first|last|full) names?|postal address(es)?|contact details)\b"
+)
+OFF_TOPIC = re.compile(
+    r"\b(weather|forecast|temperature|salar(y|ies)|payroll|wages?|stock|share price|"
+    r"poem|joke|song|story|recipe|capital of|world cup|football|soccer|election|president|"
+    r"bitcoin|crypto|horoscope|translate|movie|news|lottery|meaning of life)\b"
+)
+UNGOVERNED = re.compile(
+    r"\b(lifetime value|ltv|clv|cac|acquisition cost|nps|net promoter|csat|margin|margins|"
+    r"profit|profits|cost|costs|conversion rate|conversions?|arpu|mrr|arr|bounce rate|"
+    r"click through|clicks|ctr|impressions|tickets?|support tickets|refund rate|refunds|"
+    r"session length|time spent|downloads|installs|employees count|headcount|"
+    r"page views|pageviews|logins count|number of logins|sessions count|number of sessions)\b"
+)
+DEFINITION = re.compile(
+    r"\b(tell\s+me\s+about|difference\s+between)\b|\bhow\s+(do|does|did|would|should)\s+(we|you|they|i|one|segq)\s+(define|calculate|"
+    r"compute|measure|count|determine|decide|score|work out)\b|"
+    r"\bhow\s+(is|are|was|were)\b.*\b(defined|calculated|computed|measured|determined|"
+    r"scored|decided|assigned|worked out|built)\b|"
+    r"\bwhat\s+(is|are|s)\s+(the\s+)?(definition|meaning|rule|rules|logic|formula|criteria)\b|"
+    r"\bwhat\s+(counts|qualifies)\s+as\b|\bwhat\s+(does|do)\b.*\bmean\b|"
+    r"\bwhat\s+makes\s+(someone|somebody|a\s+user|a\s+customer|users?|customers?|an?)\b|"
+    r"^(explain|define|describe)\b|\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b"
+)
+WHAT_IS = re.compile(r"^(what|whats)\s+(?:(is|are|s)\s+)?(?:(a|an|the)\s+)?(?P<rest>.+)$")
+CATALOG = re.compile(
+    r"\bwhat\s+(segments|metrics|definitions|dimensions|questions|kinds? of questions|data)\b|"
+    r"\bwhat\s+can\s+(i|you|we)\s+ask\b|\bwhat\s+do\s+you\s+know\b|^help\b|"
+    r"\b(list|show)\s+(me\s+)?(all\s+)?(the\s+)?(available\s+)?(segments|metrics|definitions)"
+    r"\s*$|\bwhich\s+(segments|metrics|definitions)\b|\bwhat\s+can\s+you\s+(do|answer)\b"
+)
+COUNT = re.compile(
+    r"\b(how\s+many|number\s+of|count|counts|total|how\s+big|size\s+of|sizes|"
+    r"n\s+of)\b"
+)
+LIST = re.compile(
+    r"\b(list|who\s+are|who\s+is|who's|whos|which\s+(users|customers|accounts|"
+    r"ones|people|leads|of\s+our)|show\s+(me\s+)?(the\s+|all\s+|our\s+)?"
+    r"(users|customers|accounts|people|leads|members|ids)|export|user\s+ids|"
+    r"give\s+me\s+(the\s+|a\s+)?(list|users|customers|ids|accounts)|"
+    r"names\s+of|who\s+(has|have|made|signed))\b"
+)
+NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)?$")
+COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
+COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|respectively|separately|each)\b")
+SUPERLATIVE = re.compile(
+    r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum)\b|"
+    r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum)\b"
+)
+WHICH = re.compile(r"^(which|who)\b")
+LIST_LOOSE = re.compile(r"^(show|give|find|get|pull)\b")
+DISTRIBUTION = re.compile(
+    r"\b(each|every|per|distribution|breakdown|break\s+down|split|"
+    r"broken\s+down|by\s+(stage|tier|segment|rfm|lifecycle)|sizes|"
+    r"counts|mix|tiers|stages|segments)\b"
+)
+HISTORY = re.compile(
+    r"\b(each|every|per)\s+month(\s+end)?\b|\bmonth\s+ends?\b|"
+    r"\bmonth\s+by\s+month\b|\bover\s+time\b|\btrend(s|ed)?\b|\bhistor(y|ical)\b|"
+    r"\bend\s+of\s+each\b|\bmonthly\b"
+)
+RETENTION = re.compile(
+    r"\b(retention|retained|retain|retaining|cohort|cohorts|came\s+back|"
+    r"stick\s+around|stuck\s+around)\b"
+)
+GROUP_LEAD = (
+    r"(?:by|per|each|every|across|for\s+each|for\s+every|split\s+by|broken\s+down\s+by"
+    r"|break\s+down\s+by|breakdown\s+by|grouped\s+by|by\s+their)"
+)
+GRAIN = re.compile(
+    rf"\b{GROUP_LEAD}\s+(?:the\s+)?(signup\s+|order\s+|cohort\s+)?"
+    r"(day|week|month|quarter|year)s?\b|\b(daily|weekly|monthly|quarterly|yearly|"
+    r"annually|annual)\b"
+)
+GRAIN_WORD = {
+    "daily": "day",
+    "weekly": "week",
+    "monthly": "month",
+    "quarterly": "quarter",
+    "yearly": "year",
+    "annually": "year",
+    "annual": "year",
+}
+WHERE_GO = re.compile(r"\bwhere\s+(did|do|have)\b.*\b(go|gone|end\s+up|land)\b")
+MOVE = re.compile(
+    r"\b(still|now|became|become|becoming|moved|move|moving|went|turned|"
+    r"transitioned|migrated|ended\s+up|are\s+they|today|currently)\b"
+)
+MONTH_NUMBER = re.compile(
+    r"\bmonth\s*(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+months?\s+"
+    r"(?:after|since|from|in|later)\b|\b(first|second|third|fourth|fifth|"
+    r"sixth)\s+month\b|\bafter\s+(\d{1,2})\s+months?\b|\bin\s+month\s+(\d+)"
+)
+ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?)\s+(\d{1,6})\b")
+NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?(?![\w+]|-\d)")
+OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+$")
+AT_LEAST = re.compile(r"(or\s+more|or\s+above|or\s+higher|\+|and\s+up)\b|^\s*$")
+ORDER_WORDS = re.compile(
+    r"\b(ordered|bought|purchased|placed\s+(an\s+)?orders?|"
+    r"made\s+(a\s+)?purchases?)\b"
+)
+SIGNUP_WORDS = re.compile(
+    r"\b(signed\s+up|sign\s+ups?|signups?|joined|registered|"
+    r"new\s+signups|cohorts?)\b"
+)
+IF_CLAUSE = re.compile(
+    r"\bif\s+(?:the\s+)?(?:\w+\s+){0,4}?(?:meant|means|was|were|is|"
+    r"required|needed|had)\b"
+)
+COUNTRY_CODES = re.compile(r"\b(US|GB|UK|DE|FR|IN|BR|CA|AU|JP|NL)\b")

@@ -1,0 +1,143 @@
+"""Which governed segment and member a question is about, or which ones to ask between.
+
+Ambiguity is the catalog's: a phrase whose synonyms sit on members of several segments is
+ambiguous unless another phrase of the question names one of those segments.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant import messages
+from assistant.catalog.models import Segment
+from assistant.errors import ClarificationNeeded
+from assistant.planner import whatif
+from assistant.planner.lexicon import Sense
+from assistant.planner.parsing import Parse, PhraseMatch, candidate
+from assistant.planner.patterns import IF_CLAUSE, NEGATION
+from assistant.planner.text import normalise, phrase_pattern
+
+
+def resolve_segment(p, catalog, families, member_matches, choice, numbers):
+    """Pick the (segment, member) the question is about, or ask which one."""
+    clauses = [c.span() for c in IF_CLAUSE.finditer(p.text)]
+    outside = IF_CLAUSE.sub(" ", p.text)
+    mentions = [
+        m for m in p.matches if m.span[0] < 0 or not any(a <= m.span[0] < b for a, b in clauses)
+    ]
+    if choice:
+        seg_name, _, mem_name = choice.partition(":")
+        if seg_name in catalog.segments:
+            return catalog.segments[seg_name], mem_name or None
+
+    def segs(m: PhraseMatch) -> set[str]:
+        return {s.name for s in m.senses if s.kind in ("segment", "member")}
+
+    context = {
+        s.name
+        for m in mentions
+        if len(segs(m)) == 1
+        for s in m.senses
+        if s.kind in ("segment", "member")
+    }
+    chosen: list[Sense] = []
+    for m in mentions:
+        names = segs(m)
+        if not names:
+            continue
+        if len(names) > 1 and names & context:
+            names = names & context
+        if len(names) > 1:
+            senses = [s for s in m.senses if s.name in names and s.kind in ("segment", "member")]
+            unique = list(dict.fromkeys((s.name, s.detail or None) for s in senses))
+            raise ClarificationNeeded(
+                messages.CLARIFY_AMBIGUOUS.format(phrase=m.entry.phrase),
+                [candidate(catalog, n, d) for n, d in unique],
+            )
+        chosen.extend(s for s in m.senses if s.name in names and s.kind in ("segment", "member"))
+    members = [s for s in chosen if s.kind == "member"]
+    names = list(dict.fromkeys(s.name for s in chosen))
+    if len(names) > 1:
+        # a required segment named with the one requiring it: keep the outer one
+        outer = [n for n in names if not any(n in catalog.segments[o].requires for o in names)]
+        with_member = [n for n in outer if any(s.name == n for s in members)]
+        names = with_member or outer or names
+    if len(names) > 1:
+        raise ClarificationNeeded(
+            messages.CLARIFY_AMBIGUOUS.format(phrase=" and ".join(names)),
+            [candidate(catalog, n, None) for n in names],
+        )
+    if names:
+        seg = catalog.segments[names[0]]
+        picked = list(dict.fromkeys(s.detail for s in members if s.name == seg.name))
+        picked = [negated(seg, name, p) for name in picked]
+        if picked and re.search(r"\b(or|and|plus)\b", outside):
+            picked += [
+                m.name
+                for m in seg.members
+                if m.name not in picked
+                and any(
+                    re.search(rf"\b{re.escape(ph)}\s+(or|and|plus)\b", outside)
+                    for ph in {m.name.replace("_", " "), normalise(m.label)}
+                )
+            ]
+        if len(picked) > 1 and re.search(r"\b(or|and|plus)\b", outside):
+            return seg, tuple(picked)
+        if picked:
+            return seg, picked[0] if len(picked) == 1 else None
+        # a family named next to a generic member word: "the new lifecycle stage"
+        for mem in seg.members:
+            phrases = {mem.name.replace("_", " "), normalise(mem.label)}
+            if any(phrase_pattern(ph).search(outside) for ph in phrases):
+                return seg, mem.name
+        return seg, None
+    # parameters alone can name a segment: "if we required 5 projects"
+    owners = {s.name for s in whatif.param_hits(numbers, catalog, None)}
+    if len(owners) == 1:
+        return catalog.segments[owners.pop()], None
+    return None, None
+
+
+def movement_members(p: Parse, segment: Segment, snapshot) -> tuple[object, tuple]:
+    """The member named next to the month end is where users were; others, where they are.
+
+    "champions at the end of May are still champions": from champions to champions;
+    "customers at risk at the end of April who are now champions": from at_risk.
+    """
+    mentions = [
+        (m.span, s.detail)
+        for m in p.matches
+        for s in m.senses
+        if s.kind == "member" and s.name == segment.name and m.span[0] >= 0
+    ]
+    if not mentions:
+        return None, ()
+    a, b = snapshot.span
+
+    def distance(span: tuple[int, int]) -> int:
+        return max(a - span[1], span[0] - b, 0)
+
+    earlier = [m for m in mentions if m[0][1] <= a and a - m[0][1] <= 40]
+    closest = (
+        max(earlier, key=lambda m: m[0][1])
+        if earlier
+        else min(mentions, key=lambda m: distance(m[0]))
+    )
+    then = closest[1]
+    now = tuple(dict.fromkeys(d for span, d in mentions if span != closest[0]))
+    if not now and re.search(r"\bstill\b", p.text):
+        now = (then,)
+    return then, now
+
+
+def negated(seg: Segment, member: str, p: Parse) -> str:
+    """ "haven't activated" is the `not_activated` member when the family has one."""
+    opposite = f"not_{member}"
+    if seg.member(opposite) is None:
+        return member
+    for m in p.matches:
+        if any(s.kind == "member" and s.detail == member for s in m.senses):
+            before = p.text[max(0, m.span[0] - 16) : m.span[0]]
+            if NEGATION.search(before):
+                return opposite
+    return member

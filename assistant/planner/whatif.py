@@ -1,0 +1,119 @@
+"""What-if values: numbers next to a declared parameter's words become bounded overrides.
+
+"if engaged meant 5 logins a week" -> min_logins_per_week=5 on engaged_users. Parameter words
+are found before segments are resolved, so "30 days inactive" is read as a cutoff and never
+as the `inactive` member of some segment.
+"""
+
+from __future__ import annotations
+
+from assistant import messages
+from assistant.catalog.models import Catalog, Segment
+from assistant.errors import ClarificationNeeded
+from assistant.plan import Override
+from assistant.planner.parsing import Number, Parse, candidate
+from assistant.planner.patterns import AT_LEAST, COMPARATIVE, NUMBER, OLD_VALUE
+from assistant.planner.text import normalise, phrase_pattern
+
+
+def numbers(p: Parse, catalog: Catalog) -> list[Number]:
+    """Numbers that may be what-if values, with the parameters whose words sit next to them.
+
+    The parameter words are consumed here, so "30 days inactive" is a cutoff, not the
+    `inactive` member of some segment.
+    """
+    found: list[Number] = []
+    for m in list(NUMBER.finditer(p.work)):
+        before = p.work[max(0, m.start() - 60) : m.start()]
+        if OLD_VALUE.search(before):
+            p.consume(m.span())
+            continue
+        value = float(m[1]) / (100 if m[2] else 1)
+        after = p.work[m.end() : m.end() + 50]
+        number = Number(value, m.span(), after, before)
+        for seg in catalog.segments.values():
+            for param in seg.parameters:
+                for syn in {*param.synonyms, param.label, param.name.replace("_", " ")}:
+                    pattern = phrase_pattern(normalise(syn))
+                    hit = pattern.search(after)
+                    if hit and hit.start() <= 25:
+                        number.params.append((hit.start(), seg.name, param.name))
+                        number.spans.append((m.end() + hit.start(), m.end() + hit.end()))
+                    hits = list(pattern.finditer(before))
+                    if (
+                        hits
+                        and len(before) - hits[-1].end() <= 20
+                        and COMPARATIVE.search(normalise(syn))
+                    ):
+                        number.strict_above = True  # "a score above 70"
+                    if hits and len(before) - hits[-1].end() <= 20:
+                        offset = m.start() - len(before)
+                        number.params.append((len(before) - hits[-1].end(), seg.name, param.name))
+                        number.spans.append((offset + hits[-1].start(), offset + hits[-1].end()))
+        if number.params:
+            p.consume(number.span)
+            found.append(number)
+    return found
+
+
+def param_hits(numbers: list[Number], catalog: Catalog, scope) -> list[Segment]:
+    return [catalog.segments[seg] for n in numbers for _, seg, _ in n.params]
+
+
+def overrides(
+    numbers: list[Number], catalog: Catalog, segment: Segment | None, p: Parse
+) -> list[Override]:
+    if segment is None or not numbers:
+        return []
+    scope = {s.name: s for s in [catalog.segments[r] for r in segment.requires] + [segment]}
+    out: dict[str, Override] = {}
+    for number in numbers:
+        options = []
+        for distance, seg_name, param_name in number.params:
+            if seg_name not in scope:
+                continue
+            near = number.before + " " + number.after
+            affinity = 0 if member_affinity(param_name, scope[seg_name], near) else 1
+            options.append((affinity, distance, seg_name, param_name))
+        if options:
+            _, _, seg_name, param_name = min(options)
+            param = scope[seg_name].parameter(param_name)
+            value = number.value
+            if (
+                number.strict_above
+                and param is not None
+                and param.is_integer
+                and value.is_integer()
+            ):
+                value += 1
+            out[param_name] = Override(parameter=param_name, value=value, segment=seg_name)
+        elif not any(seg_name in scope for _, seg_name, _ in number.params):
+            _, owner, param_name = min(number.params)
+            raise ClarificationNeeded(
+                messages.CLARIFY_PARAMETER.format(
+                    value=number.value, parameter=param_name, owner=owner, segment=segment.name
+                ),
+                [candidate(catalog, segment.name, None), candidate(catalog, owner, None)],
+            )
+    return list(out.values())
+
+
+def member_affinity(param: str, seg: Segment, before: str) -> bool:
+    for member in seg.members:
+        if param.startswith(member.name + "_"):
+            words_ = {member.name.replace("_", " "), normalise(member.label)}
+            return any(phrase_pattern(w).search(before) for w in words_)
+    return False
+
+
+def at_least_member(segment: Segment, numbers: list[Number]) -> str | None:
+    if not segment.members:
+        return None
+    for number in numbers:
+        if (
+            number.strict_above
+            or AT_LEAST.match(number.after[:15])
+            or AT_LEAST.search(number.after[:12])
+        ):
+            return segment.members[0].name
+    return None
