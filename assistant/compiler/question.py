@@ -1,0 +1,344 @@
+"""QueryPlan -> one SELECT over the governed CTEs and the warehouse tables.
+
+The question-specific part (filters, grouping, the metric, the time range) joins only what it
+uses; the segment logic itself always comes from `segments.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlglot import exp
+
+from assistant import messages
+from assistant.answer import DefinitionUsed
+from assistant.catalog.models import Catalog, Dimension, Metric, Segment
+from assistant.compiler.segments import resolve_overrides, segment_closure, segment_ctes
+from assistant.compiler.snapshots import history, movement
+from assistant.compiler.sql import (
+    DIALECT,
+    as_date,
+    date_literal,
+    number_literal,
+    parse_fragment,
+    time_filter,
+)
+from assistant.errors import CompileError
+from assistant.plan import Intent, QueryPlan, TimeRange
+
+
+@dataclass(frozen=True)
+class Compiled:
+    """The compiled statement plus what the validator and the answer need to know."""
+
+    expression: exp.Select
+    governed_ctes: dict[str, exp.Expr]
+    definitions: list[DefinitionUsed]
+    overrides: dict[str, dict[str, float | int]] = field(default_factory=dict)
+
+    def sql(self, dialect: str = DIALECT, pretty: bool = True) -> str:
+        return self.expression.sql(dialect=dialect, pretty=pretty)
+
+
+def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int) -> Compiled:
+    """Compile a data question; definition and catalog intents have no SQL."""
+    if plan.intent in (Intent.DEFINITION, Intent.CATALOG):
+        raise CompileError(f"A `{plan.intent}` question has no SQL to compile.")
+    segment = _segment(plan, catalog)
+    overrides = resolve_overrides(plan, catalog, segment)
+    limit = min(plan.limit or row_cap, row_cap) + 1  # one extra row reveals truncation
+    if plan.intent == Intent.RETENTION:
+        select, ctes = _retention(plan, catalog, segment, as_of, overrides)
+    elif plan.intent == Intent.HISTORY:
+        select, ctes = history(plan, catalog, segment, as_of, overrides)
+    elif plan.intent == Intent.MOVEMENT:
+        select, ctes = movement(plan, catalog, segment, as_of, overrides)
+    elif plan.intent == Intent.LIST:
+        select, ctes = _listing(plan, catalog, segment, as_of, overrides)
+    else:
+        select, ctes = _aggregate(plan, catalog, segment, as_of, overrides)
+    for name, body in ctes:
+        select = select.with_(name, as_=body.copy())
+    select = select.limit(limit)
+    definitions = _definitions_used(plan, catalog, segment, overrides)
+    return Compiled(select, dict(ctes), definitions, overrides)
+
+
+def _segment(plan: QueryPlan, catalog: Catalog) -> Segment | None:
+    if plan.segment is None:
+        if plan.intent in (Intent.RETENTION, Intent.HISTORY, Intent.DISTRIBUTION, Intent.MOVEMENT):
+            raise CompileError(f"A `{plan.intent}` question needs a segment.")
+        return None
+    segment = catalog.segments.get(plan.segment.name)
+    if segment is None:
+        raise CompileError(
+            messages.unknown_object("segment", plan.segment.name, list(catalog.segments))
+        )
+    for member in plan.segment.selected():
+        if not segment.member(member):
+            raise CompileError(
+                messages.unknown_member(segment.name, member, [m.name for m in segment.members])
+            )
+    if segment.entity == "cohort" and plan.intent != Intent.RETENTION:
+        raise CompileError(f"Segment `{segment.name}` is a cohort table; ask for retention.")
+    if plan.intent == Intent.RETENTION and segment.entity != "cohort":
+        raise CompileError(f"Segment `{segment.name}` has no cohort retention.")
+    if plan.intent == Intent.DISTRIBUTION and not segment.is_family:
+        raise CompileError(f"Segment `{segment.name}` has no members to distribute over.")
+    for member in plan.to_members:
+        if not segment.member(member):
+            raise CompileError(
+                messages.unknown_member(segment.name, member, [m.name for m in segment.members])
+            )
+    if plan.intent in (Intent.HISTORY, Intent.MOVEMENT) and not segment.history:
+        raise CompileError(f"Segment `{segment.name}` is not tracked month by month.")
+    return segment
+
+
+def _metric(plan: QueryPlan, catalog: Catalog) -> Metric:
+    name = plan.metric.name if plan.metric else "users"
+    metric = catalog.metrics.get(name)
+    if metric is None:
+        raise CompileError(messages.unknown_object("metric", name, list(catalog.metrics)))
+    return metric
+
+
+def _dimension(catalog: Catalog, name: str) -> Dimension:
+    dim = catalog.dimensions.get(name)
+    if dim is None:
+        raise CompileError(messages.unknown_object("dimension", name, list(catalog.dimensions)))
+    return dim
+
+
+def _clip(time_range: TimeRange, as_of: date) -> tuple[date, date]:
+    return time_range.start, min(time_range.end, as_of)
+
+
+class _From:
+    """Builds the FROM/JOIN/WHERE of a question over a base table, joining only what's used."""
+
+    def __init__(self, base: str, catalog: Catalog) -> None:
+        self.base = base
+        self.catalog = catalog
+        self.joins: list[tuple[str, str]] = []  # (table, alias)
+        self.where: list[exp.Expr] = []
+
+    def col(self, table: str, column: str) -> exp.Column:
+        if table != self.base and table not in [a for _, a in self.joins]:
+            self.joins.append((table, table))
+        return exp.column(column, table=table)
+
+    def join_segment(self, segment: Segment) -> str:
+        self.joins.append((segment.name, "seg"))
+        return "seg"
+
+    def apply(self, select: exp.Select) -> exp.Select:
+        select = select.from_(exp.to_table(self.base).as_(self.base))
+        for table, alias in self.joins:
+            on = exp.column("user_id", table=alias).eq(exp.column("user_id", table=self.base))
+            select = select.join(exp.to_table(table).as_(alias), on=on)
+        for cond in self.where:
+            select = select.where(cond)
+        return select
+
+
+def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
+    for flt in plan.filters:
+        dim = _dimension(catalog, flt.dimension)
+        known = {v.value for v in dim.values}
+        for value in flt.values:
+            if known and value not in known:
+                raise CompileError(
+                    messages.unknown_object(f"value of `{dim.name}`", value, sorted(known))
+                )
+        src.where.append(
+            src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in flt.values])
+        )
+
+
+def _group_column(catalog: Catalog, ref, src: _From, metric: Metric) -> exp.Expr:
+    if ref.name == metric.time_column and ref.name not in catalog.dimensions:
+        grain = ref.grain.value if ref.grain else "month"
+        trunc = exp.func(
+            "DATE_TRUNC", exp.Literal.string(grain), src.col(metric.table, metric.time_column)
+        )
+        return as_date(trunc).as_(f"{ref.name.removesuffix('_at')}_{grain}")
+    dim = _dimension(catalog, ref.name)
+    column = src.col(dim.table, dim.column)
+    if dim.is_time:
+        grain = ref.grain.value if ref.grain else "month"
+        if grain not in dim.grains:
+            raise CompileError(
+                f"Dimension `{dim.name}` has no grain `{grain}`. Accepted: {', '.join(dim.grains)}."
+            )
+        trunc = exp.func("DATE_TRUNC", exp.Literal.string(grain), column)
+        return as_date(trunc).as_(f"{dim.name.removesuffix('_at')}_{grain}")
+    return column.as_(dim.name)
+
+
+def _time_owner(catalog: Catalog, metric: Metric, column: str) -> str:
+    """The table a time column belongs to, preferring the metric's own table, then users."""
+    for name in (metric.table, "users", *catalog.tables):
+        table = catalog.tables.get(name)
+        if table is not None and table.column(column) is not None:
+            return name
+    raise CompileError(
+        f"Time column `{column}` is not in any governed table. Accepted: "
+        "signup_at, ordered_at, event_at."
+    )
+
+
+def _aggregate(plan, catalog, segment, as_of, overrides):
+    """count / metric / breakdown / distribution: a metric grouped by dimensions or members."""
+    metric = _metric(plan, catalog)
+    src = _From(metric.table, catalog)
+    ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
+    groups: list[exp.Expr] = []
+    if segment:
+        alias = src.join_segment(segment)
+        selected = plan.segment.selected() if plan.segment else ()
+        if selected:
+            src.where.append(
+                exp.column(segment.member_column, table=alias).isin(
+                    *[exp.Literal.string(m) for m in selected]
+                )
+            )
+        if plan.intent == Intent.DISTRIBUTION:
+            groups.append(exp.column(segment.member_column, table=alias).as_(segment.member_column))
+    groups.extend(_group_column(catalog, ref, src, metric) for ref in plan.group_by)
+    _filters(plan, catalog, src)
+    if metric.filter:
+        src.where.append(parse_fragment(metric.filter, condition=True))
+    time_col = (
+        plan.time_range.column
+        if plan.time_range and plan.time_range.column
+        else (metric.time_column)
+    )
+    owner = _time_owner(catalog, metric, time_col)
+    if owner in (metric.table, "users"):
+        column = src.col(owner, time_col)
+        if plan.time_range:
+            src.where.append(time_filter(column, *_clip(plan.time_range, as_of)))
+        elif metric.default_window_days:
+            src.where.append(
+                as_date(column)
+                > exp.Sub(
+                    this=date_literal(as_of), expression=number_literal(metric.default_window_days)
+                )
+            )
+            src.where.append(as_date(column) <= date_literal(as_of))
+        else:
+            src.where.append(time_filter(column, None, as_of))
+    else:
+        # the period is about another table ("users who ordered in Q2"): a semi-join on user_id
+        assert plan.time_range is not None
+        inner = (
+            exp.select("user_id")
+            .from_(owner)
+            .where(time_filter(exp.column(time_col), *_clip(plan.time_range, as_of)))
+        )
+        src.where.append(exp.column("user_id", table=metric.table).isin(query=inner))
+        if metric.time_column:
+            src.where.append(time_filter(src.col(metric.table, metric.time_column), None, as_of))
+    measure = parse_fragment(metric.expr).as_(metric.name)
+    select = exp.select(*groups, measure)
+    select = src.apply(select)
+    if groups:
+        positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
+        select = select.group_by(*positions)
+        if plan.order:
+            select = select.order_by(
+                exp.Ordered(this=exp.column(metric.name), desc=plan.order == "desc")
+            )
+        else:
+            select = select.order_by(*positions)
+    return select, ctes
+
+
+def _listing(plan, catalog, segment, as_of, overrides):
+    """Which users: ids plus their governed attributes, never restricted columns."""
+    src = _From("users", catalog)
+    ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
+    columns: list[exp.Expr] = [
+        exp.column("user_id", table="users"),
+        as_date(exp.column("signup_at", table="users")).as_("signup_date"),
+    ]
+    columns += [
+        exp.column(d.column, table="users").as_(d.name)
+        for d in catalog.dimensions.values()
+        if d.table == "users" and not d.is_time
+    ]
+    if segment:
+        alias = src.join_segment(segment)
+        columns += [
+            exp.column(c, table=alias).as_(c) for c in segment.columns if c not in {"signup_date"}
+        ]
+        if segment.is_family:
+            columns.append(
+                exp.column(segment.member_column, table=alias).as_(segment.member_column)
+            )
+            if plan.segment and plan.segment.selected():
+                src.where.append(
+                    exp.column(segment.member_column, table=alias).isin(
+                        *[exp.Literal.string(m) for m in plan.segment.selected()]
+                    )
+                )
+    _filters(plan, catalog, src)
+    column = exp.column("signup_at", table="users")
+    if plan.time_range and plan.time_range.column in (None, "signup_at"):
+        src.where.append(time_filter(column, *_clip(plan.time_range, as_of)))
+    else:
+        src.where.append(time_filter(column, None, as_of))
+    select = src.apply(exp.select(*columns)).order_by(exp.column("user_id", table="users"))
+    return select, ctes
+
+
+def _retention(plan, catalog, segment, as_of, overrides):
+    ctes = segment_ctes(catalog, segment, as_of, overrides)
+    select = exp.select(*[exp.column(c) for c in segment.columns]).from_(segment.name)
+    if plan.time_range:
+        start, end = _clip(plan.time_range, as_of)
+        start = start.replace(day=1)
+        select = select.where(
+            exp.column("cohort_month").between(date_literal(start), date_literal(end))
+        )
+    if plan.month_number is not None:
+        select = select.where(exp.column("month_number").eq(number_literal(plan.month_number)))
+    select = select.order_by(exp.column("cohort_month"), exp.column("month_number"))
+    return select, ctes
+
+
+def _definitions_used(plan, catalog, segment, overrides) -> list[DefinitionUsed]:
+    used: list[DefinitionUsed] = []
+    if segment:
+        for seg in reversed(segment_closure(catalog, segment)):
+            used.append(
+                DefinitionUsed(
+                    seg.name,
+                    "segment",
+                    seg.version,
+                    seg.hash,
+                    seg.source,
+                    seg.owner,
+                    seg.label,
+                    (",".join(plan.segment.selected()) or None)
+                    if seg is segment and plan.segment
+                    else None,
+                    dict(overrides.get(seg.name, {})),
+                )
+            )
+    if plan.intent not in (Intent.RETENTION, Intent.HISTORY, Intent.MOVEMENT, Intent.LIST):
+        metric = _metric(plan, catalog)
+        used.append(
+            DefinitionUsed(
+                metric.name,
+                "metric",
+                metric.version,
+                metric.hash,
+                metric.source,
+                metric.owner,
+                metric.label,
+            )
+        )
+    return used

@@ -1,0 +1,150 @@
+"""A governed segment -> its CTE chain: YAML stages in order, then one CTE named after it.
+
+Placeholders (`:as_of`, parameters, fitted weights) become literals in the tree, stage names
+become `<segment>__<stage>`, and required segments are compiled first, so the lifecycle
+stage `engaged` reads the very `engaged_users` definition.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlglot import exp
+
+from assistant import messages
+from assistant.catalog.models import Catalog, Segment
+from assistant.compiler.sql import date_literal, number_literal, parse_fragment
+from assistant.errors import CompileError
+from assistant.plan import QueryPlan
+
+
+def resolve_overrides(
+    plan: QueryPlan, catalog: Catalog, segment: Segment | None
+) -> dict[str, dict[str, float | int]]:
+    """Assign each override to the segment declaring it and check its bounds."""
+    scope = segment_closure(catalog, segment) if segment else []
+    resolved: dict[str, dict[str, float | int]] = {}
+    for override in plan.overrides:
+        owners = [s for s in scope if s.parameter(override.parameter)]
+        if override.segment:
+            owners = [s for s in owners if s.name == override.segment]
+        if not owners:
+            accepted = sorted({p.name for s in scope for p in s.parameters})
+            target = override.segment or (segment.name if segment else "this question")
+            raise CompileError(messages.unknown_parameter(override.parameter, target, accepted))
+        owner = owners[0]
+        param = owner.parameter(override.parameter)
+        assert param is not None
+        if not param.min <= override.value <= param.max:
+            raise CompileError(
+                messages.override_out_of_bounds(
+                    param.name, override.value, owner.name, param.min, param.max
+                )
+            )
+        if param.is_integer and not float(override.value).is_integer():
+            raise CompileError(
+                f"Override `{param.name}`={override.value:g} for `{owner.name}` "
+                "must be a whole number."
+            )
+        resolved.setdefault(owner.name, {})[param.name] = param.coerce(override.value)
+    return resolved
+
+
+def segment_closure(catalog: Catalog, segment: Segment) -> list[Segment]:
+    """The segment and everything it requires, dependencies first."""
+    ordered: list[Segment] = []
+
+    def visit(seg: Segment) -> None:
+        for ref in seg.requires:
+            visit(catalog.segments[ref])
+        if seg not in ordered:
+            ordered.append(seg)
+
+    visit(segment)
+    return ordered
+
+
+# -- governed segments ------------------------------------------------------------------------
+
+
+def segment_ctes(
+    catalog: Catalog,
+    segment: Segment,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]] | None = None,
+    suffix: str = "",
+) -> list[tuple[str, exp.Expr]]:
+    """Every CTE of `segment` and the segments it requires, in dependency order."""
+    overrides = overrides or {}
+    ctes: list[tuple[str, exp.Expr]] = []
+    for seg in segment_closure(catalog, segment):
+        ctes.extend(_own_ctes(catalog, seg, as_of, overrides.get(seg.name, {}), suffix))
+    return ctes
+
+
+def _own_ctes(
+    catalog: Catalog, seg: Segment, as_of: date, overrides: dict[str, float | int], suffix: str
+) -> list[tuple[str, exp.Expr]]:
+    values: dict[str, exp.Expr] = {"as_of": date_literal(as_of)}
+    for param in seg.parameters:
+        values[param.name] = number_literal(param.coerce(overrides.get(param.name, param.default)))
+    if seg.fitted:
+        values["weighted_score"] = _weighted_score(seg)
+    renames = {stage.name: f"{seg.name}__{stage.name}{suffix}" for stage in seg.stages}
+    renames.update({ref: f"{ref}{suffix}" for ref in seg.requires})
+
+    def prepare(sql: str, condition: bool = False) -> exp.Expr:
+        tree = parse_fragment(sql, condition=condition)
+        tree = exp.replace_placeholders(tree, **values)
+        for table in tree.find_all(exp.Table):
+            if table.name in renames and not table.db:
+                alias = table.alias or table.name
+                table.set("this", exp.to_identifier(renames[table.name]))
+                table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
+        return tree
+
+    ctes = [(renames[stage.name], prepare(stage.sql)) for stage in seg.stages]
+    last = exp.to_table(renames[seg.stages[-1].name])
+    if seg.entity == "cohort":
+        final = exp.select(*[exp.column(c) for c in seg.columns]).from_(last)
+    else:
+        final = exp.select(exp.column("user_id"), *[exp.column(c) for c in seg.columns])
+        final = final.from_(last)
+        if seg.members:
+            final = final.select(_member_case(seg, prepare).as_(seg.member_column))
+        if seg.where:
+            final = final.where(prepare(seg.where, condition=True))
+    ctes.append((f"{seg.name}{suffix}", final))
+    return ctes
+
+
+def _member_case(seg: Segment, prepare) -> exp.Expr:
+    case = exp.Case()
+    for member in seg.members:
+        if member.match:
+            cond: exp.Expr = exp.and_(
+                *[
+                    exp.column(col).between(number_literal(lo), number_literal(hi))
+                    for col, lo, hi in member.match
+                ]
+            )
+        elif member.when.upper() == "TRUE" or not member.match and not member.when:
+            return case.else_(exp.Literal.string(member.name))
+        else:
+            cond = prepare(member.when, condition=True)
+        case = case.when(cond, exp.Literal.string(member.name))
+    return case
+
+
+def _weighted_score(seg: Segment) -> exp.Expr:
+    weights = seg.fitted.get("weights") or {}
+    terms = [
+        exp.Mul(this=exp.column(name), expression=number_literal(round(float(w), 6)))
+        for name, w in sorted(weights.items())
+    ]
+    if not terms:
+        return number_literal(0)
+    total: exp.Expr = terms[0]
+    for term in terms[1:]:
+        total = exp.Add(this=total, expression=term)
+    return exp.paren(total) if len(terms) > 1 else total

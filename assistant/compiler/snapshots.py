@@ -1,0 +1,99 @@
+"""Segments over time: sizes at every month end (history) and where members went (movement).
+
+Each snapshot is the governed definition compiled again with `as_of` = that month end, so
+history uses exactly the rules of today's answer.
+"""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from sqlglot import exp
+
+from assistant.compiler.segments import segment_ctes
+from assistant.compiler.sql import date_literal
+from assistant.errors import CompileError
+
+
+def month_ends(as_of: date, start: date | None = None) -> list[date]:
+    """Month ends from `start` (default: January of the previous year) up to as_of."""
+    start = start or date(as_of.year - 1, 1, 1)
+    ends, year, month = [], start.year, start.month
+    while (year, month) <= (as_of.year, as_of.month):
+        end = date(year, month, calendar.monthrange(year, month)[1])
+        ends.append(min(end, as_of))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return ends
+
+
+def history(plan, catalog, segment, as_of, overrides):
+    """Segment sizes at every month end: the governed definition computed once per snapshot."""
+    start = plan.time_range.start if plan.time_range else None
+    end = min(plan.time_range.end, as_of) if plan.time_range else as_of
+    ctes: list[tuple[str, exp.Expr]] = []
+    parts: list[exp.Select] = []
+    selected = plan.segment.selected() if plan.segment else ()
+    for snapshot in month_ends(end, start):
+        suffix = f"__{snapshot:%Y_%m_%d}"
+        ctes.extend(segment_ctes(catalog, segment, snapshot, overrides, suffix))
+        part = (
+            exp.select(
+                date_literal(snapshot).as_("month_end"),
+                exp.column(segment.member_column).as_(segment.member_column),
+                exp.func("COUNT", exp.Star()).as_("users"),
+            )
+            .from_(f"{segment.name}{suffix}")
+            .group_by(exp.Literal.number(1), exp.Literal.number(2))
+        )
+        if selected:
+            part = part.where(
+                exp.column(segment.member_column).isin(*[exp.Literal.string(m) for m in selected])
+            )
+        parts.append(part)
+    union: exp.Expr = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    select = exp.select("month_end", segment.member_column, "users").from_(
+        exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("snapshots")))
+    )
+    select = select.order_by(exp.column("month_end"), exp.column(segment.member_column))
+    return select, ctes
+
+
+def movement(plan, catalog, segment, as_of, overrides):
+    """Members at an earlier month end, and which member each of them is in now (as_of)."""
+    if plan.time_range is None:
+        raise CompileError(
+            'A movement question needs the earlier month end, e.g. "at the end of March".'
+        )
+    then = min(plan.time_range.end, as_of)
+    suffix = f"__{then:%Y_%m_%d}"
+    ctes = segment_ctes(catalog, segment, then, overrides, suffix)
+    ctes += segment_ctes(catalog, segment, as_of, overrides)
+    column = segment.member_column
+    before = exp.column(column, table="then_")
+    now = exp.column(column, table="now_")
+    select = (
+        exp.select()
+        .from_(exp.to_table(f"{segment.name}{suffix}").as_("then_"))
+        .join(
+            exp.to_table(segment.name).as_("now_"),
+            on=exp.column("user_id", table="now_").eq(exp.column("user_id", table="then_")),
+            join_type="left",
+        )
+    )
+    selected = plan.segment.selected() if plan.segment else ()
+    if selected:
+        select = select.where(before.isin(*[exp.Literal.string(m) for m in selected]))
+    if plan.to_members:
+        select = select.where(now.isin(*[exp.Literal.string(m) for m in plan.to_members]))
+        return select.select(exp.func("COUNT", exp.Star()).as_("users")), ctes
+    groups = [
+        date_literal(then).as_("month_end"),
+        before.as_(f"{column}_then"),
+        exp.func("COALESCE", now, exp.Literal.string("(none)")).as_(f"{column}_now"),
+    ]
+    select = select.select(*groups, exp.func("COUNT", exp.Star()).as_("users"))
+    positions = [exp.Literal.number(i) for i in (1, 2, 3)]
+    return select.group_by(*positions).order_by(*positions), ctes
