@@ -46,6 +46,12 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
     return words
 
 
+def population_words(plan: QueryPlan, catalog: Catalog) -> str:
+    """Just the segment part of `population`: "engaged users", "in Lifecycle stage `Churned`"."""
+    bare = plan.model_copy(update={"filters": (), "time_range": None})
+    return population(bare, catalog)
+
+
 def overrides_text(plan: QueryPlan) -> str:
     if not plan.overrides:
         return ""
@@ -82,6 +88,12 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     if plan.intent == Intent.DISTRIBUTION:
         label = catalog.segments[plan.segment.name].label if plan.segment else "segment"
         return f"{metric.label} by {label}{extra}: {result.row_count} groups."
+    if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
+        members, everyone, share = result.rows[0][-3:]
+        segment_words = population_words(plan, catalog)
+        base = who.replace(segment_words, "users", 1)
+        return (f"{float(share or 0):.1%} of {base} ({_fmt(members)} of {_fmt(everyone)}) are "
+                f"{segment_words}{extra}.")
     if len(result.rows) == 1 and len(result.columns) == 1:
         value = _fmt(result.rows[0][0] if result.rows[0][0] is not None else 0)
         if metric.name == "users":

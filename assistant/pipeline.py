@@ -95,7 +95,8 @@ class Assistant:
         except SegqError as exc:
             answer = self._failure(question, exc)
         except Exception as exc:  # never let a stack trace reach a user
-            log.exception("internal error answering %r", question)
+            log.error("internal error answering %r: %r", question, exc)
+            log.debug("traceback", exc_info=True)
             answer = Answer(question, "error", "", error=f"internal: {exc!r}")
             answer.message = messages.INTERNAL_ERROR.format(ref=answer.id)
         answer.planner, answer.confidence = planner_name, confidence

@@ -98,6 +98,9 @@ class QueryPlan(_Frozen):
     month_number: int | None = Field(
         None, ge=0, le=24, description="Cohort retention: months since the cohort month"
     )
+    share: bool = Field(
+        False, description="Also return the fraction of all matching users in the segment"
+    )
     to_members: tuple[str, ...] = Field(
         (), description="Movement: keep users who are now (at as_of) in these members"
     )

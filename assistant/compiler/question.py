@@ -56,6 +56,10 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         select, ctes = movement(plan, catalog, segment, as_of, overrides)
     elif plan.intent == Intent.LIST:
         select, ctes = _listing(plan, catalog, segment, as_of, overrides)
+    elif (
+        plan.share and segment is not None and _metric(plan, catalog).name in ("users", "customers")
+    ):
+        select, ctes = _share(plan, catalog, segment, as_of, overrides)
     else:
         select, ctes = _aggregate(plan, catalog, segment, as_of, overrides)
     for name, body in ctes:
@@ -122,6 +126,7 @@ class _From:
         self.base = base
         self.catalog = catalog
         self.joins: list[tuple[str, str]] = []  # (table, alias)
+        self.left: set[str] = set()  # aliases joined with LEFT JOIN (shares keep everyone)
         self.where: list[exp.Expr] = []
 
     def col(self, table: str, column: str) -> exp.Column:
@@ -129,15 +134,18 @@ class _From:
             self.joins.append((table, table))
         return exp.column(column, table=table)
 
-    def join_segment(self, segment: Segment) -> str:
+    def join_segment(self, segment: Segment, *, left: bool = False) -> str:
         self.joins.append((segment.name, "seg"))
+        if left:
+            self.left.add("seg")
         return "seg"
 
     def apply(self, select: exp.Select) -> exp.Select:
         select = select.from_(exp.to_table(self.base).as_(self.base))
         for table, alias in self.joins:
             on = exp.column("user_id", table=alias).eq(exp.column("user_id", table=self.base))
-            select = select.join(exp.to_table(table).as_(alias), on=on)
+            kind = "left" if alias in self.left else None
+            select = select.join(exp.to_table(table).as_(alias), on=on, join_type=kind)
         for cond in self.where:
             select = select.where(cond)
         return select
@@ -189,27 +197,8 @@ def _time_owner(catalog: Catalog, metric: Metric, column: str) -> str:
     )
 
 
-def _aggregate(plan, catalog, segment, as_of, overrides):
-    """count / metric / breakdown / distribution: a metric grouped by dimensions or members."""
-    metric = _metric(plan, catalog)
-    src = _From(metric.table, catalog)
-    ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
-    groups: list[exp.Expr] = []
-    if segment:
-        alias = src.join_segment(segment)
-        selected = plan.segment.selected() if plan.segment else ()
-        if selected:
-            src.where.append(
-                exp.column(segment.member_column, table=alias).isin(
-                    *[exp.Literal.string(m) for m in selected]
-                )
-            )
-        if plan.intent == Intent.DISTRIBUTION:
-            groups.append(exp.column(segment.member_column, table=alias).as_(segment.member_column))
-    groups.extend(_group_column(catalog, ref, src, metric) for ref in plan.group_by)
-    _filters(plan, catalog, src)
-    if metric.filter:
-        src.where.append(parse_fragment(metric.filter, condition=True))
+def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of: date) -> None:
+    """The time condition: the plan's range, else the metric's default window, else <= as_of."""
     time_col = (
         plan.time_range.column
         if plan.time_range and plan.time_range.column
@@ -241,6 +230,73 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
         src.where.append(exp.column("user_id", table=metric.table).isin(query=inner))
         if metric.time_column:
             src.where.append(time_filter(src.col(metric.table, metric.time_column), None, as_of))
+
+
+def _share(plan, catalog, segment, as_of, overrides):
+    """ "What share of trial users are PQLs?": members, everyone, and the fraction."""
+    metric = _metric(plan, catalog)
+    src = _From("users", catalog)
+    ctes = segment_ctes(catalog, segment, as_of, overrides)
+    alias = src.join_segment(segment, left=True)
+    member = exp.column("user_id", table=alias).is_(exp.null()).not_()
+    selected = plan.segment.selected() if plan.segment else ()
+    if selected:
+        member = exp.and_(
+            member,
+            exp.column(segment.member_column, table=alias).isin(
+                *[exp.Literal.string(m) for m in selected]
+            ),
+        )
+    users_metric = catalog.metrics["users"]
+    groups = [_group_column(catalog, ref, src, users_metric) for ref in plan.group_by]
+    _filters(plan, catalog, src)
+    _period(plan, catalog, users_metric, src, as_of)
+    if metric.table != "users":  # "what % of our customers": the population is the metric's
+        inner = exp.select("user_id").from_(metric.table)
+        if metric.filter:
+            inner = inner.where(parse_fragment(metric.filter, condition=True))
+        inner = inner.where(
+            time_filter(exp.column(metric.time_column, table=metric.table), None, as_of)
+        )
+        src.where.append(exp.column("user_id", table="users").isin(query=inner))
+    user = exp.column("user_id", table="users")
+    members = exp.func("COUNT", exp.Distinct(expressions=[exp.Case().when(member, user.copy())]))
+    everyone = exp.func("COUNT", exp.Distinct(expressions=[user.copy()]))
+    share = exp.Div(
+        this=exp.cast(members.copy(), exp.DataType.build("DOUBLE")),
+        expression=exp.func("NULLIF", everyone.copy(), exp.Literal.number(0)),
+    )
+    select = src.apply(
+        exp.select(*groups, members.as_("users"), everyone.as_("total_users"), share.as_("share"))
+    )
+    if groups:
+        positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
+        select = select.group_by(*positions).order_by(*positions)
+    return select, ctes
+
+
+def _aggregate(plan, catalog, segment, as_of, overrides):
+    """count / metric / breakdown / distribution: a metric grouped by dimensions or members."""
+    metric = _metric(plan, catalog)
+    src = _From(metric.table, catalog)
+    ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
+    groups: list[exp.Expr] = []
+    if segment:
+        alias = src.join_segment(segment)
+        selected = plan.segment.selected() if plan.segment else ()
+        if selected:
+            src.where.append(
+                exp.column(segment.member_column, table=alias).isin(
+                    *[exp.Literal.string(m) for m in selected]
+                )
+            )
+        if plan.intent == Intent.DISTRIBUTION:
+            groups.append(exp.column(segment.member_column, table=alias).as_(segment.member_column))
+    groups.extend(_group_column(catalog, ref, src, metric) for ref in plan.group_by)
+    _filters(plan, catalog, src)
+    if metric.filter:
+        src.where.append(parse_fragment(metric.filter, condition=True))
+    _period(plan, catalog, metric, src, as_of)
     measure = parse_fragment(metric.expr).as_(metric.name)
     select = exp.select(*groups, measure)
     select = src.apply(select)

@@ -132,3 +132,6 @@ IF_CLAUSE = re.compile(
     r"required|needed|had)\b"
 )
 COUNTRY_CODES = re.compile(r"\b(US|GB|UK|DE|FR|IN|BR|CA|AU|JP|NL)\b")
+SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|ratio|what\s+%|"
+                   r"how\s+much\s+of)\s+(of\s+)?(our\s+|the\s+|all\s+)?\b|"
+                   r"%\s+of\s+(our\s+|the\s+|all\s+)?")

@@ -57,6 +57,7 @@ from assistant.planner.patterns import (
     ORDINALS,
     PII,
     RETENTION,
+    SHARE,
     SIGNUP_WORDS,
     SUPERLATIVE,
     UNGOVERNED,
@@ -203,7 +204,7 @@ class RulesPlanner:
         if segment and member is None and "threshold" in {o.parameter for o in overrides}:
             member = whatif.at_least_member(segment, numbers)
 
-        metric = self._metric(senses, segment)
+        metric = self._metric(senses, segment, share=SHARE.search(p.text) is not None)
         if as_of_snapshot and segment is not None and segment.history and \
                 metric in (None, "users") and found is not None:
             snapshot, found = found, None  # "champions in January": membership then
@@ -241,6 +242,8 @@ class RulesPlanner:
             to_members=to_members,
             limit=limit if intent == Intent.LIST else None,
             order=self._order(p, group_by, intent),
+            share=segment is not None and intent in (Intent.COUNT, Intent.BREAKDOWN)
+            and SHARE.search(p.text) is not None and segment.entity == "user",
         )
         confidence = self._confidence(p, catalog, plan)
         if confidence < self.min_confidence:
@@ -283,11 +286,11 @@ class RulesPlanner:
         return "desc" if best["desc"] else "asc"
 
     @staticmethod
-    def _metric(senses, segment: Segment | None) -> str | None:
+    def _metric(senses, segment: Segment | None, share: bool = False) -> str | None:
         named = [s.name for _, s in senses if s.kind == "metric"]
         specific = [n for n in named if n != "users"]
         metric = specific[0] if specific else ("users" if named else None)
-        if segment is not None and metric == "customers":
+        if segment is not None and metric == "customers" and not share:
             return "users"
         return metric
 
@@ -367,6 +370,8 @@ class RulesPlanner:
             return Intent.DISTRIBUTION
         if group_by:
             return Intent.BREAKDOWN
+        if SHARE.search(text) and segment is not None and metric in (None, "users", "customers"):
+            return Intent.COUNT
         if metric and metric != "users":
             return Intent.METRIC
         if (LIST_LOOSE.search(text) or LIMIT.search(text)) and not wants_count \

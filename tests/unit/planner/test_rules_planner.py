@@ -266,3 +266,8 @@ def test_end_of_a_quarter_is_a_snapshot(planner, catalog):
 def test_users_who_ordered_in_a_period_filter_the_order_date(planner, catalog):
     p = plan(planner, catalog, "how many users ordered in Q2?")
     assert p.metric.name == "users" and p.time_range.column == "ordered_at"
+
+
+def test_share_questions_ask_for_the_fraction(planner, catalog):
+    p = plan(planner, catalog, "what percentage of trial users are PQLs?")
+    assert p.share and p.segment.name == "pql" and p.filters[0].values == ("trial",)

@@ -1,0 +1,34 @@
+"""Share questions ("what % of trial users are PQLs?") against a plain SQL computation."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.pipeline import Assistant
+from tests import reference_sql
+
+
+@pytest.fixture()
+def raw(config):
+    """Plain SQL on the same warehouse (one DuckDB instance per file and configuration)."""
+    return Assistant(config).warehouse.cursor()
+
+
+def test_share_of_trial_users_who_are_pqls(config, raw):
+    answer = Assistant(config).ask("what percentage of trial users are PQLs?")
+    members, everyone, share = answer.rows[0]
+    pql = {r[0] for r in raw.execute(reference_sql.pql_sql()).fetchall()}
+    trial = {r[0] for r in raw.execute("SELECT user_id FROM users WHERE plan = 'trial'").fetchall()}
+    assert (members, everyone) == (len(pql & trial), len(trial))
+    assert share == pytest.approx(len(pql & trial) / len(trial))
+    expected = f"{len(pql & trial) / len(trial):.1%} of users with plan Trial"
+    assert answer.message.startswith(expected)
+
+
+def test_share_of_customers_uses_customers_as_the_population(config, raw):
+    answer = Assistant(config).ask("what % of our customers are champions?")
+    members, everyone, _ = answer.rows[0]
+    customers = raw.execute("SELECT count(DISTINCT user_id) FROM orders "
+                            "WHERE status = 'completed'").fetchone()[0]
+    assert everyone == customers
+    assert answer.definitions[0].name == "rfm_segment" and members > 0
