@@ -1,0 +1,152 @@
+"""The answers the bot has given, found again when a button on one of them is clicked.
+
+Buttons carry only the answer id, and a click may come much later or reach another worker.
+Recent answers (with their rows) stay in a bounded LRU, so "Download CSV" uploads the very rows
+that were answered; an answer that has left memory is read back from the query log and, when
+its rows are needed, re-run from the plan recorded there.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from assistant import messages
+from assistant.answer import Answer, DefinitionUsed
+from assistant.errors import SegqError
+
+log = logging.getLogger("segq.slack")
+
+RECENT_ANSWERS = 256
+RECENT_ROWS = 2_000_000  # rows kept across the remembered answers, bounding memory
+
+
+class RecentAnswers:
+    """LRU of answers by id, bounded by count and by the rows they hold."""
+
+    def __init__(self, size: int = RECENT_ANSWERS, max_rows: int = RECENT_ROWS) -> None:
+        self._answers: OrderedDict[str, Answer] = OrderedDict()
+        self._size, self._max_rows, self._rows = size, max_rows, 0
+        self._lock = threading.Lock()
+
+    def put(self, answer: Answer) -> None:
+        with self._lock:
+            old = self._answers.pop(answer.id, None)
+            self._rows -= len(old.rows) if old else 0
+            self._answers[answer.id] = answer
+            self._rows += len(answer.rows)
+            while len(self._answers) > 1 and (
+                len(self._answers) > self._size or self._rows > self._max_rows
+            ):
+                _, evicted = self._answers.popitem(last=False)
+                self._rows -= len(evicted.rows)
+
+    def get(self, answer_id: str) -> Answer | None:
+        with self._lock:
+            answer = self._answers.get(answer_id)
+            if answer is not None:
+                self._answers.move_to_end(answer_id)
+            return answer
+
+
+class Answers:
+    """Asking `assistant` from Slack, and every answer since: in memory, else in its log.
+
+    One instance per app, shared by Bolt's worker threads.
+    """
+
+    def __init__(self, assistant: Any, *, recent_answers: int = RECENT_ANSWERS) -> None:
+        self.assistant = assistant
+        self.recent = RecentAnswers(recent_answers)
+
+    def ask(
+        self,
+        question: str,
+        *,
+        user: str | None,
+        channel: str | None,
+        thread_ts: str | None,
+        choice: str | None = None,
+    ) -> Answer:
+        try:
+            answer: Answer = self.assistant.ask(
+                question,
+                source="slack",
+                user=user,
+                channel=channel,
+                thread_ts=thread_ts,
+                choice=choice,
+            )
+        except Exception as exc:  # Assistant.ask should not raise; if it does, say so kindly
+            answer = Answer(question, "error", "", error=f"internal: {exc!r}")
+            answer.message = messages.INTERNAL_ERROR.format(ref=answer.id)
+            log.exception("internal error answering %r (reference %s)", question, answer.id)
+            self._record(answer, user=user, channel=channel, thread_ts=thread_ts)
+        self.recent.put(answer)
+        return answer
+
+    def rerun(self, answer_id: str, **where: Any) -> Answer | None:
+        """The answer again from its logged plan (same definitions), else its question."""
+        logged = self.logged(answer_id)
+        if not logged:
+            return None
+        plan = logged.get("plan")
+        if isinstance(plan, dict) and plan.get("intent"):
+            from assistant.plan import QueryPlan
+
+            try:
+                parsed = QueryPlan.model_validate(plan)
+            except ValueError:
+                log.warning("logged plan of %s no longer parses; asking again", answer_id)
+            else:
+                answer: Answer = self.assistant.run_plan(
+                    parsed, question=logged["question"], source="slack"
+                )
+                self.recent.put(answer)
+                return answer
+        return self.ask(str(logged["question"]), **where)
+
+    def logged(self, answer_id: str) -> dict[str, Any] | None:
+        query_log = getattr(self.assistant, "query_log", None)
+        if not query_log or not answer_id:
+            return None
+        try:
+            record: dict[str, Any] | None = query_log.get(answer_id)
+            return record
+        except SegqError:
+            log.warning("query log unreadable while looking up %s", answer_id, exc_info=True)
+            return None
+
+    def set_thread(self, answer: Answer, channel: str | None, thread_ts: str | None) -> None:
+        query_log = getattr(self.assistant, "query_log", None)
+        if query_log is not None:
+            query_log.set_thread(answer.id, channel, thread_ts)
+
+    def add_feedback(self, answer_id: str, value: str, user: str | None) -> bool:
+        query_log = getattr(self.assistant, "query_log", None)
+        return bool(query_log and query_log.add_feedback(answer_id, value, user))
+
+    def _record(self, answer: Answer, **where: Any) -> None:
+        query_log = getattr(self.assistant, "query_log", None)
+        if query_log is not None:
+            query_log.record(answer.to_dict(), source="slack", **where)
+
+
+def logged_definition(logged: dict[str, Any], name: str) -> DefinitionUsed | None:
+    """A definition as the query log recorded it for an answer, or None."""
+    for d in logged.get("definitions") or []:
+        if d.get("name") == name:
+            return DefinitionUsed(
+                d["name"],
+                d.get("kind") or "",
+                d.get("version") or 0,
+                d.get("hash") or "",
+                d.get("source") or "",
+                d.get("owner") or "",
+                d.get("label") or "",
+                d.get("member"),
+                d.get("overrides") or {},
+            )
+    return None

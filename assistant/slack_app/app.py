@@ -1,0 +1,88 @@
+"""Wiring only: which listener answers which Slack request, and the app they are wired into.
+
+Each request is acknowledged at once (`/segment` with a "Working on" line) and answered in a
+lazy listener, so Slack's 3-second deadline holds however long the question takes. The
+listeners live in `questions.py` and `buttons.py`, by what the user did.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from assistant.errors import ConfigError
+from assistant.render import slack as render
+from assistant.slack_app.answers import RECENT_ANSWERS, Answers
+from assistant.slack_app.buttons import Buttons
+from assistant.slack_app.client import make_client
+from assistant.slack_app.dedupe import Deliveries
+from assistant.slack_app.questions import Questions
+
+
+def create_app(
+    assistant: Any,
+    *,
+    client: WebClient | None = None,
+    signing_secret: str | None = None,
+    token: str | None = None,
+    process_before_response: bool = False,
+    token_verification_enabled: bool = True,
+    recent_answers: int = RECENT_ANSWERS,
+) -> App:
+    """A Bolt app answering @mentions, DMs and `/segment` with `assistant`.
+
+    Pass `client` (tests, a custom API URL) or `token`. `signing_secret` is needed for HTTP
+    mode; Socket Mode requests are not signed. `recent_answers` bounds the answers kept in
+    memory for buttons (older ones are re-run from the query log).
+    """
+    if client is None:
+        if not token:
+            raise ConfigError(
+                "The Slack app needs a bot token (SLACK_BOT_TOKEN, starting with xoxb-)."
+            )
+        client = make_client(token)
+    app = App(
+        client=client,
+        signing_secret=signing_secret if signing_secret is not None else "",
+        process_before_response=process_before_response,
+        token_verification_enabled=token_verification_enabled,
+    )
+    SlackBot(assistant, recent_answers=recent_answers).register(app)
+    return app
+
+
+class SlackBot:
+    """The listeners; one instance per app, shared by Bolt's worker threads."""
+
+    def __init__(self, assistant: Any, *, recent_answers: int = RECENT_ANSWERS) -> None:
+        self.assistant = assistant
+        self.answers = Answers(assistant, recent_answers=recent_answers)
+        self.deliveries = Deliveries()
+        self.questions = Questions(self.answers)
+        self.buttons = Buttons(self.answers)
+
+    def register(self, app: App) -> None:
+        questions, buttons = self.questions, self.buttons
+        app.use(self.deliveries.skip_redeliveries)
+        app.event("app_mention")(ack=_ack, lazy=[questions.on_mention])
+        app.event("message")(ack=_ack, lazy=[questions.on_direct_message])
+        app.command("/segment")(ack=questions.ack_command, lazy=[questions.on_command])
+        actions: dict[str, Callable[..., None]] = {
+            render.SHOW_SQL: buttons.on_show_sql,
+            render.SHOW_DEFINITION: buttons.on_show_definition,
+            render.DOWNLOAD_CSV: buttons.on_download_csv,
+            render.FEEDBACK_UP: buttons.on_feedback,
+            render.FEEDBACK_DOWN: buttons.on_feedback,
+            render.CLARIFY_CHOICE: buttons.on_clarify_choice,
+        }
+        for action_id, handler in actions.items():
+            pattern = re.compile(rf"^{re.escape(action_id)}(?::\d+)?$")
+            app.action(pattern)(ack=_ack, lazy=[handler])
+
+
+def _ack(ack: Ack) -> None:
+    ack()
