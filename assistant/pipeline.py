@@ -175,8 +175,3 @@ class Assistant:
             self.query_log.record(answer.to_dict(), **where)
         except Exception:  # logging never breaks an answer
             log.warning("could not write answer %s to the query log", answer.id, exc_info=True)
-
-    def definitions_used(self, name: str) -> DefinitionUsed | None:
-        from assistant.definitions import definition_used
-
-        return definition_used(self.catalog, name)

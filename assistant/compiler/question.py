@@ -341,11 +341,7 @@ def _listing(plan, catalog, segment, as_of, overrides):
                     )
                 )
     _filters(plan, catalog, src)
-    column = exp.column("signup_at", table="users")
-    if plan.time_range and plan.time_range.column in (None, "signup_at"):
-        src.where.append(time_filter(column, *_clip(plan.time_range, as_of)))
-    else:
-        src.where.append(time_filter(column, None, as_of))
+    _period(plan, catalog, catalog.metrics["users"], src, as_of)
     select = src.apply(exp.select(*columns)).order_by(exp.column("user_id", table="users"))
     return select, ctes
 
