@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import messages
-from assistant.answer import Answer, DefinitionUsed
+from assistant.answer import Answer
 from assistant.catalog import Catalog, load_catalog
 from assistant.compiler import compile_plan
 from assistant.config import Config
