@@ -86,25 +86,23 @@ class Assistant:
         """Answer one plain-language question; never raises for the user's input."""
         clock = _Clock()
         planner_name, confidence = getattr(self.planner, "name", "rules"), None
+        plan: QueryPlan | None = None
         try:
             with clock.stage("plan"):
                 outcome = self.planner.plan(question, self.catalog, as_of=self.config.as_of,
                                             choice=choice)
-            planner_name, confidence = outcome.planner, outcome.confidence
-            answer = self._answer_plan(question, outcome.plan, clock)
+            planner_name, confidence, plan = outcome.planner, outcome.confidence, outcome.plan
+            answer = self._answer_plan(question, plan, clock)
         except SegqError as exc:
-            answer = self._failure(question, exc)
+            answer = self._failure(question, exc, plan)
         except Exception as exc:  # never let a stack trace reach a user
             log.error("internal error answering %r: %r", question, exc)
             log.debug("traceback", exc_info=True)
             answer = Answer(question, "error", "", error=f"internal: {exc!r}")
             answer.message = messages.INTERNAL_ERROR.format(ref=answer.id)
         answer.planner, answer.confidence = planner_name, confidence
-        answer.timings_ms = {**answer.timings_ms, **clock.done()}
-        for stage in ("plan", "compile", "validate", "execute"):
-            answer.timings_ms.setdefault(stage, 0.0)
-        self._log(answer, source=source, user=user, channel=channel, thread_ts=thread_ts)
-        return answer
+        return self._finish(answer, clock, source=source, user=user, channel=channel,
+                            thread_ts=thread_ts)
 
     def run_plan(self, plan: QueryPlan, *, question: str = "", source: str = "cli") -> Answer:
         """Answer a structured QueryPlan directly (`segq query`)."""
@@ -114,10 +112,14 @@ class Assistant:
         except SegqError as exc:
             answer = self._failure(question, exc, plan)
         answer.planner = "plan"
+        return self._finish(answer, clock, source=source)
+
+    def _finish(self, answer: Answer, clock: _Clock, **where: Any) -> Answer:
+        """Every stage gets a timing (0 when it did not run); then the answer is logged."""
         answer.timings_ms = {**answer.timings_ms, **clock.done()}
         for stage in ("plan", "compile", "validate", "execute"):
             answer.timings_ms.setdefault(stage, 0.0)
-        self._log(answer, source=source)
+        self._log(answer, **where)
         return answer
 
     # -- stages -------------------------------------------------------------------------
