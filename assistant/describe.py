@@ -35,7 +35,7 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
             match = next((v for v in dim.values if v.value == value), None) if dim else None
             labels.append(match.label if match else value)
         words += f" with {dim.label.lower() if dim else flt.dimension} {' or '.join(labels)}"
-    if plan.time_range:
+    if plan.time_range and plan.intent not in (Intent.HISTORY, Intent.MOVEMENT):
         tr = plan.time_range
         col = tr.column or ""
         verb = {"ordered_at": "ordered", "event_at": "active"}.get(col, "signed up")
@@ -90,8 +90,13 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         return f"{metric.label} by {label}{extra}: {result.row_count} groups."
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]
-        segment_words = population_words(plan, catalog)
-        base = who.replace(segment_words, "users", 1)
+        if plan.segment is None and plan.filters:  # the part is the last filter
+            whole = plan.model_copy(update={"filters": plan.filters[:-1]})
+            part = plan.model_copy(update={"filters": plan.filters[-1:], "time_range": None})
+            base, segment_words = population(whole, catalog), population(part, catalog)
+        else:
+            segment_words = population_words(plan, catalog)
+            base = who.replace(segment_words, "users", 1)
         return (f"{float(share or 0):.1%} of {base} ({_fmt(members)} of {_fmt(everyone)}) are "
                 f"{segment_words}{extra}.")
     if len(result.rows) == 1 and len(result.columns) == 1:

@@ -68,6 +68,15 @@ CLARIFY_PARAMETER = (
     "{value:g} looks like a what-if value for `{parameter}`, which belongs to `{owner}`, not to "
     "`{segment}`. Which definition did you mean?"
 )
+CLARIFY_PERIOD = (
+    "Which period do you mean by \"{phrase}\"? For example \"in the last 7 days\", \"in the "
+    "last 30 days\", \"this quarter\" or \"since April\"."
+)
+REFUSE_SHARE = (
+    "I can compute a share of users in a segment or with a value (\"what % of trial users are "
+    "PQLs?\", \"what % of Q1 signups came from referrals?\"), but I couldn't tell the part from "
+    "the whole in this question. Could you rephrase it that way?"
+)
 CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER

@@ -52,13 +52,11 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         select, ctes = _retention(plan, catalog, segment, as_of, overrides)
     elif plan.intent == Intent.HISTORY:
         select, ctes = history(plan, catalog, segment, as_of, overrides)
-    elif plan.intent == Intent.MOVEMENT:
+    elif plan.intent == Intent.MOVEMENT or plan.intent == Intent.LIST and plan.to_members:
         select, ctes = movement(plan, catalog, segment, as_of, overrides)
     elif plan.intent == Intent.LIST:
         select, ctes = _listing(plan, catalog, segment, as_of, overrides)
-    elif (
-        plan.share and segment is not None and _metric(plan, catalog).name in ("users", "customers")
-    ):
+    elif plan.share and _metric(plan, catalog).name in ("users", "customers"):
         select, ctes = _share(plan, catalog, segment, as_of, overrides)
     else:
         select, ctes = _aggregate(plan, catalog, segment, as_of, overrides)
@@ -95,7 +93,8 @@ def _segment(plan: QueryPlan, catalog: Catalog) -> Segment | None:
             raise CompileError(
                 messages.unknown_member(segment.name, member, [m.name for m in segment.members])
             )
-    if plan.intent in (Intent.HISTORY, Intent.MOVEMENT) and not segment.history:
+    if (plan.intent in (Intent.HISTORY, Intent.MOVEMENT) or plan.to_members) and \
+            not segment.history:
         raise CompileError(f"Segment `{segment.name}` is not tracked month by month.")
     return segment
 
@@ -233,20 +232,30 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
 
 
 def _share(plan, catalog, segment, as_of, overrides):
-    """ "What share of trial users are PQLs?": members, everyone, and the fraction."""
+    """"What share of trial users are PQLs?": members, everyone, and the fraction.
+
+    The part is the segment (and member); without a segment it is the last filter ("what % of
+    Q1 signups came from referrals?") and the other filters describe the whole.
+    """
     metric = _metric(plan, catalog)
     src = _From("users", catalog)
-    ctes = segment_ctes(catalog, segment, as_of, overrides)
-    alias = src.join_segment(segment, left=True)
-    member = exp.column("user_id", table=alias).is_(exp.null()).not_()
-    selected = plan.segment.selected() if plan.segment else ()
-    if selected:
-        member = exp.and_(
-            member,
-            exp.column(segment.member_column, table=alias).isin(
-                *[exp.Literal.string(m) for m in selected]
-            ),
-        )
+    filters = plan.filters
+    if segment is not None:
+        ctes = segment_ctes(catalog, segment, as_of, overrides)
+        alias = src.join_segment(segment, left=True)
+        member = exp.column("user_id", table=alias).is_(exp.null()).not_()
+        selected = plan.segment.selected() if plan.segment else ()
+        if selected:
+            member = exp.and_(member, exp.column(segment.member_column, table=alias).isin(
+                *[exp.Literal.string(m) for m in selected]))
+    elif filters:
+        ctes = []
+        part, filters = filters[-1], filters[:-1]
+        dim = _dimension(catalog, part.dimension)
+        member = src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in part.values])
+    else:
+        raise CompileError("A share needs a part: a segment or a dimension value.")
+    plan = plan.model_copy(update={"filters": filters})
     users_metric = catalog.metrics["users"]
     groups = [_group_column(catalog, ref, src, users_metric) for ref in plan.group_by]
     _filters(plan, catalog, src)

@@ -14,6 +14,7 @@ from sqlglot import exp
 from assistant.compiler.segments import segment_ctes
 from assistant.compiler.sql import date_literal
 from assistant.errors import CompileError
+from assistant.plan import Intent
 
 
 def month_ends(as_of: date, start: date | None = None) -> list[date]:
@@ -88,6 +89,11 @@ def movement(plan, catalog, segment, as_of, overrides):
         select = select.where(before.isin(*[exp.Literal.string(m) for m in selected]))
     if plan.to_members:
         select = select.where(now.isin(*[exp.Literal.string(m) for m in plan.to_members]))
+        if plan.intent == Intent.LIST:  # "which customers were champions ... and are now ..."
+            user = exp.column("user_id", table="then_")
+            listed = select.select(user.as_("user_id"), before.as_(f"{column}_then"),
+                                   now.as_(f"{column}_now"))
+            return listed.order_by(user.copy()), ctes
         return select.select(exp.func("COUNT", exp.Star()).as_("users")), ctes
     groups = [
         date_literal(then).as_("month_end"),

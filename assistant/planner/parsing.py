@@ -26,7 +26,8 @@ class Number:
     span: tuple[int, int]
     after: str
     before: str
-    strict_above: bool = False  # "above 70": a whole-number threshold becomes 71
+    strict_above: bool = False
+    at_least: bool = False  # "a score of at least 60", "score >= 60"
     params: list[tuple[int, str, str]] = field(default_factory=list)  # (distance, seg, param)
     spans: list[tuple[int, int]] = field(default_factory=list)
 

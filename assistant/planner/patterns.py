@@ -26,7 +26,8 @@ PII = re.compile(
 OFF_TOPIC = re.compile(
     r"\b(weather|forecast|temperature|salar(y|ies)|payroll|wages?|stock|share price|"
     r"poem|joke|song|story|recipe|capital of|world cup|football|soccer|election|president|"
-    r"bitcoin|crypto|horoscope|translate|movie|news|lottery|meaning of life)\b"
+    r"bitcoin|crypto|horoscope|translate|movie|news|lottery|meaning of life|limerick|haiku|"
+    r"essay|rhyme|write\s+(me\s+)?(a|an|some)\s+(sql|query|code|script|email|letter|blog))\b"
 )
 UNGOVERNED = re.compile(
     r"\b(lifetime value|ltv|clv|cac|acquisition cost|nps|net promoter|csat|margin|margins|"
@@ -116,7 +117,13 @@ MONTH_NUMBER = re.compile(
 )
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?)\s+(\d{1,6})\b")
-NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?(?![\w+]|-\d)")
+NUMBER = re.compile(
+    r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
+    r"(?:(?![\w+]|-\d)|\+(?=\s+(?:days?|weeks?|logins?|projects?|points?)\b))"
+)
+AVERAGE_OF = re.compile(r"\b(average|avg|mean|median|typical)\s+(?!order\s+value|basket|order\b|"
+                        r"purchase)(\w+(\s+\w+)?)")
+VAGUE_TIME = re.compile(r"\b(recently|lately|recent|these\s+days|nowadays|of\s+late)\b")
 OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+$")
 AT_LEAST = re.compile(r"(or\s+more|or\s+above|or\s+higher|\+|and\s+up)\b|^\s*$")
 ORDER_WORDS = re.compile(
@@ -132,6 +139,6 @@ IF_CLAUSE = re.compile(
     r"required|needed|had)\b"
 )
 COUNTRY_CODES = re.compile(r"\b(US|GB|UK|DE|FR|IN|BR|CA|AU|JP|NL)\b")
-SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|ratio|what\s+%|"
+SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|what\s+%|"
                    r"how\s+much\s+of)\s+(of\s+)?(our\s+|the\s+|all\s+)?\b|"
                    r"%\s+of\s+(our\s+|the\s+|all\s+)?")

@@ -38,6 +38,7 @@ from assistant.planner.parsing import (
 )
 from assistant.planner.patterns import (
     ACTION,
+    AVERAGE_OF,
     CATALOG,
     COMPARE,
     COUNT,
@@ -61,6 +62,7 @@ from assistant.planner.patterns import (
     SIGNUP_WORDS,
     SUPERLATIVE,
     UNGOVERNED,
+    VAGUE_TIME,
     WHAT_IS,
     WHERE_GO,
     WHICH,
@@ -172,6 +174,13 @@ class RulesPlanner:
                 snapshot, found = found, None
         as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
             ORDER_WORDS.search(text)
+        vague = VAGUE_TIME.search(text)
+        if found is None and snapshot is None and vague:
+            raise ClarificationNeeded(messages.CLARIFY_PERIOD.format(phrase=vague[0]), [])
+        average = AVERAGE_OF.search(text)
+        if average:
+            raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{average[0]}`"),
+                          f"ungoverned: {average[0]}")
         month_number = self._month_number(p)
         limit = None
         if (m := LIMIT.search(p.work)) is not None:
@@ -182,9 +191,8 @@ class RulesPlanner:
         masked = p.work
         for a, b in param_spans:
             masked = masked[:a] + MARK * (b - a) + masked[b:]
-        grain = GRAIN.search(masked)
-        if grain and grain[3] and re.match(r"\s+active\b", masked[grain.end():]):
-            grain = None  # "monthly active users" names the metric
+        grain = next((g for g in GRAIN.finditer(masked)  # "monthly active users" is a metric
+                      if not (g[3] and re.match(r"\s+active\b", masked[g.end():]))), None)
         if grain:
             p.consume(grain.span())
         self._country_codes(p)
@@ -205,6 +213,8 @@ class RulesPlanner:
             member = whatif.at_least_member(segment, numbers)
 
         metric = self._metric(senses, segment, share=SHARE.search(p.text) is not None)
+        if snapshot is not None and found is None and not (segment and segment.history):
+            snapshot, found = None, snapshot  # "this year's signups": a plain period
         if as_of_snapshot and segment is not None and segment.history and \
                 metric in (None, "users") and found is not None:
             snapshot, found = found, None  # "champions in January": membership then
@@ -214,9 +224,11 @@ class RulesPlanner:
                               catalog)
         time_range = None
         to_members: tuple[str, ...] = ()
-        if intent == Intent.MOVEMENT and segment is not None:
+        moving = snapshot is not None and segment is not None and bool(segment.history) and (
+            intent == Intent.MOVEMENT or intent == Intent.LIST)
+        if moving and segment is not None:
             member, to_members = resolve.movement_members(p, segment, snapshot)
-        if snapshot and intent in (Intent.HISTORY, Intent.MOVEMENT):
+        if snapshot and (intent in (Intent.HISTORY, Intent.MOVEMENT) or moving):
             time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
         elif found:
             time_range = TimeRange(start=found.start, end=found.end,
@@ -226,6 +238,12 @@ class RulesPlanner:
                           or any(s.kind in ("metric", "dimension") for _, s in senses))
         if not recognised:
             raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
+        wants_share = SHARE.search(p.text) is not None and intent in (
+            Intent.COUNT, Intent.BREAKDOWN) and (segment is None or segment.entity == "user")
+        unsupported = intent not in (Intent.RETENTION, Intent.DEFINITION, Intent.CATALOG)
+        if SHARE.search(p.text) and unsupported and not wants_share or wants_share and \
+                segment is None and not filters:
+            raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
         several = member if isinstance(member, tuple) else ()
         member = None if several else member
         plan = QueryPlan(
@@ -240,10 +258,9 @@ class RulesPlanner:
             overrides=tuple(overrides),
             month_number=month_number if intent == Intent.RETENTION else None,
             to_members=to_members,
-            limit=limit if intent == Intent.LIST else None,
+            limit=limit if intent == Intent.LIST else self._top_one(p, group_by, intent),
             order=self._order(p, group_by, intent),
-            share=segment is not None and intent in (Intent.COUNT, Intent.BREAKDOWN)
-            and SHARE.search(p.text) is not None and segment.entity == "user",
+            share=wants_share,
         )
         confidence = self._confidence(p, catalog, plan)
         if confidence < self.min_confidence:
@@ -273,6 +290,15 @@ class RulesPlanner:
                                           (Sense("value", "country", value),)), (-1, -1)))
             for m in phrase_pattern(code.lower()).finditer(p.work):
                 p.consume(m.span())
+
+    @staticmethod
+    def _top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | None:
+        """"Which country has the most churned users?" asks for one country."""
+        if intent == Intent.BREAKDOWN and len(group_by) == 1 and SUPERLATIVE.search(p.text) \
+                and re.match(r"^(which|what)\s+\w+\s+(has|have|had|is|are|was|brings|drives|"
+                             r"generates|made|makes)\b", p.text):
+            return 1
+        return None
 
     @staticmethod
     def _order(p: Parse, group_by: list[DimensionRef], intent: Intent) -> str | None:
@@ -356,6 +382,8 @@ class RulesPlanner:
             return Intent.RETENTION
         if segment is not None and segment.history and snapshot and (
                 MOVE.search(text) or WHERE_GO.search(text)):
+            if (LIST.search(text) or WHICH.search(text)) and not COUNT.search(text):
+                return Intent.LIST  # which users moved: compiled as a movement listing
             return Intent.MOVEMENT
         if segment is not None and segment.history and (snapshot or HISTORY.search(text)) \
                 and not SIGNUP_WORDS.search(text) and not any(

@@ -7,6 +7,8 @@ as the `inactive` member of some segment.
 
 from __future__ import annotations
 
+import re
+
 from assistant import messages
 from assistant.catalog.models import Catalog, Segment
 from assistant.errors import ClarificationNeeded
@@ -45,7 +47,13 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
                         and len(before) - hits[-1].end() <= 20
                         and COMPARATIVE.search(normalise(syn))
                     ):
-                        number.strict_above = True  # "a score above 70"
+                        number.strict_above = True  # "a score above 70": 71 for whole numbers
+                    if (
+                        hits
+                        and len(before) - hits[-1].end() <= 20
+                        and re.search(r">=|at least|at or above", normalise(syn))
+                    ):
+                        number.at_least = True
                     if hits and len(before) - hits[-1].end() <= 20:
                         offset = m.start() - len(before)
                         number.params.append((len(before) - hits[-1].end(), seg.name, param.name))
@@ -112,6 +120,7 @@ def at_least_member(segment: Segment, numbers: list[Number]) -> str | None:
     for number in numbers:
         if (
             number.strict_above
+            or number.at_least
             or AT_LEAST.match(number.after[:15])
             or AT_LEAST.search(number.after[:12])
         ):

@@ -271,3 +271,48 @@ def test_users_who_ordered_in_a_period_filter_the_order_date(planner, catalog):
 def test_share_questions_ask_for_the_fraction(planner, catalog):
     p = plan(planner, catalog, "what percentage of trial users are PQLs?")
     assert p.share and p.segment.name == "pql" and p.filters[0].values == ("trial",)
+
+
+def test_which_members_moved_is_a_listing_of_users(planner, catalog):
+    p = plan(planner, catalog, "which customers were champions at the end of March but are in "
+                               "the RFM at risk segment now?")
+    assert p.intent == Intent.LIST and p.to_members == ("at_risk",)
+    assert p.segment.member == "champions" and p.time_range.end == date(2026, 3, 31)
+
+
+def test_share_of_a_value_among_a_period_of_signups(planner, catalog):
+    p = plan(planner, catalog, "what % of Q1 signups came from referrals?")
+    assert p.share and p.segment is None and p.filters[-1].values == ("referral",)
+
+
+def test_a_share_it_cannot_compute_is_not_answered_with_a_count(planner, catalog):
+    with pytest.raises(Refusal):
+        plan(planner, catalog, "what percentage of revenue came last month?")
+
+
+def test_a_vague_period_asks_which_period(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "how many users signed up recently?")
+    assert "period" in info.value.message
+
+
+def test_which_dimension_has_the_most_returns_the_top_one(planner, catalog):
+    p = plan(planner, catalog, "which country has the most churned users?")
+    assert (p.group_by[0].name, p.order, p.limit) == ("country", "desc", 1)
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("pql score >= 60 how many", 60), ("how many users have a pql score above 60", 61)])
+def test_score_comparisons(planner, catalog, question, value):
+    p = plan(planner, catalog, question)
+    assert p.segment.member == "qualified" and p.overrides[0].value == value
+
+
+def test_averages_of_segment_scores_are_not_improvised(planner, catalog):
+    with pytest.raises(Refusal):
+        plan(planner, catalog, "average pql score of trial users")
+
+
+def test_a_possessive_period_is_a_plain_period_for_segments_without_history(planner, catalog):
+    p = plan(planner, catalog, "pqls by acquisition channel, this year's signups only")
+    assert p.time_range.start == date(2026, 1, 1) and p.time_range.column == "signup_at"
