@@ -77,6 +77,10 @@ REFUSE_SHARE = (
     "PQLs?\", \"what % of Q1 signups came from referrals?\"), but I couldn't tell the part from "
     "the whole in this question. Could you rephrase it that way?"
 )
+CLARIFY_REGION = (
+    "\"{region}\" is not a governed value: countries are {accepted}. Which countries do you "
+    "mean? (e.g. \"users from Germany, France or the Netherlands\")"
+)
 CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER

@@ -87,3 +87,13 @@ def candidate(catalog: Catalog, name: str, member: str | None) -> Candidate:
         source=obj.source,
         choice=f"{name}:{member}" if member else name,
     )
+
+
+def value_candidate(catalog: Catalog, dimension: str, value: str) -> Candidate:
+    """A dimension value offered in a clarification; its choice token is `dimension=value`."""
+    dim = catalog.dimensions[dimension]
+    match = next((v for v in dim.values if v.value == value), None)
+    label = f"{dim.label}: {match.label if match else value}"
+    return Candidate(name=dimension, kind="dimension", member=value, label=label,
+                     description=dim.description, source=dim.source,
+                     choice=f"{dimension}={value}")

@@ -142,3 +142,6 @@ COUNTRY_CODES = re.compile(r"\b(US|GB|UK|DE|FR|IN|BR|CA|AU|JP|NL)\b")
 SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|what\s+%|"
                    r"how\s+much\s+of)\s+(of\s+)?(our\s+|the\s+|all\s+)?\b|"
                    r"%\s+of\s+(our\s+|the\s+|all\s+)?")
+REGION = re.compile(r"\b(europe|european|eu|emea|apac|asia|asian|latam|latin\s+america|"
+                    r"south\s+america|north\s+america|americas|oceania|africa|middle\s+east|nordics|"
+                    r"dach|benelux|scandinavia)\b")

@@ -35,6 +35,7 @@ from assistant.planner.parsing import (
     candidate,
     choice_allows,
     match_phrases,
+    value_candidate,
 )
 from assistant.planner.patterns import (
     ACTION,
@@ -57,6 +58,7 @@ from assistant.planner.patterns import (
     ORDER_WORDS,
     ORDINALS,
     PII,
+    REGION,
     RETENTION,
     SHARE,
     SIGNUP_WORDS,
@@ -177,6 +179,13 @@ class RulesPlanner:
         vague = VAGUE_TIME.search(text)
         if found is None and snapshot is None and vague:
             raise ClarificationNeeded(messages.CLARIFY_PERIOD.format(phrase=vague[0]), [])
+        region = REGION.search(text)
+        if region:
+            countries = catalog.dimensions.get("country")
+            accepted = ", ".join(f"{v.label} ({v.value})" for v in countries.values) \
+                if countries else ""
+            raise ClarificationNeeded(messages.CLARIFY_REGION.format(
+                region=region[0], accepted=accepted), [])
         average = AVERAGE_OF.search(text)
         if average:
             raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{average[0]}`"),
@@ -218,7 +227,7 @@ class RulesPlanner:
         if as_of_snapshot and segment is not None and segment.history and \
                 metric in (None, "users") and found is not None:
             snapshot, found = found, None  # "champions in January": membership then
-        filters = self._filters(p, senses, catalog)
+        filters = self._filters(p, senses, catalog, choice)
         group_by = self._group_by(p, senses, catalog, metric, segment, grain)
         intent = self._intent(p, segment, member, metric, group_by, snapshot is not None,
                               catalog)
@@ -321,11 +330,22 @@ class RulesPlanner:
         return metric
 
     @staticmethod
-    def _filters(p: Parse, senses, catalog: Catalog) -> list[Filter]:
+    def _filters(p: Parse, senses, catalog: Catalog, choice: str | None = None) -> list[Filter]:
+        """Dimension values named in the question; a phrase that is a value of two dimensions
+        ("big accounts": the enterprise plan or 1000+ employees) asks which one."""
         values: dict[str, list[str]] = {}
-        for _, s in senses:
-            if s.kind == "value" and s.detail not in values.setdefault(s.name, []):
-                values[s.name].append(s.detail)
+        for m in p.matches:
+            found = [s for s in m.senses if s.kind == "value"]
+            if len({s.name for s in found}) > 1:
+                chosen = [s for s in found if choice == f"{s.name}={s.detail}"]
+                if not chosen:
+                    raise ClarificationNeeded(
+                        messages.CLARIFY_AMBIGUOUS.format(phrase=m.entry.phrase),
+                        [value_candidate(catalog, s.name, s.detail) for s in found])
+                found = chosen
+            for s in found:
+                if s.detail not in values.setdefault(s.name, []):
+                    values[s.name].append(s.detail)
         return [Filter(dimension=d, values=tuple(v)) for d, v in values.items() if v]
 
     def _group_by(self, p: Parse, senses, catalog, metric, segment,

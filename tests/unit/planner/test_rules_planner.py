@@ -316,3 +316,17 @@ def test_averages_of_segment_scores_are_not_improvised(planner, catalog):
 def test_a_possessive_period_is_a_plain_period_for_segments_without_history(planner, catalog):
     p = plan(planner, catalog, "pqls by acquisition channel, this year's signups only")
     assert p.time_range.start == date(2026, 1, 1) and p.time_range.column == "signup_at"
+
+
+def test_a_value_of_two_dimensions_asks_which_and_the_choice_answers(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "how many big accounts do we have?")
+    assert {c.choice for c in info.value.candidates} == {"plan=enterprise", "company_size=1000+"}
+    p = plan(planner, catalog, "how many big accounts do we have?", choice="company_size=1000+")
+    assert p.filters[0].dimension == "company_size"
+
+
+def test_a_region_that_is_not_a_governed_value_asks_for_countries(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "how many users do we have in Europe?")
+    assert "Germany (DE)" in info.value.message
