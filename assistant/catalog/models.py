@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -158,7 +158,6 @@ class Catalog:
     segments: dict[str, Segment]
     files: tuple[str, ...] = ()
     directory: str = ""
-    extras: dict[str, Any] = field(default_factory=dict)
 
     def schema(self, *, include_restricted: bool = True) -> dict[str, dict[str, str]]:
         """sqlglot-style schema {table: {column: type}} of the governed tables."""

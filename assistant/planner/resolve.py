@@ -92,7 +92,7 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
                 return seg, mem.name
         return seg, None
     # parameters alone can name a segment: "if we required 5 projects"
-    owners = {s.name for s in whatif.param_hits(numbers, catalog, None)}
+    owners = {s.name for s in whatif.param_hits(numbers, catalog)}
     if len(owners) == 1:
         return catalog.segments[owners.pop()], None
     return None, None

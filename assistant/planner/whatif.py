@@ -64,7 +64,7 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
     return found
 
 
-def param_hits(numbers: list[Number], catalog: Catalog, scope) -> list[Segment]:
+def param_hits(numbers: list[Number], catalog: Catalog) -> list[Segment]:
     return [catalog.segments[seg] for n in numbers for _, seg, _ in n.params]
 
 
