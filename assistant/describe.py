@@ -82,6 +82,15 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         return f"Where {who} at {then} are now: {result.row_count} moves{extra}."
     if plan.intent == Intent.HISTORY:
         return f"{who.capitalize()} at each month end: {result.row_count} snapshots{extra}."
+    if plan.measure is not None and result.rows:
+        word = {"avg": "Average", "median": "Median"}.get(plan.measure.aggregate,
+                                                         plan.measure.aggregate.capitalize())
+        what = f"{word} {plan.measure.column.replace('_', ' ')} of {who}"
+        if len(result.rows) > 1 or plan.group_by:
+            dims = ", ".join(d.name for d in plan.group_by)
+            return f"{what} by {dims}{extra}: {result.row_count} groups."
+        value = result.rows[0][-1]
+        return f"{what}: {_fmt(float(value) if value is not None else 0.0)}{extra}."
     metric = catalog.metrics[plan.metric.name if plan.metric else "users"]
     if not result.rows:
         return f"No rows: there are no {who} matching that{extra}."

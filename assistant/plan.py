@@ -63,6 +63,13 @@ class DimensionRef(_Frozen):
     grain: TimeGrain | None = Field(None, description="Time grain, only for time dimensions")
 
 
+class Measure(_Frozen):
+    """An aggregate of one governed segment column ("average PQL score")."""
+
+    column: str = Field(description="A column the segment declares, e.g. pql_score")
+    aggregate: Literal["avg", "median", "min", "max", "sum"] = "avg"
+
+
 class Filter(_Frozen):
     """Keep rows whose dimension value is one of `values` (exact governed values)."""
 
@@ -91,6 +98,9 @@ class QueryPlan(_Frozen):
     intent: Intent
     segment: SegmentRef | None = None
     metric: MetricRef | None = Field(None, description="Defaults to users for counts")
+    measure: Measure | None = Field(
+        None, description="Instead of a metric: an aggregate of a segment column"
+    )
     group_by: tuple[DimensionRef, ...] = ()
     filters: tuple[Filter, ...] = ()
     time_range: TimeRange | None = None

@@ -286,7 +286,7 @@ def _share(plan, catalog, segment, as_of, overrides):
 
 def _aggregate(plan, catalog, segment, as_of, overrides):
     """count / metric / breakdown / distribution: a metric grouped by dimensions or members."""
-    metric = _metric(plan, catalog)
+    metric = _metric(plan, catalog) if plan.measure is None else catalog.metrics["users"]
     src = _From(metric.table, catalog)
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
     groups: list[exp.Expr] = []
@@ -306,15 +306,15 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
     if metric.filter:
         src.where.append(parse_fragment(metric.filter, condition=True))
     _period(plan, catalog, metric, src, as_of)
-    measure = parse_fragment(metric.expr).as_(metric.name)
-    select = exp.select(*groups, measure)
+    name, measure = _measure(plan, metric, segment)
+    select = exp.select(*groups, measure.as_(name))
     select = src.apply(select)
     if groups:
         positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
         select = select.group_by(*positions)
         if plan.order:
             select = select.order_by(
-                exp.Ordered(this=exp.column(metric.name), desc=plan.order == "desc")
+                exp.Ordered(this=exp.column(name), desc=plan.order == "desc")
             )
         else:
             select = select.order_by(*positions)
@@ -370,6 +370,18 @@ def _retention(plan, catalog, segment, as_of, overrides):
     return select, ctes
 
 
+def _measure(plan: QueryPlan, metric: Metric, segment: Segment | None) -> tuple[str, exp.Expr]:
+    """The governed metric's expression, or an aggregate of a column the segment declares."""
+    if plan.measure is None:
+        return metric.name, parse_fragment(metric.expr)
+    column = plan.measure.column
+    if segment is None or column not in segment.columns:
+        accepted = ", ".join(segment.columns) if segment else "(no segment named)"
+        raise CompileError(f"`{column}` is not a column of the segment; accepted: {accepted}.")
+    aggregate = exp.func(plan.measure.aggregate.upper(), exp.column(column, table="seg"))
+    return f"{plan.measure.aggregate}_{column}", aggregate
+
+
 def _definitions_used(plan, catalog, segment, overrides) -> list[DefinitionUsed]:
     used: list[DefinitionUsed] = []
     if segment:
@@ -389,7 +401,8 @@ def _definitions_used(plan, catalog, segment, overrides) -> list[DefinitionUsed]
                     dict(overrides.get(seg.name, {})),
                 )
             )
-    if plan.intent not in (Intent.RETENTION, Intent.HISTORY, Intent.MOVEMENT, Intent.LIST):
+    if plan.intent not in (Intent.RETENTION, Intent.HISTORY, Intent.MOVEMENT, Intent.LIST) and \
+            plan.measure is None:
         metric = _metric(plan, catalog)
         used.append(
             DefinitionUsed(

@@ -101,6 +101,7 @@ history over time end change changed still became become moved now were what whi
 average revenue tier tiers stage stages segment segments threshold cutoff inactivity
 inactive window meant required require instead logins login projects project score points
 ratio decline ordered ordering bought buying purchased purchasing placed spent spending
-signing joining churning activating engaging
+signing joining churning activating engaging average avg mean median typical minimum
+maximum percentage percent share proportion fraction
 """.split())
     return frozenset(words)

@@ -22,6 +22,7 @@ from assistant.plan import (
     DimensionRef,
     Filter,
     Intent,
+    Measure,
     MetricRef,
     QueryPlan,
     SegmentRef,
@@ -187,9 +188,6 @@ class RulesPlanner:
             raise ClarificationNeeded(messages.CLARIFY_REGION.format(
                 region=region[0], accepted=accepted), [])
         average = AVERAGE_OF.search(text)
-        if average:
-            raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{average[0]}`"),
-                          f"ungoverned: {average[0]}")
         month_number = self._month_number(p)
         limit = None
         if (m := LIMIT.search(p.work)) is not None:
@@ -217,6 +215,9 @@ class RulesPlanner:
                                                 numbers)
         if segment is None and RETENTION.search(text):
             segment, member = catalog.segments.get("cohort_retention"), None
+        measure = None
+        if average:
+            segment, measure = self._measure(average, text, catalog, segment)
         overrides = whatif.overrides(numbers, catalog, segment, p)
         if segment and member is None and "threshold" in {o.parameter for o in overrides}:
             member = whatif.at_least_member(segment, numbers)
@@ -231,6 +232,8 @@ class RulesPlanner:
         group_by = self._group_by(p, senses, catalog, metric, segment, grain)
         intent = self._intent(p, segment, member, metric, group_by, snapshot is not None,
                               catalog)
+        if measure is not None:
+            intent, metric = (Intent.BREAKDOWN if group_by else Intent.METRIC), None
         time_range = None
         to_members: tuple[str, ...] = ()
         moving = snapshot is not None and segment is not None and bool(segment.history) and (
@@ -259,6 +262,7 @@ class RulesPlanner:
             intent=intent,
             segment=SegmentRef(name=segment.name, member=member, members=several)
             if segment else None,
+            measure=measure,
             metric=MetricRef(name=metric) if metric and intent not in (
                 Intent.LIST, Intent.RETENTION, Intent.HISTORY) else None,
             group_by=tuple(group_by) if intent not in (Intent.RETENTION, Intent.HISTORY) else (),
@@ -299,6 +303,36 @@ class RulesPlanner:
                                           (Sense("value", "country", value),)), (-1, -1)))
             for m in phrase_pattern(code.lower()).finditer(p.work):
                 p.consume(m.span())
+
+    @staticmethod
+    def _measure(average: re.Match[str], text: str, catalog: Catalog,
+                 segment: Segment | None) -> tuple[Segment, Measure]:
+        """"Average PQL score of trial users": an aggregate of a column a segment declares."""
+        words = average[2].split()
+        vocab = vocabulary(catalog)
+
+        def names(column: str) -> bool:
+            """The words after "average" are the column ("days inactive", "recency of")."""
+            wanted = column.replace("_", " ")
+            if phrase_pattern(wanted).fullmatch(average[2]):
+                return True
+            return len(words) == 2 and phrase_pattern(wanted).fullmatch(words[0]) is not None \
+                and words[1] in vocab
+
+        owners = [(seg, column) for seg in catalog.segments.values() if seg.entity == "user"
+                  for column in seg.columns if names(column)]
+        if segment is not None:
+            owners = [(seg, col) for seg, col in owners if seg is segment]
+        if not owners:
+            raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{average[0]}`"),
+                          f"ungoverned: {average[0]}")
+        if len({seg.name for seg, _ in owners}) > 1:
+            raise ClarificationNeeded(
+                messages.CLARIFY_AMBIGUOUS.format(phrase=average[2]),
+                [candidate(catalog, name, None) for name in sorted({s.name for s, _ in owners})])
+        seg, column = max(owners, key=lambda o: len(o[1]))
+        aggregate = "median" if average[1] == "median" else "avg"
+        return seg, Measure(column=column, aggregate=aggregate)
 
     @staticmethod
     def _top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | None:

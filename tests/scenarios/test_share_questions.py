@@ -32,3 +32,12 @@ def test_share_of_customers_uses_customers_as_the_population(config, raw):
                             "WHERE status = 'completed'").fetchone()[0]
     assert everyone == customers
     assert answer.definitions[0].name == "rfm_segment" and members > 0
+
+
+def test_average_pql_score_of_trial_users_matches_the_reference(config, raw):
+    answer = Assistant(config).ask("average pql score of trial users")
+    scores = raw.execute(
+        f"SELECT avg(s.score) FROM ({reference_sql.pql_score_sql()}) s "
+        "JOIN users u ON u.user_id = s.user_id WHERE u.plan = 'trial'").fetchone()[0]
+    assert answer.columns == ["avg_pql_score"]
+    assert answer.rows[0][0] == pytest.approx(scores)

@@ -308,11 +308,6 @@ def test_score_comparisons(planner, catalog, question, value):
     assert p.segment.member == "qualified" and p.overrides[0].value == value
 
 
-def test_averages_of_segment_scores_are_not_improvised(planner, catalog):
-    with pytest.raises(Refusal):
-        plan(planner, catalog, "average pql score of trial users")
-
-
 def test_a_possessive_period_is_a_plain_period_for_segments_without_history(planner, catalog):
     p = plan(planner, catalog, "pqls by acquisition channel, this year's signups only")
     assert p.time_range.start == date(2026, 1, 1) and p.time_range.column == "signup_at"
@@ -330,3 +325,14 @@ def test_a_region_that_is_not_a_governed_value_asks_for_countries(planner, catal
     with pytest.raises(ClarificationNeeded) as info:
         plan(planner, catalog, "how many users do we have in Europe?")
     assert "Germany (DE)" in info.value.message
+
+
+def test_an_average_of_a_segment_column_is_a_measure(planner, catalog):
+    p = plan(planner, catalog, "average pql score of trial users")
+    assert p.intent == Intent.METRIC and p.segment.name == "pql_score"
+    assert (p.measure.column, p.measure.aggregate) == ("pql_score", "avg")
+
+
+def test_an_average_of_something_no_segment_declares_is_refused(planner, catalog):
+    with pytest.raises(Refusal):
+        plan(planner, catalog, "average login streak of champions")
