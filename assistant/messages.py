@@ -81,6 +81,11 @@ CLARIFY_REGION = (
     "\"{region}\" is not a governed value: countries are {accepted}. Which countries do you "
     "mean? (e.g. \"users from Germany, France or the Netherlands\")"
 )
+CLARIFY_RETENTION = (
+    "Retention is governed per signup cohort and month since signup. Which cohort or month do "
+    "you mean (e.g. \"month-1 retention for the January 2026 cohort\")? Or choose below to see "
+    "the whole cohort matrix."
+)
 CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER

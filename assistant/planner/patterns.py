@@ -44,7 +44,8 @@ DEFINITION = re.compile(
     r"\bwhat\s+(is|are|s)\s+(the\s+)?(definition|meaning|rule|rules|logic|formula|criteria)\b|"
     r"\bwhat\s+(counts|qualifies)\s+as\b|\bwhat\s+(does|do)\b.*\bmean\b|"
     r"\bwhat\s+makes\s+(someone|somebody|a\s+user|a\s+customer|users?|customers?|an?)\b|"
-    r"^(explain|define|describe)\b|\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b"
+    r"\b(explain|define|describe)\b|\bhow\b.*\b(are|is)\s+(defined|calculated|computed|decided|"
+    r"determined|assigned|scored)\b|\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b"
 )
 WHAT_IS = re.compile(r"^(what|whats)\s+(?:(is|are|s)\s+)?(?:(a|an|the)\s+)?(?P<rest>.+)$")
 CATALOG = re.compile(
@@ -107,7 +108,7 @@ GRAIN_WORD = {
 }
 WHERE_GO = re.compile(r"\bwhere\s+(did|do|have)\b.*\b(go|gone|end\s+up|land)\b")
 MOVE = re.compile(
-    r"\b(still|now|became|become|becoming|moved|move|moving|went|turned|"
+    r"\b(still|now|anymore|no\s+longer|became|become|becoming|moved|move|moving|went|turned|"
     r"transitioned|migrated|ended\s+up|are\s+they|today|currently)\b"
 )
 MONTH_NUMBER = re.compile(
@@ -145,3 +146,6 @@ SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|w
 REGION = re.compile(r"\b(europe|european|eu|emea|apac|asia|asian|latam|latin\s+america|"
                     r"south\s+america|north\s+america|americas|oceania|africa|middle\s+east|nordics|"
                     r"dach|benelux|scandinavia)\b")
+CLAUSE_BREAK = re.compile(r"[?:;\n]+|\s[-\u2013\u2014]+\s|(?<=\w)\.\s+")
+WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|by\s+(signup\s+)?cohort|"
+                          r"(each|every|all)\s+(signup\s+)?cohorts?|cohorts|monthly\s+cohort)\b")

@@ -124,8 +124,14 @@ def movement_members(p: Parse, segment: Segment, snapshot) -> tuple[object, tupl
         else min(mentions, key=lambda m: distance(m[0]))
     )
     then = closest[1]
-    now = tuple(dict.fromkeys(d for span, d in mentions if span != closest[0]))
-    if not now and re.search(r"\bstill\b", p.text):
+    later = [(span, d) for span, d in mentions if span != closest[0]]
+    now = tuple(dict.fromkeys(d for _, d in later))
+    negated = any(NEGATION.search(p.text[max(0, span[0] - 16):span[0]]) for span, _ in later) \
+        or re.search(r"\b(anymore|no\s+longer)\b", p.text)
+    if negated:  # "... are not champions anymore": every other member
+        excluded = set(now) or {then}
+        now = tuple(m.name for m in segment.members if m.name not in excluded)
+    elif not now and re.search(r"\bstill\b", p.text):
         now = (then,)
     return then, now
 

@@ -42,6 +42,7 @@ from assistant.planner.patterns import (
     ACTION,
     AVERAGE_OF,
     CATALOG,
+    CLAUSE_BREAK,
     COMPARE,
     COUNT,
     COUNTRY_CODES,
@@ -55,6 +56,7 @@ from assistant.planner.patterns import (
     LIST_LOOSE,
     MONTH_NUMBER,
     MOVE,
+    NUMBER,
     OFF_TOPIC,
     ORDER_WORDS,
     ORDINALS,
@@ -69,6 +71,7 @@ from assistant.planner.patterns import (
     WHAT_IS,
     WHERE_GO,
     WHICH,
+    WHOLE_MATRIX,
     WRITE,
 )
 from assistant.planner.text import MARK, Corrector, normalise, phrase_pattern, words
@@ -88,9 +91,12 @@ class RulesPlanner:
     # -- entry point ----------------------------------------------------------------------
     def plan(self, question: str, catalog: Catalog, *, as_of: date,
              choice: str | None = None) -> PlanOutcome:
-        text = self._corrector(catalog).correct(normalise(question))
+        full = self._corrector(catalog).correct(normalise(question))
+        text = self._corrector(catalog).correct(normalise(self._main_clauses(question, catalog)))
         p = Parse(question, text, text)
-        self._guard(p)
+        if WRITE.search(full) or ACTION.search(text):  # actions only in the question itself
+            raise Refusal(messages.REFUSE_WRITE, "write request")
+        self._guard(Parse(question, full, full))
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
         definition = self._definition(p, catalog, choice)
@@ -105,9 +111,28 @@ class RulesPlanner:
         return self._correctors[key]
 
     # -- 1. refusals ----------------------------------------------------------------------
+    def _main_clauses(self, question: str, catalog: Catalog) -> str:
+        """Drop clauses that name nothing governed and ask nothing ("for the QBR deck: list
+        ...", "... ? want to send them a gift"): context, not part of the question. Clauses
+        with a governed phrase, a parameter's words or "list"/"how many" are kept."""
+        clauses = [c.strip() for c in CLAUSE_BREAK.split(question) if c and c.strip()]
+        if len(clauses) < 2:
+            return question
+        kept = []
+        for clause in clauses:
+            text = self._corrector(catalog).correct(normalise(clause))
+            probe = Parse(clause, text, text)
+            match_phrases(probe, catalog)
+            what_if = NUMBER.search(text) is not None and any(
+                phrase_pattern(normalise(syn)).search(text)
+                    for seg in catalog.segments.values() for param in seg.parameters
+                for syn in (*param.synonyms, param.label))
+            if probe.matches or LIST.search(text) or COUNT.search(text) or what_if:
+                kept.append(clause)
+        return " ".join(kept) if kept else question
+
     def _guard(self, p: Parse) -> None:
-        if WRITE.search(p.text) or ACTION.search(p.text):
-            raise Refusal(messages.REFUSE_WRITE, "write request")
+        """Personal data, off-topic and ungoverned requests anywhere in the question."""
         pii = PII.search(p.text)
         if pii and not self.allow_pii:
             raise Refusal(messages.REFUSE_PII.format(column="email" if "mail" in pii[0]
@@ -215,6 +240,8 @@ class RulesPlanner:
                                                 numbers)
         if segment is None and RETENTION.search(text):
             segment, member = catalog.segments.get("cohort_retention"), None
+        if found is not None and segment is not None and self._new_means_signups(p, segment):
+            segment, member = None, None  # "new users this month" are this month's signups
         measure = None
         if average:
             segment, measure = self._measure(average, text, catalog, segment)
@@ -256,6 +283,10 @@ class RulesPlanner:
         if SHARE.search(p.text) and unsupported and not wants_share or wants_share and \
                 segment is None and not filters:
             raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
+        if intent == Intent.RETENTION and time_range is None and month_number is None and \
+                not choice and not WHOLE_MATRIX.search(text):
+            raise ClarificationNeeded(messages.CLARIFY_RETENTION,
+                                      [candidate(catalog, segment.name, None)] if segment else [])
         several = member if isinstance(member, tuple) else ()
         member = None if several else member
         plan = QueryPlan(
@@ -333,6 +364,16 @@ class RulesPlanner:
         seg, column = max(owners, key=lambda o: len(o[1]))
         aggregate = "median" if average[1] == "median" else "avg"
         return seg, Measure(column=column, aggregate=aggregate)
+
+    @staticmethod
+    def _new_means_signups(p: Parse, segment: Segment) -> bool:
+        """A member named only by a "new ..." phrase, with an explicit period, reads as signups
+        in that period; naming the family ("the new lifecycle stage") keeps the member."""
+        named_family = any(s.kind == "segment" and s.name == segment.name
+                           for m in p.matches for s in m.senses)
+        via_new = [m for m in p.matches if m.entry.phrase.startswith("new ")
+                   and any(s.kind == "member" and s.name == segment.name for s in m.senses)]
+        return bool(via_new) and not named_family and len(p.matches) >= 1
 
     @staticmethod
     def _top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | None:

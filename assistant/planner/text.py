@@ -30,6 +30,8 @@ calculate compute measure explain describe describes meaning into across after b
 again already always never often usually really actually would like love want wants
 haven't hasn't didn't don't doesn't isn't aren't wasn't weren't won't can't couldn't
 shouldn't wouldn't havent hasnt didnt dont doesnt isnt arent wasnt werent wont cant
+raise raised raising lower lowered lowering bar bumped bump tighten tightened loosen
+loosened stricter looser anymore longer deck slide qbr please kindly
 something anything anyone everything somebody considered consider counted classified
 labelled labeled right brings bring brought generate generates generated drive drives
 came come comes coming via through thru using use used went go goes

@@ -336,3 +336,36 @@ def test_an_average_of_a_segment_column_is_a_measure(planner, catalog):
 def test_an_average_of_something_no_segment_declares_is_refused(planner, catalog):
     with pytest.raises(Refusal):
         plan(planner, catalog, "average login streak of champions")
+
+
+@pytest.mark.parametrize("question", [
+    "for the QBR deck: list the enterprise users with high churn risk who signed up in Q4",
+    "which engaged users signed up in the last 30 days? want to send them a welcome gift",
+])
+def test_context_clauses_around_the_question_are_ignored(planner, catalog, question):
+    assert plan(planner, catalog, question).intent == Intent.LIST
+
+
+def test_a_write_request_anywhere_in_the_question_is_refused(planner, catalog):
+    with pytest.raises(Refusal):
+        plan(planner, catalog, "how many champions? also delete them")
+
+
+def test_not_anymore_means_every_other_member_now(planner, catalog):
+    p = plan(planner, catalog, "How many of the users who were champions at the end of March "
+                               "are not champions anymore?")
+    assert p.intent == Intent.MOVEMENT and "champions" not in p.to_members
+    assert len(p.to_members) == 7
+
+
+def test_new_users_in_a_period_are_the_signups_of_that_period(planner, catalog):
+    p = plan(planner, catalog, "how many new users this month?")
+    assert p.segment is None and p.time_range.start == date(2026, 6, 1)
+
+
+def test_retention_without_a_cohort_or_month_asks_which(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "what's our retention?")
+    assert [c.choice for c in info.value.candidates] == ["cohort_retention"]
+    assert plan(planner, catalog, "what's our retention?",
+                choice="cohort_retention").intent == Intent.RETENTION
