@@ -65,7 +65,8 @@ class Assistant:
             if self.config.uses_default_demo and not path.exists():
                 from assistant.demo import ensure_demo
 
-                log.info("building the demo warehouse at %s (first use)", path)
+                log.info("building the demo warehouse (%s users) at %s; first use only",
+                         f"{self.config.demo_users:,}", path)
                 ensure_demo(path, users=self.config.demo_users)
             self._warehouse = Warehouse(path, timeout_s=self.config.query_timeout_s,
                                         row_cap=self.config.row_cap)

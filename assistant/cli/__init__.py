@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -27,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not logging.getLogger().handlers:  # progress notes (e.g. the first demo build) on stderr
+        logging.basicConfig(level=logging.WARNING, format="segq: %(message)s")
+        logging.getLogger("segq").setLevel(logging.INFO)
     try:
         config = load_config(args.config)
         return int(args.handler(args, config) or 0)
