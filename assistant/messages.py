@@ -86,6 +86,14 @@ CLARIFY_RETENTION = (
     "you mean (e.g. \"month-1 retention for the January 2026 cohort\")? Or choose below to see "
     "the whole cohort matrix."
 )
+CLARIFY_COMPARE_PERIODS = (
+    "I can compare consecutive months, quarters or years in one answer (\"revenue in Q1 vs "
+    "Q2\"). For other periods, please ask for each one separately."
+)
+CLARIFY_COMPARE_WHAT = (
+    "What should I compare across those periods: signups, revenue, orders, active users or a "
+    "segment?"
+)
 CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER

@@ -71,10 +71,12 @@ class Measure(_Frozen):
 
 
 class Filter(_Frozen):
-    """Keep rows whose dimension value is one of `values` (exact governed values)."""
+    """Keep rows whose dimension value is one of `values` (exact governed values), or with
+    `exclude`, rows whose value is none of them ("users not on the free plan")."""
 
     dimension: str
     values: tuple[str, ...] = Field(min_length=1)
+    exclude: bool = False
 
 
 class TimeRange(_Frozen):

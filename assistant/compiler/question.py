@@ -159,9 +159,9 @@ def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
                 raise CompileError(
                     messages.unknown_object(f"value of `{dim.name}`", value, sorted(known))
                 )
-        src.where.append(
-            src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in flt.values])
-        )
+        condition = src.col(dim.table, dim.column).isin(
+            *[exp.Literal.string(v) for v in flt.values])
+        src.where.append(condition.not_() if flt.exclude else condition)
 
 
 def _group_column(catalog: Catalog, ref, src: _From, metric: Metric) -> exp.Expr:
@@ -253,6 +253,8 @@ def _share(plan, catalog, segment, as_of, overrides):
         part, filters = filters[-1], filters[:-1]
         dim = _dimension(catalog, part.dimension)
         member = src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in part.values])
+        if part.exclude:
+            member = member.not_()
     else:
         raise CompileError("A share needs a part: a segment or a dimension value.")
     plan = plan.model_copy(update={"filters": filters})

@@ -102,6 +102,7 @@ average revenue tier tiers stage stages segment segments threshold cutoff inacti
 inactive window meant required require instead logins login projects project score points
 ratio decline ordered ordering bought buying purchased purchasing placed spent spending
 signing joining churning activating engaging average avg mean median typical minimum
-maximum percentage percent share proportion fraction
+maximum percentage percent share proportion fraction core action actions activity active
+compare compared comparing comparison versus against relative excluding except outside other
 """.split())
     return frozenset(words)

@@ -85,7 +85,8 @@ HISTORY = re.compile(
     r"\bend\s+of\s+each\b|\bmonthly\b"
 )
 RETENTION = re.compile(
-    r"\b(retention|retained|retain|retaining|cohort|cohorts|came\s+back|"
+    r"\b(retention|retained|retain|retaining|cohort|cohorts|came\s+back|still\s+(active|doing|"
+    r"using|making)|months?\s+later|"
     r"stick\s+around|stuck\s+around)\b"
 )
 GROUP_LEAD = (
@@ -146,6 +147,11 @@ SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|w
 REGION = re.compile(r"\b(europe|european|eu|emea|apac|asia|asian|latam|latin\s+america|"
                     r"south\s+america|north\s+america|americas|oceania|africa|middle\s+east|nordics|"
                     r"dach|benelux|scandinavia)\b")
-CLAUSE_BREAK = re.compile(r"[?:;\n]+|\s[-\u2013\u2014]+\s|(?<=\w)\.\s+")
+CLAUSE_BREAK = re.compile(r"[?!:;\n]+|\s[-\u2013\u2014]+\s|(?<=\w)\.\s+")
 WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|by\s+(signup\s+)?cohort|"
                           r"(each|every|all)\s+(signup\s+)?cohorts?|cohorts|monthly\s+cohort)\b")
+EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)?|\bother\s+than|"
+                     r"\bapart\s+from|\bbesides|\bnon|\bwithout)\s+(on\s+|in\s+|from\s+|at\s+|"
+                     r"the\s+|a\s+|an\s+|any\s+)*$")
+COMPARE_PERIODS = re.compile(r"\b(vs|versus|compared?\s+(with|to)|compare|comparing|against|"
+                             r"relative\s+to)\b")

@@ -14,7 +14,7 @@ from assistant.errors import ClarificationNeeded
 from assistant.planner import whatif
 from assistant.planner.lexicon import Sense
 from assistant.planner.parsing import Parse, PhraseMatch, candidate
-from assistant.planner.patterns import IF_CLAUSE, NEGATION
+from assistant.planner.patterns import EXCLUDE, IF_CLAUSE, NEGATION
 from assistant.planner.text import normalise, phrase_pattern
 
 
@@ -70,6 +70,9 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
     if names:
         seg = catalog.segments[names[0]]
         picked = list(dict.fromkeys(s.detail for s in members if s.name == seg.name))
+        complement = _complement(seg, picked, p)
+        if complement:  # "customers who are not champions", "tiers other than healthy"
+            return seg, complement
         picked = [negated(seg, name, p) for name in picked]
         if picked and re.search(r"\b(or|and|plus)\b", outside):
             picked += [
@@ -134,6 +137,18 @@ def movement_members(p: Parse, segment: Segment, snapshot) -> tuple[object, tupl
     elif not now and re.search(r"\bstill\b", p.text):
         now = (then,)
     return then, now
+
+
+def _complement(seg: Segment, picked: list[str], p: Parse) -> tuple[str, ...]:
+    """Every other member when the named one is negated and the family has no `not_` twin."""
+    if len(picked) != 1 or seg.member(f"not_{picked[0]}") is not None:
+        return ()
+    for m in p.matches:
+        if any(s.kind == "member" and s.detail == picked[0] for s in m.senses):
+            before = p.text[max(0, m.span[0] - 30) : m.span[0]]
+            if EXCLUDE.search(before) and not re.search(r"\b(still|now|anymore)\b", p.text):
+                return tuple(x.name for x in seg.members if x.name != picked[0])
+    return ()
 
 
 def negated(seg: Segment, member: str, p: Parse) -> str:

@@ -44,9 +44,11 @@ from assistant.planner.patterns import (
     CATALOG,
     CLAUSE_BREAK,
     COMPARE,
+    COMPARE_PERIODS,
     COUNT,
     COUNTRY_CODES,
     DEFINITION,
+    EXCLUDE,
     GRAIN,
     GRAIN_WORD,
     GROUP_LEAD,
@@ -75,7 +77,7 @@ from assistant.planner.patterns import (
     WRITE,
 )
 from assistant.planner.text import MARK, Corrector, normalise, phrase_pattern, words
-from assistant.planner.timephrases import find_time, snapshot_phrase
+from assistant.planner.timephrases import Found, find_time, snapshot_phrase
 
 
 class RulesPlanner:
@@ -195,9 +197,14 @@ class RulesPlanner:
         if snapshot:
             p.consume(snapshot.span)
         found = find_time(p.work, as_of) if not snapshot else None
+        compared_grain = None
         if found:
             p.consume(found.span)
-            if (MOVE.search(text) or WHERE_GO.search(text) or
+            second = find_time(p.work, as_of) if COMPARE_PERIODS.search(text) else None
+            if second is not None:
+                p.consume(second.span)
+                found, compared_grain = self._compare_periods(found, second)
+            elif (MOVE.search(text) or WHERE_GO.search(text) or
                     p.text[found.span[1]:found.span[1] + 2] == "'s"):
                 snapshot, found = found, None
         as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
@@ -257,6 +264,15 @@ class RulesPlanner:
             snapshot, found = found, None  # "champions in January": membership then
         filters = self._filters(p, senses, catalog, choice)
         group_by = self._group_by(p, senses, catalog, metric, segment, grain)
+        if compared_grain is not None:
+            if segment is not None and segment.history and metric in (None, "users"):
+                raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
+            if segment is None and metric in (None, "users") and not filters and \
+                    not SIGNUP_WORDS.search(text):
+                raise ClarificationNeeded(messages.CLARIFY_COMPARE_WHAT, [])
+            column = self._time_column(p, metric, segment)
+            group_by = [g for g in group_by if g.grain is None] + [
+                DimensionRef(name=column, grain=compared_grain)]
         intent = self._intent(p, segment, member, metric, group_by, snapshot is not None,
                               catalog)
         if measure is not None:
@@ -330,10 +346,12 @@ class RulesPlanner:
             return
         for code in COUNTRY_CODES.findall(p.original):
             value = {"UK": "GB"}.get(code, code)
-            p.matches.append(PhraseMatch(Entry(code.lower(), phrase_pattern(code.lower()),
-                                          (Sense("value", "country", value),)), (-1, -1)))
-            for m in phrase_pattern(code.lower()).finditer(p.work):
-                p.consume(m.span())
+            entry = Entry(code.lower(), phrase_pattern(code.lower()),
+                          (Sense("value", "country", value),))
+            spans = [m.span() for m in entry.pattern.finditer(p.work)]
+            p.matches.append(PhraseMatch(entry, spans[0] if spans else (-1, -1)))
+            for span in spans:
+                p.consume(span)
 
     @staticmethod
     def _measure(average: re.Match[str], text: str, catalog: Catalog,
@@ -376,11 +394,32 @@ class RulesPlanner:
         return bool(via_new) and not named_family and len(p.matches) >= 1
 
     @staticmethod
+    def _compare_periods(first: Found, second: Found) -> tuple[Found, str]:
+        """"Q1 vs Q2", "March compared with April": one range, one row per period."""
+        a, b = sorted((first, second), key=lambda f: f.start)
+
+        def grain(f: Found) -> str | None:
+            days = (f.end - f.start).days
+            if f.start.day == 1 and 27 <= days <= 30:
+                return "month"
+            if f.start.day == 1 and f.start.month % 3 == 1 and 88 <= days <= 91:
+                return "quarter"
+            if f.start.month == 1 and f.start.day == 1 and days >= 364:
+                return "year"
+            return None
+
+        kinds = {grain(a), grain(b)}
+        if len(kinds) != 1 or None in kinds or (b.start - a.end).days != 1:
+            raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
+        span = (min(a.span[0], b.span[0]), max(a.span[1], b.span[1]))
+        return Found(a.start, b.end, f"{a.phrase} vs {b.phrase}", span), kinds.pop() or "month"
+
+    @staticmethod
     def _top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | None:
         """"Which country has the most churned users?" asks for one country."""
         if intent == Intent.BREAKDOWN and len(group_by) == 1 and SUPERLATIVE.search(p.text) \
-                and re.match(r"^(which|what)\s+\w+\s+(has|have|had|is|are|was|brings|drives|"
-                             r"generates|made|makes)\b", p.text):
+                and re.match(r"^(which|what)\s+\w+[^s\s]\s+(has|had|is|was|brings|drives|"
+                             r"generates|made|makes)\b", p.text):  # singular: "which country has"
             return 1
         return None
 
@@ -408,9 +447,12 @@ class RulesPlanner:
     def _filters(p: Parse, senses, catalog: Catalog, choice: str | None = None) -> list[Filter]:
         """Dimension values named in the question; a phrase that is a value of two dimensions
         ("big accounts": the enterprise plan or 1000+ employees) asks which one."""
-        values: dict[str, list[str]] = {}
+        values: dict[tuple[str, bool], list[str]] = {}
+        last_excluded: tuple[int, bool] = (-10, False)
         for m in p.matches:
             found = [s for s in m.senses if s.kind == "value"]
+            if not found:
+                continue
             if len({s.name for s in found}) > 1:
                 chosen = [s for s in found if choice == f"{s.name}={s.detail}"]
                 if not chosen:
@@ -418,10 +460,17 @@ class RulesPlanner:
                         messages.CLARIFY_AMBIGUOUS.format(phrase=m.entry.phrase),
                         [value_candidate(catalog, s.name, s.detail) for s in found])
                 found = chosen
+            before = p.text[max(0, m.span[0] - 30):m.span[0]] if m.span[0] >= 0 else ""
+            excluded = EXCLUDE.search(before) is not None or (
+                last_excluded[1] and re.fullmatch(r"\s*(the\s+)?(and|or|,|nor)\s+(the\s+)?",
+                                                  p.text[last_excluded[0]:m.span[0]]) is not None)
+            last_excluded = (m.span[1], excluded)
             for s in found:
-                if s.detail not in values.setdefault(s.name, []):
-                    values[s.name].append(s.detail)
-        return [Filter(dimension=d, values=tuple(v)) for d, v in values.items() if v]
+                if s.detail not in values.setdefault((s.name, excluded), []):
+                    values[(s.name, excluded)].append(s.detail)
+        return [Filter(dimension=d, values=tuple(v), exclude=ex)
+                for (d, ex), v in values.items() if v]
+
 
     def _group_by(self, p: Parse, senses, catalog, metric, segment,
                   grain: re.Match[str] | None) -> list[DimensionRef]:

@@ -30,6 +30,9 @@ calculate compute measure explain describe describes meaning into across after b
 again already always never often usually really actually would like love want wants
 haven't hasn't didn't don't doesn't isn't aren't wasn't weren't won't can't couldn't
 shouldn't wouldn't havent hasnt didnt dont doesnt isnt arent wasnt werent wont cant
+hi hey hello morning afternoon evening good team thanks thank thx cheers much so
+really appreciate appreciated able putting together board trouble too wondering wonder curious
+mind possibly sure kindly pull
 raise raised raising lower lowered lowering bar bumped bump tighten tightened loosen
 loosened stricter looser anymore longer deck slide qbr please kindly
 something anything anyone everything somebody considered consider counted classified

@@ -83,8 +83,10 @@ def _patterns(as_of: date):
             return as_of - timedelta(days=n - 1), as_of
         if unit == "week":
             return as_of - timedelta(days=7 * n - 1), as_of
-        if unit == "month":
-            return as_of - timedelta(days=30 * n - 1), as_of
+        if unit == "month":  # calendar months back: the last 2 months of 2026-06-30 = May 1..
+            back = _shift_month(as_of.replace(day=1), -n)
+            day = min(as_of.day, calendar.monthrange(back.year, back.month)[1])
+            return back.replace(day=day) + timedelta(days=1), as_of
         return date(as_of.year - n, as_of.month, as_of.day) + timedelta(days=1), as_of
 
     return [
@@ -109,7 +111,7 @@ def _patterns(as_of: date):
         (rf"\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+(?:of\s+)?({YEAR_RE}))?",
          lambda m: quarter_range(
              _year(m[2], latest_quarter(ORDINAL_Q[m[1]], as_of)), ORDINAL_Q[m[1]])),
-        (r"\b(?:last|previous|prior)\s+quarter\b",
+        (r"\b(?:last|previous|prior|past)\s+quarter\b",
          lambda m: quarter_range(*((as_of.year, quarter_now - 1) if quarter_now > 1
                                    else (as_of.year - 1, 4)))),
         (r"\b(?:this|current)\s+quarter\b|\bquarter\s+to\s+date\b|\bqtd\b",

@@ -41,3 +41,9 @@ def test_average_pql_score_of_trial_users_matches_the_reference(config, raw):
         "JOIN users u ON u.user_id = s.user_id WHERE u.plan = 'trial'").fetchone()[0]
     assert answer.columns == ["avg_pql_score"]
     assert answer.rows[0][0] == pytest.approx(scores)
+
+
+def test_users_not_on_the_free_plan_matches_plain_sql(config, raw):
+    answer = Assistant(config).ask("How many users are not on the free plan?")
+    expected = raw.execute("SELECT count(*) FROM users WHERE plan <> 'free'").fetchone()[0]
+    assert answer.rows == [[expected]]

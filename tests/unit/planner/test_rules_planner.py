@@ -369,3 +369,30 @@ def test_retention_without_a_cohort_or_month_asks_which(planner, catalog):
     assert [c.choice for c in info.value.candidates] == ["cohort_retention"]
     assert plan(planner, catalog, "what's our retention?",
                 choice="cohort_retention").intent == Intent.RETENTION
+
+
+@pytest.mark.parametrize(("question", "dimension", "values"), [
+    ("How many users are not on the free plan?", "plan", ("free",)),
+    ("Q1 revenue from customers outside the US", "country", ("US",)),
+    ("How many people signed up in Q2 excluding the paid search and paid social channels?",
+     "acquisition_channel", ("paid_search", "paid_social")),
+])
+def test_negated_values_become_exclusions(planner, catalog, question, dimension, values):
+    flt = plan(planner, catalog, question).filters[0]
+    assert (flt.dimension, flt.values, flt.exclude) == (dimension, values, True)
+
+
+def test_a_negated_member_means_every_other_member(planner, catalog):
+    p = plan(planner, catalog, "How many users are in any churn risk tier other than healthy?")
+    assert set(p.segment.selected()) == {"high", "medium", "low"}
+
+
+def test_consecutive_periods_are_compared_one_row_each(planner, catalog):
+    p = plan(planner, catalog, "Compare revenue in Q1 vs Q2")
+    assert (p.time_range.start, p.time_range.end) == (date(2026, 1, 1), date(2026, 6, 30))
+    assert (p.group_by[-1].name, p.group_by[-1].grain) == ("ordered_at", "quarter")
+
+
+def test_periods_that_are_not_consecutive_ask_to_split_the_question(planner, catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan(planner, catalog, "How do orders in May 2026 compare to May 2025?")

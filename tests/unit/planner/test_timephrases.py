@@ -30,6 +30,8 @@ AS_OF = date(2026, 6, 30)
         ("the last 90 days", "2026-04-02", "2026-06-30"),  # dates > as_of-90 and <= as_of
         ("in the last 7 days", "2026-06-24", "2026-06-30"),
         ("since April", "2026-04-01", "2026-06-30"),
+        ("over the last 2 months", "2026-05-01", "2026-06-30"),  # dates > as_of - 2 months
+        ("in the past quarter", "2026-01-01", "2026-03-31"),
         ("last week", "2026-06-22", "2026-06-28"),  # weeks start on Monday
         ("this week", "2026-06-29", "2026-06-30"),
     ],
