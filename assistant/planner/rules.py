@@ -16,19 +16,17 @@ import re
 from datetime import date
 
 from assistant import messages
-from assistant.catalog.models import Catalog, Segment
+from assistant.catalog.models import Catalog
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import (
     DimensionRef,
-    Filter,
     Intent,
-    Measure,
     MetricRef,
     QueryPlan,
     SegmentRef,
     TimeRange,
 )
-from assistant.planner import PlanOutcome, resolve, whatif
+from assistant.planner import PlanOutcome, resolve, shaping, whatif
 from assistant.planner.lexicon import Entry, Sense, vocabulary
 from assistant.planner.parsing import (
     Parse,
@@ -36,22 +34,17 @@ from assistant.planner.parsing import (
     candidate,
     choice_allows,
     match_phrases,
-    value_candidate,
 )
 from assistant.planner.patterns import (
     ACTION,
     AVERAGE_OF,
     CATALOG,
     CLAUSE_BREAK,
-    COMPARE,
     COMPARE_PERIODS,
     COUNT,
     COUNTRY_CODES,
     DEFINITION,
-    EXCLUDE,
     GRAIN,
-    GRAIN_WORD,
-    GROUP_LEAD,
     HISTORY,
     LIMIT,
     LIST,
@@ -67,7 +60,6 @@ from assistant.planner.patterns import (
     RETENTION,
     SHARE,
     SIGNUP_WORDS,
-    SUPERLATIVE,
     UNGOVERNED,
     VAGUE_TIME,
     WHAT_IS,
@@ -77,7 +69,7 @@ from assistant.planner.patterns import (
     WRITE,
 )
 from assistant.planner.text import MARK, Corrector, normalise, phrase_pattern, words
-from assistant.planner.timephrases import Found, find_time, snapshot_phrase
+from assistant.planner.timephrases import find_time, snapshot_phrase
 
 
 class RulesPlanner:
@@ -203,7 +195,7 @@ class RulesPlanner:
             second = find_time(p.work, as_of) if COMPARE_PERIODS.search(text) else None
             if second is not None:
                 p.consume(second.span)
-                found, compared_grain = self._compare_periods(found, second)
+                found, compared_grain = shaping.compare_periods(found, second)
             elif (MOVE.search(text) or WHERE_GO.search(text) or
                     p.text[found.span[1]:found.span[1] + 2] == "'s"):
                 snapshot, found = found, None
@@ -247,30 +239,30 @@ class RulesPlanner:
                                                 numbers)
         if segment is None and RETENTION.search(text):
             segment, member = catalog.segments.get("cohort_retention"), None
-        if found is not None and segment is not None and self._new_means_signups(p, segment):
+        if found is not None and segment is not None and shaping.new_means_signups(p, segment):
             segment, member = None, None  # "new users this month" are this month's signups
         measure = None
         if average:
-            segment, measure = self._measure(average, text, catalog, segment)
+            segment, measure = shaping.measure(average, text, catalog, segment)
         overrides = whatif.overrides(numbers, catalog, segment, p)
         if segment and member is None and "threshold" in {o.parameter for o in overrides}:
             member = whatif.at_least_member(segment, numbers)
 
-        metric = self._metric(senses, segment, share=SHARE.search(p.text) is not None)
+        metric = shaping.metric_name(senses, segment, share=SHARE.search(p.text) is not None)
         if snapshot is not None and found is None and not (segment and segment.history):
             snapshot, found = None, snapshot  # "this year's signups": a plain period
         if as_of_snapshot and segment is not None and segment.history and \
                 metric in (None, "users") and found is not None:
             snapshot, found = found, None  # "champions in January": membership then
-        filters = self._filters(p, senses, catalog, choice)
-        group_by = self._group_by(p, senses, catalog, metric, segment, grain)
+        filters = shaping.filters(p, senses, catalog, choice)
+        group_by = shaping.group_by(p, senses, catalog, metric, segment, grain)
         if compared_grain is not None:
             if segment is not None and segment.history and metric in (None, "users"):
                 raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
             if segment is None and metric in (None, "users") and not filters and \
                     not SIGNUP_WORDS.search(text):
                 raise ClarificationNeeded(messages.CLARIFY_COMPARE_WHAT, [])
-            column = self._time_column(p, metric, segment)
+            column = shaping.time_column(p, metric, segment)
             group_by = [g for g in group_by if g.grain is None] + [
                 DimensionRef(name=column, grain=compared_grain)]
         intent = self._intent(p, segment, member, metric, group_by, snapshot is not None,
@@ -287,7 +279,7 @@ class RulesPlanner:
             time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
         elif found:
             time_range = TimeRange(start=found.start, end=found.end,
-                                   column=self._time_column(p, metric, segment),
+                                   column=shaping.time_column(p, metric, segment),
                                    phrase=found.phrase)
         recognised = bool(segment or filters or group_by or (metric and metric != "users")
                           or any(s.kind in ("metric", "dimension") for _, s in senses))
@@ -318,8 +310,8 @@ class RulesPlanner:
             overrides=tuple(overrides),
             month_number=month_number if intent == Intent.RETENTION else None,
             to_members=to_members,
-            limit=limit if intent == Intent.LIST else self._top_one(p, group_by, intent),
-            order=self._order(p, group_by, intent),
+            limit=limit if intent == Intent.LIST else shaping.top_one(p, group_by, intent),
+            order=shaping.order(p, group_by, intent),
             share=wants_share,
         )
         confidence = self._confidence(p, catalog, plan)
@@ -352,173 +344,6 @@ class RulesPlanner:
             p.matches.append(PhraseMatch(entry, spans[0] if spans else (-1, -1)))
             for span in spans:
                 p.consume(span)
-
-    @staticmethod
-    def _measure(average: re.Match[str], text: str, catalog: Catalog,
-                 segment: Segment | None) -> tuple[Segment, Measure]:
-        """"Average PQL score of trial users": an aggregate of a column a segment declares."""
-        words = average[2].split()
-        vocab = vocabulary(catalog)
-
-        def names(column: str) -> bool:
-            """The words after "average" are the column ("days inactive", "recency of")."""
-            wanted = column.replace("_", " ")
-            if phrase_pattern(wanted).fullmatch(average[2]):
-                return True
-            return len(words) == 2 and phrase_pattern(wanted).fullmatch(words[0]) is not None \
-                and words[1] in vocab
-
-        owners = [(seg, column) for seg in catalog.segments.values() if seg.entity == "user"
-                  for column in seg.columns if names(column)]
-        if segment is not None:
-            owners = [(seg, col) for seg, col in owners if seg is segment]
-        if not owners:
-            raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{average[0]}`"),
-                          f"ungoverned: {average[0]}")
-        if len({seg.name for seg, _ in owners}) > 1:
-            raise ClarificationNeeded(
-                messages.CLARIFY_AMBIGUOUS.format(phrase=average[2]),
-                [candidate(catalog, name, None) for name in sorted({s.name for s, _ in owners})])
-        seg, column = max(owners, key=lambda o: len(o[1]))
-        aggregate = "median" if average[1] == "median" else "avg"
-        return seg, Measure(column=column, aggregate=aggregate)
-
-    @staticmethod
-    def _new_means_signups(p: Parse, segment: Segment) -> bool:
-        """A member named only by a "new ..." phrase, with an explicit period, reads as signups
-        in that period; naming the family ("the new lifecycle stage") keeps the member."""
-        named_family = any(s.kind == "segment" and s.name == segment.name
-                           for m in p.matches for s in m.senses)
-        via_new = [m for m in p.matches if m.entry.phrase.startswith("new ")
-                   and any(s.kind == "member" and s.name == segment.name for s in m.senses)]
-        return bool(via_new) and not named_family and len(p.matches) >= 1
-
-    @staticmethod
-    def _compare_periods(first: Found, second: Found) -> tuple[Found, str]:
-        """"Q1 vs Q2", "March compared with April": one range, one row per period."""
-        a, b = sorted((first, second), key=lambda f: f.start)
-
-        def grain(f: Found) -> str | None:
-            days = (f.end - f.start).days
-            if f.start.day == 1 and 27 <= days <= 30:
-                return "month"
-            if f.start.day == 1 and f.start.month % 3 == 1 and 88 <= days <= 91:
-                return "quarter"
-            if f.start.month == 1 and f.start.day == 1 and days >= 364:
-                return "year"
-            return None
-
-        kinds = {grain(a), grain(b)}
-        if len(kinds) != 1 or None in kinds or (b.start - a.end).days != 1:
-            raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
-        span = (min(a.span[0], b.span[0]), max(a.span[1], b.span[1]))
-        return Found(a.start, b.end, f"{a.phrase} vs {b.phrase}", span), kinds.pop() or "month"
-
-    @staticmethod
-    def _top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | None:
-        """"Which country has the most churned users?" asks for one country."""
-        if intent == Intent.BREAKDOWN and len(group_by) == 1 and SUPERLATIVE.search(p.text) \
-                and re.match(r"^(which|what)\s+\w+[^s\s]\s+(has|had|is|was|brings|drives|"
-                             r"generates|made|makes)\b", p.text):  # singular: "which country has"
-            return 1
-        return None
-
-    @staticmethod
-    def _order(p: Parse, group_by: list[DimensionRef], intent: Intent) -> str | None:
-        """"Which country brings the most revenue?": biggest first."""
-        if intent not in (Intent.BREAKDOWN, Intent.DISTRIBUTION) or not group_by and \
-                intent != Intent.DISTRIBUTION:
-            return None
-        best = SUPERLATIVE.search(p.text)
-        if best is None:
-            return None
-        return "desc" if best["desc"] else "asc"
-
-    @staticmethod
-    def _metric(senses, segment: Segment | None, share: bool = False) -> str | None:
-        named = [s.name for _, s in senses if s.kind == "metric"]
-        specific = [n for n in named if n != "users"]
-        metric = specific[0] if specific else ("users" if named else None)
-        if segment is not None and metric == "customers" and not share:
-            return "users"
-        return metric
-
-    @staticmethod
-    def _filters(p: Parse, senses, catalog: Catalog, choice: str | None = None) -> list[Filter]:
-        """Dimension values named in the question; a phrase that is a value of two dimensions
-        ("big accounts": the enterprise plan or 1000+ employees) asks which one."""
-        values: dict[tuple[str, bool], list[str]] = {}
-        last_excluded: tuple[int, bool] = (-10, False)
-        for m in p.matches:
-            found = [s for s in m.senses if s.kind == "value"]
-            if not found:
-                continue
-            if len({s.name for s in found}) > 1:
-                chosen = [s for s in found if choice == f"{s.name}={s.detail}"]
-                if not chosen:
-                    raise ClarificationNeeded(
-                        messages.CLARIFY_AMBIGUOUS.format(phrase=m.entry.phrase),
-                        [value_candidate(catalog, s.name, s.detail) for s in found])
-                found = chosen
-            before = p.text[max(0, m.span[0] - 30):m.span[0]] if m.span[0] >= 0 else ""
-            excluded = EXCLUDE.search(before) is not None or (
-                last_excluded[1] and re.fullmatch(r"\s*(the\s+)?(and|or|,|nor)\s+(the\s+)?",
-                                                  p.text[last_excluded[0]:m.span[0]]) is not None)
-            last_excluded = (m.span[1], excluded)
-            for s in found:
-                if s.detail not in values.setdefault((s.name, excluded), []):
-                    values[(s.name, excluded)].append(s.detail)
-        return [Filter(dimension=d, values=tuple(v), exclude=ex)
-                for (d, ex), v in values.items() if v]
-
-
-    def _group_by(self, p: Parse, senses, catalog, metric, segment,
-                  grain: re.Match[str] | None) -> list[DimensionRef]:
-        groups: list[DimensionRef] = []
-        last_end = -10
-        for m, s in senses:
-            if s.kind != "dimension" or m.span[0] < 0:
-                continue
-            lead = p.text[max(0, m.span[0] - 24):m.span[0]]
-            chained = bool(groups) and re.fullmatch(r"\s*(and|&|,|,\s*and|plus)\s*",
-                                                    p.text[last_end:m.span[0]])
-            which = re.search(r"\b(which|what)\s+$", lead) and SUPERLATIVE.search(p.text)
-            if re.search(rf"{GROUP_LEAD}\s+(the\s+|their\s+|our\s+)?(\w+\s+)?$", lead) or \
-                    chained or which or \
-                    re.match(r"\s*(breakdown|split|distribution|mix)\b", p.text[m.span[1]:]):
-                dim = catalog.dimensions[s.name]
-                if dim.is_time:
-                    continue
-                if all(g.name != s.name for g in groups):
-                    groups.append(DimensionRef(name=s.name))
-                    p.used_dimensions.add(s.name)
-                last_end = m.span[1]
-        if COMPARE.search(p.text):  # "compare pro and enterprise": one row per value
-            values: dict[str, set[str]] = {}
-            for _, s in senses:
-                if s.kind == "value":
-                    values.setdefault(s.name, set()).add(s.detail)
-            groups += [DimensionRef(name=d) for d, v in values.items()
-                       if len(v) > 1 and all(g.name != d for g in groups)]
-        history = segment is not None and segment.history and HISTORY.search(p.text) and \
-            not SIGNUP_WORDS.search(p.text)
-        if grain and not history and not (segment and segment.entity == "cohort"):
-            word = grain[2] or GRAIN_WORD.get(grain[3] or "", "month")
-            column = self._time_column(p, metric, segment, grouping=grain[1] or "")
-            groups.append(DimensionRef(name=column, grain=word))
-        return groups
-
-    @staticmethod
-    def _time_column(p: Parse, metric: str | None, segment: Segment | None,
-                     grouping: str = "") -> str:
-        if grouping.strip() == "signup" or SIGNUP_WORDS.search(p.text):
-            return "signup_at"
-        ordering = metric in (None, "users") and ORDER_WORDS.search(p.text)
-        if grouping.strip() == "order" or ordering:
-            return "ordered_at"
-        return {"revenue": "ordered_at", "orders": "ordered_at", "customers": "ordered_at",
-                "average_order_value": "ordered_at", "active_users": "event_at"}.get(
-                    metric or "users", "signup_at")
 
     def _intent(self, p, segment, member, metric, group_by, snapshot, catalog) -> Intent:
         text = p.text
