@@ -94,6 +94,10 @@ CLARIFY_COMPARE_WHAT = (
     "What should I compare across those periods: signups, revenue, orders, active users or a "
     "segment?"
 )
+CLARIFY_VAGUE = (
+    "Happy to help: which numbers do you need? For example signups, active users, revenue, "
+    "orders, churn risk tiers or lifecycle stages, for a period like \"last month\"."
+)
 CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER

@@ -27,7 +27,8 @@ OFF_TOPIC = re.compile(
     r"\b(weather|forecast|temperature|salar(y|ies)|payroll|wages?|stock|share price|"
     r"poem|joke|song|story|recipe|capital of|world cup|football|soccer|election|president|"
     r"bitcoin|crypto|horoscope|translate|movie|news|lottery|meaning of life|limerick|haiku|"
-    r"essay|rhyme|write\s+(me\s+)?(a|an|some)\s+(sql|query|code|script|email|letter|blog))\b"
+    r"essay|rhyme|champions\s+league|premier\s+league|super\s+bowl|olympics|nba|nfl|"
+    r"who\s+won|world\s+series|write\s+(me\s+)?(a|an|some)\s+(sql|query|code|script|email|letter|blog))\b"
 )
 UNGOVERNED = re.compile(
     r"\b(lifetime value|ltv|clv|cac|acquisition cost|nps|net promoter|csat|margin|margins|"
@@ -112,10 +113,15 @@ MOVE = re.compile(
     r"\b(still|now|anymore|no\s+longer|became|become|becoming|moved|move|moving|went|turned|"
     r"transitioned|migrated|ended\s+up|are\s+they|today|currently)\b"
 )
+VAGUE_QUESTION = re.compile(r"\bhow\s+(are|is|were|was)\s+(we|things|it|business|the\s+business|"
+                            r"our\s+business|everything)\s+(doing|going|looking|performing|trending)\b|"
+                            r"\b(send|give|show)\s+me\s+(the|some|all\s+the)\s+(numbers?|data|stats?|metrics?)"
+                            r"(\s+(please|pls|thanks))?\s*$")
 MONTH_NUMBER = re.compile(
     r"\bmonth\s*(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+months?\s+"
     r"(?:after|since|from|in|later)\b|\b(first|second|third|fourth|fifth|"
-    r"sixth)\s+month\b|\bafter\s+(\d{1,2})\s+months?\b|\bin\s+month\s+(\d+)"
+    r"sixth)\s+month\b|\bafter\s+(\d{1,2})\s+months?\b|\bin\s+month\s+(\d+)|"
+    r"\b(\d{1,2})\s+months?(?=\s+retention)"
 )
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?)\s+(\d{1,6})\b")

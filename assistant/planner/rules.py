@@ -61,6 +61,7 @@ from assistant.planner.patterns import (
     SHARE,
     SIGNUP_WORDS,
     UNGOVERNED,
+    VAGUE_QUESTION,
     VAGUE_TIME,
     WHAT_IS,
     WHERE_GO,
@@ -150,8 +151,10 @@ class RulesPlanner:
             named = [s for m in probe.matches for s in m.senses]
             is_segment = any(s.kind in ("segment", "member") for s in named)
             article = match_what[3]
+            ours = re.match(r"(our|my|the\s+current|current)\b", rest) is not None
             if named and not leftovers and (article in ("a", "an", None) or is_segment):
-                asks = bool(article != "the" or is_segment)
+                # "what is AOV?" asks what it means; "what's our AOV?" asks for the number
+                asks = bool((article != "the" and not ours) or (is_segment and not ours))
         if not asks:
             return None
         probe = Parse(p.original, p.text, p.text)
@@ -201,6 +204,8 @@ class RulesPlanner:
                 snapshot, found = found, None
         as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
             ORDER_WORDS.search(text)
+        if VAGUE_QUESTION.search(text):
+            raise ClarificationNeeded(messages.CLARIFY_VAGUE, [])
         vague = VAGUE_TIME.search(text)
         if found is None and snapshot is None and vague:
             raise ClarificationNeeded(messages.CLARIFY_PERIOD.format(phrase=vague[0]), [])
@@ -330,7 +335,7 @@ class RulesPlanner:
         if not m:
             return None
         p.consume(m.span())
-        raw = m[1] or m[2] or m[4] or m[5]
+        raw = m[1] or m[2] or m[4] or m[5] or m[6]
         return int(raw) if raw else ORDINALS[m[3]]
 
     def _country_codes(self, p: Parse) -> None:
@@ -360,6 +365,8 @@ class RulesPlanner:
             return Intent.HISTORY
         family_whole = segment is not None and segment.is_family and member is None
         wants_count = COUNT.search(text) is not None
+        if SHARE.search(text) and not family_whole and metric in (None, "users", "customers"):
+            return Intent.BREAKDOWN if group_by else Intent.COUNT  # "what % of ... who ..."
         if (LIST.search(text) or WHICH.search(text)) and not wants_count and not family_whole \
                 and not group_by:
             return Intent.LIST
@@ -367,8 +374,6 @@ class RulesPlanner:
             return Intent.DISTRIBUTION
         if group_by:
             return Intent.BREAKDOWN
-        if SHARE.search(text) and segment is not None and metric in (None, "users", "customers"):
-            return Intent.COUNT
         if metric and metric != "users":
             return Intent.METRIC
         if (LIST_LOOSE.search(text) or LIMIT.search(text)) and not wants_count \

@@ -396,3 +396,31 @@ def test_consecutive_periods_are_compared_one_row_each(planner, catalog):
 def test_periods_that_are_not_consecutive_ask_to_split_the_question(planner, catalog):
     with pytest.raises(ClarificationNeeded):
         plan(planner, catalog, "How do orders in May 2026 compare to May 2025?")
+
+
+def test_whats_our_metric_asks_for_the_number_not_the_definition(planner, catalog):
+    assert plan(planner, catalog, "whats our aov").intent == Intent.METRIC
+    assert plan(planner, catalog, "what is AOV?").intent == Intent.DEFINITION
+
+
+def test_a_tier_named_without_its_family_asks_which_family(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "medium tier users in france?")
+    assert {c.name for c in info.value.candidates} == {"churn_risk", "engagement_score"}
+
+
+def test_n_month_retention_is_the_month_n_cell(planner, catalog):
+    p = plan(planner, catalog, "whats the 12-month retention of the june 2025 cohort")
+    assert p.month_number == 12 and p.time_range.start == date(2025, 6, 1)
+
+
+@pytest.mark.parametrize("question", ["how are we doing in germany",
+                                      "can you send me the numbers"])
+def test_vague_requests_ask_what_is_needed(planner, catalog, question):
+    with pytest.raises(ClarificationNeeded):
+        plan(planner, catalog, question)
+
+
+def test_a_football_question_is_not_about_rfm_champions(planner, catalog):
+    with pytest.raises(Refusal):
+        plan(planner, catalog, "who won the champions league last year?")
