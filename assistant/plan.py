@@ -113,6 +113,10 @@ class QueryPlan(_Frozen):
     share: bool = Field(
         False, description="Also return the fraction of all matching users in the segment"
     )
+    share_of_metric: bool = Field(
+        False, description="Share: the part is having the metric (\"were active\"); filters "
+        "describe the whole"
+    )
     to_members: tuple[str, ...] = Field(
         (), description="Movement: keep users who are now (at as_of) in these members"
     )

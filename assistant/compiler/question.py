@@ -56,7 +56,7 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         select, ctes = movement(plan, catalog, segment, as_of, overrides)
     elif plan.intent == Intent.LIST:
         select, ctes = _listing(plan, catalog, segment, as_of, overrides)
-    elif plan.share and _metric(plan, catalog).name in ("users", "customers"):
+    elif plan.share:
         select, ctes = _share(plan, catalog, segment, as_of, overrides)
     else:
         select, ctes = _aggregate(plan, catalog, segment, as_of, overrides)
@@ -93,8 +93,9 @@ def _segment(plan: QueryPlan, catalog: Catalog) -> Segment | None:
             raise CompileError(
                 messages.unknown_member(segment.name, member, [m.name for m in segment.members])
             )
-    if (plan.intent in (Intent.HISTORY, Intent.MOVEMENT) or plan.to_members) and \
-            not segment.history:
+    if (
+        plan.intent in (Intent.HISTORY, Intent.MOVEMENT) or plan.to_members
+    ) and not segment.history:
         raise CompileError(f"Segment `{segment.name}` is not tracked month by month.")
     return segment
 
@@ -160,7 +161,8 @@ def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
                     messages.unknown_object(f"value of `{dim.name}`", value, sorted(known))
                 )
         condition = src.col(dim.table, dim.column).isin(
-            *[exp.Literal.string(v) for v in flt.values])
+            *[exp.Literal.string(v) for v in flt.values]
+        )
         src.where.append(condition.not_() if flt.exclude else condition)
 
 
@@ -232,53 +234,124 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
 
 
 def _share(plan, catalog, segment, as_of, overrides):
-    """"What share of trial users are PQLs?": members, everyone, and the fraction.
+    """ "What share of trial users are PQLs?": the part, the whole, and the fraction.
 
     The part is the segment (and member); without a segment it is the last filter ("what % of
-    Q1 signups came from referrals?") and the other filters describe the whole.
+    Q1 signups came from referrals?") and the other filters describe the whole. With
+    `share_of_metric` the part is having the metric ("what % of enterprise users were active
+    in the last 30 days?"). For sums such as revenue the part filters every aggregate.
     """
     metric = _metric(plan, catalog)
+    if metric.name not in ("users", "customers") and not plan.share_of_metric:
+        return _metric_share(plan, catalog, segment, as_of, overrides, metric)
     src = _From("users", catalog)
+    member, filters, ctes = _share_part(plan, catalog, segment, as_of, overrides, src, metric)
+    plan = plan.model_copy(update={"filters": filters})
+    users_metric = catalog.metrics["users"]
+    groups = [_group_column(catalog, ref, src, users_metric) for ref in plan.group_by]
+    _filters(plan, catalog, src)
+    if metric.table == "users" or plan.share_of_metric:
+        _period(
+            plan.model_copy(update={"time_range": None}) if plan.share_of_metric else plan,
+            catalog,
+            users_metric,
+            src,
+            as_of,
+        )
+    else:  # "what % of our customers": the whole is the metric's users in its period
+        src.where.append(
+            exp.column("user_id", table="users").isin(
+                query=_metric_users(plan, catalog, metric, as_of)
+            )
+        )
+    user = exp.column("user_id", table="users")
+    members = exp.func("COUNT", exp.Distinct(expressions=[exp.Case().when(member, user.copy())]))
+    everyone = exp.func("COUNT", exp.Distinct(expressions=[user.copy()]))
+    select = src.apply(
+        exp.select(
+            *groups,
+            members.as_("users"),
+            everyone.as_("total_users"),
+            _fraction(members, everyone).as_("share"),
+        )
+    )
+    if groups:
+        positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
+        select = select.group_by(*positions).order_by(*positions)
+    return select, ctes
+
+
+def _share_part(plan, catalog, segment, as_of, overrides, src, metric):
+    """The condition that makes a user part of the share, the remaining filters, the CTEs."""
     filters = plan.filters
+    if plan.share_of_metric:
+        member = exp.column("user_id", table="users").isin(
+            query=_metric_users(plan, catalog, metric, as_of)
+        )
+        return member, filters, []
     if segment is not None:
         ctes = segment_ctes(catalog, segment, as_of, overrides)
         alias = src.join_segment(segment, left=True)
         member = exp.column("user_id", table=alias).is_(exp.null()).not_()
         selected = plan.segment.selected() if plan.segment else ()
         if selected:
-            member = exp.and_(member, exp.column(segment.member_column, table=alias).isin(
-                *[exp.Literal.string(m) for m in selected]))
-    elif filters:
-        ctes = []
-        part, filters = filters[-1], filters[:-1]
+            member = exp.and_(
+                member,
+                exp.column(segment.member_column, table=alias).isin(
+                    *[exp.Literal.string(m) for m in selected]
+                ),
+            )
+        return member, filters, ctes
+    if filters:
+        part, rest = filters[-1], filters[:-1]
         dim = _dimension(catalog, part.dimension)
         member = src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in part.values])
-        if part.exclude:
-            member = member.not_()
-    else:
-        raise CompileError("A share needs a part: a segment or a dimension value.")
+        return (member.not_() if part.exclude else member), rest, []
+    raise CompileError("A share needs a part: a segment or a dimension value.")
+
+
+def _metric_users(plan: QueryPlan, catalog: Catalog, metric: Metric, as_of: date) -> exp.Select:
+    """Users counted by a metric in the plan's period (or its default window, or ever)."""
+    inner = _From(metric.table, catalog)
+    if metric.filter:
+        inner.where.append(parse_fragment(metric.filter, condition=True))
+    _period(plan.model_copy(update={"filters": ()}), catalog, metric, inner, as_of)
+    return inner.apply(exp.select(exp.column("user_id", table=metric.table)))
+
+
+def _fraction(part: exp.Expr, whole: exp.Expr) -> exp.Expr:
+    return exp.Div(
+        this=exp.cast(part.copy(), exp.DataType.build("DOUBLE")),
+        expression=exp.func("NULLIF", whole.copy(), exp.Literal.number(0)),
+    )
+
+
+def _metric_share(plan, catalog, segment, as_of, overrides, metric):
+    """ "What share of 2025 revenue came from US users?": the metric with every aggregate
+    limited to the part, the metric itself, and the fraction."""
+    src = _From(metric.table, catalog)
+    member, filters, ctes = _share_part(plan, catalog, segment, as_of, overrides, src, metric)
     plan = plan.model_copy(update={"filters": filters})
-    users_metric = catalog.metrics["users"]
-    groups = [_group_column(catalog, ref, src, users_metric) for ref in plan.group_by]
+    groups = [_group_column(catalog, ref, src, metric) for ref in plan.group_by]
     _filters(plan, catalog, src)
-    _period(plan, catalog, users_metric, src, as_of)
-    if metric.table != "users":  # "what % of our customers": the population is the metric's
-        inner = exp.select("user_id").from_(metric.table)
-        if metric.filter:
-            inner = inner.where(parse_fragment(metric.filter, condition=True))
-        inner = inner.where(
-            time_filter(exp.column(metric.time_column, table=metric.table), None, as_of)
+    if metric.filter:
+        src.where.append(parse_fragment(metric.filter, condition=True))
+    _period(plan, catalog, metric, src, as_of)
+    whole = parse_fragment(metric.expr)
+    part = whole.copy().transform(
+        lambda node: (
+            exp.Filter(this=node.copy(), expression=exp.Where(this=member.copy()))
+            if isinstance(node, exp.AggFunc)
+            else node
         )
-        src.where.append(exp.column("user_id", table="users").isin(query=inner))
-    user = exp.column("user_id", table="users")
-    members = exp.func("COUNT", exp.Distinct(expressions=[exp.Case().when(member, user.copy())]))
-    everyone = exp.func("COUNT", exp.Distinct(expressions=[user.copy()]))
-    share = exp.Div(
-        this=exp.cast(members.copy(), exp.DataType.build("DOUBLE")),
-        expression=exp.func("NULLIF", everyone.copy(), exp.Literal.number(0)),
     )
     select = src.apply(
-        exp.select(*groups, members.as_("users"), everyone.as_("total_users"), share.as_("share"))
+        exp.select(
+            *groups,
+            part.as_(metric.name),
+            whole.as_(f"total_{metric.name}"),
+            _fraction(part, whole).as_("share"),
+        )
     )
     if groups:
         positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
@@ -315,9 +388,7 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
         positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
         select = select.group_by(*positions)
         if plan.order:
-            select = select.order_by(
-                exp.Ordered(this=exp.column(name), desc=plan.order == "desc")
-            )
+            select = select.order_by(exp.Ordered(this=exp.column(name), desc=plan.order == "desc"))
         else:
             select = select.order_by(*positions)
     return select, ctes
@@ -403,8 +474,10 @@ def _definitions_used(plan, catalog, segment, overrides) -> list[DefinitionUsed]
                     dict(overrides.get(seg.name, {})),
                 )
             )
-    if plan.intent not in (Intent.RETENTION, Intent.HISTORY, Intent.MOVEMENT, Intent.LIST) and \
-            plan.measure is None:
+    if (
+        plan.intent not in (Intent.RETENTION, Intent.HISTORY, Intent.MOVEMENT, Intent.LIST)
+        and plan.measure is None
+    ):
         metric = _metric(plan, catalog)
         used.append(
             DefinitionUsed(

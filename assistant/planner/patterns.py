@@ -113,10 +113,14 @@ MOVE = re.compile(
     r"\b(still|now|anymore|no\s+longer|became|become|becoming|moved|move|moving|went|turned|"
     r"transitioned|migrated|ended\s+up|are\s+they|today|currently)\b"
 )
-VAGUE_QUESTION = re.compile(r"\bhow\s+(are|is|were|was)\s+(we|things|it|business|the\s+business|"
-                            r"our\s+business|everything)\s+(doing|going|looking|performing|trending)\b|"
-                            r"\b(send|give|show)\s+me\s+(the|some|all\s+the)\s+(numbers?|data|stats?|metrics?)"
-                            r"(\s+(please|pls|thanks))?\s*$")
+VAGUE_QUESTION = re.compile(r"\bhow\s+did\s+(we|things|it|the\s+business)\s+do\b|"
+                            r"\b(pull|get|grab)\s+(me\s+)?(some|the)\s+(numbers?|data|stats?)\b|"
+                            r"\bwhat('s|s|\s+is)\s+the\s+number\s+for\b|"
+                            r"\bhow\s+(are|is|were|was)\s+(we|things|it|business|the\s+business|"
+                            r"our\s+business|everything)\s+"
+                            r"(doing|going|looking|performing|trending)\b|"
+                            r"\b(send|give|show)\s+me\s+(the|some|all\s+the)\s+"
+                            r"(numbers?|data|stats?|metrics?)(\s+(please|pls|thanks))?\s*$")
 MONTH_NUMBER = re.compile(
     r"\bmonth\s*(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+months?\s+"
     r"(?:after|since|from|in|later)\b|\b(first|second|third|fourth|fifth|"

@@ -291,10 +291,13 @@ class RulesPlanner:
         if not recognised:
             raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
         wants_share = SHARE.search(p.text) is not None and intent in (
-            Intent.COUNT, Intent.BREAKDOWN) and (segment is None or segment.entity == "user")
+            Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) and (
+                segment is None or segment.entity == "user")
+        share_of_metric = wants_share and segment is None and \
+            self._metric_is_the_part(p, metric, catalog)
         unsupported = intent not in (Intent.RETENTION, Intent.DEFINITION, Intent.CATALOG)
         if SHARE.search(p.text) and unsupported and not wants_share or wants_share and \
-                segment is None and not filters:
+                segment is None and not filters and not share_of_metric:
             raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
         if intent == Intent.RETENTION and time_range is None and month_number is None and \
                 not choice and not WHOLE_MATRIX.search(text):
@@ -318,6 +321,7 @@ class RulesPlanner:
             limit=limit if intent == Intent.LIST else shaping.top_one(p, group_by, intent),
             order=shaping.order(p, group_by, intent),
             share=wants_share,
+            share_of_metric=share_of_metric,
         )
         confidence = self._confidence(p, catalog, plan)
         if confidence < self.min_confidence:
@@ -349,6 +353,18 @@ class RulesPlanner:
             p.matches.append(PhraseMatch(entry, spans[0] if spans else (-1, -1)))
             for span in spans:
                 p.consume(span)
+
+    @staticmethod
+    def _metric_is_the_part(p: Parse, metric: str | None, catalog: Catalog) -> bool:
+        """"What % of enterprise users were active?": a users-counting metric named after the
+        filters is the part; "what % of active users are on enterprise?" is the other way."""
+        if metric is None or metric == "users" or metric not in catalog.metrics:
+            return False
+        if not re.match(r"COUNT\(DISTINCT", catalog.metrics[metric].expr.upper()):
+            return False
+        spans = {s.kind: m.span[0] for m in p.matches for s in m.senses if m.span[0] >= 0
+                 and (s.kind == "value" or (s.kind == "metric" and s.name == metric))}
+        return "value" not in spans or spans.get("metric", -1) > spans["value"]
 
     def _intent(self, p, segment, member, metric, group_by, snapshot, catalog) -> Intent:
         text = p.text

@@ -47,7 +47,8 @@ WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 
 def normalise(text: str) -> str:
     """Lower-case, unify quotes and dashes, drop punctuation that never carries meaning."""
-    text = text.lower().replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
+    text = text.lower().replace("_", " ")  # "at_risk" as people copy it from a table
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     text = re.sub(r"[\u2013\u2014]", " - ", text)
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)

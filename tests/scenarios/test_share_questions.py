@@ -47,3 +47,24 @@ def test_users_not_on_the_free_plan_matches_plain_sql(config, raw):
     answer = Assistant(config).ask("How many users are not on the free plan?")
     expected = raw.execute("SELECT count(*) FROM users WHERE plan <> 'free'").fetchone()[0]
     assert answer.rows == [[expected]]
+
+
+def test_share_of_revenue_from_a_country_matches_plain_sql(config, raw):
+    answer = Assistant(config).ask("what share of 2025 revenue came from US users?")
+    part, whole = raw.execute(
+        "SELECT sum(o.amount) FILTER (WHERE u.country = 'US'), sum(o.amount) FROM orders o "
+        "JOIN users u ON u.user_id = o.user_id WHERE o.status = 'completed' "
+        "AND CAST(o.ordered_at AS DATE) BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'"
+    ).fetchone()
+    assert answer.rows[0][-1] == pytest.approx(float(part) / float(whole))
+
+
+def test_share_of_a_plan_that_was_active_matches_plain_sql(config, raw):
+    answer = Assistant(config).ask("what % of enterprise users were active in the last 30 days?")
+    active, everyone = raw.execute(
+        "SELECT count(DISTINCT u.user_id) FILTER (WHERE u.user_id IN (SELECT user_id FROM events "
+        "WHERE event_name IN ('feature_used', 'project_created', 'report_exported') "
+        "AND CAST(event_at AS DATE) > DATE '2026-05-31' AND CAST(event_at AS DATE) <= "
+        "DATE '2026-06-30')), count(DISTINCT u.user_id) FROM users u WHERE u.plan = 'enterprise'"
+    ).fetchone()
+    assert answer.rows[0][:2] == [active, everyone]
