@@ -165,3 +165,5 @@ EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)
                      r"the\s+|a\s+|an\s+|any\s+)*$")
 COMPARE_PERIODS = re.compile(r"\b(vs|versus|compared?\s+(with|to)|compare|comparing|against|"
                              r"relative\s+to)\b")
+DATA_WORDS = re.compile(r"\b(numbers?|stats?|statistics|metrics?|kpis?|data|figures|report|"
+                        r"dashboard)\b")

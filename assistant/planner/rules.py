@@ -16,12 +16,13 @@ import re
 from datetime import date
 
 from assistant import messages
-from assistant.catalog.models import Catalog
+from assistant.catalog.models import Catalog, Segment
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import (
     DimensionRef,
     Intent,
     MetricRef,
+    Override,
     QueryPlan,
     SegmentRef,
     TimeRange,
@@ -43,6 +44,7 @@ from assistant.planner.patterns import (
     COMPARE_PERIODS,
     COUNT,
     COUNTRY_CODES,
+    DATA_WORDS,
     DEFINITION,
     GRAIN,
     HISTORY,
@@ -70,7 +72,7 @@ from assistant.planner.patterns import (
     WRITE,
 )
 from assistant.planner.text import MARK, Corrector, normalise, phrase_pattern, words
-from assistant.planner.timephrases import find_time, snapshot_phrase
+from assistant.planner.timephrases import Found, find_time, snapshot_phrase
 
 
 class RulesPlanner:
@@ -250,6 +252,10 @@ class RulesPlanner:
         if average:
             segment, measure = shaping.measure(average, text, catalog, segment)
         overrides = whatif.overrides(numbers, catalog, segment, p)
+        window = self._window_override(found, segment, text)
+        if window is not None:  # "logged in twice a week over the last 8 weeks"
+            overrides.append(window)
+            found = None
         if segment and member is None and "threshold" in {o.parameter for o in overrides}:
             member = whatif.at_least_member(segment, numbers)
 
@@ -289,6 +295,8 @@ class RulesPlanner:
         recognised = bool(segment or filters or group_by or (metric and metric != "users")
                           or any(s.kind in ("metric", "dimension") for _, s in senses))
         if not recognised:
+            if DATA_WORDS.search(text):  # "numbers for last month pls": in scope, but which?
+                raise ClarificationNeeded(messages.CLARIFY_VAGUE, [])
             raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
         wants_share = SHARE.search(p.text) is not None and intent in (
             Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) and (
@@ -353,6 +361,19 @@ class RulesPlanner:
             p.matches.append(PhraseMatch(entry, spans[0] if spans else (-1, -1)))
             for span in spans:
                 p.consume(span)
+
+    @staticmethod
+    def _window_override(found: Found | None, segment: Segment | None,
+                         text: str) -> Override | None:
+        """"Over the last 8 weeks" is the `weeks` parameter of a segment that has one, not a
+        signup period, when the question doesn't talk about signing up."""
+        if found is None or segment is None or segment.parameter("weeks") is None or \
+                SIGNUP_WORDS.search(text):
+            return None
+        weeks = re.search(r"(\d+)\s+weeks?$", found.phrase)
+        if weeks is None:
+            return None
+        return Override(parameter="weeks", value=float(weeks[1]), segment=segment.name)
 
     @staticmethod
     def _metric_is_the_part(p: Parse, metric: str | None, catalog: Catalog) -> bool:

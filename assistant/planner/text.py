@@ -50,6 +50,8 @@ def normalise(text: str) -> str:
     text = text.lower().replace("_", " ")  # "at_risk" as people copy it from a table
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     text = re.sub(r"[\u2013\u2014]", " - ", text)
+    text = re.sub(r"\bonce\b(?=\s+(a|per|every)\s)", "1 time", text)  # "twice a week" -> 2 times
+    text = re.sub(r"\btwice\b", "2 times", text)
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)
     text = re.sub(r"(?<![0-9a-z])\.|\.(?![0-9a-z])", " ", text)

@@ -424,3 +424,15 @@ def test_vague_requests_ask_what_is_needed(planner, catalog, question):
 def test_a_football_question_is_not_about_rfm_champions(planner, catalog):
     with pytest.raises(Refusal):
         plan(planner, catalog, "who won the champions league last year?")
+
+
+def test_a_rule_spelled_out_as_a_what_if_uses_the_segments_parameters(planner, catalog):
+    p = plan(planner, catalog, "how many users logged in at least twice a week over the last "
+                               "8 weeks?")
+    assert p.segment.name == "engaged_users" and p.time_range is None
+    assert {o.parameter: o.value for o in p.overrides} == {"min_logins_per_week": 2, "weeks": 8}
+
+
+def test_in_scope_but_unspecified_numbers_ask_which(planner, catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan(planner, catalog, "numbers for last month pls")
