@@ -275,10 +275,7 @@ def _share(plan, catalog, segment, as_of, overrides):
             _fraction(members, everyone).as_("share"),
         )
     )
-    if groups:
-        positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
-        select = select.group_by(*positions).order_by(*positions)
-    return select, ctes
+    return _grouped(select, len(groups)), ctes
 
 
 def _share_part(plan, catalog, segment, as_of, overrides, src, metric):
@@ -353,10 +350,7 @@ def _metric_share(plan, catalog, segment, as_of, overrides, metric):
             _fraction(part, whole).as_("share"),
         )
     )
-    if groups:
-        positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
-        select = select.group_by(*positions).order_by(*positions)
-    return select, ctes
+    return _grouped(select, len(groups)), ctes
 
 
 def _aggregate(plan, catalog, segment, as_of, overrides):
@@ -384,14 +378,18 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
     name, measure = _measure(plan, metric, segment)
     select = exp.select(*groups, measure.as_(name))
     select = src.apply(select)
-    if groups:
-        positions = [exp.Literal.number(i + 1) for i in range(len(groups))]
-        select = select.group_by(*positions)
-        if plan.order:
-            select = select.order_by(exp.Ordered(this=exp.column(name), desc=plan.order == "desc"))
-        else:
-            select = select.order_by(*positions)
-    return select, ctes
+    by_measure = exp.Ordered(this=exp.column(name), desc=plan.order == "desc") if plan.order \
+        else None
+    return _grouped(select, len(groups), by_measure), ctes
+
+
+def _grouped(select: exp.Select, n: int, order: exp.Expr | None = None) -> exp.Select:
+    """Group by the first `n` output columns; order by them unless another order is given."""
+    if not n:
+        return select
+    positions = [exp.Literal.number(i + 1) for i in range(n)]
+    select = select.group_by(*positions)
+    return select.order_by(order) if order is not None else select.order_by(*positions)
 
 
 def _listing(plan, catalog, segment, as_of, overrides):

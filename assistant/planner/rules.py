@@ -89,7 +89,8 @@ class RulesPlanner:
     def plan(self, question: str, catalog: Catalog, *, as_of: date,
              choice: str | None = None) -> PlanOutcome:
         full = self._corrector(catalog).correct(normalise(question))
-        text = self._corrector(catalog).correct(normalise(self._main_clauses(question, catalog)))
+        main = self._main_clauses(question, catalog)
+        text = full if main == question else self._corrector(catalog).correct(normalise(main))
         p = Parse(question, text, text)
         if WRITE.search(full) or ACTION.search(text):  # actions only in the question itself
             raise Refusal(messages.REFUSE_WRITE, "write request")

@@ -76,12 +76,7 @@ class Buttons:
                     answer_id, user=user, channel=channel, thread_ts=thread_ts
                 )
                 if answer is None:
-                    post(
-                        client,
-                        channel,
-                        thread_ts,
-                        render.render_notice(render.ANSWER_GONE.format(ref=answer_id)),
-                    )
+                    _answer_gone(client, channel, thread_ts, answer_id)
                     return
                 note = render.CSV_RERUN.format(old=answer_id, ref=answer.id)
             if answer.status != "answered":
@@ -128,12 +123,7 @@ class Buttons:
             original = self.answers.recent.get(answer_id)
             logged = None if original else self.answers.logged(answer_id)
             if original is None and logged is None:
-                post(
-                    client,
-                    channel,
-                    thread_ts,
-                    render.render_notice(render.ANSWER_GONE.format(ref=answer_id)),
-                )
+                _answer_gone(client, channel, thread_ts, answer_id)
                 return
             question = original.question if original else str((logged or {})["question"])
             candidates = original.candidates if original else (logged or {}).get("candidates")
@@ -171,3 +161,8 @@ def _candidate(candidates: list[dict[str, Any]], value: dict[str, Any]) -> dict[
             return match
     n = value.get("n")
     return candidates[n] if isinstance(n, int) and 0 <= n < len(candidates) else None
+
+
+def _answer_gone(client: WebClient, channel: str, thread_ts: str | None, answer_id: str) -> None:
+    """The answer a button refers to is neither in memory nor in the query log."""
+    post(client, channel, thread_ts, render.render_notice(render.ANSWER_GONE.format(ref=answer_id)))
