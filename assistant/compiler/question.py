@@ -378,8 +378,9 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
     name, measure = _measure(plan, metric, segment)
     select = exp.select(*groups, measure.as_(name))
     select = src.apply(select)
-    by_measure = exp.Ordered(this=exp.column(name), desc=plan.order == "desc") if plan.order \
-        else None
+    by_measure = (
+        exp.Ordered(this=exp.column(name), desc=plan.order == "desc") if plan.order else None
+    )
     return _grouped(select, len(groups), by_measure), ctes
 
 
