@@ -41,12 +41,15 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
         if s.kind in ("segment", "member")
     }
     chosen: list[Sense] = []
+    owners = {seg.name for seg in whatif.param_hits(numbers, catalog)}
     for m in mentions:
         names = segs(m)
         if not names:
             continue
         if len(names) > 1 and names & context:
             names = names & context
+        if len(names) > 1 and names & owners:  # "engagement required 4 logins a week"
+            names = names & owners
         if len(names) > 1:
             senses = [s for s in m.senses if s.name in names and s.kind in ("segment", "member")]
             unique = list(dict.fromkeys((s.name, s.detail or None) for s in senses))
@@ -57,6 +60,9 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
         chosen.extend(s for s in m.senses if s.name in names and s.kind in ("segment", "member"))
     members = [s for s in chosen if s.kind == "member"]
     names = list(dict.fromkeys(s.name for s in chosen))
+    if len(names) > 1 and set(names) & owners:  # the what-if's owner is the segment asked about
+        names = [n for n in names if n in owners]
+        chosen = [s for s in chosen if s.name in owners]
     if len(names) > 1:
         # a required segment named with the one requiring it: keep the outer one
         outer = [n for n in names if not any(n in catalog.segments[o].requires for o in names)]

@@ -33,6 +33,7 @@ shouldn't wouldn't havent hasnt didnt dont doesnt isnt arent wasnt werent wont c
 hi hey hello morning afternoon evening good team thanks thank thx cheers much so
 really appreciate appreciated able putting together board trouble too wondering wonder curious
 mind possibly sure kindly pull
+suppose supposing imagine assume assuming hypothetically sustained consistently
 raise raised raising lower lowered lowering bar bumped bump tighten tightened loosen
 loosened stricter looser anymore longer deck slide qbr please kindly
 something anything anyone everything somebody considered consider counted classified
@@ -48,6 +49,7 @@ WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 def normalise(text: str) -> str:
     """Lower-case, unify quotes and dashes, drop punctuation that never carries meaning."""
     text = text.lower().replace("_", " ")  # "at_risk" as people copy it from a table
+    text = text.replace("$", " dollars ").replace("\u20ac", " euros ").replace("\u00a3", " pounds ")
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     text = re.sub(r"[\u2013\u2014]", " - ", text)
     text = re.sub(r"\bonce\b(?=\s+(a|per|every)\s)", "1 time", text)  # "twice a week" -> 2 times

@@ -92,6 +92,8 @@ def _patterns(as_of: date):
     return [
         (r"\b(\d{4}-\d\d-\d\d)\s+(?:to|through|until|and|-)\s+(\d{4}-\d\d-\d\d)\b",
          lambda m: (date.fromisoformat(m[1]), date.fromisoformat(m[2]))),
+        (r"\b(20\d\d)-(0[1-9]|1[0-2])\b(?!-\d)",  # "the 2025-06 cohort"
+         lambda m: month_range(int(m[1]), int(m[2]))),
         (rf"\bbetween\s+{MONTH_YEAR}\s+and\s+{MONTH_YEAR}",
          lambda m: (month_of(m[1], m[2] or m[4])[0], month_of(m[3], m[4])[1])),
         (rf"\bfrom\s+{MONTH_YEAR}\s+(?:to|through|until|till)\s+{MONTH_YEAR}",

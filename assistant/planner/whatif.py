@@ -44,17 +44,17 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
                     hits = list(pattern.finditer(before))
                     if (
                         hits
-                        and len(before) - hits[-1].end() <= 20
+                        and len(before) - hits[-1].end() <= 28
                         and COMPARATIVE.search(normalise(syn))
                     ):
                         number.strict_above = True  # "a score above 70": 71 for whole numbers
                     if (
                         hits
-                        and len(before) - hits[-1].end() <= 20
+                        and len(before) - hits[-1].end() <= 28
                         and re.search(r">=|at least|at or above", normalise(syn))
                     ):
                         number.at_least = True
-                    if hits and len(before) - hits[-1].end() <= 20:
+                    if hits and len(before) - hits[-1].end() <= 28:
                         offset = m.start() - len(before)
                         number.params.append((len(before) - hits[-1].end(), seg.name, param.name))
                         number.spans.append((offset + hits[-1].start(), offset + hits[-1].end()))

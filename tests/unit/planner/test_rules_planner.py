@@ -436,3 +436,20 @@ def test_a_rule_spelled_out_as_a_what_if_uses_the_segments_parameters(planner, c
 def test_in_scope_but_unspecified_numbers_ask_which(planner, catalog):
     with pytest.raises(ClarificationNeeded):
         plan(planner, catalog, "numbers for last month pls")
+
+
+def test_the_owner_of_a_what_if_settles_an_ambiguous_phrase(planner, catalog):
+    p = plan(planner, catalog, "Suppose engagement required 4 logins a week sustained over 8 "
+                               "weeks. How many users would qualify?")
+    assert p.segment.name == "engaged_users"
+    assert {o.parameter: o.value for o in p.overrides} == {"min_logins_per_week": 4, "weeks": 8}
+
+
+def test_an_iso_month_names_a_cohort(planner, catalog):
+    p = plan(planner, catalog, "month 6 retention of the 2025-06 cohort")
+    assert p.month_number == 6 and p.time_range.start == date(2025, 6, 1)
+
+
+def test_a_dollar_sign_means_revenue(planner, catalog):
+    p = plan(planner, catalog, "total $ from can't-lose-them customers in 2025")
+    assert p.metric.name == "revenue" and p.segment.member == "cant_lose_them"
