@@ -115,3 +115,40 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         return f"{metric.label} for {who}: {value}{extra}."
     dims = ", ".join(d.name for d in plan.group_by)
     return f"{metric.label} of {who} by {dims}{extra}: {result.row_count} groups."
+
+
+def _metric_words(plan: QueryPlan, catalog: Catalog) -> str:
+    if plan.measure is not None:
+        word = {"avg": "average", "median": "median"}.get(plan.measure.aggregate,
+                                                        plan.measure.aggregate)
+        return f"the {word} {plan.measure.column.replace('_', ' ')}"
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    if metric is None or metric.table == "users" and not metric.filter:
+        return "the number"
+    window = f" (last {metric.default_window_days} days)" if metric.default_window_days and (
+        plan.time_range is None) else ""
+    return f"{metric.label.lower()}{window}"
+
+
+def reading(plan: QueryPlan, catalog: Catalog) -> str:
+    """Every element of a plan in plain words: what is measured, of whom, when, how shaped."""
+    who = population(plan, catalog)
+    extra = overrides_text(plan)
+    dims = ", ".join(f"{d.name} ({d.grain})" if d.grain else d.name for d in plan.group_by)
+    by = f" by {dims}" if dims else ""
+    if plan.intent == Intent.LIST:
+        limit = f" (top {plan.limit})" if plan.limit else ""
+        return f"a list of {who}{limit}{extra}"
+    if plan.intent == Intent.RETENTION:
+        month = f", month {plan.month_number}" if plan.month_number is not None else ""
+        return f"cohort retention{month} for {who}{extra}"
+    if plan.intent == Intent.HISTORY:
+        return f"{who} at each month end{extra}"
+    if plan.intent == Intent.MOVEMENT:
+        return f"where {who} moved to by now{extra}"
+    if plan.intent == Intent.DISTRIBUTION:
+        return f"the size of each member of {who}{by}{extra}"
+    order = {"desc": ", highest first", "asc": ", lowest first"}.get(plan.order or "", "")
+    top = f", top {plan.limit}" if plan.limit else ""
+    share = " and their share" if plan.share else ""
+    return f"{_metric_words(plan, catalog)} of {who}{by}{share}{order}{top}{extra}"

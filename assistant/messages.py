@@ -102,6 +102,15 @@ CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER
 )
+
+
+def not_understood(reading: str, words: list[str]) -> str:
+    """A clarification that says what was understood and exactly which words were not."""
+    quoted = ", ".join(f"\"{w[:40]}\"" for w in words[:6])
+    return (f"I read this as *{reading}*, but I did not understand {quoted}, so I won't guess. "
+            "Could you rephrase, or pick the governed reading below if it is what you meant?")
+
+
 LLM_UNAVAILABLE = (
     "The language-model planner is not configured (set OPENAI_API_KEY, and OPENAI_BASE_URL for "
     "a compatible server)."
@@ -111,6 +120,23 @@ INTERNAL_ERROR = (
     "reference `{ref}`."
 )
 QUERY_TIMEOUT = "The query ran longer than {seconds:g} s and was stopped. Try a narrower question."
+
+# Eval gold SQL: the data team reads these in `segq eval` failures and CI logs.
+GOLD_REJECTED = (
+    "Gold SQL was rejected before running ({rules}): {reason} Gold must be one read-only SELECT "
+    "over the governed tables; fix it in the eval file."
+)
+GOLD_RESTRICTED = (
+    "Gold SQL reads restricted column {columns} (personal data), so it was not run and none of "
+    "its values are shown. Select `user_id` or a count instead, or pass "
+    "--allow-restricted-gold to run it with those values masked."
+)
+GOLD_FAILED = "Gold SQL failed on the warehouse: {reason} Fix it in the eval file."
+GOLD_TOO_MANY_ROWS = (
+    "Gold SQL returned more than {cap:,} rows, the row cap answers are held to, so it cannot be "
+    "compared. Narrow the gold query or raise SEGQ_ROW_CAP."
+)
+MASKED_VALUE = "<restricted>"
 
 
 def _num(value: float) -> str:

@@ -83,9 +83,10 @@ def _all(phrases: tuple[str, ...]) -> set[str]:
 @lru_cache(maxsize=8)
 def vocabulary(catalog: Catalog) -> frozenset[str]:
     """Words the typo corrector may correct towards."""
+    from assistant.planner.coverage import FUNCTION_WORDS, MODIFIERS
     from assistant.planner.text import STOPWORDS
 
-    words: set[str] = set(STOPWORDS)
+    words: set[str] = set(STOPWORDS) | FUNCTION_WORDS | MODIFIERS
     for entry in build_lexicon(catalog):
         words.update(entry.phrase.split())
     for seg in catalog.segments.values():

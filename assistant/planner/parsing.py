@@ -32,6 +32,14 @@ class Number:
     spans: list[tuple[int, int]] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Claim:
+    """A span a pass read, and the part of the plan that must use it (see coverage.py)."""
+
+    span: tuple[int, int]
+    role: str  # time | snapshot | number | old_value | limit | grain | month_number
+
+
 @dataclass
 class Parse:
     original: str
@@ -39,10 +47,16 @@ class Parse:
     work: str  # with consumed spans masked
     matches: list[PhraseMatch] = field(default_factory=list)
     used_dimensions: set[str] = field(default_factory=set)
+    claims: list[Claim] = field(default_factory=list)
 
     def consume(self, span: tuple[int, int]) -> None:
         a, b = span
         self.work = self.work[:a] + MARK * (b - a) + self.work[b:]
+
+    def claim(self, span: tuple[int, int], role: str) -> None:
+        """Consume a span for one part of the plan; coverage checks the plan used it."""
+        self.consume(span)
+        self.claims.append(Claim(span, role))
 
 
 def match_phrases(p: Parse, catalog: Catalog) -> None:

@@ -8,12 +8,35 @@ from __future__ import annotations
 
 import re
 
-WRITE = re.compile(
-    r"\b(delete|drop|truncate|insert|update|alter|remove|modify|grant|revoke|merge into|"
-    r"overwrite|wipe|erase|purge|deactivate|ban|unsubscribe|refund)\b|\bcreate\s+(a\s+)?"
-    r"(table|view|index|user|segment)\b|\bset\s+\w+\s+to\b|\bchange\s+(the\s+)?plan\b|"
-    r"\bignore\s+(all\s+)?(previous|prior|above)\s+instructions\b"
+# Write intent comes from the grammar of a request, never from a word alone: SQL that changes
+# data anywhere, or a clause that *starts* with an imperative verb of changing data ("delete
+# the test users", "please set user 42 to pro"). "Did signups drop?" and "any update on
+# churn?" ask about data.
+SQL_WRITE = re.compile(
+    r"\b(drop|truncate|alter)\s+(table|view|schema|database|index)\b|\bdelete\s+from\b|"
+    r"\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\bcreate\s+(or\s+replace\s+)?(table|view|index|"
+    r"schema|database)\b|\b(grant|revoke)\s+\w+\s+(on|to|from)\b|\bmerge\s+into\b|"
+    r"\bignore\s+(all\s+)?(previous|prior|above|your)\s+(instructions|rules)\b"
 )
+IMPERATIVE_WRITE = re.compile(
+    r"^(?:(?:please|pls|kindly|hey|hi|ok|okay|now|also|then|and|segq|can\s+you|could\s+you|"
+    r"would\s+you|will\s+you|i\s+need\s+you\s+to|i\s+want\s+you\s+to|go\s+ahead\s+and|"
+    r"quickly|just)\s+)*"
+    r"(delete|drop|truncate|insert|update|alter|remove|modify|grant|revoke|overwrite|wipe|"
+    r"erase|purge|deactivate|ban|unsubscribe|refund|set|change|move|assign|upgrade|downgrade|"
+    r"mark|edit|rename|reset|cancel|add|create|merge|archive|disable|enable|suspend|block)\b"
+)
+
+
+def writes(question: str) -> bool:
+    """Whether the question asks to change data (see SQL_WRITE and IMPERATIVE_WRITE)."""
+    text = question.lower()
+    if SQL_WRITE.search(text):
+        return True
+    clauses = re.split(r"[.?!;:\n]+|,\s*(?:and\s+|then\s+)?|\s(?:and|then)\s", text)
+    return any(IMPERATIVE_WRITE.match(c.strip(" '\"*_`")) for c in clauses if c.strip())
+
+
 ACTION = re.compile(
     r"\b(send|email|e mail|notify|message|text|call)\s+(an?\s+)?(email\s+)?"
     r"(to\s+)?(all|them|every|these|those|the|our)\b"
@@ -37,17 +60,25 @@ UNGOVERNED = re.compile(
     r"session length|time spent|downloads|installs|employees count|headcount|"
     r"page views|pageviews|logins count|number of logins|sessions count|number of sessions)\b"
 )
+RULE_VERB = (r"(defined|calculated|computed|determined|built|worked\s+out|scored|decided|"
+             r"assigned|derived|figured(\s+out)?|set\s+up|made\s+up|put\s+together|"
+             r"established|classified|segmented|bucketed|tiered)")
 DEFINITION = re.compile(
-    r"\b(tell\s+me\s+about|difference\s+between)\b|\bhow\s+(do|does|did|would|should)\s+(we|you|they|i|one|segq)\s+(define|calculate|"
-    r"compute|measure|count|determine|decide|score|work out)\b|"
-    r"\bhow\s+(is|are|was|were)\b.*\b(defined|calculated|computed|measured|determined|"
-    r"scored|decided|assigned|worked out|built)\b|"
-    r"\bwhat\s+(is|are|s)\s+(the\s+)?(definition|meaning|rule|rules|logic|formula|criteria)\b|"
-    r"\bwhat\s+(counts|qualifies)\s+as\b|\bwhat\s+(does|do)\b.*\bmean\b|"
+    r"\b(tell\s+me\s+about|difference\s+between|explain|define|describe)\b|"
+    rf"^(?!.*\bhow\s+(many|much)\b).*\bhow\b.*\b{RULE_VERB}\b|"
+    r"\bhow\s+(do|does|did|would|should)\s+(we|you|they|i|one|segq)\s+(define|calculate|"
+    r"compute|measure|count|determine|decide|score|work\s+out|classify|segment|tier)\b|"
+    r"\bwhat('?s|\s+is|\s+are|\s+was|\s+were)?\s+(the\s+)?(actual\s+|exact\s+|official\s+|"
+    r"current\s+|governed\s+|precise\s+|underlying\s+)?(definition|meaning|rules?|logic|formula|"
+    r"criteria|criterion|requirements?|conditions?|methodology|method)\b|"
+    r"\bwhat\s+(counts|qualifies|classifies)\s+(as|someone|somebody|a|an)\b|"
+    r"\bwhat\s+(does|do)\b.*\bmean\b|"
     r"\bwhat\s+makes\s+(someone|somebody|a\s+user|a\s+customer|users?|customers?|an?)\b|"
-    r"\b(explain|define|describe)\b|\bhow\b.*\b(are|is)\s+(defined|calculated|computed|decided|"
-    r"determined|assigned|scored)\b|\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b"
+    r"^(do|does|did|is|are|will)\b.*\b(count|counted|included|include|includes|excluded|"
+    r"exclude|excludes)\s+(toward|towards|in|as|into|from|for)\b|"
+    r"\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b"
 )
+HOW_MUCH_OR_MANY = re.compile(r"^how\s+(many|much|long)\b")
 WHAT_IS = re.compile(r"^(what|whats)\s+(?:(is|are|s)\s+)?(?:(a|an|the)\s+)?(?P<rest>.+)$")
 CATALOG = re.compile(
     r"\bwhat\s+(segments|metrics|definitions|dimensions|questions|kinds? of questions|data)\b|"
@@ -66,12 +97,16 @@ LIST = re.compile(
     r"give\s+me\s+(the\s+|a\s+)?(list|users|customers|ids|accounts)|"
     r"names\s+of|who\s+(has|have|made|signed))\b"
 )
+NEGATIVE = re.compile(  # the closed class of negative words and negative auxiliaries
+    r"\b(not|never|no|none|nobody|neither|nor|without|anymore|no\s+longer|yet\s+to|yet|"
+    r"(do|does|did|have|has|had|is|are|was|were|wo|ca|could|should|would)n'?t)\b"
+)
 NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)?$")
 COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
 COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|respectively|separately|each)\b")
 SUPERLATIVE = re.compile(
     r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum)\b|"
-    r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum)\b"
+    r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum|bottom)\b"
 )
 WHICH = re.compile(r"^(which|who)\b")
 LIST_LOOSE = re.compile(r"^(show|give|find|get|pull)\b")
@@ -128,7 +163,7 @@ MONTH_NUMBER = re.compile(
     r"\b(\d{1,2})\s+months?(?=\s+retention)"
 )
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
-LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?)\s+(\d{1,6})\b")
+LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b")
 NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
     r"(?:(?![\w+]|-\d)|\+(?=\s+(?:days?|weeks?|logins?|projects?|points?)\b))"
@@ -136,10 +171,17 @@ NUMBER = re.compile(
 AVERAGE_OF = re.compile(r"\b(average|avg|mean|median|typical)\s+(?!order\s+value|basket|order\b|"
                         r"purchase)(\w+(\s+\w+)?)")
 VAGUE_TIME = re.compile(r"\b(recently|lately|recent|these\s+days|nowadays|of\s+late)\b")
+UNIT = re.compile(r"\s*(days?|weeks?|months?|logins?|projects?|points?|times?|percent|%)\b")
+PREPOSITION_BEFORE = re.compile(r"\b(over|across|within|during|for|to|of|at|with|by)\s+$")
+TIME_LEAD = re.compile(r"\b(during|in|over|within|for|from|throughout|across|at|on|of)\s+"
+                       r"(the\s+)?$")
+BOUND_BEFORE = re.compile(r"\b(at\s+least|more\s+than|over|above|greater\s+than|higher\s+than|"
+                          r"no\s+fewer\s+than|no\s+less\s+than|minimum(\s+of)?|min|>=?|"
+                          r"at\s+or\s+above)\s+$")
 OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+$")
-AT_LEAST = re.compile(r"(or\s+more|or\s+above|or\s+higher|\+|and\s+up)\b|^\s*$")
+AT_LEAST = re.compile(r"\s*(?:(or\s+more|or\s+above|or\s+higher|and\s+up|or\s+over)\b|\+)|^\s*$")
 ORDER_WORDS = re.compile(
-    r"\b(ordered|bought|purchased|placed\s+(an\s+)?orders?|"
+    r"\b(ordered|bought|purchased|placed|placed\s+(an\s+)?orders?|"
     r"made\s+(a\s+)?purchases?)\b"
 )
 SIGNUP_WORDS = re.compile(

@@ -13,7 +13,7 @@ from assistant.catalog.models import Segment
 from assistant.errors import ClarificationNeeded
 from assistant.planner import whatif
 from assistant.planner.lexicon import Sense
-from assistant.planner.parsing import Parse, PhraseMatch, candidate
+from assistant.planner.parsing import Claim, Parse, PhraseMatch, candidate
 from assistant.planner.patterns import EXCLUDE, IF_CLAUSE, NEGATION
 from assistant.planner.text import normalise, phrase_pattern
 
@@ -91,6 +91,10 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
                 )
             ]
         if len(picked) > 1 and re.search(r"\b(or|and|plus)\b", outside):
+            for name in picked:
+                mem = seg.member(name)
+                if mem is not None:
+                    _claim_member_words(p, {mem.name.replace("_", " "), normalise(mem.label)})
             return seg, tuple(picked)
         if picked:
             return seg, picked[0] if len(picked) == 1 else None
@@ -98,6 +102,7 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
         for mem in seg.members:
             phrases = {mem.name.replace("_", " "), normalise(mem.label)}
             if any(phrase_pattern(ph).search(outside) for ph in phrases):
+                _claim_member_words(p, phrases)
                 return seg, mem.name
         return seg, None
     # parameters alone can name a segment: "if we required 5 projects"
@@ -105,6 +110,13 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
     if len(owners) == 1:
         return catalog.segments[owners.pop()], None
     return None, None
+
+
+def _claim_member_words(p: Parse, phrases: set[str]) -> None:
+    """A member read from its own name next to its family ("the new lifecycle stage")."""
+    for phrase in phrases:
+        for m in phrase_pattern(phrase).finditer(p.text):
+            p.claims.append(Claim(m.span(), "segment"))
 
 
 def movement_members(p: Parse, segment: Segment, snapshot) -> tuple[object, tuple]:

@@ -17,6 +17,7 @@ from datetime import date
 
 from assistant import messages
 from assistant.catalog.models import Catalog, Segment
+from assistant.describe import reading
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import (
     DimensionRef,
@@ -28,8 +29,10 @@ from assistant.plan import (
     TimeRange,
 )
 from assistant.planner import PlanOutcome, resolve, shaping, whatif
+from assistant.planner.coverage import closest_readings, leftovers
 from assistant.planner.lexicon import Entry, Sense, vocabulary
 from assistant.planner.parsing import (
+    Claim,
     Parse,
     PhraseMatch,
     candidate,
@@ -48,6 +51,7 @@ from assistant.planner.patterns import (
     DEFINITION,
     GRAIN,
     HISTORY,
+    HOW_MUCH_OR_MANY,
     LIMIT,
     LIST,
     LIST_LOOSE,
@@ -62,6 +66,7 @@ from assistant.planner.patterns import (
     RETENTION,
     SHARE,
     SIGNUP_WORDS,
+    TIME_LEAD,
     UNGOVERNED,
     VAGUE_QUESTION,
     VAGUE_TIME,
@@ -69,7 +74,7 @@ from assistant.planner.patterns import (
     WHERE_GO,
     WHICH,
     WHOLE_MATRIX,
-    WRITE,
+    writes,
 )
 from assistant.planner.text import MARK, Corrector, normalise, phrase_pattern, words
 from assistant.planner.timephrases import Found, find_time, snapshot_phrase
@@ -92,7 +97,7 @@ class RulesPlanner:
         main = self._main_clauses(question, catalog)
         text = full if main == question else self._corrector(catalog).correct(normalise(main))
         p = Parse(question, text, text)
-        if WRITE.search(full) or ACTION.search(text):  # actions only in the question itself
+        if writes(question) or ACTION.search(text):  # actions only in the question itself
             raise Refusal(messages.REFUSE_WRITE, "write request")
         self._guard(Parse(question, full, full))
         if CATALOG.search(text):
@@ -158,11 +163,15 @@ class RulesPlanner:
             if named and not leftovers and (article in ("a", "an", None) or is_segment):
                 # "what is AOV?" asks what it means; "what's our AOV?" asks for the number
                 asks = bool((article != "the" and not ours) or (is_segment and not ours))
-        if not asks:
+        owner = self._parameter_owner(p, catalog)
+        if not asks and owner is None:
             return None
         probe = Parse(p.original, p.text, p.text)
         match_phrases(probe, catalog)
         senses = [s for m in probe.matches for s in m.senses]
+        if owner is not None and not any(s.kind in ("segment", "member") for s in senses):
+            plan = QueryPlan(intent=Intent.DEFINITION, segment=SegmentRef(name=owner))
+            return PlanOutcome(plan, 0.9, self.name)
         if choice:
             senses = [s for s in senses if choice_allows(choice, s)] or senses
         ranked = ([s for s in senses if s.kind in ("segment", "member")]
@@ -187,20 +196,40 @@ class RulesPlanner:
             plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=top.name))
         return PlanOutcome(plan, 0.9, self.name)
 
+    @staticmethod
+    def _parameter_owner(p: Parse, catalog: Catalog) -> str | None:
+        """"What's the activation window?", "how many logins a week does someone need?": a
+        question about a declared parameter's value, with no value of its own, asks for the
+        definition that owns it."""
+        asks_value = re.search(r"\bwhat('?s|\s+is|\s+are|\s+was)\b", p.text)
+        asks_bar = HOW_MUCH_OR_MANY.search(p.text) and re.search(
+            r"\b(need|needs|required|require|requires|have\s+to|has\s+to|must|take|takes)\b",
+            p.text)
+        if NUMBER.search(p.text) or not (asks_value or asks_bar):
+            return None
+        owners = {seg.name for seg in catalog.segments.values() for param in seg.parameters
+                  for syn in (*param.synonyms, param.label)
+                  if len(normalise(syn).split()) > 1 and phrase_pattern(normalise(syn)).search(
+                      p.text)}
+        return owners.pop() if len(owners) == 1 else None
+
     # -- 3. data questions ----------------------------------------------------------------
     def _data_question(self, p: Parse, catalog: Catalog, as_of: date,
                        choice: str | None) -> PlanOutcome:
         text = p.text
         snapshot = snapshot_phrase(text, as_of)
         if snapshot:
-            p.consume(snapshot.span)
+            p.claim(snapshot.span, "time")
         found = find_time(p.work, as_of) if not snapshot else None
         compared_grain = None
         if found:
-            p.consume(found.span)
+            p.claim(found.span, "time")
+            lead = TIME_LEAD.search(p.text, 0, found.span[0])
+            if lead:
+                p.claims.append(Claim(lead.span(), "time"))
             second = find_time(p.work, as_of) if COMPARE_PERIODS.search(text) else None
             if second is not None:
-                p.consume(second.span)
+                p.claim(second.span, "time")
                 found, compared_grain = shaping.compare_periods(found, second)
             elif (MOVE.search(text) or WHERE_GO.search(text) or
                     p.text[found.span[1]:found.span[1] + 2] == "'s"):
@@ -224,7 +253,7 @@ class RulesPlanner:
         limit = None
         if (m := LIMIT.search(p.work)) is not None:
             limit = int(m[2])
-            p.consume(m.span())
+            p.claim(m.span(), "limit")
         numbers = whatif.numbers(p, catalog)
         param_spans = [span for n in numbers for span in n.spans]
         masked = p.work
@@ -233,7 +262,7 @@ class RulesPlanner:
         grain = next((g for g in GRAIN.finditer(masked)  # "monthly active users" is a metric
                       if not (g[3] and re.match(r"\s+active\b", masked[g.end():]))), None)
         if grain:
-            p.consume(grain.span())
+            p.claim(grain.span(), "grain")
         self._country_codes(p)
         match_phrases(p, catalog)
         # words that belong to a what-if value ("30 days inactive") name no segment
@@ -248,7 +277,10 @@ class RulesPlanner:
         if segment is None and RETENTION.search(text):
             segment, member = catalog.segments.get("cohort_retention"), None
         if found is not None and segment is not None and shaping.new_means_signups(p, segment):
-            segment, member = None, None  # "new users this month" are this month's signups
+            for match in p.matches:  # "new users this month" are this month's signups
+                if match.entry.phrase.startswith("new ") and match.span[0] >= 0:
+                    p.claims.append(Claim(match.span, "time"))
+            segment, member = None, None
         measure = None
         if average:
             segment, measure = shaping.measure(average, text, catalog, segment)
@@ -274,7 +306,7 @@ class RulesPlanner:
             if segment is None and metric in (None, "users") and not filters and \
                     not SIGNUP_WORDS.search(text):
                 raise ClarificationNeeded(messages.CLARIFY_COMPARE_WHAT, [])
-            column = shaping.time_column(p, metric, segment)
+            column = shaping.time_column(p, metric, segment, catalog)
             group_by = [g for g in group_by if g.grain is None] + [
                 DimensionRef(name=column, grain=compared_grain)]
         intent = self._intent(p, segment, member, metric, group_by, snapshot is not None,
@@ -291,7 +323,8 @@ class RulesPlanner:
             time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
         elif found:
             time_range = TimeRange(start=found.start, end=found.end,
-                                   column=shaping.time_column(p, metric, segment),
+                                   column=shaping.time_column(p, metric, segment, catalog,
+                                                              span=found.span),
                                    phrase=found.phrase)
         recognised = bool(segment or filters or group_by or (metric and metric != "users")
                           or any(s.kind in ("metric", "dimension") for _, s in senses))
@@ -327,18 +360,18 @@ class RulesPlanner:
             overrides=tuple(overrides),
             month_number=month_number if intent == Intent.RETENTION else None,
             to_members=to_members,
-            limit=limit if intent == Intent.LIST else shaping.top_one(p, group_by, intent),
-            order=shaping.order(p, group_by, intent),
+            limit=limit if intent == Intent.LIST or limit and group_by
+            else shaping.top_one(p, group_by, intent),
+            order=shaping.order(p, group_by, intent, ranked=limit is not None),
             share=wants_share,
             share_of_metric=share_of_metric,
         )
-        confidence = self._confidence(p, catalog, plan)
-        if confidence < self.min_confidence:
-            known = [candidate(catalog, segment.name, member)] if segment else []
-            if known:
-                raise ClarificationNeeded(messages.LOW_CONFIDENCE, known)
-            raise Refusal(messages.LOW_CONFIDENCE, "low confidence")
-        return PlanOutcome(plan, confidence, self.name)
+        left = leftovers(p, plan, catalog, p.claims)
+        if left:
+            raise ClarificationNeeded(
+                messages.not_understood(reading(plan, catalog), [w.words for w in left]),
+                closest_readings(catalog, plan))
+        return PlanOutcome(plan, 1.0, self.name)
 
     # -- pieces ---------------------------------------------------------------------------
     def _month_number(self, p: Parse) -> int | None:
@@ -347,7 +380,7 @@ class RulesPlanner:
         m = MONTH_NUMBER.search(p.work)
         if not m:
             return None
-        p.consume(m.span())
+        p.claim(m.span(), "month_number")
         raw = m[1] or m[2] or m[4] or m[5] or m[6]
         return int(raw) if raw else ORDINALS[m[3]]
 
@@ -402,7 +435,8 @@ class RulesPlanner:
                     g.name == "signup_at" for g in group_by):
             return Intent.HISTORY
         family_whole = segment is not None and segment.is_family and member is None
-        wants_count = COUNT.search(text) is not None
+        wants_count = COUNT.search(text) is not None or re.search(
+            r"\bhow\s+(much|many)\b", text) is not None  # a quantity is never a list
         if SHARE.search(text) and not family_whole and metric in (None, "users", "customers"):
             return Intent.BREAKDOWN if group_by else Intent.COUNT  # "what % of ... who ..."
         if (LIST.search(text) or WHICH.search(text)) and not wants_count and not family_whole \
@@ -418,28 +452,6 @@ class RulesPlanner:
                 and segment is not None:
             return Intent.LIST
         return Intent.COUNT
-
-    @staticmethod
-    def _confidence(p: Parse, catalog: Catalog, plan: QueryPlan) -> float:
-        """How much of the sentence is explained by what the plan uses.
-
-        Unknown content words, numbers nothing used, and dimensions named but not used
-        ("how many employees") each lower it; a plan that only found the word "users"
-        can't afford any of them.
-        """
-        vocab = vocabulary(catalog)
-        unknown = [w for w in words(p.work) if w not in vocab and not w[0].isdigit()
-                   and len(w) > 2]
-        stray_numbers = [w for w in words(p.work) if w[0].isdigit()]
-        unused_dims = {s.name for m in p.matches for s in m.senses if s.kind == "dimension"
-                       and m.span[0] >= 0} - p.used_dimensions - {"signup_at"}
-        unused_dims -= {f.dimension for f in plan.filters}
-        penalty = 0.25 * len(unknown) + 0.5 * len(stray_numbers) + 0.5 * len(unused_dims)
-        weak = plan.segment is None and not plan.filters and not plan.group_by and \
-            plan.time_range is None and (plan.metric is None or plan.metric.name == "users")
-        if weak and penalty:
-            penalty = 1.0
-        return max(0.0, 1.0 - penalty)
 
 
 __all__ = ["RulesPlanner"]

@@ -121,8 +121,9 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
     return None
 
 
-def order(p: Parse, group_by: list[DimensionRef], intent: Intent) -> str | None:
-    """ "Which country brings the most revenue?": biggest first."""
+def order(p: Parse, group_by: list[DimensionRef], intent: Intent,
+          ranked: bool = False) -> str | None:
+    """ "Which country brings the most revenue?", "top 5 countries": biggest first."""
     if (
         intent not in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
         or not group_by
@@ -131,7 +132,7 @@ def order(p: Parse, group_by: list[DimensionRef], intent: Intent) -> str | None:
         return None
     best = SUPERLATIVE.search(p.text)
     if best is None:
-        return None
+        return "desc" if ranked and group_by else None
     return "desc" if best["desc"] else "asc"
 
 
@@ -189,10 +190,12 @@ def group_by(
             r"\s*(and|&|,|,\s*and|plus)\s*", p.text[last_end : m.span[0]]
         )
         which = re.search(r"\b(which|what)\s+$", lead) and SUPERLATIVE.search(p.text)
+        ranked = re.search(r"\b(top|bottom|best|worst)\s+(\d+\s+)?$", lead)
         if (
             re.search(rf"{GROUP_LEAD}\s+(the\s+|their\s+|our\s+)?(\w+\s+)?$", lead)
             or chained
             or which
+            or ranked
             or re.match(r"\s*(breakdown|split|distribution|mix)\b", p.text[m.span[1] :])
         ):
             dim = catalog.dimensions[s.name]
@@ -220,21 +223,33 @@ def group_by(
     )
     if grain and not history and not (segment and segment.entity == "cohort"):
         word = grain[2] or GRAIN_WORD.get(grain[3] or "", "month")
-        column = time_column(p, metric, segment, grouping=grain[1] or "")
+        column = time_column(p, metric, segment, catalog, grouping=grain[1] or "")
         groups.append(DimensionRef(name=column, grain=word))
     return groups
 
 
-def time_column(p: Parse, metric: str | None, segment: Segment | None, grouping: str = "") -> str:
-    if grouping.strip() == "signup" or SIGNUP_WORDS.search(p.text):
-        return "signup_at"
-    ordering = metric in (None, "users") and ORDER_WORDS.search(p.text)
-    if grouping.strip() == "order" or ordering:
+def time_column(p: Parse, metric: str | None, segment: Segment | None, catalog: Catalog,
+                grouping: str = "", span: tuple[int, int] | None = None) -> str:
+    """The date a time phrase filters: the metric's own time column, unless the question says
+    who *signed up* then ("signed up in Q1", "Q1 signups"; a signup word elsewhere in the
+    sentence only names the population, "in Q1, how much did paid-social signups spend?")."""
+    population = next((m for m in catalog.metrics.values() if m.table == "users"
+                       and not m.filter), None)
+    signup_column = population.time_column if population else "signup_at"
+    own = catalog.metrics[metric].time_column if metric in catalog.metrics else signup_column
+    if grouping.strip() == "signup":
+        return signup_column
+    signups = [m.span() for m in SIGNUP_WORDS.finditer(p.text)]
+    if signups and (own == signup_column or span is None or any(
+            _adjacent(s, span, p.text) for s in signups)):
+        return signup_column
+    counts_people = metric is None or own == signup_column
+    if grouping.strip() == "order" or (counts_people and ORDER_WORDS.search(p.text)):
         return "ordered_at"
-    return {
-        "revenue": "ordered_at",
-        "orders": "ordered_at",
-        "customers": "ordered_at",
-        "average_order_value": "ordered_at",
-        "active_users": "event_at",
-    }.get(metric or "users", "signup_at")
+    return own
+
+
+def _adjacent(a: tuple[int, int], b: tuple[int, int], text: str) -> bool:
+    """Two spans with at most three words between them."""
+    gap = text[a[1]:b[0]] if a[1] <= b[0] else text[b[1]:a[0]]
+    return len(gap.split()) <= 3

@@ -13,8 +13,16 @@ from assistant import messages
 from assistant.catalog.models import Catalog, Segment
 from assistant.errors import ClarificationNeeded
 from assistant.plan import Override
-from assistant.planner.parsing import Number, Parse, candidate
-from assistant.planner.patterns import AT_LEAST, COMPARATIVE, NUMBER, OLD_VALUE
+from assistant.planner.parsing import Claim, Number, Parse, candidate
+from assistant.planner.patterns import (
+    AT_LEAST,
+    BOUND_BEFORE,
+    COMPARATIVE,
+    NUMBER,
+    OLD_VALUE,
+    PREPOSITION_BEFORE,
+    UNIT,
+)
 from assistant.planner.text import normalise, phrase_pattern
 
 
@@ -27,8 +35,14 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
     found: list[Number] = []
     for m in list(NUMBER.finditer(p.work)):
         before = p.work[max(0, m.start() - 60) : m.start()]
-        if OLD_VALUE.search(before):
-            p.consume(m.span())
+        old = OLD_VALUE.search(before)
+        if old:
+            offset = m.start() - len(before)
+            p.claim(m.span(), "old_value")
+            p.claims.append(Claim((offset + old.start(), m.end()), "old_value"))
+            unit = UNIT.match(p.work, m.end())
+            if unit:
+                p.claims.append(Claim(unit.span(), "old_value"))
             continue
         value = float(m[1]) / (100 if m[2] else 1)
         after = p.work[m.end() : m.end() + 50]
@@ -59,7 +73,18 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
                         number.params.append((len(before) - hits[-1].end(), seg.name, param.name))
                         number.spans.append((offset + hits[-1].start(), offset + hits[-1].end()))
         if number.params:
-            p.consume(number.span)
+            p.claim(number.span, "number")
+            p.claims.extend(Claim(span, "number") for span in number.spans)
+            for lead_pattern in (PREPOSITION_BEFORE, BOUND_BEFORE):  # "over 2 weeks"
+                lead = lead_pattern.search(p.text, 0, number.span[0])
+                if lead:
+                    p.claims.append(Claim(lead.span(), "number"))
+            unit = UNIT.match(p.work, number.span[1])  # "14 day activation window"
+            if unit:
+                p.claims.append(Claim(unit.span(), "number"))
+            bound = AT_LEAST.match(p.work, number.span[1])
+            if bound and bound.end() > bound.start():
+                p.claims.append(Claim(bound.span(), "number"))
             found.append(number)
     return found
 

@@ -427,7 +427,7 @@ def test_a_football_question_is_not_about_rfm_champions(planner, catalog):
 
 
 def test_a_rule_spelled_out_as_a_what_if_uses_the_segments_parameters(planner, catalog):
-    p = plan(planner, catalog, "how many users logged in at least twice a week over the last "
+    p = plan(planner, catalog, "how many users had at least 2 logins a week over the last "
                                "8 weeks?")
     assert p.segment.name == "engaged_users" and p.time_range is None
     assert {o.parameter: o.value for o in p.overrides} == {"min_logins_per_week": 2, "weeks": 8}

@@ -1,0 +1,343 @@
+"""Coverage: every word of a question is used by the plan, or the question is not answered.
+
+The last pass of the rules planner. Earlier passes *claim* spans of the question (a time
+phrase, a what-if number and its unit words, a governed phrase); this pass keeps only the
+claims the finished plan actually uses, adds the cue words whose meaning the plan carries
+("how many" for a count, "not" for an exclusion, "or" for several values), and reports what
+is left. Nothing is understood by being on a list: the only words that need no claim are the
+closed grammatical classes of English (articles, pronouns, auxiliaries, plain prepositions,
+courtesy), and none of those changes a number. Negations, comparatives, conjunctions,
+quantifiers, numbers, periods and units are never in that set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from assistant.catalog.models import Catalog
+from assistant.errors import Candidate
+from assistant.plan import Intent, QueryPlan
+from assistant.planner.lexicon import Sense
+from assistant.planner.parsing import Claim, Parse, candidate
+from assistant.planner.patterns import (
+    AVERAGE_OF,
+    COMPARE,
+    COMPARE_PERIODS,
+    COUNT,
+    EXCLUDE,
+    GROUP_LEAD,
+    HISTORY,
+    IF_CLAUSE,
+    LIST,
+    LIST_LOOSE,
+    MOVE,
+    NEGATIVE,
+    ORDER_WORDS,
+    RETENTION,
+    SHARE,
+    SIGNUP_WORDS,
+    SUPERLATIVE,
+    WHERE_GO,
+    WHICH,
+)
+from assistant.planner.text import WORD, normalise
+
+Span = tuple[int, int]
+
+# Closed grammatical classes. A word here can be dropped from any question without changing
+# which rows or which number answer it; tests/unit/planner/test_coverage.py pins that no
+# negation, comparative, conjunction, quantifier or time word is among them.
+FUNCTION_WORDS = frozenset("""
+a an the this that these those some any all such
+i me my mine myself we us our ours you your yours they them their theirs it its he him his
+she her ones someone somebody anyone anybody everyone everybody something anything
+of in on at to for from with about into onto among as
+am is are was were be been being do does did doing done have has had having
+can could will would shall should may might must
+s re ve ll d m
+what which who whom whose where when why how whats what's who's how's
+there here so just really actually exactly roughly approximately basically
+please pls plz thanks thank thx cheers hi hey hello ok okay yes team folks guys quick
+show give tell get find see pull fetch check know want need like let lets let's wondering
+wonder curious look looking figure im i'm u r
+""".split())
+
+# Words that are never function words, however often they occur: each changes the answer.
+MODIFIERS = frozenset("""
+not no never nor or and without except excluding other than only more less most least fewer
+top bottom first last next previous per each every between since before after until above
+below over under
+""".split())
+
+
+@dataclass(frozen=True)
+class Leftover:
+    words: str
+    span: Span
+
+
+def _uses_time(plan: QueryPlan) -> bool:
+    return plan.time_range is not None or any(o.parameter for o in plan.overrides)
+
+
+ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
+    "time": _uses_time,
+    "snapshot": lambda plan: plan.time_range is not None,
+    "number": lambda plan: bool(plan.overrides) or plan.measure is not None,
+    "old_value": lambda plan: bool(plan.overrides),
+    "limit": lambda plan: plan.limit is not None,
+    "grain": lambda plan: any(g.grain for g in plan.group_by) or plan.intent in (
+        Intent.HISTORY, Intent.RETENTION),
+    "month_number": lambda plan: plan.month_number is not None,
+    "segment": lambda plan: plan.segment is not None,
+}
+
+
+def _population_metrics(catalog: Catalog) -> set[str]:
+    """Metrics that count the entity itself (distinct users of the users table)."""
+    return {m.name for m in catalog.metrics.values() if m.table == "users" and not m.filter}
+
+
+def _buyer_metrics(catalog: Catalog) -> set[str]:
+    """Metrics counting distinct users over another table: a population noun ("customers")."""
+    return {m.name for m in catalog.metrics.values()
+            if m.table != "users" and "DISTINCT" in m.expr.upper()
+            and m.time_column == "ordered_at"}
+
+
+def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
+    """Whether the plan uses this reading of a governed phrase."""
+    seg = plan.segment
+    if sense.kind == "segment":
+        if seg is None:
+            return False
+        owner = catalog.segments.get(seg.name)
+        return sense.name == seg.name or (owner is not None and sense.name in owner.requires)
+    if sense.kind == "member":
+        if seg is None or sense.name != seg.name:
+            owner = catalog.segments.get(seg.name) if seg else None
+            return owner is not None and sense.name in owner.requires
+        chosen = set(seg.selected()) | set(plan.to_members)
+        if not chosen:
+            return False
+        return sense.detail in chosen or f"not_{sense.detail}" in chosen or (
+            sense.detail not in chosen and len(chosen) > 1) or bool(plan.to_members)
+    if sense.kind == "metric":
+        if plan.metric is not None and plan.metric.name == sense.name:
+            return True
+        if sense.name in _population_metrics(catalog):
+            return plan.intent != Intent.DEFINITION
+        if sense.name in _buyer_metrics(catalog):
+            return seg is not None or (plan.metric is not None and catalog.metrics[
+                plan.metric.name].time_column == "ordered_at")
+        return False
+    if sense.kind == "dimension":
+        used = {g.name for g in plan.group_by} | {f.dimension for f in plan.filters}
+        if plan.time_range is not None:
+            used.add(plan.time_range.column or "signup_at")
+        return sense.name in used
+    if sense.kind == "value":
+        return any(f.dimension == sense.name and sense.detail in f.values for f in plan.filters)
+    return False
+
+
+def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
+    """Spans of shape words whose meaning the plan carries."""
+    cues: list[tuple[re.Pattern[str], bool]] = [
+        (COUNT, plan.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.DISTRIBUTION,
+                                Intent.METRIC, Intent.MOVEMENT, Intent.HISTORY)),
+        (HOW_MUCH, plan.intent in (Intent.METRIC, Intent.BREAKDOWN, Intent.COUNT)),
+        (LIST, plan.intent == Intent.LIST or bool(plan.group_by)),
+        (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
+        (LIST_LOOSE, True),
+        (SHARE, plan.share or plan.intent == Intent.RETENTION),
+        (WHOLE_MATRIX, plan.intent == Intent.RETENTION),
+        (HYPOTHETICAL, bool(plan.overrides)),
+        (FAMILY_HEAD, plan.segment is not None),
+        (MEMBERSHIP, plan.segment is not None),
+        (LIGHT_VERBS, True),
+        (COURTESY, True),
+        (RESTRICTIVE, bool(plan.filters) or plan.segment is not None
+         or plan.time_range is not None),
+        (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)),
+        (SIGNUP_WORDS, _signup_used(plan)),
+        (ORDER_WORDS, _orders_used(plan, catalog)),
+        (MOVE, plan.intent == Intent.MOVEMENT or bool(plan.to_members)
+         or plan.time_range is None),
+        (WHERE_GO, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
+        (HISTORY, plan.intent == Intent.HISTORY or any(g.grain for g in plan.group_by)),
+        (BREAKDOWN_WORDS, plan.intent == Intent.HISTORY),
+        (RETENTION, plan.intent == Intent.RETENTION),
+        (COMPARE_PERIODS, bool(plan.group_by)),
+        (COMPARE, bool(plan.group_by) or len(_chosen(plan)) > 1),
+        (SUPERLATIVE, plan.order is not None or plan.limit is not None),
+        (IF_CLAUSE, bool(plan.overrides)),
+        (AVERAGE_OF, plan.measure is not None),
+        (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
+         or bool(plan.group_by)),
+        (GROUPING, bool(plan.group_by) or plan.intent in (Intent.DISTRIBUTION, Intent.HISTORY,
+                                                          Intent.RETENTION)),
+        (NEGATIVE, _negates(plan)),
+        (EXCLUDE_WORDS, _negates(plan)),
+        (UNION, _unions(plan)),
+        (CONJUNCTION, _elements(plan) >= 2),
+        (AS_OF_NOW, plan.time_range is None or plan.intent == Intent.MOVEMENT),
+    ]
+    spans: list[Span] = []
+    for pattern, used in cues:
+        if used:
+            spans.extend(m.span() for m in pattern.finditer(text))
+    return spans
+
+
+HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")
+BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+down|split|distribution|"
+                             r"mix|sizes?|counts|grouped|group)\b")
+GROUPING = re.compile(rf"\b{GROUP_LEAD}\b")
+EXCLUDE_WORDS = re.compile(EXCLUDE.pattern.rstrip("$").replace(r"\s+(on\s+|in\s+|from\s+|"
+                                                               r"at\s+|the\s+|a\s+|an\s+|"
+                                                               r"any\s+)*", ""))
+# What-if words: they mean "change a parameter", so they are used exactly when the plan
+# carries an override.
+HYPOTHETICAL = re.compile(
+    r"\b(if|what\s+if|suppose|supposing|imagine|assume|assuming|hypothetically|say|instead|"
+    r"rather|then|were|would|meant|means|mean|required|require|requires|needed|need|"
+    r"counted|count|counts|use|used|using|raise[sd]?|raising|lower(ed|ing)?|bump(ed)?|"
+    r"tighten(ed)?|loosen(ed)?|stricter|looser|changed?|moved?|set|bar|enough|kicked\s+in|"
+    r"measured|measure|looking\s+back|look\s+back|looked\s+back|sustained|"
+    r"kick\s+in|flag(ged)?|cutoff|threshold|window|only)\b")
+# Nouns that name a family's members in general ("the at-risk stage", "score tiers").
+FAMILY_HEAD = re.compile(r"\b(segments?|tiers?|stages?|groups?|buckets?|bands?|levels?|"
+                         r"categor(y|ies)|class(es)?|members?)\b")
+# Verbs of being in a segment: "users sitting in the activated stage", "fall in the tier".
+MEMBERSHIP = re.compile(r"\b(fall|falls|fell|sit|sits|sitting|land|lands|landed|belong|belongs|"
+                        r"qualify|qualifies|qualified\s+as|count\s+as|counts\s+as|counted\s+as|"
+                        r"classified(\s+as)?|considered|labelled|labeled|tagged|flagged(\s+as)?|"
+                        r"marked(\s+as)?|currently\s+in|stay|stays|remain|remains|rated|ranked)\b")
+# Verbs with no meaning of their own beside a governed noun ("how much revenue did X bring
+# in", "how many users did we get"). They never carry a condition.
+LIGHT_VERBS = re.compile(r"\b(have|has|had|having|do|does|did|make|makes|made|get|gets|got|"
+                         r"getting|bring|brings|brought|generate[sd]?|generating|drive[sd]?|"
+                         r"driving|produce[sd]?|come|comes|came|coming|go|goes|went|take|took|"
+                         r"see|saw|seeing|look|looks|looking|end\s+up)\b")
+COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s+able\s+to|"
+                      r"if\s+it'?s\s+not\s+too\s+much\s+trouble|when\s+you\s+(have|get)\s+"
+                      r"a\s+(moment|minute|sec|second|chance)|sorry\s+to\s+bother\s+you|"
+                      r"(i'?d|i\s+would|would)\s+(really\s+)?(appreciate|love)|"
+                      r"(quick|small)\s+(question|one|ask)|any\s+chance|"
+                      r"(i'?m|i\s+am)\s+(trying|wondering|curious)|do\s+you\s+know)\b")
+RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
+STILL = re.compile(r"\bstill\b")
+WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
+                          r"overall|cohorts?)\b")
+UNION = re.compile(r"\b(or|either|nor|and/or)\b")
+CONJUNCTION = re.compile(r"\b(and|plus|both|also|but|&)\b")
+AS_OF_NOW = re.compile(r"\b(now|rn|currently|current|today|right\s+now|at\s+the\s+moment|"
+                       r"as\s+of\s+today|at\s+present|presently)\b")
+
+
+def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
+    """Words of the used segment's own name and label ("high engagement *score* tier")."""
+    segment = catalog.segments.get(plan.segment.name) if plan.segment else None
+    if segment is None:
+        return []
+    own = set(segment.name.split("_")) | set(normalise(segment.label).split())
+    own -= FUNCTION_WORDS | MODIFIERS
+    return [m.span() for m in WORD.finditer(text) if m.group() in own]
+
+
+def _chosen(plan: QueryPlan) -> tuple[str, ...]:
+    return plan.segment.selected() if plan.segment else ()
+
+
+def _signup_used(plan: QueryPlan) -> bool:
+    column = plan.time_range.column if plan.time_range else None
+    grouped = any(g.name == "signup_at" for g in plan.group_by)
+    return (plan.time_range is not None and column in (None, "signup_at")) or grouped or \
+        plan.intent == Intent.RETENTION
+
+
+def _orders_used(plan: QueryPlan, catalog: Catalog) -> bool:
+    if plan.time_range is not None and plan.time_range.column == "ordered_at":
+        return True
+    if any(g.name == "ordered_at" for g in plan.group_by):
+        return True
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    segment = catalog.segments.get(plan.segment.name) if plan.segment else None
+    return (metric is not None and metric.table == "orders") or (
+        segment is not None and segment.entity == "customer")
+
+
+def _negates(plan: QueryPlan) -> bool:
+    if any(f.exclude for f in plan.filters):
+        return True
+    chosen = _chosen(plan)
+    return any(m.startswith("not_") for m in chosen + plan.to_members) or len(chosen) > 1 or (
+        bool(plan.to_members))
+
+
+def _unions(plan: QueryPlan) -> bool:
+    return (any(len(f.values) > 1 for f in plan.filters) or len(_chosen(plan)) > 1
+            or len(plan.to_members) > 1
+            or any(g.grain for g in plan.group_by) and plan.time_range is not None)
+
+
+def _elements(plan: QueryPlan) -> int:
+    return (len(plan.filters) + len(plan.group_by) + (plan.segment is not None)
+            + (plan.time_range is not None) + (plan.metric is not None) + len(plan.overrides)
+            + len(_chosen(plan)) + (plan.measure is not None))
+
+
+def _inside(span: Span, spans: Iterable[Span]) -> bool:
+    return any(a <= span[0] and span[1] <= b for a, b in spans)
+
+
+def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
+              claims: list[Claim]) -> list[Leftover]:
+    """Words of the question that nothing in the plan accounts for, in question order."""
+    covered: list[Span] = [c.span for c in claims if ROLE_USED[c.role](plan)]
+    for m in p.matches:
+        if m.span[0] >= 0 and any(sense_used(s, plan, catalog) for s in m.senses):
+            covered.append(m.span)
+    covered.extend(_cue_spans(p.text, plan, catalog))
+    covered.extend(_own_words(p.text, plan, catalog))
+    out: list[Leftover] = []
+    for token in WORD.finditer(p.text):  # words of unused phrases are checked one by one
+        word = token.group().strip("'.")
+        span = token.span()
+        if word.endswith("'s"):  # "this year's": the possessive belongs to its noun
+            span, word = (span[0], span[1] - 2), word[:-2]
+        if _inside(span, covered):
+            continue
+        if word in FUNCTION_WORDS and word not in MODIFIERS:
+            continue
+        out.append(Leftover(word, token.span()))
+    out.sort(key=lambda o: o.span)
+    return _merge(out, p.text)
+
+
+def _merge(items: list[Leftover], text: str) -> list[Leftover]:
+    """Adjacent leftover words read as one phrase: "or April", not "or", "April"."""
+    merged: list[Leftover] = []
+    for item in items:
+        if merged and re.fullmatch(r"\s*", text[merged[-1].span[1]:item.span[0]]):
+            last = merged[-1]
+            merged[-1] = Leftover(text[last.span[0]:item.span[1]], (last.span[0], item.span[1]))
+        else:
+            merged.append(item)
+    return merged
+
+
+def closest_readings(catalog: Catalog, plan: QueryPlan) -> list[Candidate]:
+    """The governed definitions the understood part of a question used, offered as choices."""
+    if plan.segment is not None and plan.segment.name in catalog.segments:
+        return [candidate(catalog, plan.segment.name, plan.segment.member)]
+    if plan.metric is not None and plan.metric.name in catalog.metrics:
+        return [candidate(catalog, plan.metric.name, None)]
+    return []
+
+
+__all__ = ["Claim", "FUNCTION_WORDS", "MODIFIERS", "Leftover", "closest_readings", "leftovers",
+           "sense_used"]

@@ -1,0 +1,121 @@
+"""Coverage: the rules planner answers only when the plan uses every word of the question.
+
+Each case is a question whose plan would look plausible with one part silently dropped:
+the answer must then be a clarification naming the dropped words, never a number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.errors import ClarificationNeeded, PlanError, Refusal
+from assistant.plan import Intent
+from assistant.planner.coverage import FUNCTION_WORDS, MODIFIERS
+from assistant.planner.rules import RulesPlanner
+
+AS_OF = date(2026, 6, 30)
+
+
+@pytest.fixture(scope="module")
+def planner() -> RulesPlanner:
+    return RulesPlanner()
+
+
+def plan(planner, catalog, question):
+    return planner.plan(question, catalog, as_of=AS_OF).plan
+
+
+def test_no_word_that_changes_an_answer_is_a_function_word():
+    changes_answers = {"not", "never", "no", "or", "nor", "and", "except", "excluding", "only",
+                       "than", "more", "less", "most", "least", "top", "per", "each", "every",
+                       "last", "first", "since", "between", "before", "after", "above", "below",
+                       "over", "under", "one", "twice", "dozen", "weekly", "daily", "monthly",
+                       "week", "month", "day", "year", "quarter", "days", "without", "other"}
+    assert not (FUNCTION_WORDS & changes_answers)
+    assert not (FUNCTION_WORDS & MODIFIERS)
+    assert not any(w[0].isdigit() for w in FUNCTION_WORDS)
+
+
+def test_a_second_period_joined_by_or_is_called_out_not_dropped(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "did we get more orders in May or April?")
+    assert "april" in info.value.message.lower()
+    assert "may" in info.value.message.lower()  # the part that was understood is said too
+
+
+@pytest.mark.parametrize("question", [
+    "how many page views did we get last week?",
+    "how many users created a project in June?",
+    "how many weekly active users do we have?",
+    "how many users never got activated?",
+])
+def test_a_word_the_plan_cannot_use_stops_the_answer(planner, catalog, question):
+    """Each of these was once answered with a plausible, wrong number."""
+    with pytest.raises(PlanError) as info:
+        plan(planner, catalog, question)
+    assert info.value.status in ("clarify", "refused")
+
+
+def test_the_clarification_offers_the_governed_reading_it_understood(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "how many champions are in the US and also grumpy?")
+    assert "grumpy" in info.value.message
+    assert [c.name for c in info.value.candidates] == ["rfm_segment"]
+
+
+@pytest.mark.parametrize("question", [
+    "how many users are in the not activated lifecycle stage?",
+    "how many users haven't activated yet?",
+    "how many users are on the pro or enterprise plan?",
+    "how many users are not on the free plan?",
+    "revenue by country in Q2",
+    "top 5 countries by revenue",
+    "how many engaged users if engaged meant 5 logins a week?",
+    "how many users came in through referrals in Q1?",
+    "in Q1, how much revenue did our champions bring in?",
+])
+def test_questions_whose_every_word_is_used_are_answered(planner, catalog, question):
+    assert plan(planner, catalog, question).intent != Intent.DEFINITION
+
+
+def test_a_time_phrase_filters_the_metrics_own_date_unless_signing_up_is_said_next_to_it(
+        planner, catalog):
+    spend = plan(planner, catalog, "in Q1, how much did paid-social signups spend?")
+    assert spend.metric.name == "revenue" and spend.time_range.column == "ordered_at"
+    signed = plan(planner, catalog, "how much did users who signed up in Q1 spend?")
+    assert signed.time_range.column == "signup_at"
+
+
+@pytest.mark.parametrize("question", [
+    "did signups drop in May?", "any update on churn risk this quarter?",
+    "how many users dropped to the free plan?",
+])
+def test_change_words_in_questions_about_data_are_not_write_requests(planner, catalog, question):
+    try:
+        plan(planner, catalog, question)
+    except Refusal as refusal:
+        assert refusal.reason != "write request"
+    except ClarificationNeeded:
+        pass
+
+
+@pytest.mark.parametrize("question", [
+    "delete the test users", "please set user 4521 to the enterprise plan",
+    "can you change user 12's plan to pro", "DROP TABLE users",
+])
+def test_imperative_requests_to_change_data_are_refused(planner, catalog, question):
+    with pytest.raises(Refusal) as info:
+        plan(planner, catalog, question)
+    assert info.value.reason == "write request"
+
+
+@pytest.mark.parametrize("question,segment", [
+    ("what's the activation window?", "lifecycle_stage"),
+    ("How exactly is a product-qualified lead defined?", "pql"),
+    ("how r the RFM segments calculated", "rfm_segment"),
+])
+def test_definition_questions_in_other_words(planner, catalog, question, segment):
+    p = plan(planner, catalog, question)
+    assert p.intent == Intent.DEFINITION and p.segment.name == segment
