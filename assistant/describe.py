@@ -34,7 +34,11 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         for value in flt.values:
             match = next((v for v in dim.values if v.value == value), None) if dim else None
             labels.append(match.label if match else value)
-        words += f" with {dim.label.lower() if dim else flt.dimension} {' or '.join(labels)}"
+        name = dim.label.lower() if dim else flt.dimension
+        if flt.exclude:
+            words += f" excluding {name} {' and '.join(labels)}"
+        else:
+            words += f" with {name} {' or '.join(labels)}"
     if plan.time_range and plan.intent not in (Intent.HISTORY, Intent.MOVEMENT):
         tr = plan.time_range
         col = tr.column or ""
@@ -52,16 +56,26 @@ def population_words(plan: QueryPlan, catalog: Catalog) -> str:
     return population(bare, catalog)
 
 
-def overrides_text(plan: QueryPlan) -> str:
+def overrides_text(plan: QueryPlan, catalog: Catalog | None = None) -> str:
+    """What-if values next to the governed value they replace: "min_logins_per_week=5
+    instead of the governed 3"."""
     if not plan.overrides:
         return ""
-    parts = [f"{o.parameter}={o.value:g}" for o in plan.overrides]
+    parts = []
+    for o in plan.overrides:
+        governed = None
+        if catalog is not None:
+            owner = catalog.segments.get(o.segment or (plan.segment.name if plan.segment else ""))
+            param = owner.parameter(o.parameter) if owner else None
+            governed = param.default if param else None
+        baseline = f" instead of the governed {governed:g}" if governed is not None else ""
+        parts.append(f"{o.parameter}={o.value:g}{baseline}")
     return f" (what-if: {', '.join(parts)})"
 
 
 def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     who = population(plan, catalog)
-    extra = overrides_text(plan)
+    extra = overrides_text(plan, catalog)
     if plan.intent == Intent.LIST:
         more = " (showing the first rows; the full list is truncated)" if result.truncated else ""
         return f"{result.row_count:,} {who}{extra}{more}."
@@ -133,7 +147,7 @@ def _metric_words(plan: QueryPlan, catalog: Catalog) -> str:
 def reading(plan: QueryPlan, catalog: Catalog) -> str:
     """Every element of a plan in plain words: what is measured, of whom, when, how shaped."""
     who = population(plan, catalog)
-    extra = overrides_text(plan)
+    extra = overrides_text(plan, catalog)
     dims = ", ".join(f"{d.name} ({d.grain})" if d.grain else d.name for d in plan.group_by)
     by = f" by {dims}" if dims else ""
     if plan.intent == Intent.LIST:

@@ -98,9 +98,10 @@ class ClarificationNeeded(PlanError):
 class Refusal(PlanError):
     status = "refused"
 
-    def __init__(self, message: str, reason: str) -> None:
+    def __init__(self, message: str, reason: str, *, final: bool = False) -> None:
         super().__init__(message, reason=reason)
         self.reason = reason
+        self.final = final  # policy (write, personal data, injection): no other planner may undo it
 
 
 class CompileError(SegqError):

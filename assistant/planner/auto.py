@@ -1,9 +1,10 @@
 """The auto planner: the offline rules planner first, the llm only where rules are unsure.
 
 Rules are fast, deterministic and free, so they answer whatever they are confident about.
-The llm gets the rest: low-confidence plans, clarifications and refusals. If the llm itself
-fails (unreachable, or no valid plan after its repair round), the rules' original outcome or
-exception stands, so configuring an llm never makes an answer worse than rules alone.
+The llm gets the rest: low-confidence plans, clarifications and refusals that are not
+policy (a write, personal-data or prompt-injection refusal from the rules is final). If the
+llm itself fails (unreachable, or no valid plan after its repair round), the rules' original
+outcome or exception stands, so configuring an llm never makes an answer worse than rules alone.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from assistant.errors import PlanError
+from assistant.errors import PlanError, Refusal
 from assistant.planner import Planner, PlanOutcome
 
 if TYPE_CHECKING:
@@ -31,6 +32,10 @@ class AutoPlanner:
     ) -> PlanOutcome:
         try:
             outcome = self.rules.plan(question, catalog, as_of=as_of, choice=choice)
+        except Refusal as exc:
+            if self.llm is None or exc.final:
+                raise  # a write, personal-data or injection refusal is policy, not doubt
+            return self._ask_llm(question, catalog, as_of, choice, fallback=exc)
         except PlanError as exc:
             if self.llm is None:
                 raise

@@ -178,6 +178,8 @@ TIME_LEAD = re.compile(r"\b(during|in|over|within|for|from|throughout|across|at|
 BOUND_BEFORE = re.compile(r"\b(at\s+least|more\s+than|over|above|greater\s+than|higher\s+than|"
                           r"no\s+fewer\s+than|no\s+less\s+than|minimum(\s+of)?|min|>=?|"
                           r"at\s+or\s+above)\s+$")
+WINDOW_WORD = re.compile(r"\b(daily|weekly|monthly|(\d{1,3})\s*days?)\s+$")
+WINDOW_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
 OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+$")
 AT_LEAST = re.compile(r"\s*(?:(or\s+more|or\s+above|or\s+higher|and\s+up|or\s+over)\b|\+)|^\s*$")
 ORDER_WORDS = re.compile(

@@ -13,7 +13,7 @@ It never guesses between definitions: ambiguity comes from the catalog's own syn
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 
 from assistant import messages
 from assistant.catalog.models import Catalog, Segment
@@ -74,6 +74,8 @@ from assistant.planner.patterns import (
     WHERE_GO,
     WHICH,
     WHOLE_MATRIX,
+    WINDOW_DAYS,
+    WINDOW_WORD,
     writes,
 )
 from assistant.planner.text import MARK, Corrector, normalise, phrase_pattern, words
@@ -98,7 +100,7 @@ class RulesPlanner:
         text = full if main == question else self._corrector(catalog).correct(normalise(main))
         p = Parse(question, text, text)
         if writes(question) or ACTION.search(text):  # actions only in the question itself
-            raise Refusal(messages.REFUSE_WRITE, "write request")
+            raise Refusal(messages.REFUSE_WRITE, "write request", final=True)
         self._guard(Parse(question, full, full))
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
@@ -139,7 +141,8 @@ class RulesPlanner:
         pii = PII.search(p.text)
         if pii and not self.allow_pii:
             raise Refusal(messages.REFUSE_PII.format(column="email" if "mail" in pii[0]
-                                                     else pii[0]), "restricted column")
+                                                     else pii[0]), "restricted column",
+                          final=True)
         if OFF_TOPIC.search(p.text):
             raise Refusal(messages.REFUSE_OFF_TOPIC, "off topic")
         ungoverned = UNGOVERNED.search(p.text)
@@ -195,6 +198,25 @@ class RulesPlanner:
         else:
             plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=top.name))
         return PlanOutcome(plan, 0.9, self.name)
+
+    @staticmethod
+    def _metric_window(p: Parse, catalog: Catalog, as_of: date) -> Found | None:
+        """"Weekly active users", "7-day active users": a metric with a default window, read
+        over the window its adjective names (the last 1, 7, 30 or N days)."""
+        for match in p.matches:
+            windowed = [s for s in match.senses if s.kind == "metric" and
+                        (metric := catalog.metrics.get(s.name)) is not None and
+                        metric.default_window_days]
+            if not windowed or match.span[0] < 0:
+                continue
+            word = WINDOW_WORD.search(p.text, 0, match.span[0])
+            if word is None:
+                continue
+            days = int(word[2]) if word[2] else WINDOW_DAYS[word[1]]
+            p.claim(word.span(), "time")
+            start = as_of - timedelta(days=days - 1)
+            return Found(start, as_of, word[0].strip(), word.span())
+        return None
 
     @staticmethod
     def _parameter_owner(p: Parse, catalog: Catalog) -> str | None:
@@ -268,6 +290,9 @@ class RulesPlanner:
         # words that belong to a what-if value ("30 days inactive") name no segment
         p.matches = [m for m in p.matches if not any(
             a <= m.span[0] and m.span[1] <= b for a, b in param_spans)]
+        metric_window = self._metric_window(p, catalog, as_of)
+        if metric_window is not None and found is None and snapshot is None:
+            found = metric_window
 
         senses = [(m, s) for m in p.matches for s in m.senses]
         families = {s.name for _, s in senses if s.kind == "segment"}

@@ -48,7 +48,6 @@ def test_a_second_period_joined_by_or_is_called_out_not_dropped(planner, catalog
 @pytest.mark.parametrize("question", [
     "how many page views did we get last week?",
     "how many users created a project in June?",
-    "how many weekly active users do we have?",
     "how many users never got activated?",
 ])
 def test_a_word_the_plan_cannot_use_stops_the_answer(planner, catalog, question):
@@ -78,6 +77,20 @@ def test_the_clarification_offers_the_governed_reading_it_understood(planner, ca
 ])
 def test_questions_whose_every_word_is_used_are_answered(planner, catalog, question):
     assert plan(planner, catalog, question).intent != Intent.DEFINITION
+
+
+@pytest.mark.parametrize("question,days", [
+    ("how many weekly active users do we have?", 7), ("daily active users in the US", 1),
+    ("14-day active users on pro", 14), ("monthly active users", None),
+])
+def test_a_window_adjective_sets_the_active_users_window(planner, catalog, question, days):
+    p = plan(planner, catalog, question)
+    assert p.metric.name == "active_users"
+    if days is None:  # the governed default window
+        assert p.time_range is None
+    else:
+        assert (p.time_range.end - p.time_range.start).days == days - 1
+        assert p.time_range.end == AS_OF and p.time_range.column == "event_at"
 
 
 def test_a_time_phrase_filters_the_metrics_own_date_unless_signing_up_is_said_next_to_it(

@@ -1,0 +1,67 @@
+"""The answer sentence states the whole interpretation, generated from the plan."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.describe import reading
+from assistant.errors import Refusal
+from assistant.plan import DimensionRef, Filter, Intent, Override, QueryPlan, SegmentRef, TimeRange
+from assistant.planner import PlanOutcome
+from assistant.planner.auto import AutoPlanner
+from assistant.planner.rules import RulesPlanner
+
+
+def test_every_element_of_a_plan_is_in_its_reading(catalog):
+    plan = QueryPlan(
+        intent=Intent.BREAKDOWN,
+        segment=SegmentRef(name="engaged_users"),
+        filters=(Filter(dimension="plan", values=("free",), exclude=True),
+                 Filter(dimension="country", values=("US", "DE"))),
+        group_by=(DimensionRef(name="acquisition_channel"),),
+        time_range=TimeRange(start=date(2026, 1, 1), end=date(2026, 3, 31), column="signup_at"),
+        overrides=(Override(parameter="min_logins_per_week", value=5, segment="engaged_users"),),
+    )
+    text = reading(plan, catalog)
+    for part in ("engaged users", "excluding plan Free", "United States or Germany",
+                 "by acquisition_channel", "signed up 2026-01-01 to 2026-03-31",
+                 "min_logins_per_week=5 instead of the governed 3"):
+        assert part in text, (part, text)
+
+
+def test_an_exclusion_is_never_read_as_the_value_it_excludes(catalog):
+    plan = QueryPlan(intent=Intent.COUNT,
+                     filters=(Filter(dimension="plan", values=("free",), exclude=True),))
+    assert "with plan Free" not in reading(plan, catalog)
+
+
+class _AnsweringPlanner:
+    """A second planner that would answer anything; auto must not let it undo a policy."""
+
+    name = "llm"
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def plan(self, question, catalog, *, as_of, choice=None):
+        self.calls += 1
+        return PlanOutcome(QueryPlan(intent=Intent.COUNT), 1.0, self.name)
+
+
+@pytest.mark.parametrize("question", ["delete the test users",
+                                      "list the email addresses of churned users"])
+def test_auto_mode_keeps_a_policy_refusal_of_the_rules_planner(catalog, question):
+    llm = _AnsweringPlanner()
+    auto = AutoPlanner(RulesPlanner(), llm)
+    with pytest.raises(Refusal):
+        auto.plan(question, catalog, as_of=date(2026, 6, 30))
+    assert llm.calls == 0
+
+
+def test_auto_mode_asks_the_llm_when_the_rules_did_not_understand(catalog):
+    llm = _AnsweringPlanner()
+    auto = AutoPlanner(RulesPlanner(), llm)
+    auto.plan("how many champions are grumpy?", catalog, as_of=date(2026, 6, 30))
+    assert llm.calls == 1
