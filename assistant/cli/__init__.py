@@ -34,6 +34,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         config = load_config(args.config)
         return int(args.handler(args, config) or 0)
+    except BrokenPipeError:  # `segq ask ... | head`: the reader left, nothing to report
+        sys.stderr.close()
+        return 0
     except SegqError as exc:
         print(f"segq: {exc.message}", file=sys.stderr)
         for issue in getattr(exc, "issues", []) or []:

@@ -49,6 +49,7 @@ from assistant.planner.patterns import (
     COUNTRY_CODES,
     DATA_WORDS,
     DEFINITION,
+    DISTRIBUTION,
     GRAIN,
     HISTORY,
     HOW_MUCH_OR_MANY,
@@ -467,6 +468,10 @@ class RulesPlanner:
         if (LIST.search(text) or WHICH.search(text)) and not wants_count and not family_whole \
                 and not group_by:
             return Intent.LIST
+        if family_whole and not wants_count and not DISTRIBUTION.search(text) and \
+                not group_by and not snapshot and segment is not None and re.search(
+                    rf"\b{re.escape(normalise(segment.label))}s\b", text):
+            return Intent.LIST  # "pql scores of trial users": each member's own value
         if family_whole:
             return Intent.DISTRIBUTION
         if group_by:
