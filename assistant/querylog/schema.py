@@ -87,6 +87,17 @@ MIGRATIONS: tuple[str, ...] = (
         UNIQUE (name, hash)
     );
     """,
+    # Slack deliveries accepted for answering, shared by every process serving the bot, so a
+    # retried or duplicated event is answered once. `key` is the question's identity
+    # (team, channel, message ts) or, for other events, the event id; old rows are pruned.
+    """
+    CREATE TABLE slack_seen_events (
+        key         TEXT PRIMARY KEY,
+        event_id    TEXT,
+        accepted_at TEXT NOT NULL
+    );
+    CREATE INDEX slack_seen_events_accepted_at ON slack_seen_events (accepted_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

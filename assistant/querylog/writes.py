@@ -1,13 +1,17 @@
-"""What the surfaces write to the query log: answers, catalog hashes, Slack threads, votes.
+"""What the surfaces write to the query log: answers, catalog hashes, Slack threads, votes,
+and the Slack deliveries already accepted for answering.
 
 Each method is one short write transaction through `Store._write`, so each returns True once
 its change is committed and False (with a warning) when it is not; none of them raises.
+`claim_slack_event` also says when the log could not be written (None), because its False
+means "already answered elsewhere".
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
+from datetime import timedelta
 from typing import Any
 
 from assistant.querylog.schema import (
@@ -17,10 +21,14 @@ from assistant.querylog.schema import (
     normalise_question,
     to_flag,
     to_json,
+    utc_iso,
 )
 from assistant.querylog.store import Store
 
 logger = logging.getLogger(__package__)  # "assistant.querylog", one logger for the package
+
+# Slack retries a delivery for about five minutes; a day of memory covers that with room.
+SLACK_EVENTS_KEPT = timedelta(days=1)
 
 _UPSERT_ANSWER = (
     f"INSERT INTO answers ({', '.join(ANSWER_COLUMNS)}) "
@@ -155,6 +163,33 @@ class Writes(Store):
             return True
 
         return self._write(f"add feedback to {answer_id!r}", work)
+
+    def claim_slack_event(
+        self, key: str, *, event_id: str | None = None, kept: timedelta = SLACK_EVENTS_KEPT
+    ) -> bool | None:
+        """Accept a Slack delivery for answering, once across every process using this file.
+
+        True: this caller claimed `key` and answers it. False: it was claimed before (a retry
+        or a duplicate), so drop it. None: the log could not be written; the caller decides.
+        The claim is one atomic INSERT OR IGNORE; claims older than `kept` are pruned.
+        """
+        moment = self._clock()
+        claimed = False
+
+        def work(conn: sqlite3.Connection) -> bool:
+            nonlocal claimed
+            conn.execute(
+                "DELETE FROM slack_seen_events WHERE accepted_at < ?", (utc_iso(moment - kept),)
+            )
+            cursor = conn.execute(
+                "INSERT OR IGNORE INTO slack_seen_events (key, event_id, accepted_at) "
+                "VALUES (?, ?, ?)",
+                (key, event_id, utc_iso(moment)),
+            )
+            claimed = cursor.rowcount == 1
+            return True
+
+        return claimed if self._write(f"claim Slack event {key!r}", work) else None
 
 
 def _upsert_version(conn: sqlite3.Connection, definition: dict[str, Any], now: str) -> None:
