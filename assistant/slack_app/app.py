@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import Ack, App
@@ -32,12 +33,16 @@ def create_app(
     process_before_response: bool = False,
     token_verification_enabled: bool = True,
     recent_answers: int = RECENT_ANSWERS,
+    listener_executor: Executor | None = None,
 ) -> App:
     """A Bolt app answering @mentions, DMs and `/segment` with `assistant`.
 
     Pass `client` (tests, a custom API URL) or `token`. `signing_secret` is needed for HTTP
     mode; Socket Mode requests are not signed. `recent_answers` bounds the answers kept in
-    memory for buttons (older ones are re-run from the query log).
+    memory for buttons (older ones are re-run from the query log). `listener_executor` runs
+    the lazy listeners (the answering); Bolt's default is a pool of 5 threads.
+    `process_before_response=True` runs each ack in the request's own thread, so an ack never
+    waits behind answers for a free worker (HTTP mode under load, FaaS).
     """
     if client is None:
         if not token:
@@ -50,6 +55,7 @@ def create_app(
         signing_secret=signing_secret if signing_secret is not None else "",
         process_before_response=process_before_response,
         token_verification_enabled=token_verification_enabled,
+        listener_executor=listener_executor,
     )
     SlackBot(assistant, recent_answers=recent_answers).register(app)
     return app
@@ -61,7 +67,7 @@ class SlackBot:
     def __init__(self, assistant: Any, *, recent_answers: int = RECENT_ANSWERS) -> None:
         self.assistant = assistant
         self.answers = Answers(assistant, recent_answers=recent_answers)
-        self.deliveries = Deliveries()
+        self.deliveries = Deliveries(getattr(assistant, "query_log", None))
         self.questions = Questions(self.answers)
         self.buttons = Buttons(self.answers)
 
