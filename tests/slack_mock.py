@@ -5,6 +5,7 @@ chat.postEphemeral, chat.update, reactions.add/remove, and the three steps of
 `files_upload_v2` in slack_sdk 3.48: files.getUploadURLExternal (an upload_url pointing back
 here), the raw POST of the bytes to that URL, and files.completeUploadExternal. Any other
 method answers `{"ok": true}`, so a new call shows up in `calls` instead of failing.
+`latency` delays every answer, as the real API's round trip does, for tests of a busy bot.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class Call:
 
 
 class MockSlackApi:
-    def __init__(self) -> None:
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
         self.calls: list[Call] = []
         self.failures: dict[str, str] = {}  # method -> Slack error code to answer with
         self._lock = threading.Condition()
@@ -51,6 +53,7 @@ class MockSlackApi:
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                time.sleep(mock.latency)
                 path, _, query = self.path.partition("?")
                 status, payload = mock._handle(path, query, raw, dict(self.headers))
                 data = json.dumps(payload).encode()

@@ -1,8 +1,9 @@
 """`segq slack`: run the Slack bot, over Socket Mode (default) or HTTP (`--http`).
 
 This is the edge: the only place the Slack variables are read. Socket Mode needs no public
-URL (good behind a firewall); HTTP mode serves Bolt's built-in server at `/slack/events` and
-checks every request's signature with SLACK_SIGNING_SECRET. Setup: docs/slack.md.
+URL (good behind a firewall); HTTP mode serves `/slack/events` with waitress, a production
+WSGI server (`assistant/slack_app/serving.py`), and checks every request's signature with
+SLACK_SIGNING_SECRET. Setup: docs/slack.md.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from dataclasses import dataclass
 
 from assistant.config import Config
 from assistant.errors import ConfigError
+
+ANSWER_WORKERS = 8  # questions answered at once over HTTP; more wait their turn, already acked
 
 BOT_TOKEN = "SLACK_BOT_TOKEN"
 APP_TOKEN = "SLACK_APP_TOKEN"
@@ -53,7 +56,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help=f"serve the Events API over HTTP at {EVENTS_PATH} instead of Socket Mode",
     )
-    p.add_argument("--port", type=int, default=3000, help="HTTP port with --http (3000)")
+    p.add_argument("--port", type=int, default=3000, help="HTTP port with --http (3000; 0: any)")
+    p.add_argument(
+        "--host", default="0.0.0.0", help="address to listen on with --http (0.0.0.0: all)"
+    )
+    p.add_argument(
+        "--workers",
+        type=_positive,
+        default=ANSWER_WORKERS,
+        help=f"questions answered at once with --http ({ANSWER_WORKERS}); the rest queue, acked",
+    )
     p.set_defaults(handler=run)
 
 
@@ -85,6 +97,7 @@ def run(args: argparse.Namespace, config: Config, environ: Mapping[str, str] | N
 
     from assistant.cli.ask import build_assistant
     from assistant.slack_app import create_app, make_client
+    from assistant.slack_app.serving import answer_workers, http_server, serve
 
     settings = slack_settings(os.environ if environ is None else environ, http=args.http)
     if not logging.getLogger().handlers:
@@ -94,8 +107,16 @@ def run(args: argparse.Namespace, config: Config, environ: Mapping[str, str] | N
     assistant = build_assistant(config)
     _ = assistant.warehouse  # open (or build the demo) now, not on the first question
     client = make_client(settings.bot_token, settings.api_url)
+    workers = answer_workers(args.workers) if args.http else None
     try:  # the app checks the bot token with auth.test right away
-        app = create_app(assistant, client=client, signing_secret=settings.signing_secret)
+        app = create_app(
+            assistant,
+            client=client,
+            signing_secret=settings.signing_secret,
+            # Over HTTP, ack in the request thread: never behind answers waiting for a worker.
+            process_before_response=args.http,
+            listener_executor=workers,
+        )
     except BoltError as exc:
         raise ConfigError(f"Slack did not accept {BOT_TOKEN}: {exc}") from None
     except OSError as exc:
@@ -104,12 +125,32 @@ def run(args: argparse.Namespace, config: Config, environ: Mapping[str, str] | N
             f"Slack's Web API at {where} cannot be reached ({exc}). Check the "
             f"network, or {API_URL} if you set it."
         ) from None
-    if args.http:
-        log.info("segq Slack bot: HTTP on port %d, path %s", args.port, EVENTS_PATH)
-        app.start(port=args.port, path=EVENTS_PATH)
+    if workers is not None:
+        try:
+            server = http_server(app, host=args.host, port=args.port, path=EVENTS_PATH)
+        except OSError as exc:
+            raise ConfigError(
+                f"`segq slack --http` cannot listen on {args.host}:{args.port} ({exc}). "
+                "Choose another --port or --host."
+            ) from None
+        log.info(
+            "segq Slack bot: HTTP on http://%s:%s%s (waitress, %d answer workers)",
+            server.effective_host,
+            server.effective_port,
+            EVENTS_PATH,
+            args.workers,
+        )
+        serve(server, workers)
         return 0
     from slack_bolt.adapter.socket_mode import SocketModeHandler
 
     log.info("segq Slack bot: connecting over Socket Mode")
     SocketModeHandler(app, settings.app_token).start()
     return 0
+
+
+def _positive(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {value}")
+    return value

@@ -54,6 +54,19 @@ def test_segq_slack_parses_http_and_port() -> None:
     assert build_parser().parse_args(["slack"]).http is False
 
 
+def test_segq_slack_http_listens_on_every_address_with_eight_answer_workers_by_default() -> None:
+    args = build_parser().parse_args(["slack", "--http"])
+    assert (args.host, args.port, args.workers) == ("0.0.0.0", 3000, 8)
+    args = build_parser().parse_args(["slack", "--http", "--host", "127.0.0.1", "--workers", "2"])
+    assert (args.host, args.workers) == ("127.0.0.1", 2)
+
+
+def test_segq_slack_refuses_zero_answer_workers(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["slack", "--http", "--workers", "0"])
+    assert "must be 1 or more" in capsys.readouterr().err
+
+
 def test_manifest_grants_what_the_bot_uses() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text())
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
