@@ -39,7 +39,11 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
             words += f" excluding {name} {' and '.join(labels)}"
         else:
             words += f" with {name} {' or '.join(labels)}"
-    if plan.time_range and plan.intent not in (Intent.HISTORY, Intent.MOVEMENT):
+    if plan.to_members and plan.segment and plan.time_range:
+        seg = catalog.segments[plan.segment.name]
+        now = [m.label for m in (seg.member(n) for n in plan.to_members) if m]
+        words += f" at {plan.time_range.end.isoformat()} who are now in `{'` or `'.join(now)}`"
+    elif plan.time_range and plan.intent not in (Intent.HISTORY, Intent.MOVEMENT):
         tr = plan.time_range
         col = tr.column or ""
         verb = {"ordered_at": "ordered", "event_at": "active"}.get(col, "signed up")
@@ -91,6 +95,7 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         then = plan.time_range.end.isoformat()
         if plan.to_members and result.rows:
             labels = [m.label for m in (seg.member(n) for n in plan.to_members) if m]
+            who = population(plan.model_copy(update={"to_members": ()}), catalog)
             return (f"{_fmt(result.rows[0][0])} {who} at {then} are in "
                     f"`{'` or `'.join(labels)}` now{extra}.")
         return f"Where {who} at {then} are now: {result.row_count} moves{extra}."

@@ -164,8 +164,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)),
         (SIGNUP_WORDS, _signup_used(plan)),
         (ORDER_WORDS, _orders_used(plan, catalog)),
-        (MOVE, plan.intent == Intent.MOVEMENT or bool(plan.to_members)
-         or plan.time_range is None),
+        (MOVE, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
         (WHERE_GO, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
         (HISTORY, plan.intent == Intent.HISTORY or any(g.grain for g in plan.group_by)),
         (BREAKDOWN_WORDS, plan.intent == Intent.HISTORY),

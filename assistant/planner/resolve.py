@@ -14,7 +14,7 @@ from assistant.errors import ClarificationNeeded
 from assistant.planner import whatif
 from assistant.planner.lexicon import Sense
 from assistant.planner.parsing import Claim, Parse, PhraseMatch, candidate
-from assistant.planner.patterns import EXCLUDE, IF_CLAUSE, NEGATION
+from assistant.planner.patterns import EXCLUDE, IF_CLAUSE, NEGATION, NEGATIVE
 from assistant.planner.text import normalise, phrase_pattern
 
 
@@ -175,8 +175,16 @@ def negated(seg: Segment, member: str, p: Parse) -> str:
     if seg.member(opposite) is None:
         return member
     for m in p.matches:
-        if any(s.kind == "member" and s.detail == member for s in m.senses):
-            before = p.text[max(0, m.span[0] - 16) : m.span[0]]
-            if NEGATION.search(before):
-                return opposite
+        named = any(s.kind == "member" and s.detail == member for s in m.senses)
+        if named and (NEGATION.search(p.text[max(0, m.span[0] - 16) : m.span[0]])
+                      or NEGATIVE.search(_scope_before(p, m))):
+            return opposite
     return member
+
+
+def _scope_before(p: Parse, match: PhraseMatch) -> str:
+    """The words between a phrase and the governed phrase before it (at most ~4 words):
+    the reach of a negation ("never got activated", "haven't yet been activated")."""
+    start = max([m.span[1] for m in p.matches if 0 <= m.span[1] <= match.span[0]], default=0)
+    window = p.text[max(start, match.span[0] - 30) : match.span[0]]
+    return window if len(window.split()) <= 4 else ""

@@ -319,6 +319,10 @@ class RulesPlanner:
             member = whatif.at_least_member(segment, numbers)
 
         metric = shaping.metric_name(senses, segment, share=SHARE.search(p.text) is not None)
+        current = snapshot or found
+        if segment is not None and segment.history and current is not None and \
+                current.start >= as_of:  # "champions today" is membership now, as of as_of
+            snapshot = found = None
         if snapshot is not None and found is None and not (segment and segment.history):
             snapshot, found = None, snapshot  # "this year's signups": a plain period
         if as_of_snapshot and segment is not None and segment.history and \
@@ -397,6 +401,10 @@ class RulesPlanner:
             raise ClarificationNeeded(
                 messages.not_understood(reading(plan, catalog), [w.words for w in left]),
                 closest_readings(catalog, plan))
+        restated = [o for o in plan.overrides if whatif.is_default(o, catalog)]
+        if restated:  # "at 3 logins a week" restates the governed rule: no what-if
+            plan = plan.model_copy(update={"overrides": tuple(
+                o for o in plan.overrides if o not in restated)})
         return PlanOutcome(plan, 1.0, self.name)
 
     # -- pieces ---------------------------------------------------------------------------

@@ -43,6 +43,14 @@ quick quickly hey hi hello team overall currently exactly roughly
 approximately approx
 """.split())
 
+COUNTS = {"one": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+          "a dozen": 12, "half a dozen": 6, "fifteen": 15, "twenty": 20, "thirty": 30}
+# A number word counts something only when a unit follows it ("which one?" is no number).
+NUMBER_WORD = re.compile(
+    r"\b(half a dozen|a dozen|a single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+    r"twelve|fifteen|twenty|thirty)\s+(logins?|weeks?|days?|months?|projects?|times?|points?|"
+    r"sessions?|orders?|core|feature)\b")
 WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 
 
@@ -54,6 +62,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"[\u2013\u2014]", " - ", text)
     text = re.sub(r"\bonce\b(?=\s+(a|per|every)\s)", "1 time", text)  # "twice a week" -> 2 times
     text = re.sub(r"\btwice\b", "2 times", text)
+    text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "one login a week"
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)
     text = re.sub(r"(?<![0-9a-z])\.|\.(?![0-9a-z])", " ", text)

@@ -51,6 +51,19 @@ def latest_month(month: int, as_of: date) -> int:
     return as_of.year if month <= as_of.month else as_of.year - 1
 
 
+HALVES = {"h1": 1, "first": 1, "1st": 1, "h2": 2, "second": 2, "2nd": 2}
+
+
+def half_range(year: int, half: int) -> tuple[date, date]:
+    """H1 = January..June, H2 = July..December."""
+    return (date(year, 1, 1), date(year, 6, 30)) if half == 1 else (date(year, 7, 1),
+                                                                     date(year, 12, 31))
+
+
+def latest_half(half: int, as_of: date) -> int:
+    return as_of.year if half == 1 or as_of.month >= 7 else as_of.year - 1
+
+
 def latest_quarter(quarter: int, as_of: date) -> int:
     return as_of.year if 3 * quarter - 2 <= as_of.month else as_of.year - 1
 
@@ -106,6 +119,10 @@ def _patterns(as_of: date):
         (rf"\bsince\s+q([1-4])(?:\s+({YEAR_RE}))?",
          lambda m: (quarter_range(_year(m[2], latest_quarter(int(m[1]), as_of)),
                                   int(m[1]))[0], as_of)),
+        (rf"\b(h1|h2|first\s+half|second\s+half|1st\s+half|2nd\s+half)(?:\s+(?:of\s+)?"
+         rf"({YEAR_RE}))?\b",
+         lambda m: half_range(_year(m[2], latest_half(HALVES[m[1].split()[0]], as_of)),
+                              HALVES[m[1].split()[0]])),
         (rf"\bq([1-4])\s*(?:of\s+)?({YEAR_RE})?",
          lambda m: quarter_range(_year(m[2], latest_quarter(int(m[1]), as_of)), int(m[1]))),
         (rf"\b({YEAR_RE})\s*q([1-4])\b",

@@ -89,6 +89,13 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
     return found
 
 
+def is_default(override: Override, catalog: Catalog) -> bool:
+    """An override equal to the governed default changes nothing."""
+    owner = catalog.segments.get(override.segment or "")
+    param = owner.parameter(override.parameter) if owner else None
+    return param is not None and param.default == override.value
+
+
 def param_hits(numbers: list[Number], catalog: Catalog) -> list[Segment]:
     return [catalog.segments[seg] for n in numbers for _, seg, _ in n.params]
 
