@@ -132,7 +132,7 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         if metric.name == "users":
             return f"There are {value} {who}{extra}."
         return f"{metric.label} for {who}: {value}{extra}."
-    dims = ", ".join(d.name for d in plan.group_by)
+    dims = ", ".join([d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared))
     return f"{metric.label} of {who} by {dims}{extra}: {result.row_count} groups."
 
 
@@ -149,11 +149,17 @@ def _metric_words(plan: QueryPlan, catalog: Catalog) -> str:
     return f"{metric.label.lower()}{window}"
 
 
+def _periods(plan: QueryPlan) -> str:
+    return "period (" + " and ".join(f"{r.start.isoformat()} to {r.end.isoformat()}"
+                                     for r in plan.compared) + ")"
+
+
 def reading(plan: QueryPlan, catalog: Catalog) -> str:
     """Every element of a plan in plain words: what is measured, of whom, when, how shaped."""
     who = population(plan, catalog)
     extra = overrides_text(plan, catalog)
-    dims = ", ".join(f"{d.name} ({d.grain})" if d.grain else d.name for d in plan.group_by)
+    dims = ", ".join([f"{d.name} ({d.grain})" if d.grain else d.name for d in plan.group_by]
+                     + [_periods(plan)] * bool(plan.compared))
     by = f" by {dims}" if dims else ""
     if plan.intent == Intent.LIST:
         limit = f" (top {plan.limit})" if plan.limit else ""

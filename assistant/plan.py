@@ -106,6 +106,10 @@ class QueryPlan(_Frozen):
     group_by: tuple[DimensionRef, ...] = ()
     filters: tuple[Filter, ...] = ()
     time_range: TimeRange | None = None
+    compared: tuple[TimeRange, ...] = Field(
+        (), description="Two or more periods answered side by side, one row each (\"orders in "
+        "May 2026 vs May 2025\"); time_range then spans them all"
+    )
     overrides: tuple[Override, ...] = ()
     month_number: int | None = Field(
         None, ge=0, le=24, description="Cohort retention: months since the cohort month"

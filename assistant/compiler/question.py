@@ -206,9 +206,15 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
         else (metric.time_column)
     )
     owner = _time_owner(catalog, metric, time_col)
+    if plan.compared and owner not in (metric.table, "users"):
+        raise CompileError("Compared periods must be on the metric's own time column "
+                           f"(`{metric.time_column}`), not `{time_col}`.")
     if owner in (metric.table, "users"):
         column = src.col(owner, time_col)
-        if plan.time_range:
+        if plan.compared:
+            src.where.append(exp.or_(*[time_filter(column, *_clip(r, as_of))
+                                       for r in plan.compared]))
+        elif plan.time_range:
             src.where.append(time_filter(column, *_clip(plan.time_range, as_of)))
         elif metric.default_window_days:
             src.where.append(
@@ -231,6 +237,18 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
         src.where.append(exp.column("user_id", table=metric.table).isin(query=inner))
         if metric.time_column:
             src.where.append(time_filter(src.col(metric.table, metric.time_column), None, as_of))
+
+
+def _period_column(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From,
+                   as_of: date) -> exp.Expr:
+    """One row per compared period, labelled by the period's first day."""
+    time_col = (plan.time_range.column if plan.time_range and plan.time_range.column
+                else metric.time_column)
+    column = src.col(_time_owner(catalog, metric, time_col), time_col)
+    case = exp.Case()
+    for r in plan.compared:
+        case = case.when(time_filter(column, *_clip(r, as_of)), date_literal(r.start))
+    return case.as_("period_start")
 
 
 def _share(plan, catalog, segment, as_of, overrides):
@@ -371,6 +389,8 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
         if plan.intent == Intent.DISTRIBUTION:
             groups.append(exp.column(segment.member_column, table=alias).as_(segment.member_column))
     groups.extend(_group_column(catalog, ref, src, metric) for ref in plan.group_by)
+    if plan.compared:
+        groups.insert(0, _period_column(plan, catalog, metric, src, as_of))
     _filters(plan, catalog, src)
     if metric.filter:
         src.where.append(parse_fragment(metric.filter, condition=True))

@@ -169,7 +169,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         (HISTORY, plan.intent == Intent.HISTORY or any(g.grain for g in plan.group_by)),
         (BREAKDOWN_WORDS, plan.intent == Intent.HISTORY),
         (RETENTION, plan.intent == Intent.RETENTION),
-        (COMPARE_PERIODS, bool(plan.group_by)),
+        (COMPARE_PERIODS, bool(plan.group_by) or bool(plan.compared)),
+        (COMPARISON, bool(plan.compared) or any(g.grain for g in plan.group_by)),
         (COMPARE, bool(plan.group_by) or len(_chosen(plan)) > 1),
         (SUPERLATIVE, plan.order is not None or plan.limit is not None),
         (IF_CLAUSE, bool(plan.overrides)),
@@ -231,6 +232,10 @@ RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
 WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
                           r"overall|cohorts?)\b")
+# Words of comparing two periods ("did we get more orders in May or April?").
+COMPARISON = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse|"
+                        r"drop|dropped|grow|grew|growth|increase[ds]?|decrease[ds]?|differ|"
+                        r"difference|changed?|compare[ds]?|comparing)\b")
 UNION = re.compile(r"\b(or|either|nor|and/or)\b")
 CONJUNCTION = re.compile(r"\b(and|plus|both|also|but|&)\b")
 AS_OF_NOW = re.compile(r"\b(now|rn|currently|current|today|right\s+now|at\s+the\s+moment|"
@@ -279,7 +284,7 @@ def _negates(plan: QueryPlan) -> bool:
 
 def _unions(plan: QueryPlan) -> bool:
     return (any(len(f.values) > 1 for f in plan.filters) or len(_chosen(plan)) > 1
-            or len(plan.to_members) > 1
+            or len(plan.to_members) > 1 or len(plan.compared) > 1
             or any(g.grain for g in plan.group_by) and plan.time_range is not None)
 
 

@@ -245,15 +245,19 @@ class RulesPlanner:
             p.claim(snapshot.span, "time")
         found = find_time(p.work, as_of) if not snapshot else None
         compared_grain = None
+        compared: tuple[Found, ...] = ()
         if found:
             p.claim(found.span, "time")
             lead = TIME_LEAD.search(p.text, 0, found.span[0])
             if lead:
                 p.claims.append(Claim(lead.span(), "time"))
-            second = find_time(p.work, as_of) if COMPARE_PERIODS.search(text) else None
+            second = find_time(p.work, as_of)
+            if second is not None and not (COMPARE_PERIODS.search(text) or
+                                           shaping.joined_periods(text, found, second)):
+                second = None  # another period elsewhere: coverage will call it out
             if second is not None:
                 p.claim(second.span, "time")
-                found, compared_grain = shaping.compare_periods(found, second)
+                found, compared_grain, compared = shaping.compare_periods(found, second)
             elif (MOVE.search(text) or WHERE_GO.search(text) or
                     p.text[found.span[1]:found.span[1] + 2] == "'s"):
                 snapshot, found = found, None
@@ -330,19 +334,22 @@ class RulesPlanner:
             snapshot, found = found, None  # "champions in January": membership then
         filters = shaping.filters(p, senses, catalog, choice)
         group_by = shaping.group_by(p, senses, catalog, metric, segment, grain)
-        if compared_grain is not None:
+        if compared_grain is not None or compared:
             if segment is not None and segment.history and metric in (None, "users"):
                 raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
             if segment is None and metric in (None, "users") and not filters and \
                     not SIGNUP_WORDS.search(text):
                 raise ClarificationNeeded(messages.CLARIFY_COMPARE_WHAT, [])
             column = shaping.time_column(p, metric, segment, catalog)
-            group_by = [g for g in group_by if g.grain is None] + [
-                DimensionRef(name=column, grain=compared_grain)]
+            if compared_grain is not None:
+                group_by = [g for g in group_by if g.grain is None] + [
+                    DimensionRef(name=column, grain=compared_grain)]
         intent = self._intent(p, segment, member, metric, group_by, snapshot is not None,
                               catalog)
         if measure is not None:
             intent, metric = (Intent.BREAKDOWN if group_by else Intent.METRIC), None
+        if compared and intent not in (Intent.COUNT, Intent.METRIC, Intent.BREAKDOWN):
+            raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
         time_range = None
         to_members: tuple[str, ...] = ()
         moving = snapshot is not None and segment is not None and bool(segment.history) and (
@@ -388,6 +395,8 @@ class RulesPlanner:
             filters=tuple(filters) if intent not in (Intent.RETENTION, Intent.HISTORY) else (),
             time_range=time_range,
             overrides=tuple(overrides),
+            compared=tuple(TimeRange(start=f.start, end=f.end, column=time_range.column,
+                                     phrase=f.phrase) for f in compared) if time_range else (),
             month_number=month_number if intent == Intent.RETENTION else None,
             to_members=to_members,
             limit=limit if intent == Intent.LIST or limit and group_by

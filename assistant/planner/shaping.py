@@ -84,8 +84,9 @@ def new_means_signups(p: Parse, segment: Segment) -> bool:
     return bool(via_new) and not named_family and len(p.matches) >= 1
 
 
-def compare_periods(first: Found, second: Found) -> tuple[Found, str]:
-    """ "Q1 vs Q2", "March compared with April": one range, one row per period."""
+def compare_periods(first: Found, second: Found) -> tuple[Found, str | None, tuple[Found, ...]]:
+    """ "Q1 vs Q2": one range, one row per month/quarter/year when the periods are consecutive
+    of one grain; otherwise ("May 2026 vs May 2025", "May or April") the periods themselves."""
     a, b = sorted((first, second), key=lambda f: f.start)
 
     def grain(f: Found) -> str | None:
@@ -98,11 +99,23 @@ def compare_periods(first: Found, second: Found) -> tuple[Found, str]:
             return "year"
         return None
 
-    kinds = {grain(a), grain(b)}
-    if len(kinds) != 1 or None in kinds or (b.start - a.end).days != 1:
-        raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
     span = (min(a.span[0], b.span[0]), max(a.span[1], b.span[1]))
-    return Found(a.start, b.end, f"{a.phrase} vs {b.phrase}", span), kinds.pop() or "month"
+    whole = Found(a.start, max(a.end, b.end), f"{a.phrase} vs {b.phrase}", span)
+    kinds = {grain(a), grain(b)}
+    if len(kinds) == 1 and None not in kinds and (b.start - a.end).days == 1:
+        return whole, kinds.pop(), ()
+    if a.end >= b.start:  # overlapping periods can't be told apart row by row
+        raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
+    return whole, None, (a, b)
+
+
+def joined_periods(text: str, first: Found, second: Found) -> bool:
+    """Two time phrases side by side: "in May or April", "May 2026 vs May 2025", "Q1 and Q3"."""
+    a, b = sorted((first, second), key=lambda f: f.span[0])
+    gap = text[a.span[1]:b.span[0]]
+    return re.fullmatch(r"\s*,?\s*(or|and|vs|versus|compared\s+(to|with)|against|than|"
+                        r"relative\s+to|over)\s+(in\s+|during\s+|for\s+|with\s+|the\s+|to\s+)*",
+                        gap) is not None
 
 
 def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | None:

@@ -393,9 +393,11 @@ def test_consecutive_periods_are_compared_one_row_each(planner, catalog):
     assert (p.group_by[-1].name, p.group_by[-1].grain) == ("ordered_at", "quarter")
 
 
-def test_periods_that_are_not_consecutive_ask_to_split_the_question(planner, catalog):
-    with pytest.raises(ClarificationNeeded):
-        plan(planner, catalog, "How do orders in May 2026 compare to May 2025?")
+def test_periods_that_are_not_consecutive_are_compared_side_by_side(planner, catalog):
+    p = plan(planner, catalog, "How do orders in May 2026 compare to May 2025?")
+    assert [(r.start, r.end) for r in p.compared] == [
+        (date(2025, 5, 1), date(2025, 5, 31)), (date(2026, 5, 1), date(2026, 5, 31))]
+    assert p.metric.name == "orders" and p.time_range.column == "ordered_at"
 
 
 def test_whats_our_metric_asks_for_the_number_not_the_definition(planner, catalog):

@@ -1,0 +1,52 @@
+"""Two periods side by side ("orders in May 2026 vs May 2025") against plain SQL."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.pipeline import Assistant
+
+
+@pytest.fixture()
+def raw(config):
+    return Assistant(config).warehouse.cursor()
+
+
+def _orders(raw, start: str, end: str) -> int:
+    return raw.execute(
+        "SELECT COUNT(*) FROM orders WHERE status = 'completed' AND "
+        f"CAST(ordered_at AS DATE) BETWEEN DATE '{start}' AND DATE '{end}'").fetchone()[0]
+
+
+def test_the_same_month_of_two_years_gives_one_row_per_month(config, raw):
+    answer = Assistant(config).ask("How do orders in May 2026 compare to May 2025?")
+    assert answer.status == "answered"
+    got = {str(row[0]): row[1] for row in answer.rows}
+    assert got == {"2025-05-01": _orders(raw, "2025-05-01", "2025-05-31"),
+                   "2026-05-01": _orders(raw, "2026-05-01", "2026-05-31")}
+
+
+def test_two_periods_joined_by_or_are_both_answered(config, raw):
+    answer = Assistant(config).ask("did we get more orders in May or April?")
+    assert answer.status == "answered"
+    assert sorted(row[-1] for row in answer.rows) == sorted(
+        [_orders(raw, "2026-05-01", "2026-05-31"), _orders(raw, "2026-04-01", "2026-04-30")])
+
+
+def test_signups_of_two_quarters_apart(config, raw):
+    answer = Assistant(config).ask("how many users signed up in Q3 vs Q1?")
+    expected = {
+        "2025-07-01": raw.execute("SELECT COUNT(*) FROM users WHERE CAST(signup_at AS DATE) "
+                                  "BETWEEN DATE '2025-07-01' AND DATE '2025-09-30'").fetchone()[0],
+        "2026-01-01": raw.execute("SELECT COUNT(*) FROM users WHERE CAST(signup_at AS DATE) "
+                                  "BETWEEN DATE '2026-01-01' AND DATE '2026-03-31'").fetchone()[0],
+    }
+    assert {str(row[0]): row[1] for row in answer.rows} == expected
+    assert "2025-07-01 to 2025-09-30" in answer.message
+
+
+def test_a_period_elsewhere_in_the_sentence_is_not_silently_dropped(config):
+    answer = Assistant(config).ask("how many users signed up in Q1 and ordered in Q2?")
+    assert answer.status in ("clarify", "answered")
+    if answer.status == "answered":  # only if both periods were used
+        assert "2026-04-01" in answer.message and "2026-01-01" in answer.message
