@@ -127,14 +127,14 @@ GOLD_REJECTED = (
     "over the governed tables; fix it in the eval file."
 )
 GOLD_RESTRICTED = (
-    "Gold SQL reads restricted column {columns} (personal data), so it was not run and none of "
-    "its values are shown. Select `user_id` or a count instead, or pass "
-    "--allow-restricted-gold to run it with those values masked."
+    "Gold SQL reads restricted column: {reason} Such gold is not run and none of its values are "
+    "shown; select `user_id` or a count instead, or pass --allow-restricted-gold to run it with "
+    "those values masked."
 )
 GOLD_FAILED = "Gold SQL failed on the warehouse: {reason} Fix it in the eval file."
 GOLD_TOO_MANY_ROWS = (
-    "Gold SQL returned more than {cap:,} rows, the row cap answers are held to, so it cannot be "
-    "compared. Narrow the gold query or raise SEGQ_ROW_CAP."
+    "Gold SQL returned more than {cap:,} rows, the row cap that answers are held to, so it "
+    "cannot be compared. Narrow the gold query or raise SEGQ_ROW_CAP."
 )
 MASKED_VALUE = "<restricted>"
 

@@ -1,4 +1,4 @@
-"""`segq eval FILE...`: run question sets with gold answers and report pass rates."""
+"""`segq eval FILE...`: run question sets with gold answers; report pass and wrong rates."""
 
 from __future__ import annotations
 
@@ -18,13 +18,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true", help="print summary and every case as JSON")
     p.add_argument("--min-pass", type=float, default=0.0,
                    help="exit 1 when the overall pass rate is below this (0..1)")
+    p.add_argument("--max-wrong", type=int, default=None, metavar="N",
+                   help="exit 1 when more than N answers are wrong (answered, but not the gold)")
+    p.add_argument("--allow-restricted-gold", action="store_true",
+                   help="run gold SQL that reads restricted (PII) columns; values stay masked")
     p.add_argument("--planner", choices=["rules", "llm", "auto"], help="override SEGQ_PLANNER")
     p.add_argument("--no-log", action="store_true", help="do not record the run in the query log")
     p.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from assistant.evals import format_summary, load_cases, run_cases
+    from assistant.evals import GoldQueries, format_summary, load_cases, run_cases
     from assistant.pipeline import Assistant
     from assistant.querylog import QueryLog
 
@@ -43,7 +47,10 @@ def run(args: argparse.Namespace, config: Config) -> int:
     def ask(question: str) -> dict:
         return assistant.ask(question, source="eval").to_dict()
 
-    report = run_cases(cases, ask, assistant.warehouse.cursor(), on_result=record)
+    # Gold runs on the product's own read-only, locked-down warehouse, with its cap and timeout.
+    gold = GoldQueries(assistant.warehouse, assistant.catalog,
+                       allow_restricted=args.allow_restricted_gold)
+    report = run_cases(cases, ask, gold, on_result=record)
     catalog = assistant.catalog
     report = dataclasses.replace(report, governed_names=frozenset(
         [*catalog.segments, *catalog.metrics]))
@@ -52,8 +59,15 @@ def run(args: argparse.Namespace, config: Config) -> int:
     else:
         print(format_summary(report))
         print(f"run id: {run_id}")
-    rate = report.summary()["pass_rate"]
-    if rate < args.min_pass:
-        print(f"pass rate {rate:.1%} is below --min-pass {args.min_pass:.1%}", file=sys.stderr)
-        return 1
-    return 0
+    summary = report.summary()
+    code = 0
+    if summary["pass_rate"] < args.min_pass:
+        print(f"pass rate {summary['pass_rate']:.1%} is below --min-pass {args.min_pass:.1%}",
+              file=sys.stderr)
+        code = 1
+    if args.max_wrong is not None and summary["wrong"] > args.max_wrong:
+        wrong = summary["wrong"]
+        print(f"{wrong} wrong answer{'s' * (wrong != 1)}, more than --max-wrong {args.max_wrong}",
+              file=sys.stderr)
+        code = 1
+    return code

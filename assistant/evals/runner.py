@@ -8,35 +8,26 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
-
-import duckdb
 
 from assistant.evals.cases import EvalCase
 from assistant.evals.compare import compare_results, row_difference
-from assistant.evals.report import CaseResult, EvalReport
-
-
-@dataclass
-class _GoldResult:
-    columns: list[str]
-    rows: list[tuple[Any, ...]]
-    error: str = ""
+from assistant.evals.gold import GoldQueries, GoldResult
+from assistant.evals.report import ERROR, PASS, SAFE_MISS, WRONG, CaseResult, EvalReport
 
 
 def run_cases(
     cases: Sequence[EvalCase],
     ask: Callable[[str], dict[str, Any]],
-    gold_connection: duckdb.DuckDBPyConnection,
+    gold: GoldQueries,
     on_result: Callable[[CaseResult], None] | None = None,
 ) -> EvalReport:
     """Ask every question, score it, and keep going whatever a single case does.
 
     A product exception becomes a failed case (status `error`), never an aborted run, so one
-    bad question cannot hide the score of the rest. Gold queries are cached by SQL text.
+    bad question cannot hide the score of the rest. Gold SQL is checked, run and cached by
+    `GoldQueries`; each result keeps the answer with restricted values masked.
     """
-    gold_cache: dict[str, _GoldResult] = {}
     results: list[CaseResult] = []
     for case in cases:
         started = time.perf_counter()
@@ -44,59 +35,48 @@ def run_cases(
             answer = dict(ask(case.question))
         except Exception as exc:  # a crashing product is a failed case
             answer = {"question": case.question, "status": "error", "message": repr(exc)}
-        passed, reason = _score(case, answer, gold_cache, gold_connection)
-        result = CaseResult(case, passed, answer, reason, time.perf_counter() - started)
+        gold_result = gold.result(case.expect["sql"]) if case.kind == "sql" else None
+        shown = gold.masked_answer(answer, gold_result)
+        outcome, reason = _score(case, answer, shown, gold_result)
+        result = CaseResult(case, outcome, shown, reason, time.perf_counter() - started)
         results.append(result)
         if on_result is not None:
             on_result(result)
     return EvalReport(results)
 
 
-def _gold(sql: str, cache: dict[str, _GoldResult], con: duckdb.DuckDBPyConnection) -> _GoldResult:
-    if sql not in cache:
-        cursor = con.cursor()
-        try:
-            cursor.execute(sql)
-            columns = [d[0] for d in cursor.description or []]
-            cache[sql] = _GoldResult(columns, cursor.fetchall())
-        except duckdb.Error as exc:
-            cache[sql] = _GoldResult([], [], error=str(exc).splitlines()[0])
-        finally:
-            cursor.close()
-    return cache[sql]
-
-
 def _score(
-    case: EvalCase,
-    answer: dict[str, Any],
-    gold_cache: dict[str, _GoldResult],
-    con: duckdb.DuckDBPyConnection,
-) -> tuple[bool, str]:
+    case: EvalCase, answer: dict[str, Any], shown: dict[str, Any], gold: GoldResult | None
+) -> tuple[str, str]:
+    """(outcome, reason): scored on the real answer, explained with the masked one."""
     status = answer.get("status")
     got = f"got status {status}" + (f" ({_short(answer.get('message'))})" if status else "")
+    # Answering when no answer was expected misleads; any other non-answer is a safe miss.
+    miss = WRONG if status == "answered" else SAFE_MISS
     if case.kind == "status":
         expected = case.expect["status"]
-        return (True, "") if status == expected else (False, f"expected status {expected}, {got}")
+        return (PASS, "") if status == expected else (miss, f"expected status {expected}, {got}")
     if case.kind == "definition":
         expected = case.expect["definition"]
         if status != "answered":
-            return False, f"expected definition {expected}, {got}"
+            return SAFE_MISS, f"expected definition {expected}, {got}"
         defs = answer.get("definitions") or []
         name = defs[0].get("name") if defs and isinstance(defs[0], dict) else None
         if name == expected:
-            return True, ""
-        return False, f"expected definition {expected}, got definition {name}"
-    gold = _gold(case.expect["sql"], gold_cache, con)
+            return PASS, ""
+        return WRONG, f"expected definition {expected}, got definition {name}"
+    assert gold is not None
     if gold.error:
-        return False, f"gold SQL failed: {gold.error}"
+        return ERROR, gold.error
     if status != "answered":
-        return False, f"expected answered, {got}"
+        return SAFE_MISS, f"expected answered, {got}"
     columns = list(answer.get("columns") or [])
     rows = [list(r) for r in answer.get("rows") or []]
     if compare_results(columns, rows, gold.columns, gold.rows):
-        return True, ""
+        return PASS, ""
+    shown_rows = [list(r) for r in shown.get("rows") or []]
     truncated = bool(answer.get("truncated"))
-    return False, row_difference(gold.columns, gold.rows, columns, rows, truncated)
+    return WRONG, row_difference(gold.columns, gold.shown_rows(), columns, shown_rows, truncated)
 
 
 def _short(text: Any, limit: int = 120) -> str:
