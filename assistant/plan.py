@@ -100,6 +100,10 @@ class QueryPlan(_Frozen):
     intent: Intent
     segment: SegmentRef | None = None
     metric: MetricRef | None = Field(None, description="Defaults to users for counts")
+    excluding: tuple[SegmentRef, ...] = Field(
+        (), description="Keep only users in none of these segments or members (\"engaged "
+        "users who are not PQLs\")"
+    )
     measure: Measure | None = Field(
         None, description="Instead of a metric: an aggregate of a segment column"
     )

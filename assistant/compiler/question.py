@@ -151,6 +151,25 @@ class _From:
         return select
 
 
+def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
+                overrides: dict[str, dict[str, float | int]],
+                ctes: list[tuple[str, exp.Expr]]) -> None:
+    """Users in none of `plan.excluding`: an anti-semi-join on each governed segment."""
+    for ref in plan.excluding:
+        other = catalog.segments.get(ref.name)
+        if other is None:
+            raise CompileError(messages.unknown_object("segment", ref.name,
+                                                       sorted(catalog.segments)))
+        known = {name for name, _ in ctes}
+        ctes.extend(c for c in segment_ctes(catalog, other, as_of, overrides)
+                    if c[0] not in known)
+        inner = exp.select("user_id").from_(other.name)
+        if ref.member:
+            inner = inner.where(exp.column(other.member_column).eq(
+                exp.Literal.string(ref.member)))
+        src.where.append(exp.column("user_id", table=src.base).isin(query=inner).not_())
+
+
 def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
     for flt in plan.filters:
         dim = _dimension(catalog, flt.dimension)
@@ -389,6 +408,7 @@ def _aggregate(plan, catalog, segment, as_of, overrides):
         if plan.intent == Intent.DISTRIBUTION:
             groups.append(exp.column(segment.member_column, table=alias).as_(segment.member_column))
     groups.extend(_group_column(catalog, ref, src, metric) for ref in plan.group_by)
+    _exclusions(plan, catalog, src, as_of, overrides, ctes)
     if plan.compared:
         groups.insert(0, _period_column(plan, catalog, metric, src, as_of))
     _filters(plan, catalog, src)
@@ -442,6 +462,7 @@ def _listing(plan, catalog, segment, as_of, overrides):
                     )
                 )
     _filters(plan, catalog, src)
+    _exclusions(plan, catalog, src, as_of, overrides, ctes)
     _period(plan, catalog, catalog.metrics["users"], src, as_of)
     select = src.apply(exp.select(*columns)).order_by(exp.column("user_id", table="users"))
     return select, ctes

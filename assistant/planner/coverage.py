@@ -110,6 +110,10 @@ def _buyer_metrics(catalog: Catalog) -> set[str]:
 def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
     """Whether the plan uses this reading of a governed phrase."""
     seg = plan.segment
+    if sense.kind in ("segment", "member") and any(
+            x.name == sense.name and (sense.kind == "segment" or x.member in (None, sense.detail))
+            for x in plan.excluding):
+        return True
     if sense.kind == "segment":
         if seg is None:
             return False
@@ -275,7 +279,7 @@ def _orders_used(plan: QueryPlan, catalog: Catalog) -> bool:
 
 
 def _negates(plan: QueryPlan) -> bool:
-    if any(f.exclude for f in plan.filters):
+    if any(f.exclude for f in plan.filters) or plan.excluding:
         return True
     chosen = _chosen(plan)
     return any(m.startswith("not_") for m in chosen + plan.to_members) or len(chosen) > 1 or (

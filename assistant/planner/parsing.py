@@ -48,6 +48,7 @@ class Parse:
     matches: list[PhraseMatch] = field(default_factory=list)
     used_dimensions: set[str] = field(default_factory=set)
     claims: list[Claim] = field(default_factory=list)
+    excluded: list[tuple[str, str | None]] = field(default_factory=list)  # (segment, member)
 
     def consume(self, span: tuple[int, int]) -> None:
         a, b = span

@@ -101,6 +101,8 @@ NEGATIVE = re.compile(  # the closed class of negative words and negative auxili
     r"\b(not|never|no|none|nobody|neither|nor|without|anymore|no\s+longer|yet\s+to|yet|"
     r"(do|does|did|have|has|had|is|are|was|were|wo|ca|could|should|would)n'?t)\b"
 )
+EXPLICIT_LIST = re.compile(r"^(list|export|show|give|pull|get|find)\b|\b(user\s+ids|ids|names\s+of|"
+                           r"list\s+of|the\s+list)\b")
 NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)?$")
 COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
 COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|respectively|separately|each)\b")

@@ -63,6 +63,13 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
     if len(names) > 1 and set(names) & owners:  # the what-if's owner is the segment asked about
         names = [n for n in names if n in owners]
         chosen = [s for s in chosen if s.name in owners]
+    if len(names) > 1:  # "engaged users who are not PQLs": one segment without another
+        without = _negated_segments(p, mentions, set(names))
+        kept = [n for n in names if n not in without]
+        if without and len(kept) == 1:
+            p.excluded = [(n, without[n]) for n in names if n in without]
+            names, chosen = kept, [s for s in chosen if s.name in kept]
+            members = [s for s in chosen if s.kind == "member"]
     if len(names) > 1:
         # a required segment named with the one requiring it: keep the outer one
         outer = [n for n in names if not any(n in catalog.segments[o].requires for o in names)]
@@ -110,6 +117,22 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
     if len(owners) == 1:
         return catalog.segments[owners.pop()], None
     return None, None
+
+
+def _negated_segments(p: Parse, mentions: list[PhraseMatch],
+                      names: set[str]) -> dict[str, str | None]:
+    """Segments named right after a negation, with the member named, if any."""
+    out: dict[str, str | None] = {}
+    for m in mentions:
+        if m.span[0] < 0:
+            continue
+        scope = _scope_before(p, m)
+        if not (NEGATIVE.search(scope) or EXCLUDE.search(scope)):
+            continue
+        for sense in m.senses:
+            if sense.kind in ("segment", "member") and sense.name in names:
+                out[sense.name] = sense.detail or out.get(sense.name)
+    return out
 
 
 def _claim_member_words(p: Parse, phrases: set[str]) -> None:

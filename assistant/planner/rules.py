@@ -50,6 +50,7 @@ from assistant.planner.patterns import (
     DATA_WORDS,
     DEFINITION,
     DISTRIBUTION,
+    EXPLICIT_LIST,
     GRAIN,
     HISTORY,
     HOW_MUCH_OR_MANY,
@@ -388,6 +389,8 @@ class RulesPlanner:
             intent=intent,
             segment=SegmentRef(name=segment.name, member=member, members=several)
             if segment else None,
+            excluding=tuple(SegmentRef(name=n, member=m) for n, m in p.excluded)
+            if segment else (),
             measure=measure,
             metric=MetricRef(name=metric) if metric and intent not in (
                 Intent.LIST, Intent.RETENTION, Intent.HISTORY) else None,
@@ -482,8 +485,11 @@ class RulesPlanner:
             r"\bhow\s+(much|many)\b", text) is not None  # a quantity is never a list
         if SHARE.search(text) and not family_whole and metric in (None, "users", "customers"):
             return Intent.BREAKDOWN if group_by else Intent.COUNT  # "what % of ... who ..."
+        measured = metric is not None and metric in catalog.metrics and \
+            catalog.metrics[metric].table != "users" and "DISTINCT" not in \
+            catalog.metrics[metric].expr.upper()  # revenue, orders: a number, not people
         if (LIST.search(text) or WHICH.search(text)) and not wants_count and not family_whole \
-                and not group_by:
+                and not group_by and not (measured and not EXPLICIT_LIST.search(text)):
             return Intent.LIST
         if family_whole and not wants_count and not DISTRIBUTION.search(text) and \
                 not group_by and not snapshot and segment is not None and re.search(
