@@ -171,7 +171,8 @@ class Writes(Store):
 
         True: this caller claimed `key` and answers it. False: it was claimed before (a retry
         or a duplicate), so drop it. None: the log could not be written; the caller decides.
-        The claim is one atomic INSERT OR IGNORE; claims older than `kept` are pruned.
+        The claim is one atomic INSERT OR IGNORE (on `_write_often`, as it is made before
+        every acknowledgement); claims older than `kept` are pruned.
         """
         moment = self._clock()
         claimed = False
@@ -189,7 +190,8 @@ class Writes(Store):
             claimed = cursor.rowcount == 1
             return True
 
-        return claimed if self._write(f"claim Slack event {key!r}", work) else None
+        written = self._write_often(f"claim Slack event {key!r}", work)
+        return claimed if written else None
 
 
 def _upsert_version(conn: sqlite3.Connection, definition: dict[str, Any], now: str) -> None:

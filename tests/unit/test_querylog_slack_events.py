@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import json
+import os
 import sqlite3
+import subprocess
+import sys
 import threading
+import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pytest
+
+import assistant
 from assistant.querylog import MIGRATIONS, SCHEMA_VERSION, QueryLog
 
+REPO = Path(assistant.__file__).resolve().parent.parent
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 KEY = "message:T1:C1:1700000000.000001"
 
@@ -29,15 +38,15 @@ def test_the_first_claim_wins_and_every_later_one_is_refused(tmp_path: Path) -> 
     assert QueryLog(path).claim_slack_event(KEY, event_id="Ev2") is False  # the DM copy
 
 
-def test_of_many_simultaneous_claims_exactly_one_wins(tmp_path: Path) -> None:
-    """Each thread has its own QueryLog, so its own connections, as separate processes do."""
+@pytest.mark.parametrize("shared", [True, False], ids=["one log object", "one per thread"])
+def test_of_many_threads_claiming_at_once_exactly_one_wins(tmp_path: Path, shared: bool) -> None:
     path = tmp_path / "querylog.sqlite3"
-    QueryLog(path)
+    one = QueryLog(path)
     start = threading.Barrier(20)
     won: list[bool | None] = []
 
     def claim() -> None:
-        log = QueryLog(path)
+        log = one if shared else QueryLog(path)
         start.wait()
         won.append(log.claim_slack_event(KEY))
 
@@ -48,6 +57,37 @@ def test_of_many_simultaneous_claims_exactly_one_wins(tmp_path: Path) -> None:
         t.join()
 
     assert sorted(won, key=str) == [False] * 19 + [True]
+
+
+CLAIMER = """
+import json, sys, time
+from assistant.querylog import QueryLog
+path, start = sys.argv[1], float(sys.argv[2])
+log = QueryLog(path)
+while time.time() < start:
+    time.sleep(0.001)
+print(json.dumps([k for k in map(str, range(40)) if log.claim_slack_event(k)]))
+"""
+
+
+def test_processes_claiming_the_same_events_at_once_answer_each_exactly_once(
+    tmp_path: Path,
+) -> None:
+    """Four servers sharing one log file, each handed the same 40 deliveries."""
+    path = tmp_path / "querylog.sqlite3"
+    QueryLog(path)
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    start = str(time.time() + 1.0)
+    claimers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLAIMER, str(path), start], env=env, stdout=subprocess.PIPE
+        )
+        for _ in range(4)
+    ]
+
+    claimed = [json.loads(c.communicate(timeout=120)[0]) for c in claimers]
+    every = sorted((k for keys in claimed for k in keys), key=int)
+    assert every == [str(k) for k in range(40)]
 
 
 def test_claims_older_than_a_day_are_forgotten(tmp_path: Path) -> None:
