@@ -54,9 +54,9 @@ def test_segq_slack_parses_http_and_port() -> None:
     assert build_parser().parse_args(["slack"]).http is False
 
 
-def test_segq_slack_http_listens_on_every_address_with_eight_answer_workers_by_default() -> None:
+def test_segq_slack_http_listens_on_every_address_with_four_answer_workers_by_default() -> None:
     args = build_parser().parse_args(["slack", "--http"])
-    assert (args.host, args.port, args.workers) == ("0.0.0.0", 3000, 8)
+    assert (args.host, args.port, args.workers) == ("0.0.0.0", 3000, 4)
     args = build_parser().parse_args(["slack", "--http", "--host", "127.0.0.1", "--workers", "2"])
     assert (args.host, args.workers) == ("127.0.0.1", 2)
 
