@@ -9,16 +9,21 @@ from __future__ import annotations
 import re
 
 from assistant import messages
-from assistant.catalog.models import Segment
+from assistant.catalog.models import Catalog, Segment
 from assistant.errors import ClarificationNeeded
 from assistant.planner import whatif
 from assistant.planner.lexicon import Sense
-from assistant.planner.parsing import Claim, Parse, PhraseMatch, candidate
+from assistant.planner.parsing import Claim, Number, Parse, PhraseMatch, candidate
 from assistant.planner.patterns import EXCLUDE, IF_CLAUSE, NEGATION, NEGATIVE
 from assistant.planner.text import normalise, phrase_pattern
+from assistant.planner.timephrases import Found
+
+Selection = str | tuple[str, ...] | None
 
 
-def resolve_segment(p, catalog, families, member_matches, choice, numbers):
+def resolve_segment(p: Parse, catalog: Catalog, families: set[str],
+                    member_matches: list[PhraseMatch], choice: str | None,
+                    numbers: list[Number]) -> tuple[Segment | None, Selection]:
     """Pick the (segment, member) the question is about, or ask which one."""
     clauses = [c.span() for c in IF_CLAUSE.finditer(p.text)]
     outside = IF_CLAUSE.sub(" ", p.text)
@@ -59,6 +64,13 @@ def resolve_segment(p, catalog, families, member_matches, choice, numbers):
             )
         chosen.extend(s for s in m.senses if s.name in names and s.kind in ("segment", "member"))
     members = [s for s in chosen if s.kind == "member"]
+    return _pick(p, catalog, chosen, members, mentions, owners, outside, numbers)
+
+
+def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
+          mentions: list[PhraseMatch], owners: set[str], outside: str,
+          numbers: list[Number]) -> tuple[Segment | None, Selection]:
+    """One segment among those named, with its members, or a clarification."""
     names = list(dict.fromkeys(s.name for s in chosen))
     if len(names) > 1 and set(names) & owners:  # the what-if's owner is the segment asked about
         names = [n for n in names if n in owners]
@@ -142,7 +154,8 @@ def _claim_member_words(p: Parse, phrases: set[str]) -> None:
             p.claims.append(Claim(m.span(), "segment"))
 
 
-def movement_members(p: Parse, segment: Segment, snapshot) -> tuple[object, tuple]:
+def movement_members(p: Parse, segment: Segment,
+                     snapshot: Found) -> tuple[str | None, tuple[str, ...]]:
     """The member named next to the month end is where users were; others, where they are.
 
     "champions at the end of May are still champions": from champions to champions;

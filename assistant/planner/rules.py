@@ -355,7 +355,7 @@ class RulesPlanner:
         to_members: tuple[str, ...] = ()
         moving = snapshot is not None and segment is not None and bool(segment.history) and (
             intent == Intent.MOVEMENT or intent == Intent.LIST)
-        if moving and segment is not None:
+        if moving and segment is not None and snapshot is not None:
             member, to_members = resolve.movement_members(p, segment, snapshot)
         if snapshot and (intent in (Intent.HISTORY, Intent.MOVEMENT) or moving):
             time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
@@ -467,7 +467,9 @@ class RulesPlanner:
                  and (s.kind == "value" or (s.kind == "metric" and s.name == metric))}
         return "value" not in spans or spans.get("metric", -1) > spans["value"]
 
-    def _intent(self, p, segment, member, metric, group_by, snapshot, catalog) -> Intent:
+    def _intent(self, p: Parse, segment: Segment | None, member: resolve.Selection,
+                metric: str | None, group_by: list[DimensionRef], snapshot: bool,
+                catalog: Catalog) -> Intent:
         text = p.text
         if segment is not None and segment.entity == "cohort":
             return Intent.RETENTION

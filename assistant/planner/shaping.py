@@ -12,8 +12,8 @@ from assistant import messages
 from assistant.catalog.models import Catalog, Segment
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import DimensionRef, Filter, Intent, Measure
-from assistant.planner.lexicon import vocabulary
-from assistant.planner.parsing import Parse, candidate, value_candidate
+from assistant.planner.lexicon import Sense, vocabulary
+from assistant.planner.parsing import Parse, PhraseMatch, candidate, value_candidate
 from assistant.planner.patterns import (
     COMPARE,
     EXCLUDE,
@@ -149,7 +149,10 @@ def order(p: Parse, group_by: list[DimensionRef], intent: Intent,
     return "desc" if best["desc"] else "asc"
 
 
-def metric_name(senses, segment: Segment | None, share: bool = False) -> str | None:
+Senses = list[tuple[PhraseMatch, Sense]]
+
+
+def metric_name(senses: Senses, segment: Segment | None, share: bool = False) -> str | None:
     named = [s.name for _, s in senses if s.kind == "metric"]
     specific = [n for n in named if n != "users"]
     metric = specific[0] if specific else ("users" if named else None)
@@ -158,7 +161,8 @@ def metric_name(senses, segment: Segment | None, share: bool = False) -> str | N
     return metric
 
 
-def filters(p: Parse, senses, catalog: Catalog, choice: str | None = None) -> list[Filter]:
+def filters(p: Parse, senses: Senses, catalog: Catalog,
+            choice: str | None = None) -> list[Filter]:
     """Dimension values named in the question; a phrase that is a value of two dimensions
     ("big accounts": the enterprise plan or 1000+ employees) asks which one."""
     values: dict[tuple[str, bool], list[str]] = {}
@@ -191,7 +195,8 @@ def filters(p: Parse, senses, catalog: Catalog, choice: str | None = None) -> li
 
 
 def group_by(
-    p: Parse, senses, catalog, metric, segment, grain: re.Match[str] | None
+    p: Parse, senses: Senses, catalog: Catalog, metric: str | None, segment: Segment | None,
+    grain: re.Match[str] | None
 ) -> list[DimensionRef]:
     groups: list[DimensionRef] = []
     last_end = -10

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import calendar
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -81,7 +82,10 @@ N_RE = r"(\d+|" + "|".join(NUMBER_WORDS) + ")"
 MONTH_YEAR = rf"({MONTH_RE})(?:\s+(?:of\s+)?({YEAR_RE}))?"
 
 
-def _patterns(as_of: date):
+Resolver = Callable[[re.Match[str]], tuple[date, date]]
+
+
+def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
     """(regex, resolver) pairs, most specific first."""
     month_start = as_of.replace(day=1)
     quarter_now = (as_of.month - 1) // 3 + 1
