@@ -15,24 +15,39 @@ Why it looks the way it does:
   is set by design rather than by luck.
 * **The file is written next to its destination and swapped in with `os.replace`**: a reader
   holding the old file keeps its snapshot, and DuckDB's single-writer lock never blocks it.
+  Each build writes into its own staging directory (`.<name>.build-*`, removed whatever
+  happens), so a reader only ever finds a whole file at `path`.
+* **One build of a path at a time**, under `flock` on `<path>.lock` (the lock file stays; the
+  lock dies with its process). A second `build_demo` waits a few seconds for the first to
+  finish and otherwise fails with a worded error: two people rebuilding one file at once is
+  worth telling them about, and a short wait keeps a scripted rebuild from failing on a
+  nearly finished one. `ensure_demo` waits as long as it takes: any whole demo will do.
 """
 
 from __future__ import annotations
 
+import fcntl
+import glob
 import os
+import shutil
+import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import duckdb
 
-from assistant.errors import ConfigError
+from assistant import messages
+from assistant.errors import ConfigError, WarehouseError
 
 DEMO_START = date(2025, 1, 1)
 DEMO_AS_OF = date(2026, 6, 30)
 DEFAULT_USERS = 20_000
 DEFAULT_SEED = 42
+BUILD_WAIT_S = 5.0  # how long a build waits for another build of the same path
 
 # Day index of `DEMO_AS_OF` counted from `DEMO_START` (day 0).
 _LAST_DAY = (DEMO_AS_OF - DEMO_START).days
@@ -55,26 +70,106 @@ class DemoStats:
 
 
 def ensure_demo(path: Path, *, users: int = DEFAULT_USERS, seed: int = DEFAULT_SEED) -> bool:
-    """Build the demo at `path` unless a file is already there; return whether it built."""
+    """Build the demo at `path` unless a file is already there; return whether it built.
+
+    A build of `path` already running is waited for, and its file is then used as it is.
+    """
     path = Path(path)
     if path.exists():
         return False
-    build_demo(path, users=users, seed=seed)
+    _check_users(users)
+    with build_lock(path, wait_s=None):
+        if path.exists():
+            return False
+        _build_locked(path, int(users), int(seed))
     return True
 
 
-def build_demo(path: Path, *, users: int = DEFAULT_USERS, seed: int = DEFAULT_SEED) -> DemoStats:
-    """Generate the demo into `<path>.new`, then atomically replace `path` with it."""
-    users, seed = int(users), int(seed)
-    if users < 1:
-        raise ConfigError(f"The demo needs at least 1 user, got {users}.", users=users)
-    started = time.perf_counter()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    staging = path.with_name(path.name + ".new")
-    for leftover in (staging, staging.with_name(staging.name + ".wal")):
-        leftover.unlink(missing_ok=True)
+def build_demo(path: Path, *, users: int = DEFAULT_USERS, seed: int = DEFAULT_SEED,
+               wait_s: float = BUILD_WAIT_S) -> DemoStats:
+    """Generate the demo aside, then atomically replace `path` with it.
 
+    Waits up to `wait_s` seconds for another build of `path`, then raises `WarehouseError`.
+    Any failure leaves `path` as it was and removes the half-written copy.
+    """
+    _check_users(users)
+    path = Path(path)
+    with build_lock(path, wait_s=wait_s):
+        return _build_locked(path, int(users), int(seed))
+
+
+@contextmanager
+def build_lock(path: Path, *, wait_s: float | None) -> Iterator[None]:
+    """Hold the exclusive build lock of `path`, waiting up to `wait_s` (None: until free)."""
+    path = Path(path)
+    lock_path = path.with_name(path.name + ".lock")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise WarehouseError(messages.demo_build_failed(path, exc),
+                             reason=type(exc).__name__) from exc
+    try:
+        _take(fd, path, wait_s)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _take(fd: int, path: Path, wait_s: float | None) -> None:
+    """flock `fd` exclusively: blocking when `wait_s` is None, else polling until then."""
+    deadline = time.monotonic() + (wait_s or 0.0)
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait_s is None else fcntl.LOCK_NB))
+            return
+        except BlockingIOError:
+            if wait_s is not None and time.monotonic() >= deadline:
+                raise WarehouseError(messages.demo_build_busy(path, wait_s),
+                                     reason="build-locked") from None
+            time.sleep(0.05)
+        except OSError as exc:
+            raise WarehouseError(messages.demo_build_failed(path, exc),
+                                 reason=type(exc).__name__) from exc
+
+
+def _check_users(users: int) -> None:
+    if int(users) < 1:
+        raise ConfigError(f"The demo needs at least 1 user, got {users}.", users=users)
+
+
+def _build_locked(path: Path, users: int, seed: int) -> DemoStats:
+    """The build itself; the caller holds `build_lock(path)`."""
+    started = time.perf_counter()
+    # Holding the lock, any staging directory still here belongs to a build that was killed.
+    for abandoned in path.parent.glob(f".{glob.escape(path.name)}.build-*"):
+        shutil.rmtree(abandoned, ignore_errors=True)
+    staging_dir: Path | None = None
+    try:
+        staging_dir = Path(tempfile.mkdtemp(prefix=f".{path.name}.build-", dir=path.parent))
+        staging = staging_dir / path.name
+        counts = _generate(staging, users, seed)
+        # A WAL left by a crashed writer of the old file would be replayed onto the new one.
+        path.with_name(path.name + ".wal").unlink(missing_ok=True)
+        os.replace(staging, path)
+    except (duckdb.Error, OSError) as exc:
+        raise WarehouseError(messages.demo_build_failed(path, exc),
+                             reason=type(exc).__name__) from exc
+    finally:
+        if staging_dir is not None:
+            shutil.rmtree(staging_dir, ignore_errors=True)
+    return DemoStats(
+        path=path,
+        users=counts["users"],
+        sessions=counts["sessions"],
+        events=counts["events"],
+        orders=counts["orders"],
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _generate(staging: Path, users: int, seed: int) -> dict[str, int]:
+    """Write the four tables into a new file at `staging`; return their row counts."""
     # A modest memory cap: large builds spill to `<staging>.tmp` instead of growing unbounded.
     con = duckdb.connect(str(staging), config={"memory_limit": "768MB"})
     try:
@@ -88,18 +183,7 @@ def build_demo(path: Path, *, users: int = DEFAULT_USERS, seed: int = DEFAULT_SE
         con.execute("CHECKPOINT")
     finally:
         con.close()
-
-    # A WAL left by a crashed writer of the old file would be replayed onto the new one.
-    path.with_name(path.name + ".wal").unlink(missing_ok=True)
-    os.replace(staging, path)
-    return DemoStats(
-        path=path,
-        users=counts["users"],
-        sessions=counts["sessions"],
-        events=counts["events"],
-        orders=counts["orders"],
-        seconds=time.perf_counter() - started,
-    )
+    return counts
 
 
 def _build_statements(users: int, seed: int) -> list[str]:

@@ -141,3 +141,21 @@ MASKED_VALUE = "<restricted>"
 
 def _num(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+# The demo build: read by whoever runs `segq demo build`.
+def demo_build_busy(path: object, waited_s: float) -> str:
+    return (f"Another build of {path} is running (waited {waited_s:g} s for it to finish); "
+            f"{path} is left to that build. Run the build again once it is done, or pass "
+            "--wait with more seconds.")
+
+
+def demo_build_failed(path: object, exc: BaseException) -> str:
+    return (f"The demo build of {path} failed ({type(exc).__name__}: {_one_line(exc)}). The "
+            "file already there (if any) is unchanged and the half-written copy was removed. "
+            "Fix the cause (disk space, permissions) and build again.")
+
+
+def _one_line(exc: BaseException) -> str:
+    """DuckDB errors span lines (a caret under the SQL); a CLI error stays one line."""
+    return " ".join(str(exc).split())

@@ -1,4 +1,9 @@
-"""`segq demo build`: (re)build the embedded demo warehouse, swapped in atomically."""
+"""`segq demo build`: (re)build the embedded demo warehouse, swapped in atomically.
+
+One build of a file runs at a time; a second waits `--wait` seconds for it, then stops with
+a worded error. A failed build leaves the served file as it was and exits 2, without a
+traceback (`assistant.cli.main` prints every `SegqError` as one line).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ import argparse
 from pathlib import Path
 
 from assistant.config import Config
+from assistant.demo import BUILD_WAIT_S, build_demo
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,14 +21,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("--users", type=int, default=None, help="number of users (default 20,000)")
     b.add_argument("--seed", type=int, default=42)
     b.add_argument("--out", help="DuckDB file to write (default: the configured warehouse)")
+    b.add_argument("--wait", type=float, default=BUILD_WAIT_S, metavar="SECONDS",
+                   help="how long to wait for another build of the same file "
+                        f"(default {BUILD_WAIT_S:g})")
     b.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    from assistant.demo import build_demo
-
     out = Path(args.out or config.warehouse)
-    stats = build_demo(out, users=args.users or config.demo_users, seed=args.seed)
+    stats = build_demo(out, users=args.users or config.demo_users, seed=args.seed,
+                       wait_s=max(0.0, args.wait))
     print(f"built {out}: {stats.users:,} users, {stats.sessions:,} sessions, "
           f"{stats.events:,} events, {stats.orders:,} orders in {stats.seconds:.1f} s")
     return 0

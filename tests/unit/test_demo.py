@@ -151,8 +151,9 @@ def test_users_average_between_20_and_50_events(small_demo: tuple[Path, DemoStat
 
 
 def test_no_staging_file_is_left_behind(small_demo: tuple[Path, DemoStats]) -> None:
+    """Only the file and its build lock stay (a lock file is kept: deleting one races)."""
     path = small_demo[0]
-    assert sorted(p.name for p in path.parent.iterdir()) == [path.name]
+    assert sorted(p.name for p in path.parent.iterdir()) == [path.name, f"{path.name}.lock"]
 
 
 def test_same_seed_gives_identical_tables(tmp_path: Path, con: duckdb.DuckDBPyConnection) -> None:
