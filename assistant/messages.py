@@ -143,6 +143,20 @@ def _num(value: float) -> str:
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
+# The warehouse file: read by whoever runs the bot, and by a user when a query fails.
+QUERY_FAILED = "The warehouse could not run the query: {reason}"
+
+
+def warehouse_missing(path: object) -> str:
+    return (f"Warehouse {path} does not exist. Build the demo with `segq demo build` or set "
+            "SEGQ_WAREHOUSE.")
+
+
+def warehouse_unreadable(path: object, exc: BaseException) -> str:
+    return (f"Warehouse {path} cannot be opened ({_one_line(exc)}). Check that it is a DuckDB "
+            "file this process may read, or rebuild it with `segq demo build`.")
+
+
 # The demo build: read by whoever runs `segq demo build`.
 def demo_build_busy(path: object, waited_s: float) -> str:
     return (f"Another build of {path} is running (waited {waited_s:g} s for it to finish); "

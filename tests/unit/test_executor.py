@@ -27,6 +27,7 @@ def wh(demo_path: Path) -> Iterator[Warehouse]:
     "sql",
     [
         "CREATE TABLE t AS SELECT 1 AS x",
+        "CREATE TABLE memory.main.t AS SELECT 1 AS x",  # the catalog it is attached from
         "INSERT INTO users (user_id) VALUES (-1)",
         "DELETE FROM users",
         "DROP TABLE users",
