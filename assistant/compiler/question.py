@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import cast
 
 from sqlglot import exp
 
@@ -25,7 +26,7 @@ from assistant.compiler.sql import (
     time_filter,
 )
 from assistant.errors import CompileError
-from assistant.plan import Intent, QueryPlan, TimeRange
+from assistant.plan import DimensionRef, Filter, Intent, QueryPlan, TimeRange
 
 
 @dataclass(frozen=True)
@@ -48,12 +49,15 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
     segment = _segment(plan, catalog)
     overrides = resolve_overrides(plan, catalog, segment)
     limit = min(plan.limit or row_cap, row_cap) + 1  # one extra row reveals truncation
+    # _segment() raises unless retention, history and movement questions name a segment; a
+    # listing with `to_members` is not checked there. The cast is static only.
+    named = cast(Segment, segment)
     if plan.intent == Intent.RETENTION:
-        select, ctes = _retention(plan, catalog, segment, as_of, overrides)
+        select, ctes = _retention(plan, catalog, named, as_of, overrides)
     elif plan.intent == Intent.HISTORY:
-        select, ctes = history(plan, catalog, segment, as_of, overrides)
+        select, ctes = history(plan, catalog, named, as_of, overrides)
     elif plan.intent == Intent.MOVEMENT or plan.intent == Intent.LIST and plan.to_members:
-        select, ctes = movement(plan, catalog, segment, as_of, overrides)
+        select, ctes = movement(plan, catalog, named, as_of, overrides)
     elif plan.intent == Intent.LIST:
         select, ctes = _listing(plan, catalog, segment, as_of, overrides)
     elif plan.share:
@@ -185,7 +189,7 @@ def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
         src.where.append(condition.not_() if flt.exclude else condition)
 
 
-def _group_column(catalog: Catalog, ref, src: _From, metric: Metric) -> exp.Expr:
+def _group_column(catalog: Catalog, ref: DimensionRef, src: _From, metric: Metric) -> exp.Expr:
     if ref.name == metric.time_column and ref.name not in catalog.dimensions:
         grain = ref.grain.value if ref.grain else "month"
         trunc = exp.func(
@@ -270,7 +274,13 @@ def _period_column(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From
     return case.as_("period_start")
 
 
-def _share(plan, catalog, segment, as_of, overrides):
+def _share(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment | None,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]],
+) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
     """ "What share of trial users are PQLs?": the part, the whole, and the fraction.
 
     The part is the segment (and member); without a segment it is the last filter ("what % of
@@ -315,11 +325,19 @@ def _share(plan, catalog, segment, as_of, overrides):
     return _grouped(select, len(groups)), ctes
 
 
-def _share_part(plan, catalog, segment, as_of, overrides, src, metric):
+def _share_part(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment | None,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]],
+    src: _From,
+    metric: Metric,
+) -> tuple[exp.Expr, tuple[Filter, ...], list[tuple[str, exp.Expr]]]:
     """The condition that makes a user part of the share, the remaining filters, the CTEs."""
     filters = plan.filters
     if plan.share_of_metric:
-        member = exp.column("user_id", table="users").isin(
+        member: exp.Expr = exp.column("user_id", table="users").isin(
             query=_metric_users(plan, catalog, metric, as_of)
         )
         return member, filters, []
@@ -360,7 +378,14 @@ def _fraction(part: exp.Expr, whole: exp.Expr) -> exp.Expr:
     )
 
 
-def _metric_share(plan, catalog, segment, as_of, overrides, metric):
+def _metric_share(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment | None,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]],
+    metric: Metric,
+) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
     """ "What share of 2025 revenue came from US users?": the metric with every aggregate
     limited to the part, the metric itself, and the fraction."""
     src = _From(metric.table, catalog)
@@ -390,7 +415,13 @@ def _metric_share(plan, catalog, segment, as_of, overrides, metric):
     return _grouped(select, len(groups)), ctes
 
 
-def _aggregate(plan, catalog, segment, as_of, overrides):
+def _aggregate(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment | None,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]],
+) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
     """count / metric / breakdown / distribution: a metric grouped by dimensions or members."""
     metric = _metric(plan, catalog) if plan.measure is None else catalog.metrics["users"]
     src = _From(metric.table, catalog)
@@ -433,7 +464,13 @@ def _grouped(select: exp.Select, n: int, order: exp.Expr | None = None) -> exp.S
     return select.order_by(order) if order is not None else select.order_by(*positions)
 
 
-def _listing(plan, catalog, segment, as_of, overrides):
+def _listing(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment | None,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]],
+) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
     """Which users: ids plus their governed attributes, never restricted columns."""
     src = _From("users", catalog)
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
@@ -468,7 +505,13 @@ def _listing(plan, catalog, segment, as_of, overrides):
     return select, ctes
 
 
-def _retention(plan, catalog, segment, as_of, overrides):
+def _retention(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]],
+) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
     ctes = segment_ctes(catalog, segment, as_of, overrides)
     select = exp.select(*[exp.column(c) for c in segment.columns]).from_(segment.name)
     if plan.time_range:
@@ -495,7 +538,12 @@ def _measure(plan: QueryPlan, metric: Metric, segment: Segment | None) -> tuple[
     return f"{plan.measure.aggregate}_{column}", aggregate
 
 
-def _definitions_used(plan, catalog, segment, overrides) -> list[DefinitionUsed]:
+def _definitions_used(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment | None,
+    overrides: dict[str, dict[str, float | int]],
+) -> list[DefinitionUsed]:
     used: list[DefinitionUsed] = []
     if segment:
         for seg in reversed(segment_closure(catalog, segment)):

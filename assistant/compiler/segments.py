@@ -8,6 +8,7 @@ stage `engaged` reads the very `engaged_users` definition.
 from __future__ import annotations
 
 from datetime import date
+from typing import Protocol
 
 from sqlglot import exp
 
@@ -118,7 +119,13 @@ def _own_ctes(
     return ctes
 
 
-def _member_case(seg: Segment, prepare) -> exp.Expr:
+class _Prepare(Protocol):
+    """`_own_ctes`'s `prepare`: governed SQL -> a tree with placeholders and stages resolved."""
+
+    def __call__(self, sql: str, condition: bool = False) -> exp.Expr: ...
+
+
+def _member_case(seg: Segment, prepare: _Prepare) -> exp.Expr:
     case = exp.Case()
     for member in seg.members:
         if member.match:

@@ -11,10 +11,11 @@ from datetime import date
 
 from sqlglot import exp
 
+from assistant.catalog.models import Catalog, Segment
 from assistant.compiler.segments import segment_ctes
 from assistant.compiler.sql import date_literal
 from assistant.errors import CompileError
-from assistant.plan import Intent
+from assistant.plan import Intent, QueryPlan
 
 
 def month_ends(as_of: date, start: date | None = None) -> list[date]:
@@ -28,7 +29,13 @@ def month_ends(as_of: date, start: date | None = None) -> list[date]:
     return ends
 
 
-def history(plan, catalog, segment, as_of, overrides):
+def history(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]],
+) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
     """Segment sizes at every month end: the governed definition computed once per snapshot."""
     start = plan.time_range.start if plan.time_range else None
     end = min(plan.time_range.end, as_of) if plan.time_range else as_of
@@ -62,7 +69,13 @@ def history(plan, catalog, segment, as_of, overrides):
     return select, ctes
 
 
-def movement(plan, catalog, segment, as_of, overrides):
+def movement(
+    plan: QueryPlan,
+    catalog: Catalog,
+    segment: Segment,
+    as_of: date,
+    overrides: dict[str, dict[str, float | int]],
+) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
     """Members at an earlier month end, and which member each of them is in now (as_of)."""
     if plan.time_range is None:
         raise CompileError(
