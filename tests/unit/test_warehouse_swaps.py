@@ -52,7 +52,7 @@ QUESTIONS = {
         "SELECT count(DISTINCT user_id) FROM orders WHERE status = 'completed'",
 }  # fmt: skip
 FIRST_QUESTION = next(iter(QUESTIONS))
-PAUSE_S = 0.05  # between one thread's questions: a busy bot, leaving the rebuilds some CPU
+PAUSE_S = 0.1  # between one thread's questions: a busy bot that leaves rebuilds some CPU
 
 
 @dataclass(frozen=True)
@@ -276,11 +276,13 @@ def test_two_builds_of_one_path_at_once_take_turns_and_a_reader_only_sees_whole_
 
     def reader() -> None:
         start.wait()
-        while not done.is_set():
+        while True:
             try:
                 seen.append(table_rows(live))
             except Exception as exc:  # the assertion below names it
                 seen.append(repr(exc))
+            if done.is_set():
+                return
 
     threads = [threading.Thread(target=builder, args=(w,)) for w in ("A", "B")]
     poller = threading.Thread(target=reader)
