@@ -94,6 +94,11 @@ CLARIFY_COMPARE_WHAT = (
     "What should I compare across those periods: signups, revenue, orders, active users or a "
     "segment?"
 )
+CLARIFY_NOT_FILTERABLE = (
+    "{what} is governed for all users as of its month ends or cohorts; I can't yet narrow it "
+    "to a country, plan, channel or company size. Would the whole figure help, or a count of "
+    "users in a segment with that filter?"
+)
 CLARIFY_VAGUE = (
     "Happy to help: which numbers do you need? For example signups, active users, revenue, "
     "orders, churn risk tiers or lifecycle stages, for a period like \"last month\"."

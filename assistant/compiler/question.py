@@ -260,6 +260,13 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
         src.where.append(exp.column("user_id", table=metric.table).isin(query=inner))
         if metric.time_column:
             src.where.append(time_filter(src.col(metric.table, metric.time_column), None, as_of))
+    if plan.time_range and time_col != metric.time_column and metric.default_window_days:
+        # "of the people who signed up in Q1, how many are active?": the period picks the
+        # people; the metric still counts activity in its own governed window
+        own = as_date(src.col(metric.table, metric.time_column))
+        src.where.append(own > exp.Sub(this=date_literal(as_of),
+                                       expression=number_literal(metric.default_window_days)))
+        src.where.append(own <= date_literal(as_of))
 
 
 def _period_column(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From,

@@ -151,7 +151,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     """Spans of shape words whose meaning the plan carries."""
     cues: list[tuple[re.Pattern[str], bool]] = [
         (COUNT, plan.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.DISTRIBUTION,
-                                Intent.METRIC, Intent.MOVEMENT, Intent.HISTORY)),
+                                Intent.METRIC, Intent.MOVEMENT, Intent.HISTORY,
+                                Intent.RETENTION)),
         (HOW_MUCH, plan.intent in (Intent.METRIC, Intent.BREAKDOWN, Intent.COUNT)),
         (LIST, plan.intent == Intent.LIST or bool(plan.group_by)),
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
@@ -306,9 +307,12 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
               claims: list[Claim]) -> list[Leftover]:
     """Words of the question that nothing in the plan accounts for, in question order."""
     covered: list[Span] = [c.span for c in claims if ROLE_USED[c.role](plan)]
+    unused = []
     for m in p.matches:
         if m.span[0] >= 0 and any(sense_used(s, plan, catalog) for s in m.senses):
             covered.append(m.span)
+        elif m.span[0] >= 0:
+            unused.append(m)
     covered.extend(_cue_spans(p.text, plan, catalog))
     covered.extend(_own_words(p.text, plan, catalog))
     out: list[Leftover] = []
@@ -322,6 +326,10 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
         if word in FUNCTION_WORDS and word not in MODIFIERS:
             continue
         out.append(Leftover(word, token.span()))
+    for m in unused:  # a governed phrase made only of small words ("US") still names something
+        tokens = [t.strip("'.") for t in WORD.findall(p.text[m.span[0]:m.span[1]])]
+        if tokens and all(t in FUNCTION_WORDS for t in tokens) and not _inside(m.span, covered):
+            out.append(Leftover(p.text[m.span[0]:m.span[1]], m.span))
     out.sort(key=lambda o: o.span)
     return _merge(out, p.text)
 

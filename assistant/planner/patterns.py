@@ -88,7 +88,7 @@ CATALOG = re.compile(
 )
 COUNT = re.compile(
     r"\b(how\s+many|number\s+of|count|counts|total|how\s+big|size\s+of|sizes|"
-    r"n\s+of)\b"
+    r"n\s+of|(a|the)\s+(number|count|total|headcount|figure))\b"
 )
 LIST = re.compile(
     r"\b(list|who\s+are|who\s+is|who's|whos|which\s+(users|customers|accounts|"

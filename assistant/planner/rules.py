@@ -288,7 +288,7 @@ class RulesPlanner:
         for a, b in param_spans:
             masked = masked[:a] + MARK * (b - a) + masked[b:]
         grain = next((g for g in GRAIN.finditer(masked)  # "monthly active users" is a metric
-                      if not (g[3] and re.match(r"\s+active\b", masked[g.end():]))), None)
+                      if not (g[3] and re.match(r"\s+actives?\b", masked[g.end():]))), None)
         if grain:
             p.claim(grain.span(), "grain")
         self._country_codes(p)
@@ -307,7 +307,9 @@ class RulesPlanner:
                                                 numbers)
         if segment is None and RETENTION.search(text):
             segment, member = catalog.segments.get("cohort_retention"), None
+        signups_of_period = False
         if found is not None and segment is not None and shaping.new_means_signups(p, segment):
+            signups_of_period = True
             for match in p.matches:  # "new users this month" are this month's signups
                 if match.entry.phrase.startswith("new ") and match.span[0] >= 0:
                     p.claims.append(Claim(match.span, "time"))
@@ -324,6 +326,7 @@ class RulesPlanner:
             member = whatif.at_least_member(segment, numbers)
 
         metric = shaping.metric_name(senses, segment, share=SHARE.search(p.text) is not None)
+        metric = shaping.buyers(p, catalog, metric, segment)
         current = snapshot or found
         if segment is not None and segment.history and current is not None and \
                 current.start >= as_of:  # "champions today" is membership now, as of as_of
@@ -365,9 +368,10 @@ class RulesPlanner:
                                                               span=found.span),
                                    phrase=found.phrase)
         recognised = bool(segment or filters or group_by or (metric and metric != "users")
+                          or signups_of_period
                           or any(s.kind in ("metric", "dimension") for _, s in senses))
         if not recognised:
-            if DATA_WORDS.search(text):  # "numbers for last month pls": in scope, but which?
+            if DATA_WORDS.search(text) or COUNT.search(text):  # "how many?": in scope, but what?
                 raise ClarificationNeeded(messages.CLARIFY_VAGUE, [])
             raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
         wants_share = SHARE.search(p.text) is not None and intent in (
@@ -379,6 +383,9 @@ class RulesPlanner:
         if SHARE.search(p.text) and unsupported and not wants_share or wants_share and \
                 segment is None and not filters and not share_of_metric:
             raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
+        if intent in (Intent.RETENTION, Intent.HISTORY) and filters:
+            raise ClarificationNeeded(messages.CLARIFY_NOT_FILTERABLE.format(
+                what=segment.label if segment else "this"), [])
         if intent == Intent.RETENTION and time_range is None and month_number is None and \
                 not choice and not WHOLE_MATRIX.search(text):
             raise ClarificationNeeded(messages.CLARIFY_RETENTION,

@@ -124,14 +124,22 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
         intent == Intent.BREAKDOWN
         and len(group_by) == 1
         and SUPERLATIVE.search(p.text)
-        and re.match(
-            r"^(which|what)\s+\w+[^s\s]\s+(has|had|is|was|brings|drives|"
-            r"generates|made|makes)\b",
-            p.text,
-        )
-    ):  # singular: "which country has"
+        and _singular_which(p)
+    ):  # singular: "which country has", "which acquisition channel brought in"
         return 1
     return None
+
+
+def _singular_which(p: Parse) -> bool:
+    """ "Which <dimension> ..." with the dimension in the singular asks for one of them."""
+    if not re.match(r"^(which|what)\b", p.text):
+        return False
+    first = next((m for m in p.matches if m.span[0] >= 0 and any(
+        s.kind == "dimension" for s in m.senses)), None)
+    if first is None or first.span[0] > 40:
+        return False
+    word = p.text[first.span[0]:first.span[1]].split()[-1]
+    return not (word.endswith("s") and not word.endswith("ss"))
 
 
 def order(p: Parse, group_by: list[DimensionRef], intent: Intent,
@@ -159,6 +167,19 @@ def metric_name(senses: Senses, segment: Segment | None, share: bool = False) ->
     if segment is not None and metric == "customers" and not share:
         return "users"
     return metric
+
+
+def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | None) -> str | None:
+    """ "How many people bought something last month": people counted by a purchase are the
+    governed buyers metric (distinct users with a completed order), not everyone who has any
+    order row."""
+    counts_people = metric is None or (metric in catalog.metrics and
+                                       catalog.metrics[metric].table == "users")
+    if segment is not None or not counts_people or not ORDER_WORDS.search(p.text):
+        return metric
+    found = [m.name for m in catalog.metrics.values() if m.table == "orders"
+             and "DISTINCT" in m.expr.upper()]
+    return found[0] if len(found) == 1 else metric
 
 
 def filters(p: Parse, senses: Senses, catalog: Catalog,

@@ -114,11 +114,18 @@ def overrides(
                 continue
             near = number.before + " " + number.after
             affinity = 0 if member_affinity(param_name, scope[seg_name], near) else 1
-            options.append((affinity, distance, seg_name, param_name))
+            # "an activation window of two weeks": a duration goes to the *_days parameter
+            # the question names, not to a parameter that is itself counted in weeks
+            duration = re.match(r"\s*(days?|weeks?)\b", number.after) is not None
+            named = 0 if duration and param_name.endswith("_days") and _named(
+                scope[seg_name], param_name, p.text) else 1
+            options.append((named, affinity, distance, seg_name, param_name))
         if options:
-            _, _, seg_name, param_name = min(options)
+            _, _, _, seg_name, param_name = min(options)
             param = scope[seg_name].parameter(param_name)
             value = number.value
+            if param_name.endswith("_days") and re.match(r"\s*weeks?\b", number.after):
+                value *= 7  # "an activation window of two weeks" is 14 days
             if (
                 number.strict_above
                 and param is not None
@@ -136,6 +143,19 @@ def overrides(
                 [candidate(catalog, segment.name, None), candidate(catalog, owner, None)],
             )
     return list(out.values())
+
+
+UNIT_ONLY = re.compile(r"^(days?|weeks?|months?|logins?|projects?|points?|times?)$")
+
+
+def _named(seg: Segment, param_name: str, text: str) -> bool:
+    """The question names the parameter by its own words ("the activation window"), not
+    only by a unit that several parameters share ("weeks")."""
+    param = seg.parameter(param_name)
+    if param is None:
+        return False
+    phrases = {normalise(s) for s in (*param.synonyms, param.label)}
+    return any(not UNIT_ONLY.match(ph) and phrase_pattern(ph).search(text) for ph in phrases)
 
 
 def member_affinity(param: str, seg: Segment, before: str) -> bool:

@@ -263,9 +263,10 @@ def test_end_of_a_quarter_is_a_snapshot(planner, catalog):
     assert p.intent == Intent.HISTORY and p.time_range.end == date(2026, 3, 31)
 
 
-def test_users_who_ordered_in_a_period_filter_the_order_date(planner, catalog):
+def test_people_counted_by_ordering_are_the_governed_customers(planner, catalog):
+    """Counting people by a purchase uses the customers metric (completed orders only)."""
     p = plan(planner, catalog, "how many users ordered in Q2?")
-    assert p.metric.name == "users" and p.time_range.column == "ordered_at"
+    assert p.metric.name == "customers" and p.time_range.column == "ordered_at"
 
 
 def test_share_questions_ask_for_the_fraction(planner, catalog):
