@@ -96,7 +96,7 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
 
 
 def _population_metrics(catalog: Catalog) -> set[str]:
-    """Metrics that count the entity itself (distinct users of the users table)."""
+    """Metrics that count the entity itself: unfiltered metrics over `users`."""
     return {m.name for m in catalog.metrics.values() if m.table == "users" and not m.filter}
 
 
@@ -213,16 +213,16 @@ HYPOTHETICAL = re.compile(
     r"tighten(ed)?|loosen(ed)?|stricter|looser|changed?|moved?|set|bar|enough|kicked\s+in|"
     r"measured|measure|looking\s+back|look\s+back|looked\s+back|sustained|"
     r"kick\s+in|flag(ged)?|cutoff|threshold|window|only)\b")
-# Nouns that name a family's members in general ("the at-risk stage", "score tiers").
+# Nouns that name a family's members in general ("a churned stage", "score tiers").
 FAMILY_HEAD = re.compile(r"\b(segments?|tiers?|stages?|groups?|buckets?|bands?|levels?|"
                          r"categor(y|ies)|class(es)?|members?)\b")
-# Verbs of being in a segment: "users sitting in the activated stage", "fall in the tier".
+# Verbs of being in a segment: "customers who sit among champions", "lands within a tier".
 MEMBERSHIP = re.compile(r"\b(fall|falls|fell|sit|sits|sitting|land|lands|landed|belong|belongs|"
                         r"qualify|qualifies|qualified\s+as|count\s+as|counts\s+as|counted\s+as|"
                         r"classified(\s+as)?|considered|labelled|labeled|tagged|flagged(\s+as)?|"
                         r"marked(\s+as)?|currently\s+in|stay|stays|remain|remains|rated|ranked)\b")
-# Verbs with no meaning of their own beside a governed noun ("how much revenue did X bring
-# in", "how many users did we get"). They never carry a condition.
+# Verbs with no meaning of their own beside a governed noun ("what revenue does X bring
+# in", "what count of trials did marketing get"). They never carry a condition.
 LIGHT_VERBS = re.compile(r"\b(have|has|had|having|do|does|did|make|makes|made|get|gets|got|"
                          r"getting|bring|brings|brought|generate[sd]?|generating|drive[sd]?|"
                          r"driving|produce[sd]?|come|comes|came|coming|go|goes|went|take|took|"
@@ -237,7 +237,7 @@ RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
 WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
                           r"overall|cohorts?)\b")
-# Words of comparing two periods ("did we get more orders in May or April?").
+# Words of comparing two periods ("were there fewer orders in July than June?").
 COMPARISON = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse|"
                         r"drop|dropped|grow|grew|growth|increase[ds]?|decrease[ds]?|differ|"
                         r"difference|changed?|compare[ds]?|comparing)\b")
@@ -248,7 +248,7 @@ AS_OF_NOW = re.compile(r"\b(now|rn|currently|current|today|right\s+now|at\s+the\
 
 
 def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
-    """Words of the used segment's own name and label ("high engagement *score* tier")."""
+    """Words of the used segment's own name and label ("medium engagement *score* band")."""
     segment = catalog.segments.get(plan.segment.name) if plan.segment else None
     if segment is None:
         return []

@@ -2,7 +2,7 @@
 
 Every phrase a stakeholder might use (names, labels, synonyms, dimension values,
 parameter synonyms) maps to one or more *senses*. A phrase with senses in several
-segments is exactly what makes a question ambiguous, so the data team controls
+segments is exactly what makes a question ambiguous, so the catalog's owners control
 ambiguity in YAML by where they put a synonym.
 """
 
@@ -16,7 +16,7 @@ from assistant.catalog.models import Catalog
 from assistant.planner.text import normalise, phrase_pattern
 
 # Member names too generic to mean a member on their own ("new signups", "high revenue");
-# they still count when the family is named next to them ("the new lifecycle stage").
+# they still count beside their family's name, like *engaged* beside *lifecycle*.
 GENERIC = {"new", "engaged", "high", "medium", "low", "healthy", "qualified", "activated",
            "not qualified", "need attention", "at risk"}
 

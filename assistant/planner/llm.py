@@ -92,7 +92,7 @@ class LlmReply(BaseModel):
     candidates: list[str] = Field(
         default_factory=list,
         description="When status is clarify: each fitting definition as segment:member, "
-        "segment or metric, e.g. lifecycle_stage:at_risk",
+        "segment or metric, e.g. lifecycle_stage:churned",
     )
     phrase: str = Field("", description="When status is clarify: the ambiguous words")
     refusal: Literal["off_topic", "write", "pii"] | None = Field(
@@ -171,7 +171,7 @@ def render_catalog(catalog: Catalog) -> str:
 
 
 def render_examples(catalog: Catalog) -> str:
-    """Each segment's verified example questions with the plan the data team signed off."""
+    """Each segment's verified example questions with the plan its owners signed off."""
     return "\n".join(
         f"Q: {ex.question}\n   {json.dumps(ex.plan, separators=(', ', ': '), default=str)}"
         for seg in catalog.segments.values()

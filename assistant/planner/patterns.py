@@ -10,8 +10,8 @@ import re
 
 # Write intent comes from the grammar of a request, never from a word alone: SQL that changes
 # data anywhere, or a clause that *starts* with an imperative verb of changing data ("delete
-# the test users", "please set user 42 to pro"). "Did signups drop?" and "any update on
-# churn?" ask about data.
+# the demo accounts", "please set user 7 to free"). "Did orders fall?" and "any news about
+# revenue?" ask about data.
 SQL_WRITE = re.compile(
     r"\b(drop|truncate|alter)\s+(table|view|schema|database|index)\b|\bdelete\s+from\b|"
     r"\binsert\s+into\b|\bupdate\s+\w+\s+set\b|\bcreate\s+(or\s+replace\s+)?(table|view|index|"

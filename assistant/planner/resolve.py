@@ -53,7 +53,7 @@ def resolve_segment(p: Parse, catalog: Catalog, families: set[str],
             continue
         if len(names) > 1 and names & context:
             names = names & context
-        if len(names) > 1 and names & owners:  # "engagement required 4 logins a week"
+        if len(names) > 1 and names & owners:  # "engaged meaning 6 logins weekly"
             names = names & owners
         if len(names) > 1:
             senses = [s for s in m.senses if s.name in names and s.kind in ("segment", "member")]
@@ -75,7 +75,7 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
     if len(names) > 1 and set(names) & owners:  # the what-if's owner is the segment asked about
         names = [n for n in names if n in owners]
         chosen = [s for s in chosen if s.name in owners]
-    if len(names) > 1:  # "engaged users who are not PQLs": one segment without another
+    if len(names) > 1:  # "champions who aren't PQLs": one segment without another
         without = _negated_segments(p, mentions, set(names))
         kept = [n for n in names if n not in without]
         if without and len(kept) == 1:
@@ -96,7 +96,7 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
         seg = catalog.segments[names[0]]
         picked = list(dict.fromkeys(s.detail for s in members if s.name == seg.name))
         complement = _complement(seg, picked, p)
-        if complement:  # "customers who are not champions", "tiers other than healthy"
+        if complement:  # "buyers that aren't champions", "any tier except medium"
             return seg, complement
         picked = [negated(seg, name, p) for name in picked]
         if picked and re.search(r"\b(or|and|plus)\b", outside):
@@ -117,14 +117,14 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
             return seg, tuple(picked)
         if picked:
             return seg, picked[0] if len(picked) == 1 else None
-        # a family named next to a generic member word: "the new lifecycle stage"
+        # a family named next to a generic member word: *activated* beside *lifecycle*
         for mem in seg.members:
             phrases = {mem.name.replace("_", " "), normalise(mem.label)}
             if any(phrase_pattern(ph).search(outside) for ph in phrases):
                 _claim_member_words(p, phrases)
                 return seg, mem.name
         return seg, None
-    # parameters alone can name a segment: "if we required 5 projects"
+    # parameters alone can name a segment: "a what-if of 7 projects"
     owners = {s.name for s in whatif.param_hits(numbers, catalog)}
     if len(owners) == 1:
         return catalog.segments[owners.pop()], None
@@ -148,7 +148,7 @@ def _negated_segments(p: Parse, mentions: list[PhraseMatch],
 
 
 def _claim_member_words(p: Parse, phrases: set[str]) -> None:
-    """A member read from its own name next to its family ("the new lifecycle stage")."""
+    """A member read from its own name next to its family (*engaged* beside *lifecycle*)."""
     for phrase in phrases:
         for m in phrase_pattern(phrase).finditer(p.text):
             p.claims.append(Claim(m.span(), "segment"))
@@ -158,8 +158,8 @@ def movement_members(p: Parse, segment: Segment,
                      snapshot: Found) -> tuple[str | None, tuple[str, ...]]:
     """The member named next to the month end is where users were; others, where they are.
 
-    "champions at the end of May are still champions": from champions to champions;
-    "customers at risk at the end of April who are now champions": from at_risk.
+    "champions as of July who remain champions": from champions to champions;
+    "customers flagged at-risk as of February who became champions": from at_risk.
     """
     mentions = [
         (m.span, s.detail)
@@ -185,7 +185,7 @@ def movement_members(p: Parse, segment: Segment,
     now = tuple(dict.fromkeys(d for _, d in later))
     negated = any(NEGATION.search(p.text[max(0, span[0] - 16):span[0]]) for span, _ in later) \
         or re.search(r"\b(anymore|no\s+longer)\b", p.text)
-    if negated:  # "... are not champions anymore": every other member
+    if negated:  # "... no longer among champions": every other member
         excluded = set(now) or {then}
         now = tuple(m.name for m in segment.members if m.name not in excluded)
     elif not now and re.search(r"\bstill\b", p.text):
@@ -206,7 +206,7 @@ def _complement(seg: Segment, picked: list[str], p: Parse) -> tuple[str, ...]:
 
 
 def negated(seg: Segment, member: str, p: Parse) -> str:
-    """ "haven't activated" is the `not_activated` member when the family has one."""
+    """ "haven't activated" maps to `not_activated` when the family has one."""
     opposite = f"not_{member}"
     if seg.member(opposite) is None:
         return member

@@ -119,9 +119,9 @@ class RulesPlanner:
 
     # -- 1. refusals ----------------------------------------------------------------------
     def _main_clauses(self, question: str, catalog: Catalog) -> str:
-        """Drop clauses that name nothing governed and ask nothing ("for the QBR deck: list
-        ...", "... ? want to send them a gift"): context, not part of the question. Clauses
-        with a governed phrase, a parameter's words or "list"/"how many" are kept."""
+        """Drop clauses that name nothing governed and ask nothing ("for Monday's board slides:
+        list ...", "... ? planning a thank-you email"): context, not part of the question.
+        Clauses with a governed phrase, a parameter's words, "list" or "how many" stay."""
         clauses = [c.strip() for c in CLAUSE_BREAK.split(question) if c and c.strip()]
         if len(clauses) < 2:
             return question
@@ -166,7 +166,7 @@ class RulesPlanner:
             article = match_what[3]
             ours = re.match(r"(our|my|the\s+current|current)\b", rest) is not None
             if named and not leftovers and (article in ("a", "an", None) or is_segment):
-                # "what is AOV?" asks what it means; "what's our AOV?" asks for the number
+                # "what is revenue?" asks what it means; "what's our revenue?" asks for the number
                 asks = bool((article != "the" and not ours) or (is_segment and not ours))
         owner = self._parameter_owner(p, catalog)
         if not asks and owner is None:
@@ -203,7 +203,7 @@ class RulesPlanner:
 
     @staticmethod
     def _metric_window(p: Parse, catalog: Catalog, as_of: date) -> Found | None:
-        """"Weekly active users", "7-day active users": a metric with a default window, read
+        """"Daily actives", "7-day active users": a metric with a default window, read
         over the window its adjective names (the last 1, 7, 30 or N days)."""
         for match in p.matches:
             windowed = [s for s in match.senses if s.kind == "metric" and
@@ -222,7 +222,7 @@ class RulesPlanner:
 
     @staticmethod
     def _parameter_owner(p: Parse, catalog: Catalog) -> str | None:
-        """"What's the activation window?", "how many logins a week does someone need?": a
+        """"How many projects must a PQL have?", "what's our churn cutoff?": a
         question about a declared parameter's value, with no value of its own, asks for the
         definition that owns it."""
         asks_value = re.search(r"\bwhat('?s|\s+is|\s+are|\s+was)\b", p.text)
@@ -287,13 +287,13 @@ class RulesPlanner:
         masked = p.work
         for a, b in param_spans:
             masked = masked[:a] + MARK * (b - a) + masked[b:]
-        grain = next((g for g in GRAIN.finditer(masked)  # "monthly active users" is a metric
+        grain = next((g for g in GRAIN.finditer(masked)  # "daily actives" is a metric
                       if not (g[3] and re.match(r"\s+actives?\b", masked[g.end():]))), None)
         if grain:
             p.claim(grain.span(), "grain")
         self._country_codes(p)
         match_phrases(p, catalog)
-        # words that belong to a what-if value ("30 days inactive") name no segment
+        # words that belong to a what-if value ("45 days inactive") name no segment
         p.matches = [m for m in p.matches if not any(
             a <= m.span[0] and m.span[1] <= b for a, b in param_spans)]
         metric_window = self._metric_window(p, catalog, as_of)
@@ -319,7 +319,7 @@ class RulesPlanner:
             segment, measure = shaping.measure(average, text, catalog, segment)
         overrides = whatif.overrides(numbers, catalog, segment, p)
         window = self._window_override(found, segment, text)
-        if window is not None:  # "logged in twice a week over the last 8 weeks"
+        if window is not None:  # "logging in 3 times weekly across the past 6 weeks"
             overrides.append(window)
             found = None
         if segment and member is None and "threshold" in {o.parameter for o in overrides}:
@@ -332,7 +332,7 @@ class RulesPlanner:
                 current.start >= as_of:  # "champions today" is membership now, as of as_of
             snapshot = found = None
         if snapshot is not None and found is None and not (segment and segment.history):
-            snapshot, found = None, snapshot  # "this year's signups": a plain period
+            snapshot, found = None, snapshot  # "last quarter's signups": a plain period
         if as_of_snapshot and segment is not None and segment.history and \
                 metric in (None, "users") and found is not None:
             snapshot, found = found, None  # "champions in January": membership then
@@ -421,7 +421,7 @@ class RulesPlanner:
                 messages.not_understood(reading(plan, catalog), [w.words for w in left]),
                 closest_readings(catalog, plan))
         restated = [o for o in plan.overrides if whatif.is_default(o, catalog)]
-        if restated:  # "at 3 logins a week" restates the governed rule: no what-if
+        if restated:  # "at 3 logins weekly" restates the governed rule: no what-if
             plan = plan.model_copy(update={"overrides": tuple(
                 o for o in plan.overrides if o not in restated)})
         return PlanOutcome(plan, 1.0, self.name)
@@ -452,7 +452,7 @@ class RulesPlanner:
     @staticmethod
     def _window_override(found: Found | None, segment: Segment | None,
                          text: str) -> Override | None:
-        """"Over the last 8 weeks" is the `weeks` parameter of a segment that has one, not a
+        """"Across the past 6 weeks" is the `weeks` parameter of a segment that has one, not a
         signup period, when the question doesn't talk about signing up."""
         if found is None or segment is None or segment.parameter("weeks") is None or \
                 SIGNUP_WORDS.search(text):
@@ -464,8 +464,8 @@ class RulesPlanner:
 
     @staticmethod
     def _metric_is_the_part(p: Parse, metric: str | None, catalog: Catalog) -> bool:
-        """"What % of enterprise users were active?": a users-counting metric named after the
-        filters is the part; "what % of active users are on enterprise?" is the other way."""
+        """"What % of accounts on pro were active?": a users-counting metric named after the
+        filters is the part; "share of actives that have pro" is the other way."""
         if metric is None or metric == "users" or metric not in catalog.metrics:
             return False
         if not re.match(r"COUNT\(DISTINCT", catalog.metrics[metric].expr.upper()):
@@ -503,7 +503,7 @@ class RulesPlanner:
         if family_whole and not wants_count and not DISTRIBUTION.search(text) and \
                 not group_by and not snapshot and segment is not None and re.search(
                     rf"\b{re.escape(normalise(segment.label))}s\b", text):
-            return Intent.LIST  # "pql scores of trial users": each member's own value
+            return Intent.LIST  # "the pql scores among trial accounts": each member's own value
         if family_whole:
             return Intent.DISTRIBUTION
         if group_by:

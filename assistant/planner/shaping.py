@@ -31,7 +31,7 @@ from assistant.planner.timephrases import Found
 def measure(
     average: re.Match[str], text: str, catalog: Catalog, segment: Segment | None
 ) -> tuple[Segment, Measure]:
-    """ "Average PQL score of trial users": an aggregate of a column a segment declares."""
+    """ "Mean PQL score across free accounts": an aggregate of a column a segment declares."""
     words = average[2].split()
     vocab = vocabulary(catalog)
 
@@ -71,7 +71,7 @@ def measure(
 
 def new_means_signups(p: Parse, segment: Segment) -> bool:
     """A member named only by a "new ..." phrase, with an explicit period, reads as signups
-    in that period; naming the family ("the new lifecycle stage") keeps the member."""
+    in that period; naming the family (*new* beside *lifecycle*) keeps the member."""
     named_family = any(
         s.kind == "segment" and s.name == segment.name for m in p.matches for s in m.senses
     )
@@ -85,8 +85,9 @@ def new_means_signups(p: Parse, segment: Segment) -> bool:
 
 
 def compare_periods(first: Found, second: Found) -> tuple[Found, str | None, tuple[Found, ...]]:
-    """ "Q1 vs Q2": one range, one row per month/quarter/year when the periods are consecutive
-    of one grain; otherwise ("May 2026 vs May 2025", "May or April") the periods themselves."""
+    """ "Q2 vs Q3": one range, one row per month/quarter/year when the periods are consecutive
+    of one grain; otherwise ("June 2026 vs June 2025", "March or January") the periods
+    themselves."""
     a, b = sorted((first, second), key=lambda f: f.start)
 
     def grain(f: Found) -> str | None:
@@ -110,7 +111,7 @@ def compare_periods(first: Found, second: Found) -> tuple[Found, str | None, tup
 
 
 def joined_periods(text: str, first: Found, second: Found) -> bool:
-    """Two time phrases side by side: "in May or April", "May 2026 vs May 2025", "Q1 and Q3"."""
+    """Two time phrases side by side: "in June or March", "June 2026 vs June 2025", "Q2 and Q4"."""
     a, b = sorted((first, second), key=lambda f: f.span[0])
     gap = text[a.span[1]:b.span[0]]
     return re.fullmatch(r"\s*,?\s*(or|and|vs|versus|compared\s+(to|with)|against|than|"
@@ -119,13 +120,13 @@ def joined_periods(text: str, first: Found, second: Found) -> bool:
 
 
 def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | None:
-    """ "Which country has the most churned users?" asks for one country."""
+    """ "Which plan holds the largest count of churned accounts?" asks for one plan."""
     if (
         intent == Intent.BREAKDOWN
         and len(group_by) == 1
         and SUPERLATIVE.search(p.text)
         and _singular_which(p)
-    ):  # singular: "which country has", "which acquisition channel brought in"
+    ):  # singular: "which plan holds", "which source drove"
         return 1
     return None
 
@@ -144,7 +145,7 @@ def _singular_which(p: Parse) -> bool:
 
 def order(p: Parse, group_by: list[DimensionRef], intent: Intent,
           ranked: bool = False) -> str | None:
-    """ "Which country brings the most revenue?", "top 5 countries": biggest first."""
+    """ "Which plan earns the biggest revenue?", "top 3 plans": biggest first."""
     if (
         intent not in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
         or not group_by
@@ -170,8 +171,8 @@ def metric_name(senses: Senses, segment: Segment | None, share: bool = False) ->
 
 
 def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | None) -> str | None:
-    """ "How many people bought something last month": people counted by a purchase are the
-    governed buyers metric (distinct users with a completed order), not everyone who has any
+    """ "How many folks made a purchase in March": people counted by a purchase are the
+    governed buyers metric (distinct users that completed an order), not everyone who has any
     order row."""
     counts_people = metric is None or (metric in catalog.metrics and
                                        catalog.metrics[metric].table == "users")
@@ -185,7 +186,7 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
 def filters(p: Parse, senses: Senses, catalog: Catalog,
             choice: str | None = None) -> list[Filter]:
     """Dimension values named in the question; a phrase that is a value of two dimensions
-    ("big accounts": the enterprise plan or 1000+ employees) asks which one."""
+    ("large customers": an enterprise plan or 1000+ employees) asks which one."""
     values: dict[tuple[str, bool], list[str]] = {}
     last_excluded: tuple[int, bool] = (-10, False)
     for m in p.matches:
@@ -244,7 +245,7 @@ def group_by(
                 groups.append(DimensionRef(name=s.name))
                 p.used_dimensions.add(s.name)
             last_end = m.span[1]
-    if COMPARE.search(p.text):  # "compare pro and enterprise": one row per value
+    if COMPARE.search(p.text):  # "compare free and pro": one row per value
         values: dict[str, set[str]] = {}
         for _, s in senses:
             if s.kind == "value":
@@ -270,8 +271,9 @@ def group_by(
 def time_column(p: Parse, metric: str | None, segment: Segment | None, catalog: Catalog,
                 grouping: str = "", span: tuple[int, int] | None = None) -> str:
     """The date a time phrase filters: the metric's own time column, unless the question says
-    who *signed up* then ("signed up in Q1", "Q1 signups"; a signup word elsewhere in the
-    sentence only names the population, "in Q1, how much did paid-social signups spend?")."""
+    its population *signed up* then ("signed up during Q3", "Q3 signups"; a signup word
+    elsewhere in the sentence only names the population, "in Q3, what did organic signups
+    spend?")."""
     population = next((m for m in catalog.metrics.values() if m.table == "users"
                        and not m.filter), None)
     signup_column = population.time_column if population else "signup_at"

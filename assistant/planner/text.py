@@ -60,7 +60,7 @@ def normalise(text: str) -> str:
     text = text.replace("$", " dollars ").replace("\u20ac", " euros ").replace("\u00a3", " pounds ")
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     text = re.sub(r"[\u2013\u2014]", " - ", text)
-    text = re.sub(r"\bonce\b(?=\s+(a|per|every)\s)", "1 time", text)  # "twice a week" -> 2 times
+    text = re.sub(r"\bonce\b(?=\s+(a|per|every)\s)", "1 time", text)  # "once a day" -> 1 time a day
     text = re.sub(r"\btwice\b", "2 times", text)
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "one login a week"
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)

@@ -100,7 +100,7 @@ def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
             return as_of - timedelta(days=n - 1), as_of
         if unit == "week":
             return as_of - timedelta(days=7 * n - 1), as_of
-        if unit == "month":  # calendar months back: the last 2 months of 2026-06-30 = May 1..
+        if unit == "month":  # calendar months back: the past 2 months of 2026-05-31 = Apr 1..
             back = _shift_month(as_of.replace(day=1), -n)
             day = min(as_of.day, calendar.monthrange(back.year, back.month)[1])
             return back.replace(day=day) + timedelta(days=1), as_of
@@ -109,7 +109,7 @@ def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
     return [
         (r"\b(\d{4}-\d\d-\d\d)\s+(?:to|through|until|and|-)\s+(\d{4}-\d\d-\d\d)\b",
          lambda m: (date.fromisoformat(m[1]), date.fromisoformat(m[2]))),
-        (r"\b(20\d\d)-(0[1-9]|1[0-2])\b(?!-\d)",  # "the 2025-06 cohort"
+        (r"\b(20\d\d)-(0[1-9]|1[0-2])\b(?!-\d)",  # "a 2024-11 cohort"
          lambda m: month_range(int(m[1]), int(m[2]))),
         (rf"\bbetween\s+{MONTH_YEAR}\s+and\s+{MONTH_YEAR}",
          lambda m: (month_of(m[1], m[2] or m[4])[0], month_of(m[3], m[4])[1])),
@@ -185,7 +185,7 @@ def find_time(text: str, as_of: date) -> Found | None:
 
 
 def snapshot_phrase(text: str, as_of: date) -> Found | None:
-    """"at the end of March", "end of 2025", "as of December 2025": a single month end."""
+    """"end of July", "end of 2024", "as of November 2024": a single month end."""
     match = re.search(rf"\b(?:at\s+the\s+)?(?:end\s+of|as\s+of)\s+(?:the\s+)?(?:{MONTH_YEAR}|"
                       rf"(20\d\d)|q([1-4])(?:\s+({YEAR_RE}))?|(last|previous)\s+(month|quarter|year))",
                       text)

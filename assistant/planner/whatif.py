@@ -1,7 +1,7 @@
 """What-if values: numbers next to a declared parameter's words become bounded overrides.
 
-"if engaged meant 5 logins a week" -> min_logins_per_week=5 on engaged_users. Parameter words
-are found before segments are resolved, so "30 days inactive" is read as a cutoff and never
+"a what-if of 6 logins weekly" -> 6 as engaged_users' weekly login minimum. Parameter words
+are found before segments are resolved, so "45 days inactive" is read as a cutoff and never
 as the `inactive` member of some segment.
 """
 
@@ -29,7 +29,7 @@ from assistant.planner.text import normalise, phrase_pattern
 def numbers(p: Parse, catalog: Catalog) -> list[Number]:
     """Numbers that may be what-if values, with the parameters whose words sit next to them.
 
-    The parameter words are consumed here, so "30 days inactive" is a cutoff, not the
+    The parameter words are consumed here, so "45 days inactive" is a cutoff, not the
     `inactive` member of some segment.
     """
     found: list[Number] = []
@@ -75,11 +75,11 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
         if number.params:
             p.claim(number.span, "number")
             p.claims.extend(Claim(span, "number") for span in number.spans)
-            for lead_pattern in (PREPOSITION_BEFORE, BOUND_BEFORE):  # "over 2 weeks"
+            for lead_pattern in (PREPOSITION_BEFORE, BOUND_BEFORE):  # "across 3 weeks"
                 lead = lead_pattern.search(p.text, 0, number.span[0])
                 if lead:
                     p.claims.append(Claim(lead.span(), "number"))
-            unit = UNIT.match(p.work, number.span[1])  # "14 day activation window"
+            unit = UNIT.match(p.work, number.span[1])  # "21 day activation period"
             if unit:
                 p.claims.append(Claim(unit.span(), "number"))
             bound = AT_LEAST.match(p.work, number.span[1])
@@ -149,7 +149,7 @@ UNIT_ONLY = re.compile(r"^(days?|weeks?|months?|logins?|projects?|points?|times?
 
 
 def _named(seg: Segment, param_name: str, text: str) -> bool:
-    """The question names the parameter by its own words ("the activation window"), not
+    """The question names the parameter by its own words (e.g. "activation window"), not
     only by a unit that several parameters share ("weeks")."""
     param = seg.parameter(param_name)
     if param is None:
