@@ -202,6 +202,16 @@ class RulesPlanner:
         return PlanOutcome(plan, 0.9, self.name)
 
     @staticmethod
+    def _shared_year(first: Found, second: Found, as_of: date) -> Found:
+        """"H1 or H2 2025", "May and June 2025": a year written once belongs to both."""
+        year = re.search(r"\b(20\d\d)\b", second.phrase)
+        if first.span[0] > second.span[0] or year is None or re.search(r"\b20\d\d\b",
+                                                                      first.phrase):
+            return first
+        again = find_time(f"{first.phrase} {year[1]}", as_of)
+        return Found(again.start, again.end, first.phrase, first.span) if again else first
+
+    @staticmethod
     def _metric_window(p: Parse, catalog: Catalog, as_of: date) -> Found | None:
         """"Daily actives", "7-day active users": a metric with a default window, read
         over the window its adjective names (the last 1, 7, 30 or N days)."""
@@ -258,6 +268,7 @@ class RulesPlanner:
                 second = None  # another period elsewhere: coverage will call it out
             if second is not None:
                 p.claim(second.span, "time")
+                found = self._shared_year(found, second, as_of)
                 found, compared_grain, compared = shaping.compare_periods(found, second)
             elif (MOVE.search(text) or WHERE_GO.search(text) or
                     p.text[found.span[1]:found.span[1] + 2] == "'s"):

@@ -138,3 +138,9 @@ def test_imperative_requests_to_change_data_are_refused(planner, catalog, questi
 def test_definition_questions_in_other_words(planner, catalog, question, segment):
     p = plan(planner, catalog, question)
     assert p.intent == Intent.DEFINITION and p.segment.name == segment
+
+
+def test_a_year_written_once_belongs_to_both_compared_periods(planner, catalog):
+    p = plan(planner, catalog, "was AOV higher in H1 or H2 2025?")
+    assert [(r.start, r.end) for r in p.compared] == [
+        (date(2025, 1, 1), date(2025, 6, 30)), (date(2025, 7, 1), date(2025, 12, 31))]
