@@ -43,6 +43,108 @@ def unknown_member(segment: str, member: str, accepted: list[str]) -> str:
     )
 
 
+# Loading the semantic models: read by the data team in `segq validate`, CI and the bot's log.
+# `file` is the model file as shown in the source (e.g. semantic_models/pql.yml).
+
+
+def _model_file(file: str) -> str:
+    return f"Model file `{file.rsplit('/', 1)[-1]}`"
+
+
+def _top_level(top_keys: Iterable[str]) -> str:
+    return f"a mapping with keys {', '.join(sorted(top_keys)) or 'of definitions'}"
+
+
+def yaml_syntax(file: str, problem: str) -> str:
+    return (f"{_model_file(file)} is not valid YAML here: {problem}. Accepted: one YAML "
+            "document of plain values (no tags). Fix the syntax on this line.")
+
+
+def yaml_empty(file: str, top_keys: Iterable[str]) -> str:
+    return (f"{_model_file(file)} is empty: it defines nothing. Accepted: {_top_level(top_keys)}. "
+            "Restore its definitions, or delete the file if they now live elsewhere.")
+
+
+def yaml_not_a_mapping(file: str, node_kind: str, top_keys: Iterable[str]) -> str:
+    found = {"sequence": "a list", "scalar": "a single value"}.get(node_kind, node_kind)
+    return (f"{_model_file(file)} has {found} at the top level. Accepted: "
+            f"{_top_level(top_keys)}. Put its definitions under one of those keys.")
+
+
+def yaml_not_a_file(file: str) -> str:
+    return (f"{_model_file(file)} is not a regular file. Accepted: regular *.yml files. Replace "
+            "it with the file itself, or remove it from the models directory.")
+
+
+def yaml_unreadable(file: str, exc: OSError) -> str:
+    return (f"{_model_file(file)} cannot be read ({exc.strerror or exc}). Accepted: a file this "
+            "process may read. Fix its permissions or restore it.")
+
+
+def yaml_too_large(file: str, size: int, limit: int) -> str:
+    return (f"{_model_file(file)} is {size:,} bytes, over the limit of {limit:,} bytes for one "
+            f"model file. Accepted: files up to {limit:,} bytes. Check that this is the file "
+            "you meant to add, or split its definitions across several files.")
+
+
+def yaml_not_utf8(file: str, byte: int, line: int, column: int) -> str:
+    return (f"{_model_file(file)} is not UTF-8: byte 0x{byte:02x} at line {line}, column "
+            f"{column} cannot be decoded. Accepted: UTF-8 text. Re-save the file as UTF-8 "
+            "(e.g. `iconv -f latin1 -t utf-8`).")
+
+
+def yaml_control_character(file: str, char: str, line: int, column: int) -> str:
+    return (f"{_model_file(file)} contains the control character U+{ord(char):04X} at line "
+            f"{line}, column {column}. Accepted: printable text, tabs and line breaks. Delete "
+            "the character (an editor that shows invisible characters will reveal it).")
+
+
+def yaml_too_deep(file: str, limit: int) -> str:
+    return (f"{_model_file(file)} nests more than {limit} levels deep here. Accepted: at most "
+            f"{limit} levels (the governed models need under 10). Flatten the structure.")
+
+
+def yaml_too_many_aliases(file: str, limit: int) -> str:
+    return (f"{_model_file(file)} uses more than {limit} YAML aliases (`*name`). Accepted: up "
+            f"to {limit} aliases per file. Write the repeated values out.")
+
+
+def yaml_too_many_nodes(file: str, limit: int, *, expanded: bool) -> str:
+    how = " once its aliases are expanded" if expanded else ""
+    fix = ("Write the repeated values out instead of nesting aliases (each level multiplies "
+           "the size)" if expanded else "Split its definitions across several files")
+    return (f"{_model_file(file)} holds more than {limit:,} YAML values{how}. Accepted: up to "
+            f"{limit:,} values per file. {fix}.")
+
+
+def yaml_recursive_alias(file: str, anchor: str) -> str:
+    return (f"{_model_file(file)} uses the alias `*{anchor}` inside the value it names, which "
+            "makes a structure without end. Accepted: aliases to values that are complete "
+            "before the alias. Write the value out.")
+
+
+def definition_unreadable(kind: str, exc: BaseException) -> str:
+    return (f"This {kind} cannot be read ({type(exc).__name__}: {str(exc)[:200]}). Accepted: "
+            "the keys and value types in docs/semantic-models.md. Fix its values.")
+
+
+def sql_fragment_invalid(what: str, reason: str, accepted: str) -> str:
+    return (f"{what} is not valid SQL: {reason}. Accepted: {accepted} in the DuckDB dialect. "
+            "Fix the SQL written here.")
+
+
+def sql_fragment_too_long(what: str, size: int, limit: int) -> str:
+    return (f"{what} is {size:,} characters long. Accepted: up to {limit:,} characters per SQL "
+            "fragment. Split it into several stages.")
+
+
+def restricted_column_read(what: str, column: str) -> str:
+    return (f"{what} reads restricted column `{column}`. Accepted: public columns only; "
+            "restricted columns (personal data) never enter a governed definition, so every "
+            f"question using it would be refused. Remove `{column}` from it (count or join on "
+            "`user_id` instead) or, after a privacy review, change the column's `access`.")
+
+
 CAN_ANSWER = (
     "I can answer questions about governed segments (engaged users, churn risk, lifecycle "
     "stages, RFM segments, PQLs and PQL scores, cohort retention, engagement score), metrics "

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from assistant import messages
 from assistant.catalog.models import (
     Catalog,
     Column,
@@ -25,7 +27,7 @@ from assistant.catalog.models import (
     Stage,
     Table,
 )
-from assistant.catalog.yaml_loader import LineDict, load_yaml
+from assistant.catalog.yaml_loader import LIMITS, LineDict, LineList, LoadLimits, load_yaml
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
 
@@ -67,6 +69,10 @@ class _Builder:
             line = node.line_of(key) if key else node.line
         return f"{self.file}:{line}" if line else self.file
 
+    def where_item(self, items: Any, index: int) -> str:
+        line = items.line_at(index) if isinstance(items, LineList) else 0
+        return f"{self.file}:{line}" if line else self.file
+
     def error(self, node: Any, message: str, rule: str, key: str | None = None) -> None:
         self.issues.append(Issue("error", message, self.where(node, key), rule))
 
@@ -87,26 +93,48 @@ class _Builder:
                        "missing-key")
         return not (required - set(node))
 
-    def items(self, node: Any, key: str, kind: str, owner: str) -> list[Any]:
+    def items(self, node: Any, key: str, kind: str, owner: str) -> list[LineDict]:
+        """The mappings listed under `key`; anything else listed there is an error at its line."""
         value = node.get(key) if isinstance(node, dict) else None
         if value is None:
             return []
         if not isinstance(value, list):
             self.error(node, f"`{key}` of {owner} must be a list of {kind}s.", "shape", key)
             return []
-        return value
+        for index, item in enumerate(value):
+            if not isinstance(item, LineDict):
+                self.issues.append(Issue("error", f"An item of `{key}` of {owner} must be a "
+                                         f"{kind}, got {_kind_of(item)}. Accepted: a mapping "
+                                         "(`- name: ...` and its keys). Rewrite this item.",
+                                         self.where_item(value, index), "shape"))
+        return [item for item in value if isinstance(item, LineDict)]
 
     def strings(self, node: dict, key: str) -> tuple[str, ...]:
         value = node.get(key) or []
-        if isinstance(value, str):
+        if isinstance(value, str | int | float):
             value = [value]
+        if not isinstance(value, list) or any(isinstance(v, dict | list) for v in value):
+            self.error(node, f"`{key}` must be a list of words, got {_kind_of(value)}. Write it "
+                       f"as `{key}: [first, second]`.", "shape", key)
+            return ()
         return tuple(str(v) for v in value)
 
+    def mapping(self, node: dict, key: str, owner: str) -> dict[str, Any]:
+        value = node.get(key) or {}
+        if not isinstance(value, dict):
+            self.error(node, f"`{key}` of {owner} must be a mapping, got {_kind_of(value)}.",
+                       "shape", key)
+            return {}
+        return _plain(value)
+
     def number(self, node: dict, key: str, owner: str, default: Any = None) -> Any:
-        value = node.get(key, default)
-        if value is not None and not isinstance(value, int | float):
-            self.error(node, f"`{key}` of {owner} must be a number, got {value!r}.",
-                       "type", key)
+        value = node.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, int | float) or isinstance(value, bool) or not math.isfinite(
+                value):
+            self.error(node, f"`{key}` of {owner} must be a number, got {value!r}. Write a "
+                       "finite number such as 14 or 0.5.", "type", key)
             return default
         return value
 
@@ -193,8 +221,9 @@ class _Builder:
             where=" ".join(str(node.get("where", "")).split()),
             columns=self.strings(node, "columns"), member_column=str(node.get("member_column", "")),
             members=tuple(members), history=str(node.get("history", "")),
-            fitted=_plain(node.get("fitted") or {}), examples=tuple(examples),
+            fitted=self.mapping(node, "fitted", owner), examples=tuple(examples),
             source=self.where(node), file=self.file, hash=content_hash(node),
+            where_source=self.where(node, "where"),
         )
 
     def parameter(self, node: Any, segment: str) -> Parameter | None:
@@ -237,7 +266,16 @@ class _Builder:
             self.error(node, f"Member `{name}` of `{segment}` needs exactly one of `when` "
                        "(a condition) or `match` (a lookup-table row).", "member-rule")
         return Member(name, str(node.get("label", name)), str(node.get("description", "")),
-                      self.strings(node, "synonyms"), when, tuple(match), self.where(node))
+                      self.strings(node, "synonyms"), when, tuple(match), self.where(node),
+                      self.where(node, "when"))
+
+
+def _kind_of(value: Any) -> str:
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return "nothing" if value is None else f"the value {str(value)[:40]!r}"
 
 
 def _plain(value: Any) -> Any:
@@ -248,7 +286,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build_catalog(directory: Path) -> tuple[Catalog, list[Issue]]:
+def build_catalog(directory: Path, limits: LoadLimits = LIMITS) -> tuple[Catalog, list[Issue]]:
     """Load every `*.yml`/`*.yaml` under `directory`; return the catalog and all issues."""
     builder = _Builder()
     tables: dict[str, Table] = {}
@@ -262,13 +300,9 @@ def build_catalog(directory: Path) -> tuple[Catalog, list[Issue]]:
     seen: dict[str, str] = {}
     for path in files:
         builder.file = f"{directory.name}/{path.name}"  # shown as e.g. semantic_models/x.yml:12
-        data, issues = load_yaml(path, display=builder.file)
+        data, issues = load_yaml(path, display=builder.file, top_keys=TOP_KEYS, limits=limits)
         builder.issues.extend(issues)
         if data is None:
-            continue
-        if not isinstance(data, dict):
-            builder.error(data, "must be a mapping with keys tables/dimensions/metrics/segments.",
-                          "shape")
             continue
         for key in data:
             if key not in TOP_KEYS:
@@ -280,8 +314,12 @@ def build_catalog(directory: Path) -> tuple[Catalog, list[Issue]]:
             ("metrics", metrics, builder.metric), ("segments", segments, builder.segment),
         ]
         for key, target, make in sections:
-            for node in builder.items(data, key, key[:-1], str(path)):
-                obj = make(node)
+            for node in builder.items(data, key, key[:-1], f"model file `{path.name}`"):
+                try:
+                    obj = make(node)
+                except Exception as exc:  # a shape no check foresaw still gets its line
+                    builder.error(node, messages.definition_unreadable(key[:-1], exc), "shape")
+                    continue
                 if obj is None:
                     continue
                 if obj.name in target or (key != "tables" and obj.name in seen):

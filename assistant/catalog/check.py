@@ -47,9 +47,9 @@ def segment_sql_issues(catalog: Catalog, live: dict[str, dict[str, str]], as_of:
     for seg in catalog.segments.values():
         try:
             ctes = segment_ctes(catalog, seg, as_of)
-        except SqlglotError as exc:
+        except (SqlglotError, SegqError, RecursionError) as exc:
             issues.append(Issue("error", f"Segment `{seg.name}` has SQL that does not parse: "
-                                f"{str(exc).splitlines()[0]}.", seg.source, "sql-parse"))
+                                f"{_first_line(exc)}.", seg.source, "sql-parse"))
             continue
         query = exp.select("*").from_(seg.name)
         for name, body in ctes:
@@ -108,7 +108,14 @@ def plan_issues(catalog: Catalog, as_of: date, warehouse: Warehouse | None) -> l
         except SegqError as exc:
             issues.append(Issue("error", f"Plan {plan.to_dict()} does not compile or run: "
                                 f"{exc.message}", source, "compile"))
+        except Exception as exc:  # a definition that breaks the compiler is an issue, not a crash
+            issues.append(Issue("error", f"Plan {plan.to_dict()} does not compile: "
+                                f"{type(exc).__name__}: {_first_line(exc)}", source, "compile"))
     return issues
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
 def deep_check(catalog: Catalog, warehouse: Warehouse | None, as_of: date) -> list[Issue]:

@@ -97,6 +97,7 @@ class Member:
     when: str  # SQL condition over the last stage's columns ("" with `match`)
     match: tuple[tuple[str, int, int], ...]  # lookup-table row: (column, lo, hi) inclusive
     source: str
+    when_source: str = ""  # file:line of `when`, for SQL errors in it
 
 
 @dataclass(frozen=True)
@@ -138,6 +139,7 @@ class Segment:
     file: str
     hash: str
     kind: str = "segment"
+    where_source: str = ""  # file:line of `where`, for SQL errors in it
 
     @property
     def is_family(self) -> bool:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from assistant.catalog.models import Catalog
+from assistant.catalog.sql_rules import fragments_parse, no_restricted_columns
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
 
@@ -151,6 +152,8 @@ RULES: tuple[Rule, ...] = (
     no_cycles,
     placeholders_are_declared,
     examples_are_plans,
+    fragments_parse,
+    no_restricted_columns,
 )
 
 
