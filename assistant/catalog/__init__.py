@@ -5,12 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from assistant.catalog.builder import build_catalog
+from assistant.catalog.holder import CatalogHolder
 from assistant.catalog.models import Catalog, Dimension, Member, Metric, Parameter, Segment
 from assistant.catalog.rules import run_rules
 from assistant.errors import CatalogError, Issue
 
-__all__ = ["Catalog", "Dimension", "Member", "Metric", "Parameter", "Segment", "load_catalog",
-           "collect_issues"]
+__all__ = ["Catalog", "CatalogHolder", "Dimension", "Member", "Metric", "Parameter", "Segment",
+           "load_catalog", "collect_issues"]
 
 
 def collect_issues(directory: str | Path) -> tuple[Catalog, list[Issue]]:
