@@ -303,7 +303,8 @@ def segq(args: list[str], models: Path, tmp_path: Path) -> subprocess.CompletedP
     env.update(SEGQ_SEMANTIC_MODELS=str(models), SEGQ_WAREHOUSE=str(tmp_path / "none.duckdb"),
                SEGQ_QUERY_LOG=str(tmp_path / "querylog.sqlite3"))
     command = [sys.executable, "-c", "import sys; from assistant.cli import main; sys.exit(main())"]
-    return subprocess.run([*command, *args], env=env, capture_output=True, text=True, timeout=20)
+    return subprocess.run([*command, *args], env=env, cwd=MODELS.parent, capture_output=True,
+                          text=True, timeout=20)
 
 
 @pytest.mark.parametrize("name", list(VARIANTS))
