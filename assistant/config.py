@@ -68,6 +68,18 @@ SETTINGS: tuple[Setting, ...] = (
             (1, 600)),
     Setting("query_timeout_s", "SEGQ_QUERY_TIMEOUT", 30.0,
             "Seconds a query may run before it is interrupted.", float, (0.1, 3600)),
+    Setting("question_timeout_s", "SEGQ_QUESTION_TIMEOUT", 30.0,
+            "Seconds one question may take across plan, compile, validate and execute; past it "
+            "the answer is a worded error.", float, (0.1, 3600)),
+    Setting("max_question_chars", "SEGQ_MAX_QUESTION_CHARS", 2_000,
+            "Longest question accepted, in characters; longer ones get a worded error.", int,
+            (100, 100_000)),
+    Setting("max_concurrent_queries", "SEGQ_MAX_CONCURRENT_QUERIES", 4,
+            "Queries run at once on one warehouse file; a question beyond that is told the "
+            "warehouse is busy.", int, (1, 256)),
+    Setting("queue_wait_s", "SEGQ_QUEUE_WAIT", 1.0,
+            "Seconds a question waits for a free query slot before it is told to try again.",
+            float, (0, 60)),
     Setting("row_cap", "SEGQ_ROW_CAP", 10_000,
             "Most rows a query returns; larger results are marked truncated.", int, (1, 1_000_000)),
     Setting("min_confidence", "SEGQ_MIN_CONFIDENCE", 0.6,
@@ -94,6 +106,10 @@ class Config:
     openai_base_url: str
     llm_timeout_s: float
     query_timeout_s: float
+    question_timeout_s: float
+    max_question_chars: int
+    max_concurrent_queries: int
+    queue_wait_s: float
     row_cap: int
     min_confidence: float
     allow_pii: bool

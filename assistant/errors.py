@@ -9,7 +9,9 @@
     ├── CompileError               error   a QueryPlan names something the catalog lacks
     ├── SqlRejected                error   the validator refused a statement (rule named)
     ├── ExecutionError             error   DuckDB failed or the query timed out
-    └── WarehouseError             error   the warehouse file is missing or unreadable
+    ├── WarehouseError             error   the warehouse file is missing or unreadable
+    ├── QuestionTimeout            error   the question's deadline passed (stage named)
+    └── WarehouseBusy              error   every query slot of the warehouse is taken
 
 This module imports nothing else from the package so that every stage can raise
 without import cycles. Errors carry structured fields; their text is built in
@@ -122,3 +124,11 @@ class ExecutionError(SegqError):
 
 class WarehouseError(SegqError):
     """The warehouse cannot be opened."""
+
+
+class QuestionTimeout(SegqError):
+    """The question's one deadline (plan, compile, validate, execute together) passed."""
+
+
+class WarehouseBusy(SegqError):
+    """Admission control: the warehouse already runs as many queries as it may."""

@@ -280,3 +280,30 @@ def demo_build_failed(path: object, exc: BaseException) -> str:
 def _one_line(exc: BaseException) -> str:
     """DuckDB errors span lines (a caret under the SQL); a CLI error stays one line."""
     return " ".join(str(exc).split())
+
+
+# Bounds and the one deadline per question: read by whoever asked. None of them repeats the
+# oversized or untrusted value itself, only its size.
+def question_too_long(length: int, limit: int) -> str:
+    return (f"Your question is {length:,} characters long. Accepted: up to {limit:,} characters. "
+            "Ask one question at a time, in fewer words.")
+
+
+def plan_too_large(where: str, problem: str) -> str:
+    return (f"The query plan is too large or malformed at `{where}`: {problem}. Ask a narrower "
+            "question (fewer values, periods or breakdowns at once).")
+
+
+def question_timeout(seconds: float) -> str:
+    return (f"This question took longer than {seconds:g} s to answer and was stopped. Try a "
+            "narrower question (a shorter period, fewer values or fewer breakdowns).")
+
+
+WAREHOUSE_BUSY = (
+    "The warehouse is busy answering other questions right now. Try again in a moment."
+)
+CLARIFY_CHOICES = "That could mean several governed definitions: {labels}. Which one did you mean?"
+LLM_NO_PLAN = (
+    "I could not turn this question into a plan over the governed definitions, so I won't "
+    "guess. " + CAN_ANSWER
+)

@@ -2,16 +2,37 @@
 
 Surfaces (CLI, Slack, evals) call `Assistant.ask`; it never raises for a user's question.
 Every outcome, including failures, becomes an Answer with a status and is logged.
+
+Three guards keep one question from costing the service:
+- **One deadline per question** (`question_timeout_s`) covers plan, compile, validate and
+  execute. Plan, compile and validate run in a worker thread waited on for the time left; past
+  it the answer is a worded error and the thread is abandoned (Python cannot stop a thread).
+- **Bounds**: a question over `max_question_chars`, or a plan over the sizes in `plan.py`, is
+  a worded error that names the size, never the value.
+- **Admission control**: at most `max_concurrent_queries` queries run on one warehouse file at
+  once, across every Assistant in the process; beyond that the answer is "busy, try again".
+
+Nothing untrusted is echoed: a time phrase from any planner but the rules planner that is not
+the user's own words is replaced by one made from its dates, and the llm planner's
+clarifications and refusals are reworded from the catalog, so no text a model wrote reaches a
+user or the log.
 """
 
 from __future__ import annotations
 
+import calendar
 import logging
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+from pydantic import ValidationError
 
 from assistant import messages
 from assistant.answer import Answer
@@ -19,12 +40,20 @@ from assistant.catalog import Catalog, CatalogHolder
 from assistant.compiler import compile_plan
 from assistant.config import Config
 from assistant.describe import sentence
-from assistant.errors import ClarificationNeeded, PlanError, Refusal, SegqError
-from assistant.executor import Warehouse
-from assistant.plan import Intent, QueryPlan
+from assistant.errors import (
+    ClarificationNeeded,
+    PlanError,
+    QuestionTimeout,
+    Refusal,
+    SegqError,
+    WarehouseBusy,
+)
+from assistant.executor import Result, Warehouse
+from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
 from assistant.validator import SqlContext, validate_sql
 
 log = logging.getLogger("segq")
+T = TypeVar("T")
 
 
 class _Clock:
@@ -43,6 +72,138 @@ class _Clock:
     def done(self) -> dict[str, float]:
         self.timings["total"] = (time.perf_counter() - self._start) * 1000
         return self.timings
+
+
+class _Deadline:
+    """The one time budget of a question, shared by its stages."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds
+
+    def remaining(self) -> float:
+        return self._end - time.monotonic()
+
+    def extend(self, seconds: float) -> None:
+        self._end += seconds
+
+    def check(self, stage: str) -> float:
+        """The seconds left; a QuestionTimeout when none are."""
+        left = self.remaining()
+        if left <= 0:
+            raise self._expired(stage)
+        return left
+
+    def run(self, stage: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """`fn` in a daemon thread, waited on for the time left; abandoned past the deadline."""
+        left = self.check(stage)
+        future: Future[T] = Future()
+
+        def work() -> None:
+            try:
+                future.set_result(fn(*args, **kwargs))
+            except Exception as exc:  # re-raised in the asking thread by future.result
+                future.set_exception(exc)
+
+        threading.Thread(target=work, name=f"segq-{stage}", daemon=True).start()
+        try:
+            return future.result(timeout=left)
+        except FutureTimeout:
+            if future.done():  # the stage itself raised TimeoutError
+                raise
+            raise self._expired(stage) from None
+
+    def _expired(self, stage: str) -> QuestionTimeout:
+        log.warning("question deadline of %g s passed during %s; the stage was abandoned",
+                    self.seconds, stage)
+        return QuestionTimeout(messages.question_timeout(self.seconds), reason="deadline",
+                               stage=stage)
+
+
+# Admission control: query slots per warehouse file, shared by every Assistant in the process.
+_SLOTS: dict[str, threading.BoundedSemaphore] = {}
+_SLOTS_LOCK = threading.Lock()
+
+
+def query_slots(warehouse: str | Path, size: int) -> threading.BoundedSemaphore:
+    """The slots of one warehouse file; the first Assistant to ask sets how many there are."""
+    key = str(Path(warehouse).resolve())
+    with _SLOTS_LOCK:
+        if key not in _SLOTS:
+            _SLOTS[key] = threading.BoundedSemaphore(size)
+        return _SLOTS[key]
+
+
+# -- nothing untrusted is echoed ------------------------------------------------------------
+def _normalised(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def period_phrase(start: date, end: date) -> str:
+    """Words for a date range made from the dates alone: "March 2026", "Q1 2026", "2026"."""
+    def month_end(year: int, month: int) -> date:
+        return date(year, month, calendar.monthrange(year, month)[1])
+
+    if start.day == 1 and start.year == end.year:
+        if end == month_end(start.year, start.month):
+            return f"{calendar.month_name[start.month]} {start.year}"
+        if start.month % 3 == 1 and end == month_end(start.year, start.month + 2):
+            return f"Q{start.month // 3 + 1} {start.year}"
+        if start.month == 1 and end == date(start.year, 12, 31):
+            return str(start.year)
+    return f"{start.isoformat()} to {end.isoformat()}"
+
+
+def trusted_phrases(plan: QueryPlan, question: str) -> QueryPlan:
+    """Time phrases that are the user's own words stay; any other is made from its dates."""
+    asked = _normalised(question)
+
+    def trusted(tr: TimeRange) -> TimeRange:
+        if _normalised(tr.phrase) in asked:
+            return tr
+        return tr.model_copy(update={"phrase": period_phrase(tr.start, tr.end)})
+
+    changes: dict[str, Any] = {}
+    if plan.time_range is not None:
+        changes["time_range"] = trusted(plan.time_range)
+    if plan.compared:
+        changes["compared"] = tuple(trusted(tr) for tr in plan.compared)
+    return plan.model_copy(update=changes) if changes else plan
+
+
+def _raised_by_llm(exc: BaseException) -> bool:
+    """Whether the llm planner raised `exc` (also when the auto planner passed it on)."""
+    tb = exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_globals.get("__name__") == "assistant.planner.llm":
+            return True
+        tb = tb.tb_next
+    return False
+
+
+def _reworded(exc: PlanError) -> PlanError:
+    """An llm planner outcome in words from the catalog and messages.py, none from the model."""
+    if isinstance(exc, ClarificationNeeded):
+        labels = " or ".join(f"*{c.label}*" for c in exc.candidates)
+        message = (messages.CLARIFY_CHOICES.format(labels=labels) if exc.candidates
+                   else messages.LOW_CONFIDENCE)
+        return ClarificationNeeded(message, exc.candidates)
+    if isinstance(exc, Refusal):
+        from assistant.planner.llm import REFUSALS
+
+        canned = {text for text, _ in REFUSALS.values()} | {messages.LOW_CONFIDENCE}
+        message = exc.message if exc.message in canned else messages.LOW_CONFIDENCE
+        return Refusal(message, reason=exc.reason.split(":", 1)[0], final=exc.final)
+    if exc.details.get("reason") == "llm_plan_rejected":  # its text quotes the model's names
+        return PlanError(messages.LLM_NO_PLAN, reason="llm_plan_rejected")
+    return exc
+
+
+def _invalid_plan(exc: ValidationError) -> PlanError:
+    """A plan over its bounds in words: where and what limit, never the value itself."""
+    first = exc.errors()[0]
+    where = ".".join(str(p) for p in first["loc"]) or "plan"
+    return PlanError(messages.plan_too_large(where, first["msg"]), reason="plan_invalid")
 
 
 class Assistant:
@@ -95,21 +256,36 @@ class Assistant:
             choice: str | None = None) -> Answer:
         """Answer one plain-language question; never raises for the user's input."""
         clock = _Clock()
+        deadline = _Deadline(self.config.question_timeout_s)
         planner_name, confidence = getattr(self.planner, "name", "rules"), None
         plan: QueryPlan | None = None
         catalog = self.catalog  # one snapshot per question, even if a reload lands meanwhile
+        limit = self.config.max_question_chars
+        shown = question[:limit]  # all that answers and the log ever hold of the question
+        if choice is not None and len(choice) > 2 * MAX_NAME + 1:
+            choice = None  # longer than any governed segment:member, so it chooses nothing
         try:
+            if len(question) > limit:
+                raise PlanError(messages.question_too_long(len(question), limit),
+                                reason="question_too_long")
             with clock.stage("plan"):
-                outcome = self.planner.plan(question, catalog, as_of=self.config.as_of,
-                                            choice=choice)
-            planner_name, confidence, plan = outcome.planner, outcome.confidence, outcome.plan
-            answer = self._answer_plan(question, plan, clock, catalog)
+                outcome = deadline.run("plan", self.planner.plan, question, catalog,
+                                       as_of=self.config.as_of, choice=choice)
+            planner_name, confidence = outcome.planner, outcome.confidence
+            plan = outcome.plan
+            if outcome.planner != "rules":  # the rules planner's phrases are made by its code
+                plan = trusted_phrases(plan, question)
+            answer = self._answer_plan(shown, plan, clock, catalog, deadline)
+        except PlanError as exc:
+            answer = self._failure(shown, _reworded(exc) if _raised_by_llm(exc) else exc, plan)
         except SegqError as exc:
-            answer = self._failure(question, exc, plan)
+            answer = self._failure(shown, exc, plan)
+        except ValidationError as exc:  # a planner built a plan over its bounds
+            answer = self._failure(shown, _invalid_plan(exc), plan)
         except Exception as exc:  # never let a stack trace reach a user
-            log.error("internal error answering %r: %r", question, exc)
+            log.error("internal error answering %r: %r", shown[:200], exc)
             log.debug("traceback", exc_info=True)
-            answer = Answer(question, "error", "", error=f"internal: {exc!r}")
+            answer = Answer(shown, "error", "", error=f"internal: {exc!r}"[:2000])
             answer.message = messages.INTERNAL_ERROR.format(ref=answer.id)
         answer.planner, answer.confidence = planner_name, confidence
         return self._finish(answer, clock, source=source, user=user, channel=channel,
@@ -118,10 +294,13 @@ class Assistant:
     def run_plan(self, plan: QueryPlan, *, question: str = "", source: str = "cli") -> Answer:
         """Answer a structured QueryPlan directly (`segq query`)."""
         clock = _Clock()
+        deadline = _Deadline(self.config.question_timeout_s)
+        shown = question[:self.config.max_question_chars]
         try:
-            answer = self._answer_plan(question or plan.intent.value, plan, clock, self.catalog)
+            answer = self._answer_plan(shown or plan.intent.value, plan, clock, self.catalog,
+                                       deadline)
         except SegqError as exc:
-            answer = self._failure(question, exc, plan)
+            answer = self._failure(shown, exc, plan)
         answer.planner = "plan"
         return self._finish(answer, clock, source=source)
 
@@ -135,7 +314,7 @@ class Assistant:
 
     # -- stages -------------------------------------------------------------------------
     def _answer_plan(self, question: str, plan: QueryPlan, clock: _Clock,
-                     catalog: Catalog) -> Answer:
+                     catalog: Catalog, deadline: _Deadline) -> Answer:
         if plan.intent == Intent.DEFINITION:
             from assistant.definitions import definition_answer
 
@@ -146,18 +325,18 @@ class Assistant:
             return catalog_answer(question, catalog)
         answer = Answer(question, "error", "", plan=plan.to_dict())
         with clock.stage("compile"):
-            compiled = compile_plan(plan, catalog, self.config.as_of,
+            compiled = deadline.run("compile", compile_plan, plan, catalog, self.config.as_of,
                                     row_cap=self.config.row_cap)
-            sql = compiled.sql()
+            sql = deadline.run("compile", compiled.sql)
         answer.sql, answer.definitions = sql, compiled.definitions
         try:
             with clock.stage("validate"):
-                validate_sql(sql, SqlContext(
+                deadline.run("validate", validate_sql, sql, SqlContext(
                     catalog, plan, compiled.governed_ctes,
                     max_limit=self.config.row_cap + 1, allow_pii=self.config.allow_pii))
             with clock.stage("execute"):
                 cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
-                result = self.warehouse.execute(sql, row_cap=cap)
+                result = self._execute(sql, cap, deadline)
         except SegqError as exc:
             failed = self._failure(question, exc, plan)
             failed.sql, failed.definitions = sql, compiled.definitions
@@ -167,6 +346,31 @@ class Assistant:
         answer.row_count, answer.truncated = result.row_count, result.truncated
         answer.message = sentence(plan, catalog, result)
         return answer
+
+    def _execute(self, sql: str, cap: int, deadline: _Deadline) -> Result:
+        """Run in one of the warehouse's query slots, within what is left of the deadline.
+
+        `Warehouse.execute` takes no per-call timeout, so the deadline is checked before and
+        after; the query itself is bounded by `query_timeout_s`.
+        """
+        opened = time.monotonic()
+        warehouse = self.warehouse
+        deadline.extend(time.monotonic() - opened)  # a first-use demo build is not the question's
+        deadline.check("execute")
+        size = self.config.max_concurrent_queries
+        slots = query_slots(warehouse.path, size)
+        if not slots.acquire(timeout=max(0.0, min(self.config.queue_wait_s,
+                                                  deadline.remaining()))):
+            log.warning("warehouse %s is busy: all %d query slots are taken", warehouse.path,
+                        size)
+            raise WarehouseBusy(messages.WAREHOUSE_BUSY, reason="busy")
+        try:
+            deadline.check("execute")
+            result = warehouse.execute(sql, row_cap=cap)
+        finally:
+            slots.release()
+        deadline.check("execute")
+        return result
 
     def _failure(self, question: str, exc: SegqError, plan: QueryPlan | None = None) -> Answer:
         answer = Answer(question, exc.status, exc.message, plan=plan.to_dict() if plan else None)

@@ -10,9 +10,21 @@ from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Bounds on what a plan may hold, so an oversized plan (from a model, a file or a log) is a
+# worded error before it costs a compile. Each is several times what a real question needs.
+MAX_NAME = 100  # characters of a governed name
+MAX_TEXT = 200  # characters of a filter value or a time phrase
+MAX_FILTERS = 20
+MAX_FILTER_VALUES = 100
+MAX_GROUP_BY = 5
+MAX_OVERRIDES = 20
+MAX_PERIODS = 24  # compared periods: two years of months
+MAX_SEGMENTS = 16  # excluded segments
+MAX_MEMBERS = 32  # members of a segment family named in one plan
 
 
 class Intent(StrEnum):
@@ -43,10 +55,13 @@ class _Frozen(BaseModel):
 class SegmentRef(_Frozen):
     """A governed segment, and optionally one named member (tier/stage) of its family."""
 
-    name: str = Field(description="Governed segment name, e.g. lifecycle_stage")
-    member: str | None = Field(None, description="Member of a segment family, e.g. at_risk")
+    name: str = Field(description="Governed segment name, e.g. lifecycle_stage",
+                      max_length=MAX_NAME)
+    member: str | None = Field(None, description="Member of a segment family, e.g. at_risk",
+                               max_length=MAX_NAME)
     members: tuple[str, ...] = Field(
-        (), description="Several members counted together (\"low or medium\"); leave member empty"
+        (), description="Several members counted together (\"low or medium\"); leave member empty",
+        max_length=MAX_MEMBERS,
     )
 
     def selected(self) -> tuple[str, ...]:
@@ -55,18 +70,20 @@ class SegmentRef(_Frozen):
 
 
 class MetricRef(_Frozen):
-    name: str = Field(description="Governed metric name, e.g. revenue")
+    name: str = Field(description="Governed metric name, e.g. revenue", max_length=MAX_NAME)
 
 
 class DimensionRef(_Frozen):
-    name: str = Field(description="Governed dimension name, e.g. country or signup_at")
+    name: str = Field(description="Governed dimension name, e.g. country or signup_at",
+                      max_length=MAX_NAME)
     grain: TimeGrain | None = Field(None, description="Time grain, only for time dimensions")
 
 
 class Measure(_Frozen):
     """An aggregate of one governed segment column ("average PQL score")."""
 
-    column: str = Field(description="A column the segment declares, e.g. pql_score")
+    column: str = Field(description="A column the segment declares, e.g. pql_score",
+                        max_length=MAX_NAME)
     aggregate: Literal["avg", "median", "min", "max", "sum"] = "avg"
 
 
@@ -74,8 +91,9 @@ class Filter(_Frozen):
     """Keep rows whose dimension value is one of `values` (exact governed values), or with
     `exclude`, rows whose value is none of them ("users not on the free plan")."""
 
-    dimension: str
-    values: tuple[str, ...] = Field(min_length=1)
+    dimension: str = Field(max_length=MAX_NAME)
+    values: tuple[Annotated[str, Field(max_length=MAX_TEXT)], ...] = Field(
+        min_length=1, max_length=MAX_FILTER_VALUES)
     exclude: bool = False
 
 
@@ -85,15 +103,17 @@ class TimeRange(_Frozen):
     start: date
     end: date
     column: Literal["signup_at", "ordered_at", "event_at"] | None = None
-    phrase: str = Field("", description="The words of the question that gave this range")
+    phrase: str = Field("", description="The words of the question that gave this range",
+                        max_length=MAX_TEXT)
 
 
 class Override(_Frozen):
     """A what-if change of one declared segment parameter, checked against its bounds."""
 
-    parameter: str
+    parameter: str = Field(max_length=MAX_NAME)
     value: float
-    segment: str | None = Field(None, description="Segment owning the parameter, if known")
+    segment: str | None = Field(None, description="Segment owning the parameter, if known",
+                                max_length=MAX_NAME)
 
 
 class QueryPlan(_Frozen):
@@ -102,19 +122,19 @@ class QueryPlan(_Frozen):
     metric: MetricRef | None = Field(None, description="Defaults to users for counts")
     excluding: tuple[SegmentRef, ...] = Field(
         (), description="Keep only users in none of these segments or members (\"engaged "
-        "users who are not PQLs\")"
+        "users who are not PQLs\")", max_length=MAX_SEGMENTS,
     )
     measure: Measure | None = Field(
         None, description="Instead of a metric: an aggregate of a segment column"
     )
-    group_by: tuple[DimensionRef, ...] = ()
-    filters: tuple[Filter, ...] = ()
+    group_by: tuple[DimensionRef, ...] = Field((), max_length=MAX_GROUP_BY)
+    filters: tuple[Filter, ...] = Field((), max_length=MAX_FILTERS)
     time_range: TimeRange | None = None
     compared: tuple[TimeRange, ...] = Field(
         (), description="Two or more periods answered side by side, one row each (\"orders in "
-        "May 2026 vs May 2025\"); time_range then spans them all"
+        "May 2026 vs May 2025\"); time_range then spans them all", max_length=MAX_PERIODS,
     )
-    overrides: tuple[Override, ...] = ()
+    overrides: tuple[Override, ...] = Field((), max_length=MAX_OVERRIDES)
     month_number: int | None = Field(
         None, ge=0, le=24, description="Cohort retention: months since the cohort month"
     )
@@ -126,7 +146,8 @@ class QueryPlan(_Frozen):
         "describe the whole"
     )
     to_members: tuple[str, ...] = Field(
-        (), description="Movement: keep users who are now (at as_of) in these members"
+        (), description="Movement: keep users who are now (at as_of) in these members",
+        max_length=MAX_MEMBERS,
     )
     limit: int | None = Field(None, ge=1, le=1_000_000)
     order: Literal["asc", "desc"] | None = Field(None, description="Sort by the measure")
