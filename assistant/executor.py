@@ -92,11 +92,15 @@ class Warehouse:
             schema.setdefault(table, {})[column] = dtype
         return schema
 
-    def execute(self, sql: str, *, row_cap: int | None = None) -> Result:
-        """Run one validated statement; at most `row_cap` rows come back."""
+    def execute(self, sql: str, *, row_cap: int | None = None,
+                timeout_s: float | None = None) -> Result:
+        """Run one validated statement; at most `row_cap` rows come back, and it is stopped
+        after the warehouse timeout or `timeout_s` (what is left of a question), the shorter."""
         cap = row_cap or self.row_cap
+        limit = self.timeout_s if timeout_s is None else max(0.001, min(timeout_s,
+                                                                       self.timeout_s))
         with self._reading() as cur:
-            timer = threading.Timer(self.timeout_s, _interrupt, [cur])
+            timer = threading.Timer(limit, _interrupt, [cur])
             started = time.perf_counter()
             timer.start()
             try:
@@ -104,7 +108,7 @@ class Warehouse:
                 columns = [d[0] for d in cur.description or []]
                 rows = cur.fetchmany(cap + 1)
             except duckdb.InterruptException:
-                raise ExecutionError(messages.QUERY_TIMEOUT.format(seconds=self.timeout_s),
+                raise ExecutionError(messages.QUERY_TIMEOUT.format(seconds=round(limit, 1)),
                                      reason="timeout") from None
             except duckdb.Error as exc:
                 raise ExecutionError(messages.QUERY_FAILED.format(reason=exc),

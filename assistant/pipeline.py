@@ -350,8 +350,8 @@ class Assistant:
     def _execute(self, sql: str, cap: int, deadline: _Deadline) -> Result:
         """Run in one of the warehouse's query slots, within what is left of the deadline.
 
-        `Warehouse.execute` takes no per-call timeout, so the deadline is checked before and
-        after; the query itself is bounded by `query_timeout_s`.
+        The query is interrupted when the question's time is up (or at `query_timeout_s`, if
+        that comes first).
         """
         opened = time.monotonic()
         warehouse = self.warehouse
@@ -366,7 +366,7 @@ class Assistant:
             raise WarehouseBusy(messages.WAREHOUSE_BUSY, reason="busy")
         try:
             deadline.check("execute")
-            result = warehouse.execute(sql, row_cap=cap)
+            result = warehouse.execute(sql, row_cap=cap, timeout_s=deadline.remaining())
         finally:
             slots.release()
         deadline.check("execute")

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -61,6 +62,19 @@ def test_a_query_past_the_timeout_is_interrupted_and_the_warehouse_still_answers
         assert err.value.details["reason"] == "timeout"
         assert "0.2 s" in err.value.message
         assert warehouse.execute("SELECT count(*) FROM users").rows == [(3_000,)]
+    finally:
+        warehouse.close()
+
+
+def test_what_is_left_of_a_questions_time_stops_a_query_before_the_warehouse_timeout(demo_path):
+    warehouse = Warehouse(demo_path, timeout_s=30)
+    try:
+        started = time.monotonic()
+        with pytest.raises(ExecutionError) as err:
+            warehouse.execute("SELECT count(*) FROM events AS a, events AS b", timeout_s=0.3)
+        assert err.value.details["reason"] == "timeout"
+        assert time.monotonic() - started < 10
+        assert "0.3 s" in err.value.message
     finally:
         warehouse.close()
 
