@@ -108,7 +108,7 @@ class Warehouse:
                 columns = [d[0] for d in cur.description or []]
                 rows = cur.fetchmany(cap + 1)
             except duckdb.InterruptException:
-                raise ExecutionError(messages.QUERY_TIMEOUT.format(seconds=round(limit, 1)),
+                raise ExecutionError(messages.QUERY_TIMEOUT.format(seconds=round(limit, 2)),
                                      reason="timeout") from None
             except duckdb.Error as exc:
                 raise ExecutionError(messages.QUERY_FAILED.format(reason=exc),
