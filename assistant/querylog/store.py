@@ -92,14 +92,7 @@ class Store:
 
         def attempt() -> bool:
             with closing(self._connect()) as conn:
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    done = work(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return done
+                return _in_transaction(conn, work)
 
         try:
             self._open()
@@ -122,15 +115,7 @@ class Store:
                 if self._often is None:
                     self._often = self._connect(shared=True)
                     self._often.execute("PRAGMA synchronous = NORMAL")
-                conn = self._often
-                conn.execute("BEGIN IMMEDIATE")
-                try:
-                    done = work(conn)
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    raise
-                conn.execute("COMMIT")
-                return done
+                return _in_transaction(self._often, work)
 
             try:
                 self._open()
@@ -157,3 +142,15 @@ def retry(operation: Callable[[], Any]) -> Any:
                 raise
             time.sleep(0.05 * 2**attempt * (1 + random.random()))
     raise AssertionError("unreachable")
+
+
+def _in_transaction(conn: sqlite3.Connection, work: Callable[[sqlite3.Connection], bool]) -> bool:
+    """`work` inside BEGIN IMMEDIATE ... COMMIT, rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        done = work(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return done
