@@ -148,7 +148,7 @@ def _metric_words(plan: QueryPlan, catalog: Catalog) -> str:
                                                         plan.measure.aggregate)
         return f"the {word} {plan.measure.column.replace('_', ' ')}"
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
-    if metric is None or metric.table == "users" and not metric.filter:
+    if metric is None or metric in catalog.population_metrics():
         return "the number"
     window = f" (last {metric.default_window_days} days)" if metric.default_window_days and (
         plan.time_range is None) else ""

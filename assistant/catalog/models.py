@@ -172,6 +172,15 @@ class Catalog:
             for t in self.tables.values()
         }
 
+    def population_metrics(self) -> list[Metric]:
+        """Metrics that count the entity itself: unfiltered metrics over the `users` table."""
+        return [m for m in self.metrics.values() if m.table == "users" and not m.filter]
+
+    def buyer_metrics(self) -> list[Metric]:
+        """Metrics that count people by their orders: distinct users, dated by `ordered_at`."""
+        return [m for m in self.metrics.values() if m.table != "users"
+                and "DISTINCT" in m.expr.upper() and m.time_column == "ordered_at"]
+
     def restricted_columns(self) -> set[tuple[str, str]]:
         return {
             (t.name, c.name) for t in self.tables.values() for c in t.columns

@@ -95,18 +95,6 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
 }
 
 
-def _population_metrics(catalog: Catalog) -> set[str]:
-    """Metrics that count the entity itself: unfiltered metrics over `users`."""
-    return {m.name for m in catalog.metrics.values() if m.table == "users" and not m.filter}
-
-
-def _buyer_metrics(catalog: Catalog) -> set[str]:
-    """Metrics counting distinct users over another table: a population noun ("customers")."""
-    return {m.name for m in catalog.metrics.values()
-            if m.table != "users" and "DISTINCT" in m.expr.upper()
-            and m.time_column == "ordered_at"}
-
-
 def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
     """Whether the plan uses this reading of a governed phrase."""
     seg = plan.segment
@@ -131,9 +119,9 @@ def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
     if sense.kind == "metric":
         if plan.metric is not None and plan.metric.name == sense.name:
             return True
-        if sense.name in _population_metrics(catalog):
+        if sense.name in {m.name for m in catalog.population_metrics()}:
             return plan.intent != Intent.DEFINITION
-        if sense.name in _buyer_metrics(catalog):
+        if sense.name in {m.name for m in catalog.buyer_metrics()}:
             return seg is not None or (plan.metric is not None and catalog.metrics[
                 plan.metric.name].time_column == "ordered_at")
         return False

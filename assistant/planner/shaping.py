@@ -178,9 +178,8 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
                                        catalog.metrics[metric].table == "users")
     if segment is not None or not counts_people or not ORDER_WORDS.search(p.text):
         return metric
-    found = [m.name for m in catalog.metrics.values() if m.table == "orders"
-             and "DISTINCT" in m.expr.upper()]
-    return found[0] if len(found) == 1 else metric
+    found = catalog.buyer_metrics()
+    return found[0].name if len(found) == 1 else metric
 
 
 def filters(p: Parse, senses: Senses, catalog: Catalog,
@@ -274,9 +273,8 @@ def time_column(p: Parse, metric: str | None, segment: Segment | None, catalog: 
     its population *signed up* then ("signed up during Q3", "Q3 signups"; a signup word
     elsewhere in the sentence only names the population, "in Q3, what did organic signups
     spend?")."""
-    population = next((m for m in catalog.metrics.values() if m.table == "users"
-                       and not m.filter), None)
-    signup_column = population.time_column if population else "signup_at"
+    population = catalog.population_metrics()
+    signup_column = population[0].time_column if population else "signup_at"
     own = catalog.metrics[metric].time_column if metric in catalog.metrics else signup_column
     if grouping.strip() == "signup":
         return signup_column
