@@ -146,7 +146,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
         (LIST_LOOSE, True),
         (SHARE, plan.share or plan.intent == Intent.RETENTION),
-        (WHOLE_MATRIX, plan.intent == Intent.RETENTION),
+        (MATRIX_WORDS, plan.intent == Intent.RETENTION),
         (HYPOTHETICAL, bool(plan.overrides)),
         (FAMILY_HEAD, plan.segment is not None),
         (MEMBERSHIP, plan.segment is not None),
@@ -223,7 +223,7 @@ COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s
                       r"(i'?m|i\s+am)\s+(trying|wondering|curious)|do\s+you\s+know)\b")
 RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
-WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
+MATRIX_WORDS = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
                           r"overall|cohorts?)\b")
 # Words of comparing two periods ("were there fewer orders in July than June?").
 COMPARISON = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse|"

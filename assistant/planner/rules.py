@@ -203,7 +203,8 @@ class RulesPlanner:
 
     @staticmethod
     def _shared_year(first: Found, second: Found, as_of: date) -> Found:
-        """"H1 or H2 2025", "May and June 2025": a year written once belongs to both."""
+        """A year written once after two periods ("the first or second half of 2024") belongs
+        to both."""
         year = re.search(r"\b(20\d\d)\b", second.phrase)
         if first.span[0] > second.span[0] or year is None or re.search(r"\b20\d\d\b",
                                                                       first.phrase):
