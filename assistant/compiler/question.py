@@ -15,7 +15,13 @@ from sqlglot import exp
 from assistant import messages
 from assistant.answer import DefinitionUsed
 from assistant.catalog.models import Catalog, Dimension, Metric, Segment
-from assistant.compiler.segments import resolve_overrides, segment_closure, segment_ctes
+from assistant.compiler.segments import (
+    Ctes,
+    Overrides,
+    resolve_overrides,
+    segment_closure,
+    segment_ctes,
+)
 from assistant.compiler.snapshots import history, movement
 from assistant.compiler.sql import (
     DIALECT,
@@ -36,7 +42,7 @@ class Compiled:
     expression: exp.Select
     governed_ctes: dict[str, exp.Expr]
     definitions: list[DefinitionUsed]
-    overrides: dict[str, dict[str, float | int]] = field(default_factory=dict)
+    overrides: Overrides = field(default_factory=dict)
 
     def sql(self, dialect: str = DIALECT, pretty: bool = True) -> str:
         return self.expression.sql(dialect=dialect, pretty=pretty)
@@ -156,8 +162,8 @@ class _From:
 
 
 def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
-                overrides: dict[str, dict[str, float | int]],
-                ctes: list[tuple[str, exp.Expr]]) -> None:
+                overrides: Overrides,
+                ctes: Ctes) -> None:
     """Users in none of `plan.excluding`: an anti-semi-join on each governed segment."""
     for ref in plan.excluding:
         other = catalog.segments.get(ref.name)
@@ -286,8 +292,8 @@ def _share(
     catalog: Catalog,
     segment: Segment | None,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]],
-) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
+    overrides: Overrides,
+) -> tuple[exp.Select, Ctes]:
     """ "What share of trial users are PQLs?": the part, the whole, and the fraction.
 
     The part is the segment (and member); without a segment it is the last filter ("what % of
@@ -337,10 +343,10 @@ def _share_part(
     catalog: Catalog,
     segment: Segment | None,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]],
+    overrides: Overrides,
     src: _From,
     metric: Metric,
-) -> tuple[exp.Expr, tuple[Filter, ...], list[tuple[str, exp.Expr]]]:
+) -> tuple[exp.Expr, tuple[Filter, ...], Ctes]:
     """The condition that makes a user part of the share, the remaining filters, the CTEs."""
     filters = plan.filters
     if plan.share_of_metric:
@@ -390,9 +396,9 @@ def _metric_share(
     catalog: Catalog,
     segment: Segment | None,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]],
+    overrides: Overrides,
     metric: Metric,
-) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
+) -> tuple[exp.Select, Ctes]:
     """ "What share of 2025 revenue came from US users?": the metric with every aggregate
     limited to the part, the metric itself, and the fraction."""
     src = _From(metric.table, catalog)
@@ -427,8 +433,8 @@ def _aggregate(
     catalog: Catalog,
     segment: Segment | None,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]],
-) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
+    overrides: Overrides,
+) -> tuple[exp.Select, Ctes]:
     """count / metric / breakdown / distribution: a metric grouped by dimensions or members."""
     metric = _metric(plan, catalog) if plan.measure is None else catalog.metrics["users"]
     src = _From(metric.table, catalog)
@@ -476,8 +482,8 @@ def _listing(
     catalog: Catalog,
     segment: Segment | None,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]],
-) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
+    overrides: Overrides,
+) -> tuple[exp.Select, Ctes]:
     """Which users: ids plus their governed attributes, never restricted columns."""
     src = _From("users", catalog)
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
@@ -517,8 +523,8 @@ def _retention(
     catalog: Catalog,
     segment: Segment,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]],
-) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
+    overrides: Overrides,
+) -> tuple[exp.Select, Ctes]:
     ctes = segment_ctes(catalog, segment, as_of, overrides)
     select = exp.select(*[exp.column(c) for c in segment.columns]).from_(segment.name)
     if plan.time_range:
@@ -549,7 +555,7 @@ def _definitions_used(
     plan: QueryPlan,
     catalog: Catalog,
     segment: Segment | None,
-    overrides: dict[str, dict[str, float | int]],
+    overrides: Overrides,
 ) -> list[DefinitionUsed]:
     used: list[DefinitionUsed] = []
     if segment:

@@ -18,13 +18,16 @@ from assistant.compiler.sql import date_literal, number_literal, parse_fragment
 from assistant.errors import CompileError
 from assistant.plan import QueryPlan
 
+Overrides = dict[str, dict[str, float | int]]  # segment -> parameter -> what-if value
+Ctes = list[tuple[str, exp.Expr]]  # (name, body), in dependency order
+
 
 def resolve_overrides(
     plan: QueryPlan, catalog: Catalog, segment: Segment | None
-) -> dict[str, dict[str, float | int]]:
+) -> Overrides:
     """Assign each override to the segment declaring it and check its bounds."""
     scope = segment_closure(catalog, segment) if segment else []
-    resolved: dict[str, dict[str, float | int]] = {}
+    resolved: Overrides = {}
     for override in plan.overrides:
         owners = [s for s in scope if s.parameter(override.parameter)]
         if override.segment:
@@ -72,12 +75,12 @@ def segment_ctes(
     catalog: Catalog,
     segment: Segment,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]] | None = None,
+    overrides: Overrides | None = None,
     suffix: str = "",
-) -> list[tuple[str, exp.Expr]]:
+) -> Ctes:
     """Every CTE of `segment` and the segments it requires, in dependency order."""
     overrides = overrides or {}
-    ctes: list[tuple[str, exp.Expr]] = []
+    ctes: Ctes = []
     for seg in segment_closure(catalog, segment):
         ctes.extend(_own_ctes(catalog, seg, as_of, overrides.get(seg.name, {}), suffix))
     return ctes
@@ -85,7 +88,7 @@ def segment_ctes(
 
 def _own_ctes(
     catalog: Catalog, seg: Segment, as_of: date, overrides: dict[str, float | int], suffix: str
-) -> list[tuple[str, exp.Expr]]:
+) -> Ctes:
     values: dict[str, exp.Expr] = {"as_of": date_literal(as_of)}
     for param in seg.parameters:
         values[param.name] = number_literal(param.coerce(overrides.get(param.name, param.default)))

@@ -12,7 +12,7 @@ from datetime import date
 from sqlglot import exp
 
 from assistant.catalog.models import Catalog, Segment
-from assistant.compiler.segments import segment_ctes
+from assistant.compiler.segments import Ctes, Overrides, segment_ctes
 from assistant.compiler.sql import date_literal
 from assistant.errors import CompileError
 from assistant.plan import Intent, QueryPlan
@@ -34,12 +34,12 @@ def history(
     catalog: Catalog,
     segment: Segment,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]],
-) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
+    overrides: Overrides,
+) -> tuple[exp.Select, Ctes]:
     """Segment sizes at every month end: the governed definition computed once per snapshot."""
     start = plan.time_range.start if plan.time_range else None
     end = min(plan.time_range.end, as_of) if plan.time_range else as_of
-    ctes: list[tuple[str, exp.Expr]] = []
+    ctes: Ctes = []
     parts: list[exp.Select] = []
     selected = plan.segment.selected() if plan.segment else ()
     for snapshot in month_ends(end, start):
@@ -74,8 +74,8 @@ def movement(
     catalog: Catalog,
     segment: Segment,
     as_of: date,
-    overrides: dict[str, dict[str, float | int]],
-) -> tuple[exp.Select, list[tuple[str, exp.Expr]]]:
+    overrides: Overrides,
+) -> tuple[exp.Select, Ctes]:
     """Members at an earlier month end, and which member each of them is in now (as_of)."""
     if plan.time_range is None:
         raise CompileError(
