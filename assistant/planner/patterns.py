@@ -173,7 +173,9 @@ NUMBER = re.compile(
 AVERAGE_OF = re.compile(r"\b(average|avg|mean|median|typical)\s+(?!order\s+value|basket|order\b|"
                         r"purchase)(\w+(\s+\w+)?)")
 VAGUE_TIME = re.compile(r"\b(recently|lately|recent|these\s+days|nowadays|of\s+late)\b")
-UNIT = re.compile(r"\s*(days?|weeks?|months?|logins?|projects?|points?|times?|percent|%)\b")
+UNIT_WORDS = r"days?|weeks?|months?|logins?|projects?|points?|times?"
+UNIT = re.compile(rf"\s*({UNIT_WORDS}|percent|%)\b")
+UNIT_ONLY = re.compile(rf"^({UNIT_WORDS})$")  # a phrase that is nothing but a unit
 PREPOSITION_BEFORE = re.compile(r"\b(over|across|within|during|for|to|of|at|with|by)\s+$")
 TIME_LEAD = re.compile(r"\b(during|in|over|within|for|from|throughout|across|at|on|of)\s+"
                        r"(the\s+)?$")

@@ -22,6 +22,7 @@ from assistant.planner.patterns import (
     OLD_VALUE,
     PREPOSITION_BEFORE,
     UNIT,
+    UNIT_ONLY,
 )
 from assistant.planner.text import normalise, phrase_pattern
 
@@ -143,9 +144,6 @@ def overrides(
                 [candidate(catalog, segment.name, None), candidate(catalog, owner, None)],
             )
     return list(out.values())
-
-
-UNIT_ONLY = re.compile(r"^(days?|weeks?|months?|logins?|projects?|points?|times?)$")
 
 
 def _named(seg: Segment, param_name: str, text: str) -> bool:
