@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from assistant.catalog.builder import KEYS
+from assistant.catalog.builder import KEYS, ROLES
 from assistant.plan import QueryPlan
 
 
@@ -29,7 +29,9 @@ def models_schema() -> dict[str, Any]:
                                     "type": "array", "items": {"type": "integer"},
                                     "minItems": 2, "maxItems": 2}}})
     parameter = _object("parameter", {"default": {"type": "number"}, "min": {"type": "number"},
-                                      "max": {"type": "number"}, "synonyms": strings})
+                                      "max": {"type": "number"}, "synonyms": strings,
+                                      "role": {"enum": list(ROLES["parameter"])},
+                                      "unit": {"type": "string"}})
     segment = _object("segment", {
         "synonyms": strings, "requires": strings, "columns": strings,
         "version": {"type": "integer", "minimum": 1},
@@ -50,8 +52,12 @@ def models_schema() -> dict[str, Any]:
             "dimensions": {"type": "array", "items": _object("dimension", {
                 "synonyms": strings, "grains": strings,
                 "type": {"enum": ["categorical", "time"]},
+                "role": {"enum": list(ROLES["dimension"])},
                 "values": {"type": "array", "items": _object("value", {"synonyms": strings})}})},
-            "metrics": {"type": "array", "items": _object("metric", {"synonyms": strings})},
+            "metrics": {"type": "array", "items": _object("metric", {
+                "synonyms": strings, "role": {"enum": list(ROLES["metric"])},
+                "windows": {"type": "array", "items": _object("window", {
+                    "days": {"type": "integer", "minimum": 1}, "synonyms": strings})}})},
             "segments": {"type": "array", "items": segment},
         },
     }

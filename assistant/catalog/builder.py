@@ -36,19 +36,27 @@ KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, opti
     "table": ({"name", "columns"}, {"description", "primary_key"}),
     "column": ({"name", "type"}, {"access", "references", "description"}),
     "dimension": ({"name", "table", "column"},
-                  {"label", "description", "synonyms", "values", "type", "grains"}),
+                  {"label", "description", "synonyms", "values", "type", "grains", "role"}),
     "value": ({"value"}, {"label", "synonyms"}),
     "metric": ({"name", "table", "expr"},
                {"label", "description", "owner", "version", "filter", "time_column",
-                "default_window_days", "synonyms"}),
+                "default_window_days", "synonyms", "role", "windows"}),
     "segment": ({"name", "stages"},
                 {"label", "description", "owner", "version", "access", "entity", "synonyms",
                  "parameters", "requires", "where", "columns", "member_column", "members",
                  "history", "fitted", "examples"}),
-    "parameter": ({"name", "default", "min", "max"}, {"label", "synonyms", "description"}),
+    "parameter": ({"name", "default", "min", "max"},
+                  {"label", "synonyms", "description", "role", "unit"}),
     "member": ({"name"}, {"label", "description", "synonyms", "when", "match"}),
     "stage": ({"name", "sql"}, set()),
     "example": ({"question", "plan"}, set()),
+    "window": ({"days", "synonyms"}, set()),
+}
+# Roles tell the planner what an object is for, so no planner code names a catalog object.
+ROLES: dict[str, tuple[str, ...]] = {
+    "metric": ("population", "buyers"),
+    "dimension": ("geography",),
+    "parameter": ("window", "threshold"),
 }
 
 
@@ -173,7 +181,8 @@ class _Builder:
         return Dimension(name, str(node.get("label", name)), str(node.get("description", "")),
                          str(node["table"]), str(node["column"]), kind,
                          self.strings(node, "synonyms"), tuple(values), grains,
-                         self.where(node), content_hash(node))
+                         self.where(node), content_hash(node),
+                         role=self.role(node, "dimension", name))
 
     def metric(self, node: LineDict) -> Metric | None:
         name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
@@ -184,7 +193,8 @@ class _Builder:
                       str(node["table"]), str(node["expr"]), str(node.get("filter", "")),
                       str(node.get("time_column", "")),
                       self.number(node, "default_window_days", name),
-                      self.strings(node, "synonyms"), self.where(node), content_hash(node))
+                      self.strings(node, "synonyms"), self.where(node), content_hash(node),
+                      role=self.role(node, "metric", name), windows=self.windows(node, name))
 
     def segment(self, node: LineDict) -> Segment | None:
         name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
@@ -226,6 +236,26 @@ class _Builder:
             where_source=self.where(node, "where"),
         )
 
+    def role(self, node: LineDict, kind: str, name: str) -> str:
+        role = str(node.get("role", ""))
+        if role and role not in ROLES[kind]:
+            self.error(node, f"The {kind} `{name}` has role `{role}`. Accepted: "
+                       f"{', '.join(ROLES[kind])}.{did_you_mean(role, set(ROLES[kind]))}",
+                       "bad-value", "role")
+        return role
+
+    def windows(self, node: LineDict, metric: str) -> tuple[tuple[int, tuple[str, ...]], ...]:
+        """`windows: [{days: 7, synonyms: [wau]}]`: the metric named over another window."""
+        out = []
+        for w in self.items(node, "windows", "window", f"metric `{metric}`"):
+            if self.check_keys(w, "window", metric):
+                days = int(self.number(w, "days", f"a window of metric `{metric}`", 0))
+                if days < 1:
+                    self.error(w, f"A window of metric `{metric}` has {days} days; a window "
+                               "is at least 1 day.", "bounds", "days")
+                out.append((days, self.strings(w, "synonyms")))
+        return tuple(out)
+
     def parameter(self, node: Any, segment: str) -> Parameter | None:
         name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
         if not self.check_keys(node, "parameter", name):
@@ -241,7 +271,9 @@ class _Builder:
                        f"its bounds {lo}..{hi}. Change the default or the bounds.",
                        "default-out-of-bounds", "default")
         return Parameter(name, str(node.get("label", name)), default, lo, hi,
-                         self.strings(node, "synonyms"), self.where(node))
+                         self.strings(node, "synonyms"), self.where(node),
+                         role=self.role(node, "parameter", name),
+                         unit=str(node.get("unit", "")))
 
     def member(self, node: Any, segment: str) -> Member | None:
         name = str(node.get("name", "?")) if isinstance(node, dict) else "?"

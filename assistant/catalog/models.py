@@ -46,6 +46,7 @@ class Dimension:
     grains: tuple[str, ...]
     source: str
     hash: str
+    role: str = ""  # "geography": the dimension a region or a country code filters
 
     @property
     def is_time(self) -> bool:
@@ -68,6 +69,9 @@ class Metric:
     source: str
     hash: str
     kind: str = "metric"
+    role: str = ""  # "population": counts the entity itself; "buyers": people who ordered
+    # (days, phrases): names of the metric over another window ("wau" is 7 days)
+    windows: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +83,8 @@ class Parameter:
     max: float
     synonyms: tuple[str, ...]
     source: str
+    role: str = ""  # "window": how far back the rule looks; "threshold": the qualifying bar
+    unit: str = ""  # what the value counts ("days", "weeks", "logins per week", "points")
 
     @property
     def is_integer(self) -> bool:
@@ -151,6 +157,9 @@ class Segment:
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
 
+    def parameter_with_role(self, role: str) -> Parameter | None:
+        return next((p for p in self.parameters if p.role == role), None)
+
 
 @dataclass(frozen=True, eq=False)  # identity: a catalog is a loaded snapshot
 class Catalog:
@@ -173,13 +182,33 @@ class Catalog:
         }
 
     def population_metrics(self) -> list[Metric]:
-        """Metrics that count the entity itself: unfiltered metrics over the `users` table."""
-        return [m for m in self.metrics.values() if m.table == "users" and not m.filter]
+        """Metrics that count the entity itself (`role: population`)."""
+        return [m for m in self.metrics.values() if m.role == "population"]
 
     def buyer_metrics(self) -> list[Metric]:
-        """Metrics that count people by their orders: distinct users, dated by `ordered_at`."""
-        return [m for m in self.metrics.values() if m.table != "users"
-                and "DISTINCT" in m.expr.upper() and m.time_column == "ordered_at"]
+        """Metrics that count people by what they bought (`role: buyers`)."""
+        return [m for m in self.metrics.values() if m.role == "buyers"]
+
+    def population_table(self) -> str:
+        """The table of the entity every segment is made of (the population metric's)."""
+        return next((m.table for m in self.population_metrics()), "")
+
+    def signup_column(self) -> str:
+        """The date a population member joined: the population metric's time column."""
+        return next((m.time_column for m in self.population_metrics()), "")
+
+    def order_column(self) -> str:
+        """The date of a purchase: the buyers metric's time column."""
+        return next((m.time_column for m in self.buyer_metrics()), "")
+
+    def geography(self) -> Dimension | None:
+        """The dimension that regions and country codes filter (`role: geography`)."""
+        return next((d for d in self.dimensions.values() if d.role == "geography"), None)
+
+    def retention_segment(self) -> Segment | None:
+        """The cohort segment that "retention" questions read, when there is exactly one."""
+        cohorts = [s for s in self.segments.values() if s.entity == "cohort"]
+        return cohorts[0] if len(cohorts) == 1 else None
 
     def restricted_columns(self) -> set[tuple[str, str]]:
         return {

@@ -123,12 +123,12 @@ def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
             return plan.intent != Intent.DEFINITION
         if sense.name in {m.name for m in catalog.buyer_metrics()}:
             return seg is not None or (plan.metric is not None and catalog.metrics[
-                plan.metric.name].time_column == "ordered_at")
+                plan.metric.name].time_column == catalog.order_column())
         return False
     if sense.kind == "dimension":
         used = {g.name for g in plan.group_by} | {f.dimension for f in plan.filters}
         if plan.time_range is not None:
-            used.add(plan.time_range.column or "signup_at")
+            used.add(plan.time_range.column or catalog.signup_column())
         return sense.name in used
     if sense.kind == "value":
         return any(f.dimension == sense.name and sense.detail in f.values for f in plan.filters)
@@ -155,7 +155,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         (RESTRICTIVE, bool(plan.filters) or plan.segment is not None
          or plan.time_range is not None),
         (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)),
-        (SIGNUP_WORDS, _signup_used(plan)),
+        (SIGNUP_WORDS, _signup_used(plan, catalog)),
         (ORDER_WORDS, _orders_used(plan, catalog)),
         (MOVE, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
         (WHERE_GO, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
@@ -249,21 +249,23 @@ def _chosen(plan: QueryPlan) -> tuple[str, ...]:
     return plan.segment.selected() if plan.segment else ()
 
 
-def _signup_used(plan: QueryPlan) -> bool:
+def _signup_used(plan: QueryPlan, catalog: Catalog) -> bool:
+    signup = catalog.signup_column()
     column = plan.time_range.column if plan.time_range else None
-    grouped = any(g.name == "signup_at" for g in plan.group_by)
-    return (plan.time_range is not None and column in (None, "signup_at")) or grouped or \
+    grouped = any(g.name == signup for g in plan.group_by)
+    return (plan.time_range is not None and column in (None, signup)) or grouped or \
         plan.intent == Intent.RETENTION
 
 
 def _orders_used(plan: QueryPlan, catalog: Catalog) -> bool:
-    if plan.time_range is not None and plan.time_range.column == "ordered_at":
+    if plan.time_range is not None and plan.time_range.column == catalog.order_column():
         return True
-    if any(g.name == "ordered_at" for g in plan.group_by):
+    if any(g.name == catalog.order_column() for g in plan.group_by):
         return True
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
     segment = catalog.segments.get(plan.segment.name) if plan.segment else None
-    return (metric is not None and metric.table == "orders") or (
+    order_tables = {m.table for m in catalog.buyer_metrics()}
+    return (metric is not None and metric.table in order_tables) or (
         segment is not None and segment.entity == "customer")
 
 

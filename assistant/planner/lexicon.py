@@ -25,7 +25,12 @@ GENERIC = {"new", "engaged", "high", "medium", "low", "healthy", "qualified", "a
 class Sense:
     kind: str  # segment | member | metric | dimension | value | parameter
     name: str  # segment / metric / dimension name
-    detail: str = ""  # member name, dimension value, parameter name
+    detail: str = ""  # member name, dimension value, parameter name, metric "window:<days>"
+
+    @property
+    def window_days(self) -> int | None:
+        """The window a metric phrase names ("wau" -> 7), if it names one."""
+        return int(self.detail[7:]) if self.detail.startswith("window:") else None
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,8 @@ def build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
     for metric in catalog.metrics.values():
         add(_variants(metric.name) | _variants(metric.label) | _all(metric.synonyms),
             Sense("metric", metric.name))
+        for days, names in metric.windows:  # "wau": the metric over the last 7 days
+            add(_all(names), Sense("metric", metric.name, f"window:{days}"))
     for dim in catalog.dimensions.values():
         add(_variants(dim.name) | _variants(dim.label) | _all(dim.synonyms),
             Sense("dimension", dim.name))

@@ -161,12 +161,17 @@ def order(p: Parse, group_by: list[DimensionRef], intent: Intent,
 Senses = list[tuple[PhraseMatch, Sense]]
 
 
-def metric_name(senses: Senses, segment: Segment | None, share: bool = False) -> str | None:
+def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
+                share: bool = False) -> str | None:
+    """The metric the question names; a segment's "customers" are its people, not buyers."""
+    population = [m.name for m in catalog.population_metrics()]
+    people = population[0] if population else None
     named = [s.name for _, s in senses if s.kind == "metric"]
-    specific = [n for n in named if n != "users"]
-    metric = specific[0] if specific else ("users" if named else None)
-    if segment is not None and metric == "customers" and not share:
-        return "users"
+    specific = [n for n in named if n not in population]
+    metric = specific[0] if specific else (people if named else None)
+    if segment is not None and not share and \
+            metric in {m.name for m in catalog.buyer_metrics()}:
+        return people
     return metric
 
 
@@ -175,7 +180,7 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
     governed buyers metric (distinct users that completed an order), not everyone who has any
     order row."""
     counts_people = metric is None or (metric in catalog.metrics and
-                                       catalog.metrics[metric].table == "users")
+                                       catalog.metrics[metric].table == catalog.population_table())
     if segment is not None or not counts_people or not ORDER_WORDS.search(p.text):
         return metric
     found = catalog.buyer_metrics()
@@ -273,8 +278,7 @@ def time_column(p: Parse, metric: str | None, segment: Segment | None, catalog: 
     its population *signed up* then ("signed up during Q3", "Q3 signups"; a signup word
     elsewhere in the sentence only names the population, "in Q3, what did organic signups
     spend?")."""
-    population = catalog.population_metrics()
-    signup_column = population[0].time_column if population else "signup_at"
+    signup_column = catalog.signup_column()
     own = catalog.metrics[metric].time_column if metric in catalog.metrics else signup_column
     if grouping.strip() == "signup":
         return signup_column
@@ -284,7 +288,7 @@ def time_column(p: Parse, metric: str | None, segment: Segment | None, catalog: 
         return signup_column
     counts_people = metric is None or own == signup_column
     if grouping.strip() == "order" or (counts_people and ORDER_WORDS.search(p.text)):
-        return "ordered_at"
+        return catalog.order_column() or own
     return own
 
 

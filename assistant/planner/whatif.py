@@ -118,14 +118,16 @@ def overrides(
             # "an activation window of two weeks": a duration goes to the *_days parameter
             # the question names, not to a parameter that is itself counted in weeks
             duration = re.match(r"\s*(days?|weeks?)\b", number.after) is not None
-            named = 0 if duration and param_name.endswith("_days") and _named(
+            in_days = _unit(scope[seg_name], param_name) == "days"
+            named = 0 if duration and in_days and _named(
                 scope[seg_name], param_name, p.text) else 1
             options.append((named, affinity, distance, seg_name, param_name))
         if options:
             _, _, _, seg_name, param_name = min(options)
             param = scope[seg_name].parameter(param_name)
             value = number.value
-            if param_name.endswith("_days") and re.match(r"\s*weeks?\b", number.after):
+            if param is not None and param.unit == "days" and \
+                    re.match(r"\s*weeks?\b", number.after):
                 value *= 7  # "an activation window of two weeks" is 14 days
             if (
                 number.strict_above
@@ -144,6 +146,11 @@ def overrides(
                 [candidate(catalog, segment.name, None), candidate(catalog, owner, None)],
             )
     return list(out.values())
+
+
+def _unit(seg: Segment, param_name: str) -> str:
+    param = seg.parameter(param_name)
+    return param.unit if param else ""
 
 
 def _named(seg: Segment, param_name: str, text: str) -> bool:

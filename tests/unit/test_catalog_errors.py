@@ -294,3 +294,27 @@ def test_a_declared_column_missing_from_the_live_warehouse_fails_only_the_deep_c
     out = capsys.readouterr().out
     assert "Column `events.event_source` is declared but missing from the warehouse" in out
     assert f"{at(engaged, 'SELECT user_id, COUNT(*) AS logins')}: error:" in out
+
+
+@pytest.mark.parametrize("file, old, new, accepted", [
+    ("metrics.yml", "    role: population\n", "    role: populaton\n", "population, buyers"),
+    ("warehouse.yml", "    role: geography\n", "    role: geograpy\n", "geography"),
+    ("engaged_users.yml", "        role: window\n", "        role: windw\n", "window, threshold"),
+])
+def test_a_misspelled_role_is_an_error_at_its_line_with_the_accepted_roles(
+    models, file, old, new, accepted
+):
+    path = models / file
+    edit(path, old, new)
+    typo = new.split(":")[1].strip()
+    issue = only([i for i in errors_of(models) if i.rule == "bad-value"])
+    assert_at(issue.source, path, f"role: {typo}")
+    assert f"role `{typo}`" in issue.message and f"Accepted: {accepted}." in issue.message
+
+
+def test_a_metric_window_of_zero_days_is_an_error_at_its_line(models):
+    path = models / "metrics.yml"
+    edit(path, "- {days: 7, synonyms: [wau, waus]}", "- {days: 0, synonyms: [wau, waus]}")
+    issue = only([i for i in errors_of(models) if i.rule == "bounds"])
+    assert_at(issue.source, path, "{days: 0")
+    assert "at least 1 day" in issue.message

@@ -1,0 +1,542 @@
+"""A data question as a pipeline of small named passes over one typed draft.
+
+Like sqlglot's optimizer `RULES`, each pass reads what the earlier ones found and adds one
+kind of knowledge; `PASSES` is their order:
+
+    periods      time phrases, snapshots and compared periods      (claims time spans)
+    guards       vague questions and vague regions                 (clarify early)
+    numbers      limits, month numbers, what-if numbers, grains    (claims numbers)
+    senses       governed phrases of the catalog, metric windows
+    subject      which segment and member the question is about
+    what_ifs     overrides, measures, window overrides
+    quantity     the asked quantity binds the metric; which date a period filters
+    shape        filters, group-by, compared periods, intent, time range
+    scope        something governed was asked, shares, what a shape cannot filter
+    build        the QueryPlan
+    coverage     every claimed word is used by the plan, or the question gets a clarification
+
+A pass either fills fields of the draft or raises `ClarificationNeeded` / `Refusal`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from assistant import messages
+from assistant.catalog.models import Catalog, Segment
+from assistant.describe import reading
+from assistant.errors import ClarificationNeeded, Refusal
+from assistant.plan import (
+    DimensionRef,
+    Filter,
+    Intent,
+    Measure,
+    MetricRef,
+    Override,
+    QueryPlan,
+    SegmentRef,
+    TimeRange,
+)
+from assistant.planner import resolve, shaping, whatif
+from assistant.planner.coverage import closest_readings, leftovers
+from assistant.planner.lexicon import Entry, Sense
+from assistant.planner.parsing import Claim, Number, Parse, PhraseMatch, candidate, match_phrases
+from assistant.planner.patterns import (
+    AVERAGE_OF,
+    COMPARE_PERIODS,
+    COUNT,
+    COUNTRY_CODES,
+    DATA_WORDS,
+    DISTRIBUTION,
+    EXPLICIT_LIST,
+    GRAIN,
+    HISTORY,
+    LIMIT,
+    LIST,
+    LIST_LOOSE,
+    MONTH_NUMBER,
+    MOVE,
+    ORDER_WORDS,
+    ORDINALS,
+    REGION,
+    RETENTION,
+    SHARE,
+    SIGNUP_WORDS,
+    TIME_LEAD,
+    VAGUE_QUESTION,
+    VAGUE_TIME,
+    WHERE_GO,
+    WHICH,
+    WHOLE_MATRIX,
+    WINDOW_DAYS,
+    WINDOW_WORD,
+)
+from assistant.planner.text import MARK, normalise, phrase_pattern
+from assistant.planner.timephrases import Found, find_time, snapshot_phrase
+
+Senses = list[tuple[PhraseMatch, Sense]]
+
+
+@dataclass
+class Draft:
+    """Everything the passes have learnt about one data question so far."""
+
+    p: Parse
+    catalog: Catalog
+    as_of: date
+    choice: str | None
+    snapshot: Found | None = None  # membership at a date ("champions in January")
+    found: Found | None = None  # the period the question filters
+    compared: tuple[Found, ...] = ()
+    compared_grain: str | None = None
+    as_of_snapshot: bool = False
+    month_number: int | None = None
+    limit: int | None = None
+    numbers: list[Number] = field(default_factory=list)
+    param_spans: list[tuple[int, int]] = field(default_factory=list)
+    grain: re.Match[str] | None = None
+    senses: Senses = field(default_factory=list)
+    segment: Segment | None = None
+    member: resolve.Selection = None
+    signups_of_period: bool = False
+    measure: Measure | None = None
+    overrides: list[Override] = field(default_factory=list)
+    metric: str | None = None
+    filters: list[Filter] = field(default_factory=list)
+    group_by: list[DimensionRef] = field(default_factory=list)
+    intent: Intent = Intent.COUNT
+    time_range: TimeRange | None = None
+    to_members: tuple[str, ...] = ()
+    wants_share: bool = False
+    share_of_metric: bool = False
+    plan: QueryPlan | None = None
+
+    @property
+    def text(self) -> str:
+        return self.p.text
+
+    def population(self, metric: str | None) -> bool:
+        """No metric, or one that counts the population itself: a question about people."""
+        return metric is None or metric in {m.name for m in self.catalog.population_metrics()}
+
+
+# -- periods ----------------------------------------------------------------------------------
+def periods(d: Draft) -> None:
+    """Time phrases: the period, a snapshot date, or two compared periods."""
+    p, text = d.p, d.text
+    d.snapshot = snapshot_phrase(text, d.as_of)
+    if d.snapshot:
+        p.claim(d.snapshot.span, "time")
+    found = find_time(p.work, d.as_of) if not d.snapshot else None
+    if found:
+        p.claim(found.span, "time")
+        lead = TIME_LEAD.search(p.text, 0, found.span[0])
+        if lead:
+            p.claims.append(Claim(lead.span(), "time"))
+        second = find_time(p.work, d.as_of)
+        if second is not None and not (COMPARE_PERIODS.search(text) or
+                                       shaping.joined_periods(text, found, second)):
+            second = None  # another period elsewhere: coverage will call it out
+        if second is not None:
+            p.claim(second.span, "time")
+            found = _shared_year(found, second, d.as_of)
+            found, d.compared_grain, d.compared = shaping.compare_periods(found, second)
+        elif (MOVE.search(text) or WHERE_GO.search(text) or
+                p.text[found.span[1]:found.span[1] + 2] == "'s"):
+            d.snapshot, found = found, None
+    d.found = found
+    d.as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
+        ORDER_WORDS.search(text)
+
+
+def _shared_year(first: Found, second: Found, as_of: date) -> Found:
+    """A year written once after two periods ("the first or second half of 2024") belongs
+    to both."""
+    year = re.search(r"\b(20\d\d)\b", second.phrase)
+    if first.span[0] > second.span[0] or year is None or re.search(r"\b20\d\d\b",
+                                                                  first.phrase):
+        return first
+    again = find_time(f"{first.phrase} {year[1]}", as_of)
+    return Found(again.start, again.end, first.phrase, first.span) if again else first
+
+
+# -- guards -----------------------------------------------------------------------------------
+def guards(d: Draft) -> None:
+    """Questions too vague to plan, and regions the catalog does not declare."""
+    text = d.text
+    if VAGUE_QUESTION.search(text):
+        raise ClarificationNeeded(messages.CLARIFY_VAGUE, [])
+    vague = VAGUE_TIME.search(text)
+    if d.found is None and d.snapshot is None and vague:
+        raise ClarificationNeeded(messages.CLARIFY_PERIOD.format(phrase=vague[0]), [])
+    region = REGION.search(text)
+    if region:
+        geography = d.catalog.geography()
+        accepted = ", ".join(f"{v.label} ({v.value})" for v in geography.values) \
+            if geography else ""
+        raise ClarificationNeeded(messages.CLARIFY_REGION.format(
+            region=region[0], accepted=accepted), [])
+
+
+# -- numbers ----------------------------------------------------------------------------------
+def numbers(d: Draft) -> None:
+    """Limits, cohort month numbers, what-if numbers and the time grain."""
+    p = d.p
+    d.month_number = _month_number(p)
+    if (m := LIMIT.search(p.work)) is not None:
+        d.limit = int(m[2])
+        p.claim(m.span(), "limit")
+    d.numbers = whatif.numbers(p, d.catalog)
+    d.param_spans = [span for n in d.numbers for span in n.spans]
+    masked = p.work
+    for a, b in d.param_spans:
+        masked = masked[:a] + MARK * (b - a) + masked[b:]
+    d.grain = next((g for g in GRAIN.finditer(masked)  # "daily actives" is a metric
+                    if not (g[3] and re.match(r"\s+actives?\b", masked[g.end():]))), None)
+    if d.grain:
+        p.claim(d.grain.span(), "grain")
+
+
+def _month_number(p: Parse) -> int | None:
+    if not RETENTION.search(p.text):
+        return None
+    m = MONTH_NUMBER.search(p.work)
+    if not m:
+        return None
+    p.claim(m.span(), "month_number")
+    raw = m[1] or m[2] or m[4] or m[5] or m[6]
+    return int(raw) if raw else ORDINALS[m[3]]
+
+
+# -- senses -----------------------------------------------------------------------------------
+def senses(d: Draft) -> None:
+    """The catalog's governed phrases, country codes, and a metric's window adjective."""
+    p = d.p
+    _country_codes(p, d.catalog)
+    match_phrases(p, d.catalog)
+    # words that belong to a what-if value ("45 days inactive") name no segment
+    p.matches = [m for m in p.matches if not any(
+        a <= m.span[0] and m.span[1] <= b for a, b in d.param_spans)]
+    window = _metric_window(p, d.catalog, d.as_of)
+    if window is not None and d.found is None and d.snapshot is None:
+        d.found = window
+    d.senses = [(m, s) for m in p.matches for s in m.senses]
+
+
+def _country_codes(p: Parse, catalog: Catalog) -> None:
+    """Upper-case two-letter codes ("US", "DE") of the geography dimension's values."""
+    geography = catalog.geography()
+    if geography is None or p.original.upper() == p.original:
+        return
+    declared = {v.value.upper() for v in geography.values}
+    for code in COUNTRY_CODES.findall(p.original):
+        value = {"UK": "GB"}.get(code, code)
+        if value not in declared:
+            continue
+        entry = Entry(code.lower(), phrase_pattern(code.lower()),
+                      (Sense("value", geography.name, value),))
+        spans = [m.span() for m in entry.pattern.finditer(p.work)]
+        p.matches.append(PhraseMatch(entry, spans[0] if spans else (-1, -1)))
+        for span in spans:
+            p.consume(span)
+
+
+def _metric_window(p: Parse, catalog: Catalog, as_of: date) -> Found | None:
+    """"Daily actives", "7-day active users": a metric with a default window, read
+    over the window its adjective names (the last 1, 7, 30 or N days)."""
+    for match in p.matches:
+        named = next((s.window_days for s in match.senses if s.window_days), None)
+        if named is not None and match.span[0] >= 0:
+            phrase = "today" if named == 1 else f"the last {named} days"
+            return Found(as_of - timedelta(days=named - 1), as_of, phrase, match.span)
+        windowed = [s for s in match.senses if s.kind == "metric" and
+                    (metric := catalog.metrics.get(s.name)) is not None and
+                    metric.default_window_days]
+        if not windowed or match.span[0] < 0:
+            continue
+        word = WINDOW_WORD.search(p.text, 0, match.span[0])
+        if word is None:
+            continue
+        days = int(word[2]) if word[2] else WINDOW_DAYS[word[1]]
+        p.claim(word.span(), "time")
+        start = as_of - timedelta(days=days - 1)
+        return Found(start, as_of, word[0].strip(), word.span())
+    return None
+
+
+# -- subject ----------------------------------------------------------------------------------
+def subject(d: Draft) -> None:
+    """Which segment (and member) the question is about."""
+    p = d.p
+    families = {s.name for _, s in d.senses if s.kind == "segment"}
+    member_matches = [m for m in p.matches if any(s.kind == "member" for s in m.senses)]
+    d.segment, d.member = resolve.resolve_segment(p, d.catalog, families, member_matches,
+                                                  d.choice, d.numbers)
+    if d.segment is None and RETENTION.search(d.text):
+        d.segment, d.member = d.catalog.retention_segment(), None
+    if d.found is not None and d.segment is not None and \
+            shaping.new_means_signups(p, d.segment):
+        d.signups_of_period = True
+        for match in p.matches:  # "new users this month" are this month's signups
+            if match.entry.phrase.startswith("new ") and match.span[0] >= 0:
+                p.claims.append(Claim(match.span, "time"))
+        d.segment, d.member = None, None
+
+
+# -- what-ifs ---------------------------------------------------------------------------------
+def what_ifs(d: Draft) -> None:
+    """Averages of a segment's column, what-if overrides and a window given as a period."""
+    average = AVERAGE_OF.search(d.text)
+    if average:
+        d.segment, d.measure = shaping.measure(average, d.text, d.catalog, d.segment)
+    d.overrides = whatif.overrides(d.numbers, d.catalog, d.segment, d.p)
+    window = _window_override(d.found, d.segment, d.text)
+    if window is not None:  # "logging in 3 times weekly across the past 6 weeks"
+        d.overrides.append(window)
+        d.found = None
+    bar = d.segment.parameter_with_role("threshold") if d.segment else None
+    if d.segment and d.member is None and bar is not None and \
+            bar.name in {o.parameter for o in d.overrides}:
+        d.member = whatif.at_least_member(d.segment, d.numbers)
+
+
+def _window_override(found: Found | None, segment: Segment | None,
+                     text: str) -> Override | None:
+    """"Across the past 6 weeks" is the window parameter of a segment counted in weeks, not
+    a signup period, when the question doesn't talk about signing up."""
+    window = segment.parameter_with_role("window") if segment else None
+    if found is None or segment is None or window is None or window.unit != "weeks" or \
+            SIGNUP_WORDS.search(text):
+        return None
+    weeks = re.search(r"(\d+)\s+weeks?$", found.phrase)
+    if weeks is None:
+        return None
+    return Override(parameter=window.name, value=float(weeks[1]), segment=segment.name)
+
+
+# -- quantity ---------------------------------------------------------------------------------
+def quantity(d: Draft) -> None:
+    """The asked quantity binds the metric; a period becomes a snapshot or a plain range."""
+    d.metric = shaping.metric_name(d.senses, d.segment, d.catalog,
+                                   share=SHARE.search(d.text) is not None)
+    d.metric = shaping.buyers(d.p, d.catalog, d.metric, d.segment)
+    segment, current = d.segment, d.snapshot or d.found
+    if segment is not None and segment.history and current is not None and \
+            current.start >= d.as_of:  # "champions today" is membership now, as of as_of
+        d.snapshot = d.found = None
+    if d.snapshot is not None and d.found is None and not (segment and segment.history):
+        d.snapshot, d.found = None, d.snapshot  # "last quarter's signups": a plain period
+    if d.as_of_snapshot and segment is not None and segment.history and \
+            d.population(d.metric) and d.found is not None:
+        d.snapshot, d.found = d.found, None  # "champions in January": membership then
+
+
+# -- shape ------------------------------------------------------------------------------------
+def shape(d: Draft) -> None:
+    """Filters, grouping, compared periods, the intent and the time range."""
+    p, catalog = d.p, d.catalog
+    d.filters = shaping.filters(p, d.senses, catalog, d.choice)
+    d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain)
+    if d.compared_grain is not None or d.compared:
+        _compared_shape(d)
+    d.intent = _intent(d)
+    if d.measure is not None:
+        d.intent, d.metric = (Intent.BREAKDOWN if d.group_by else Intent.METRIC), None
+    if d.compared and d.intent not in (Intent.COUNT, Intent.METRIC, Intent.BREAKDOWN):
+        raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
+    _time_range(d)
+
+
+def _compared_shape(d: Draft) -> None:
+    """Two periods side by side need something to compare, grouped by the periods' grain."""
+    if d.segment is not None and d.segment.history and d.population(d.metric):
+        raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
+    if d.segment is None and d.population(d.metric) and not d.filters and \
+            not SIGNUP_WORDS.search(d.text):
+        raise ClarificationNeeded(messages.CLARIFY_COMPARE_WHAT, [])
+    column = shaping.time_column(d.p, d.metric, d.segment, d.catalog)
+    if d.compared_grain is not None:
+        d.group_by = [g for g in d.group_by if g.grain is None] + [
+            DimensionRef(name=column, grain=d.compared_grain)]
+
+
+def _time_range(d: Draft) -> None:
+    segment, snapshot = d.segment, d.snapshot
+    moving = snapshot is not None and segment is not None and bool(segment.history) and (
+        d.intent == Intent.MOVEMENT or d.intent == Intent.LIST)
+    if moving and segment is not None and snapshot is not None:
+        d.member, d.to_members = resolve.movement_members(d.p, segment, snapshot)
+    if snapshot and (d.intent in (Intent.HISTORY, Intent.MOVEMENT) or moving):
+        d.time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
+    elif d.found:
+        column = shaping.time_column(d.p, d.metric, segment, d.catalog, span=d.found.span)
+        d.time_range = TimeRange(start=d.found.start, end=d.found.end, column=column,
+                                 phrase=d.found.phrase)
+
+
+def _intent(d: Draft) -> Intent:
+    text, segment, metric, group_by = d.text, d.segment, d.metric, d.group_by
+    snapshot = d.snapshot is not None
+    if segment is not None and segment.entity == "cohort":
+        return Intent.RETENTION
+    if segment is not None and segment.history and snapshot and (
+            MOVE.search(text) or WHERE_GO.search(text)):
+        if (LIST.search(text) or WHICH.search(text)) and not COUNT.search(text):
+            return Intent.LIST  # which users moved: compiled as a movement listing
+        return Intent.MOVEMENT
+    signup_column = d.catalog.signup_column()
+    if segment is not None and segment.history and (snapshot or HISTORY.search(text)) \
+            and not SIGNUP_WORDS.search(text) and not any(
+                g.name == signup_column for g in group_by):
+        return Intent.HISTORY
+    family_whole = segment is not None and segment.is_family and d.member is None
+    wants_count = COUNT.search(text) is not None or re.search(
+        r"\bhow\s+(much|many)\b", text) is not None  # a quantity is never a list
+    people = d.population(metric) or metric in {m.name for m in d.catalog.buyer_metrics()}
+    if SHARE.search(text) and not family_whole and people:
+        return Intent.BREAKDOWN if group_by else Intent.COUNT  # "what % of ... who ..."
+    if (LIST.search(text) or WHICH.search(text)) and not wants_count and not family_whole \
+            and not group_by and not (_measured(d) and not EXPLICIT_LIST.search(text)):
+        return Intent.LIST
+    if family_whole and not wants_count and not DISTRIBUTION.search(text) and \
+            not group_by and not snapshot and segment is not None and re.search(
+                rf"\b{re.escape(normalise(segment.label))}s\b", text):
+        return Intent.LIST  # "the pql scores among trial accounts": each member's own value
+    if family_whole:
+        return Intent.DISTRIBUTION
+    if group_by:
+        return Intent.BREAKDOWN
+    if not d.population(metric):
+        return Intent.METRIC
+    if (LIST_LOOSE.search(text) or LIMIT.search(text)) and not wants_count \
+            and segment is not None:
+        return Intent.LIST
+    return Intent.COUNT
+
+
+def _measured(d: Draft) -> bool:
+    """Revenue, orders: a metric that is a number, not a count of people."""
+    metric = d.catalog.metrics.get(d.metric or "")
+    population = {m.table for m in d.catalog.population_metrics()}
+    return metric is not None and metric.table not in population and \
+        "DISTINCT" not in metric.expr.upper()
+
+
+# -- scope ------------------------------------------------------------------------------------
+def scope(d: Draft) -> None:
+    """Something governed was asked; shares have a part and a whole; shapes that cannot be
+    filtered are not."""
+    _recognised(d)
+    _shares(d)
+    segment = d.segment
+    if d.intent in (Intent.RETENTION, Intent.HISTORY) and d.filters:
+        raise ClarificationNeeded(messages.CLARIFY_NOT_FILTERABLE.format(
+            what=segment.label if segment else "this"), [])
+    if d.intent == Intent.RETENTION and d.time_range is None and d.month_number is None and \
+            not d.choice and not WHOLE_MATRIX.search(d.text):
+        raise ClarificationNeeded(messages.CLARIFY_RETENTION,
+                                  [candidate(d.catalog, segment.name, None)] if segment else [])
+
+
+def _recognised(d: Draft) -> None:
+    recognised = bool(d.segment or d.filters or d.group_by or not d.population(d.metric)
+                      or d.signups_of_period
+                      or any(s.kind in ("metric", "dimension") for _, s in d.senses))
+    if recognised:
+        return
+    if DATA_WORDS.search(d.text) or COUNT.search(d.text):  # "how many?": in scope, but what?
+        raise ClarificationNeeded(messages.CLARIFY_VAGUE, [])
+    raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
+
+
+def _shares(d: Draft) -> None:
+    share = SHARE.search(d.text) is not None
+    d.wants_share = share and d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) and (
+        d.segment is None or d.segment.entity == "user")
+    d.share_of_metric = d.wants_share and d.segment is None and _metric_is_the_part(d)
+    unsupported = d.intent not in (Intent.RETENTION, Intent.DEFINITION, Intent.CATALOG)
+    if share and unsupported and not d.wants_share or d.wants_share and \
+            d.segment is None and not d.filters and not d.share_of_metric:
+        raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
+
+
+def _metric_is_the_part(d: Draft) -> bool:
+    """"What % of accounts on pro were active?": a users-counting metric named after the
+    filters is the part; "share of actives that have pro" is the other way."""
+    metric = d.metric
+    if d.population(metric) or metric not in d.catalog.metrics:
+        return False
+    if not re.match(r"COUNT\(DISTINCT", d.catalog.metrics[metric].expr.upper()):
+        return False
+    spans = {s.kind: m.span[0] for m in d.p.matches for s in m.senses if m.span[0] >= 0
+             and (s.kind == "value" or (s.kind == "metric" and s.name == metric))}
+    return "value" not in spans or spans.get("metric", -1) > spans["value"]
+
+
+# -- build ------------------------------------------------------------------------------------
+def build(d: Draft) -> None:
+    """The QueryPlan: each shape keeps only the parts it can use."""
+    intent, segment = d.intent, d.segment
+    several = d.member if isinstance(d.member, tuple) else ()
+    member = None if several or isinstance(d.member, tuple) else d.member
+    tabular = intent not in (Intent.RETENTION, Intent.HISTORY)
+    d.plan = QueryPlan(
+        intent=intent,
+        segment=SegmentRef(name=segment.name, member=member, members=several)
+        if segment else None,
+        excluding=tuple(SegmentRef(name=n, member=m) for n, m in d.p.excluded)
+        if segment else (),
+        measure=d.measure,
+        metric=MetricRef(name=d.metric) if d.metric and intent not in (
+            Intent.LIST, Intent.RETENTION, Intent.HISTORY) else None,
+        group_by=tuple(d.group_by) if tabular else (),
+        filters=tuple(d.filters) if tabular else (),
+        time_range=d.time_range,
+        overrides=tuple(d.overrides),
+        compared=tuple(TimeRange(start=f.start, end=f.end, column=d.time_range.column,
+                                 phrase=f.phrase) for f in d.compared) if d.time_range else (),
+        month_number=d.month_number if intent == Intent.RETENTION else None,
+        to_members=d.to_members,
+        limit=d.limit if intent == Intent.LIST or d.limit and d.group_by
+        else shaping.top_one(d.p, d.group_by, intent),
+        order=shaping.order(d.p, d.group_by, intent, ranked=d.limit is not None),
+        share=d.wants_share,
+        share_of_metric=d.share_of_metric,
+    )
+
+
+# -- coverage ---------------------------------------------------------------------------------
+def coverage(d: Draft) -> None:
+    """Every claimed word must be used by the plan; a restated default is no what-if."""
+    assert d.plan is not None
+    left = leftovers(d.p, d.plan, d.catalog, d.p.claims)
+    if left:
+        raise ClarificationNeeded(
+            messages.not_understood(reading(d.plan, d.catalog), [w.words for w in left]),
+            closest_readings(d.catalog, d.plan))
+    restated = [o for o in d.plan.overrides if whatif.is_default(o, d.catalog)]
+    if restated:  # "at 3 logins weekly" restates the governed rule: no what-if
+        d.plan = d.plan.model_copy(update={"overrides": tuple(
+            o for o in d.plan.overrides if o not in restated)})
+
+
+PASSES: tuple[Callable[[Draft], None], ...] = (
+    periods, guards, numbers, senses, subject, what_ifs, quantity, shape, scope, build,
+    coverage,
+)
+
+
+def plan_data_question(p: Parse, catalog: Catalog, as_of: date,
+                       choice: str | None) -> QueryPlan:
+    """Run every pass over a fresh draft and return the plan they built."""
+    draft = Draft(p, catalog, as_of, choice)
+    for step in PASSES:
+        step(draft)
+    assert draft.plan is not None
+    return draft.plan
+
+
+__all__ = ["PASSES", "Draft", "plan_data_question"]

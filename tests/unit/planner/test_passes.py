@@ -1,0 +1,124 @@
+"""The planner's passes, one at a time: what each adds to the draft of a data question.
+
+Each test runs the passes in order up to the one under test on a question, and checks the
+part of the draft that pass is responsible for, against the demo catalog and as-of date.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from assistant.errors import ClarificationNeeded, Refusal
+from assistant.plan import Intent
+from assistant.planner.parsing import Parse
+from assistant.planner.passes import PASSES, Draft
+from assistant.planner.text import normalise
+
+AS_OF = date(2026, 6, 30)
+
+
+def draft_after(pass_name: str, question: str, catalog) -> Draft:
+    text = normalise(question)
+    draft = Draft(Parse(question, text, text), catalog, AS_OF, None)
+    for step in PASSES:
+        step(draft)
+        if step.__name__ == pass_name:
+            return draft
+    raise AssertionError(f"no pass named {pass_name}")
+
+
+def test_the_passes_run_in_the_documented_order():
+    assert [p.__name__ for p in PASSES] == [
+        "periods", "guards", "numbers", "senses", "subject", "what_ifs", "quantity", "shape",
+        "scope", "build", "coverage"]
+
+
+def test_periods_reads_a_half_year_as_six_months(catalog):
+    d = draft_after("periods", "revenue in H1 2026", catalog)
+    assert (d.found.start, d.found.end) == (date(2026, 1, 1), date(2026, 6, 30))
+
+
+def test_periods_reads_two_adjacent_months_as_one_range_by_month(catalog):
+    d = draft_after("periods", "did we get more orders in may or april", catalog)
+    assert (d.found.start, d.found.end, d.compared_grain) == (
+        date(2026, 4, 1), date(2026, 5, 31), "month")
+
+
+def test_periods_keeps_both_periods_of_a_comparison_apart(catalog):
+    d = draft_after("periods", "orders in june 2026 vs june 2025", catalog)
+    assert [(f.start, f.end) for f in d.compared] == [
+        (date(2025, 6, 1), date(2025, 6, 30)), (date(2026, 6, 1), date(2026, 6, 30))]
+
+
+def test_guards_name_the_geography_values_when_a_region_is_asked(catalog):
+    with pytest.raises(ClarificationNeeded) as raised:
+        draft_after("guards", "revenue in emea last quarter", catalog)
+    countries = catalog.geography()
+    assert countries is not None and countries.values
+    assert all(v.label in str(raised.value) for v in countries.values)
+
+
+def test_numbers_reads_top_n_as_the_limit(catalog):
+    d = draft_after("numbers", "top 7 countries by revenue", catalog)
+    assert d.limit == 7
+
+
+def test_senses_reads_a_declared_window_abbreviation_as_its_days(catalog):
+    d = draft_after("senses", "wau for the pro plan", catalog)
+    assert (d.found.start, d.found.end) == (date(2026, 6, 24), AS_OF)
+
+
+def test_senses_reads_a_window_adjective_before_a_windowed_metric(catalog):
+    d = draft_after("senses", "daily active users on trial", catalog)
+    assert (d.found.start, d.found.end) == (AS_OF, AS_OF)
+
+
+def test_subject_finds_the_cohort_segment_for_retention_words(catalog):
+    d = draft_after("subject", "retention of users who signed up in march", catalog)
+    assert d.segment is catalog.retention_segment()
+
+
+def test_what_ifs_binds_a_period_in_weeks_to_the_segment_window_parameter(catalog):
+    d = draft_after("what_ifs", "engaged users over the past 6 weeks", catalog)
+    window = catalog.segments["engaged_users"].parameter_with_role("window")
+    assert [(o.parameter, o.value) for o in d.overrides] == [(window.name, 6.0)]
+    assert d.found is None
+
+
+def test_what_ifs_converts_weeks_for_a_parameter_counted_in_days(catalog):
+    d = draft_after("what_ifs", "how many new users if the activation window were 2 weeks",
+                    catalog)
+    assert [(o.parameter, o.value) for o in d.overrides] == [("activation_window_days", 14.0)]
+
+
+def test_quantity_binds_how_much_spend_to_the_spend_metric(catalog):
+    d = draft_after("quantity", "how much did champions spend", catalog)
+    assert d.metric == "revenue"
+
+
+def test_quantity_counts_a_segments_customers_as_its_people(catalog):
+    d = draft_after("quantity", "how many champions customers are there", catalog)
+    assert d.metric == catalog.population_metrics()[0].name
+
+
+def test_shape_groups_by_the_dimension_named_after_by(catalog):
+    d = draft_after("shape", "revenue by plan", catalog)
+    assert d.intent == Intent.BREAKDOWN and [g.name for g in d.group_by] == ["plan"]
+
+
+def test_shape_reads_signups_in_a_period_on_the_signup_date(catalog):
+    d = draft_after("shape", "revenue from users who signed up in q1", catalog)
+    assert d.time_range.column == catalog.signup_column()
+
+
+def test_scope_refuses_a_share_without_a_part(catalog):
+    with pytest.raises(Refusal):
+        draft_after("scope", "what share of revenue", catalog)
+
+
+def test_coverage_names_the_words_no_part_of_the_plan_used(catalog):
+    with pytest.raises(ClarificationNeeded) as raised:
+        draft_after("coverage", "revenue in may from the moon", catalog)
+    assert "moon" in str(raised.value)
