@@ -7,7 +7,7 @@ uses; the segment logic itself always comes from `segments.py`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import cast
 
 from sqlglot import exp
@@ -15,6 +15,7 @@ from sqlglot import exp
 from assistant import messages
 from assistant.answer import DefinitionUsed
 from assistant.catalog.models import Catalog, Dimension, Metric, Segment
+from assistant.compiler.portable import render
 from assistant.compiler.segments import (
     Ctes,
     Overrides,
@@ -45,7 +46,7 @@ class Compiled:
     overrides: Overrides = field(default_factory=dict)
 
     def sql(self, dialect: str = DIALECT, pretty: bool = True) -> str:
-        return self.expression.sql(dialect=dialect, pretty=pretty)
+        return render(self.expression, dialect, pretty=pretty)
 
 
 def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int) -> Compiled:
@@ -198,9 +199,7 @@ def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
 def _group_column(catalog: Catalog, ref: DimensionRef, src: _From, metric: Metric) -> exp.Expr:
     if ref.name == metric.time_column and ref.name not in catalog.dimensions:
         grain = ref.grain.value if ref.grain else "month"
-        trunc = exp.func(
-            "DATE_TRUNC", exp.Literal.string(grain), src.col(metric.table, metric.time_column)
-        )
+        trunc = _truncated(src.col(metric.table, metric.time_column), grain)
         return as_date(trunc).as_(f"{ref.name.removesuffix('_at')}_{grain}")
     dim = _dimension(catalog, ref.name)
     column = src.col(dim.table, dim.column)
@@ -210,9 +209,14 @@ def _group_column(catalog: Catalog, ref: DimensionRef, src: _From, metric: Metri
             raise CompileError(
                 f"Dimension `{dim.name}` has no grain `{grain}`. Accepted: {', '.join(dim.grains)}."
             )
-        trunc = exp.func("DATE_TRUNC", exp.Literal.string(grain), column)
+        trunc = _truncated(column, grain)
         return as_date(trunc).as_(f"{dim.name.removesuffix('_at')}_{grain}")
     return column.as_(dim.name)
+
+
+def _truncated(column: exp.Expr, grain: str) -> exp.Expr:
+    """The start of the grain a timestamp falls in (weeks start on Monday on every engine)."""
+    return exp.TimestampTrunc(this=column, unit=exp.var(grain.upper()))
 
 
 def _time_owner(catalog: Catalog, metric: Metric, column: str) -> str:
@@ -246,12 +250,7 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
         elif plan.time_range:
             src.where.append(time_filter(column, *_clip(plan.time_range, as_of)))
         elif metric.default_window_days:
-            src.where.append(
-                as_date(column)
-                > exp.Sub(
-                    this=date_literal(as_of), expression=number_literal(metric.default_window_days)
-                )
-            )
+            src.where.append(as_date(column) > _days_before(as_of, metric.default_window_days))
             src.where.append(as_date(column) <= date_literal(as_of))
         else:
             src.where.append(time_filter(column, None, as_of))
@@ -270,9 +269,13 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
         # "of the people who signed up in Q1, how many are active?": the period picks the
         # people; the metric still counts activity in its own governed window
         own = as_date(src.col(metric.table, metric.time_column))
-        src.where.append(own > exp.Sub(this=date_literal(as_of),
-                                       expression=number_literal(metric.default_window_days)))
+        src.where.append(own > _days_before(as_of, metric.default_window_days))
         src.where.append(own <= date_literal(as_of))
+
+
+def _days_before(as_of: date, days: int) -> exp.Expr:
+    """`as_of - days` as a typed date literal, the same date on every engine."""
+    return date_literal(as_of - timedelta(days=days))
 
 
 def _period_column(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From,

@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from assistant import messages
 from assistant.catalog.models import Catalog, Segment
+from assistant.compiler.portable import portable
 from assistant.compiler.sql import date_literal, number_literal, parse_fragment
 from assistant.errors import CompileError
 from assistant.plan import QueryPlan
@@ -99,7 +100,7 @@ def _own_ctes(
 
     def prepare(sql: str, condition: bool = False) -> exp.Expr:
         tree = parse_fragment(sql, condition=condition)
-        tree = exp.replace_placeholders(tree, **values)
+        tree = portable(exp.replace_placeholders(tree, **values))
         for table in tree.find_all(exp.Table):
             if table.name in renames and not table.db:
                 alias = table.alias or table.name

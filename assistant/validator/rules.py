@@ -16,6 +16,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
 from assistant import messages
+from assistant.compiler.portable import render
 from assistant.errors import Issue
 from assistant.validator.runner import SqlContext
 
@@ -127,7 +128,7 @@ def governed_columns_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
         schema = {t: {c: ty for c, ty in cols.items() if c in ctx.live_schema.get(t, {})}
                   for t, cols in schema.items()}
     try:
-        qualified = qualify(tree.copy(), schema=dict[str, object](schema), dialect="duckdb",
+        qualified = qualify(tree.copy(), schema=dict[str, object](schema), dialect=ctx.dialect,
                             validate_qualify_columns=True)
     except OptimizeError as exc:
         yield Issue("error", f"A column is not governed or cannot be resolved: {exc}.")
@@ -195,14 +196,19 @@ def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
         found = occurrences.get(name) or []
         if not found:
             yield Issue("error", f"The governed definition `{name}` is missing from the SQL.")
-        elif any(_normal(body) != _normal(expected) for body in found):
+        elif any(_normal(body, ctx.dialect) != _normal(expected, ctx.dialect, compiled=True)
+                 for body in found):
             yield Issue("error", f"The SQL of `{name}` differs from its governed definition; "
                         "segment logic may not be edited in a query.")
 
 
-def _normal(node: exp.Expr) -> exp.Expr:
-    """Compare trees as they read back from SQL text, so generation quirks don't matter."""
-    return sqlglot.parse_one(node.sql("duckdb"), read="duckdb")
+def _normal(node: exp.Expr, dialect: str, *, compiled: bool = False) -> exp.Expr:
+    """Compare trees as they read back from SQL text, so generation quirks don't matter.
+
+    A compiled tree is first rendered the way the compiler renders it for `dialect`.
+    """
+    text = render(node, dialect, pretty=False) if compiled else node.sql(dialect)
+    return sqlglot.parse_one(text, read=dialect)
 
 
 RULES = (

@@ -26,6 +26,7 @@ class SqlContext:
     live_schema: dict[str, dict[str, str]] | None = None
     max_limit: int = 10_001
     allow_pii: bool = False
+    dialect: str = DIALECT  # the engine's: the SQL is parsed and checked as that engine reads it
 
 
 Rule = Callable[[exp.Expr, "SqlContext"], Iterator[Issue]]
@@ -39,7 +40,7 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
     from assistant.validator.rules import RULES
 
     try:
-        statements = [s for s in sqlglot.parse(sql, read=DIALECT) if s is not None]
+        statements = [s for s in sqlglot.parse(sql, read=ctx.dialect) if s is not None]
     except ParseError as exc:
         first = exc.errors[0] if exc.errors else {}
         where = f"line {first.get('line', '?')}, col {first.get('col', '?')}"
