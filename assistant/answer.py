@@ -40,6 +40,48 @@ class DefinitionUsed:
         }
 
 
+FAILURE_KINDS = (
+    "refused",    # outside the catalog, a change request, personal data, an injection
+    "denied",     # the asker's access policy does not cover what the question needs
+    "plan",       # the question could not become a plan (too long, too large, no llm plan)
+    "compile",    # the plan names something the catalog lacks
+    "rejected",   # the SQL validator refused the statement (rules named)
+    "timeout",    # the question's deadline or the query's timeout passed
+    "busy",       # every query slot of the warehouse is taken
+    "warehouse",  # the warehouse could not run the query or cannot be opened
+    "config",     # a setting is missing or malformed (e.g. no llm configured)
+    "internal",   # a bug: something raised that no stage expected
+)
+
+
+@dataclass(frozen=True)
+class Failure:
+    """Why an answer is not an answer, typed so that no surface parses text.
+
+    `message` is worded for the person who asked (messages.py grammar) and is all that any
+    surface shows, with the answer's reference id. `detail` (raw exception or warehouse text,
+    every validator issue) goes to the query log only.
+    """
+
+    kind: str
+    message: str
+    rules: tuple[str, ...] = ()
+    detail: str = ""
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAILURE_KINDS:
+            raise ValueError(f"unknown failure kind {self.kind!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """What users and --json see: never the detail."""
+        return {"kind": self.kind, "message": self.message, "rules": list(self.rules)}
+
+    def log_line(self) -> str:
+        """The query log's `error` column: kind, rules, then the detail."""
+        head = f"{self.kind}({','.join(self.rules)})" if self.rules else self.kind
+        return f"{head}: {self.detail}" if self.detail else head
+
+
 def new_reference() -> str:
     """Short id shown to users next to errors and stored in the query log."""
     return "q_" + uuid.uuid4().hex[:12]
@@ -62,7 +104,7 @@ class Answer:
     id: str = field(default_factory=new_reference)
     planner: str = ""
     confidence: float | None = None
-    error: str | None = None  # internal reason, for the log; never shown raw to Slack users
+    failure: Failure | None = None  # set for refused and error answers
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. definition text, catalog listing
 
     def __post_init__(self) -> None:
@@ -87,8 +129,12 @@ class Answer:
             "id": self.id,
             "planner": self.planner,
             "confidence": self.confidence,
-            "error": self.error,
+            "failure": self.failure.to_dict() if self.failure else None,
         }
+
+    def log_dict(self) -> dict[str, Any]:
+        """`to_dict` plus what only the data team reads: the failure's detail."""
+        return {**self.to_dict(), "error": self.failure.log_line() if self.failure else None}
 
 
 def json_value(value: Any) -> Any:

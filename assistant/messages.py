@@ -307,3 +307,25 @@ LLM_NO_PLAN = (
     "I could not turn this question into a plan over the governed definitions, so I won't "
     "guess. " + CAN_ANSWER
 )
+
+
+# Failures as the asker reads them: worded, with the reference id; the raw detail (exception
+# or warehouse text, every validator issue) is only in the query log under that reference.
+QUERY_FAILED_WORDED = (
+    "The warehouse could not run the query for this question, so there is no answer. The data "
+    "team can look it up with reference `{ref}`."
+)
+WAREHOUSE_UNAVAILABLE = (
+    "The warehouse is not available right now, so there is no answer. The data team can look "
+    "it up with reference `{ref}`."
+)
+
+
+def sql_rejected(rules: Iterable[str], first: str) -> str:
+    return (f"The query built for this question did not pass the safety checks "
+            f"({', '.join(rules)}), so nothing ran: {first}")
+
+
+def with_reference(message: str, ref: str) -> str:
+    """A failure's message with its reference id, once."""
+    return message if ref in message else f"{message} (reference `{ref}`)"

@@ -49,6 +49,7 @@ from assistant.errors import (
     WarehouseBusy,
 )
 from assistant.executor import Result, Warehouse
+from assistant.failures import failure_of, internal_failure
 from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
 from assistant.validator import SqlContext, validate_sql
 
@@ -285,8 +286,9 @@ class Assistant:
         except Exception as exc:  # never let a stack trace reach a user
             log.error("internal error answering %r: %r", shown[:200], exc)
             log.debug("traceback", exc_info=True)
-            answer = Answer(shown, "error", "", error=f"internal: {exc!r}"[:2000])
-            answer.message = messages.INTERNAL_ERROR.format(ref=answer.id)
+            answer = Answer(shown, "error", "")
+            answer.failure = internal_failure(exc, answer.id)
+            answer.message = answer.failure.message
         answer.planner, answer.confidence = planner_name, confidence
         return self._finish(answer, clock, source=source, user=user, channel=channel,
                             thread_ts=thread_ts)
@@ -376,20 +378,15 @@ class Assistant:
         answer = Answer(question, exc.status, exc.message, plan=plan.to_dict() if plan else None)
         if isinstance(exc, ClarificationNeeded):
             answer.candidates = [c.to_dict() for c in exc.candidates]
-        elif isinstance(exc, Refusal):
-            answer.error = f"refused: {exc.reason}"
-        elif not isinstance(exc, PlanError):
-            reason = exc.details.get("reason") or type(exc).__name__
-            issues = exc.details.get("issues") or []
-            rules = ",".join(sorted({i.rule for i in issues}))
-            answer.error = f"{type(exc).__name__}({reason}{': ' + rules if rules else ''}): " + (
-                exc.message)
+        else:
+            answer.failure = failure_of(exc, answer.id)
+            answer.message = answer.failure.message
         return answer
 
     def _log(self, answer: Answer, **where: Any) -> None:
         if self.query_log is None:
             return
         try:
-            self.query_log.record(answer.to_dict(), **where)
+            self.query_log.record(answer.log_dict(), **where)
         except Exception:  # logging never breaks an answer
             log.warning("could not write answer %s to the query log", answer.id, exc_info=True)

@@ -258,8 +258,10 @@ def _summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     summary = {
         c: row[c]
         for c in ANSWER_COLUMNS
-        if c not in ("question_norm", "plan", "sql", "columns", "timings", "candidates")
+        if c not in ("question_norm", "plan", "sql", "columns", "timings", "candidates",
+                     "failure", "groups")
     }
+    summary["groups"] = from_json(row["groups"]) or []
     summary["truncated"] = from_flag(row["truncated"])
     summary["eval_passed"] = from_flag(row["eval_passed"])
     summary["definitions"] = [
@@ -283,6 +285,7 @@ def _full(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         sql=row["sql"],
         columns=from_json(row["columns"]) or [],
         candidates=from_json(row["candidates"]) or [],
+        failure=from_json(row["failure"]),
         timings_ms=from_json(row["timings"]) or {},
         definitions=_definitions(conn, row["id"]),
         feedback=[dict(f) for f in feedback],

@@ -98,13 +98,22 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX slack_seen_events_accepted_at ON slack_seen_events (accepted_at);
     """,
+    # Typed failures and who asked: `failure` is the answer's Failure without its detail (JSON;
+    # the detail stays in `error`), `principal` the access principal the answer was computed
+    # for and `groups` its access groups (JSON list), so `segq log` can filter by either.
+    """
+    ALTER TABLE answers ADD COLUMN failure TEXT;
+    ALTER TABLE answers ADD COLUMN principal TEXT;
+    ALTER TABLE answers ADD COLUMN groups TEXT;
+    CREATE INDEX answers_principal ON answers (principal, created_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 ANSWER_COLUMNS = tuple(
     """id created_at source user channel thread_ts question question_norm planner confidence
     intent plan sql status message columns row_count truncated error timings timing_total_ms
-    candidates eval_run eval_case eval_passed""".split()  # noqa: SIM905 -- word list, reads better
+    candidates eval_run eval_case eval_passed failure principal groups""".split()  # noqa: SIM905 -- word list, reads better
 )
 DEFINITION_COLUMNS = tuple(
     "answer_id position name kind version hash source owner label member overrides".split()  # noqa: SIM905 -- word list

@@ -101,6 +101,9 @@ class Writes(Store):
                     "eval_run": eval_run,
                     "eval_case": eval_case,
                     "eval_passed": to_flag(eval_passed),
+                    "failure": to_json(answer.get("failure")),
+                    "principal": answer.get("principal"),
+                    "groups": to_json(answer.get("groups")),
                 },
             )
             conn.execute("DELETE FROM answer_definitions WHERE answer_id = ?", (answer["id"],))

@@ -137,11 +137,6 @@ FEEDBACK_DOWN = "feedback_down"
 CLARIFY_CHOICE = "clarify_choice"
 
 
-# Errors whose message is worded for people (messages.py grammar); anything else may hold
-# raw exception text, which a Slack user never sees.
-_WORDED_ERRORS = ("CompileError(", "SqlRejected(", "ExecutionError(timeout)", "ConfigError(")
-
-
 @dataclass(frozen=True)
 class SlackMessage:
     """Keyword arguments for chat.postMessage / chat.update / respond: fallback text + blocks."""
@@ -223,14 +218,17 @@ def render_error(reference: str) -> SlackMessage:
 
 
 def error_text(answer: Answer) -> str:
-    """What a Slack user reads for an error: worded, with the reference, never raw exceptions."""
-    reason = answer.error
-    worded = reason is None or reason.startswith(_WORDED_ERRORS)  # None: a planner's PlanError
-    if worded and answer.message:
-        return f"{escape(answer.message)} {REFERENCE.format(ref=answer.id)}."
-    if reason and reason.startswith("internal") and answer.id in answer.message:
-        return escape(answer.message)  # messages.INTERNAL_ERROR already names the reference
-    return ERROR_PLAIN.format(ref=answer.id)
+    """What a Slack user reads for an error: the failure's worded message and the reference.
+
+    Only `Failure.message` is ever shown (never its detail); an error answer without one,
+    which no pipeline path makes, gets the plain apology.
+    """
+    failure = answer.failure
+    if failure is None or not failure.message:
+        return ERROR_PLAIN.format(ref=answer.id)
+    if answer.id in failure.message:  # e.g. messages.INTERNAL_ERROR names the reference
+        return escape(failure.message)
+    return f"{escape(failure.message)} {REFERENCE.format(ref=answer.id)}."
 
 
 def definition_summary(d: DefinitionUsed) -> str:

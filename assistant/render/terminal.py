@@ -49,7 +49,7 @@ def render(answer: Answer, *, show_sql: bool = False) -> str:
             + (f", owner {d.owner}" if d.owner else "")
             + (f", overrides {overrides}" if overrides else "") + ")"
         )
-    if answer.status == "error":
+    if answer.status in ("error", "refused") and answer.id not in answer.message:
         parts.append(f"Reference: {answer.id}")
     if show_sql and answer.sql:
         parts += ["", answer.sql]

@@ -13,9 +13,9 @@ import threading
 from collections import OrderedDict
 from typing import Any
 
-from assistant import messages
 from assistant.answer import Answer, DefinitionUsed
 from assistant.errors import SegqError
+from assistant.failures import internal_failure
 
 log = logging.getLogger("segq.slack")
 
@@ -80,8 +80,9 @@ class Answers:
                 choice=choice,
             )
         except Exception as exc:  # Assistant.ask should not raise; if it does, say so kindly
-            answer = Answer(question, "error", "", error=f"internal: {exc!r}")
-            answer.message = messages.INTERNAL_ERROR.format(ref=answer.id)
+            answer = Answer(question, "error", "")
+            answer.failure = internal_failure(exc, answer.id)
+            answer.message = answer.failure.message
             log.exception("internal error answering %r (reference %s)", question, answer.id)
             self._record(answer, user=user, channel=channel, thread_ts=thread_ts)
         self.recent.put(answer)
@@ -131,7 +132,7 @@ class Answers:
     def _record(self, answer: Answer, **where: Any) -> None:
         query_log = getattr(self.assistant, "query_log", None)
         if query_log is not None:
-            query_log.record(answer.to_dict(), source="slack", **where)
+            query_log.record(answer.log_dict(), source="slack", **where)
 
 
 def logged_definition(logged: dict[str, Any], name: str) -> DefinitionUsed | None:

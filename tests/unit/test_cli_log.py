@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from assistant.answer import Answer, DefinitionUsed
+from assistant.answer import Answer, DefinitionUsed, Failure
 from assistant.cli import log as log_cli
 from assistant.config import Config, load_config
 from assistant.querylog import QueryLog
@@ -52,8 +52,11 @@ def answer(question: str, status: str = "answered", **changes: Any) -> dict[str,
         "planner": "rules",
         "confidence": 0.9,
     }
+    detail = changes.pop("error", None)
+    if detail is not None:
+        changes["failure"] = Failure("compile", "No governed dimension `planet`.", (), detail)
     values.update(changes)
-    return Answer(**values).to_dict()
+    return Answer(**values).log_dict()
 
 
 @pytest.fixture
@@ -152,7 +155,7 @@ def test_show_text_of_a_failure_names_its_reason(segq, ids) -> None:
     out = segq("show", ids["error"]).out
 
     assert "Status:    error (planner rules, confidence 0.90, intent count)" in out
-    assert "Error:     CompileError: no dimension planet" in out
+    assert "Error:     compile: CompileError: no dimension planet" in out
     assert (
         "  engaged_users  segment  1        a1b2c3d4e5f6  semantic_models/engagement.yml:3" in out
     )

@@ -75,7 +75,7 @@ def test_a_compile_slower_than_the_deadline_stops_at_it_with_a_worded_logged_err
     assert answer.sql is None and answer.rows == []
     record = logged(assistant, answer.id)
     assert record["status"] == "error"
-    assert record["error"].startswith("QuestionTimeout(deadline)")
+    assert record["error"].startswith("timeout(deadline): QuestionTimeout(deadline, compile)")
 
 
 def test_a_planner_slower_than_the_deadline_is_stopped_too(config, catalog):
@@ -175,7 +175,7 @@ def test_with_every_query_slot_taken_the_answer_is_busy_and_logged(config, catal
     assert answer.status == "error"
     assert answer.message == ("The warehouse is busy answering other questions right now. "
                               "Try again in a moment.")
-    assert logged(assistant, answer.id)["error"].startswith("WarehouseBusy(busy)")
+    assert logged(assistant, answer.id)["error"] == "busy(busy): WarehouseBusy(busy)"
     assert "is busy: all 4 query slots are taken" in caplog.text
     assert assistant.ask(QUESTION).status == "answered", "a released slot is used again"
 

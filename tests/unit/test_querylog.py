@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 import assistant
-from assistant.answer import Answer, DefinitionUsed
+from assistant.answer import Answer, DefinitionUsed, Failure
 from assistant.errors import ConfigError
 from assistant.querylog import SCHEMA_VERSION, QueryLog, normalise_question
 
@@ -70,8 +70,11 @@ def answer(question: str = "How many engaged users?", status: str = "answered", 
         "planner": "rules",
         "confidence": 0.92,
     }
+    detail = changes.pop("error", None)
+    if detail is not None:
+        changes["failure"] = Failure("warehouse", "The warehouse could not run it.", (), detail)
     values.update(changes)
-    return Answer(**values).to_dict()
+    return Answer(**values).log_dict()
 
 
 @pytest.fixture
@@ -144,7 +147,7 @@ def test_a_failed_question_keeps_its_reason_and_the_sql_that_failed(log: QueryLo
 
     assert stored is not None
     assert stored["status"] == "error"
-    assert stored["error"] == "ExecutionError: query ran longer than 30 s"
+    assert stored["error"] == "warehouse: ExecutionError: query ran longer than 30 s"
     assert stored["sql"] == failed["sql"]
 
 

@@ -9,6 +9,8 @@ from decimal import Decimal
 from typing import Any
 
 from assistant.answer import Answer, DefinitionUsed
+from assistant.errors import CompileError, ExecutionError
+from assistant.failures import failure_of, internal_failure
 from assistant.render import slack as render
 from assistant.slack_app import make_client, question_from_text
 
@@ -185,26 +187,32 @@ def test_refusal_says_what_it_can_answer_without_buttons() -> None:
 
 
 def test_internal_error_shows_reference_and_never_the_exception() -> None:
-    answer = Answer("q", "error", "", error="internal: KeyError('secret_column')")
-    answer.message = f"Something went wrong. Reference `{answer.id}`."
+    answer = Answer("q", "error", "")
+    answer.failure = internal_failure(KeyError("secret_column"), answer.id)
     text = all_text(render.render_answer(answer))
     assert answer.id in text and "KeyError" not in text and "secret_column" not in text
 
 
 def test_warehouse_error_text_is_replaced_by_a_worded_message() -> None:
-    answer = Answer(
-        "q",
-        "error",
-        "The warehouse could not run the query: Binder Error: col x",
-        error="ExecutionError(BinderException): The warehouse could not run ...",
-    )
-    text = render.render_answer(answer).text
-    assert "Binder" not in text and answer.id in text and "problem on my side" in text
+    answer = Answer("q", "error", "")
+    raw = ExecutionError("The warehouse could not run the query: Binder Error: col x",
+                         reason="BinderException")
+    answer.failure = failure_of(raw, answer.id)
+    text = all_text(render.render_answer(answer))
+    assert "Binder" not in text and "col x" not in text and answer.id in text
+    assert "could not run the query for this question" in text
+
+
+def test_an_error_without_a_failure_gets_the_plain_apology() -> None:
+    answer = Answer("q", "error", "The warehouse could not run the query: Binder Error: col x")
+    text = all_text(render.render_answer(answer))
+    assert "Binder" not in text and "problem on my side" in text and answer.id in text
 
 
 def test_worded_error_is_shown_with_its_reference() -> None:
     message = "Override `weeks`=80 for `engaged_users` is outside its bounds 1..26."
-    answer = Answer("q", "error", message, error=f"CompileError(CompileError): {message}")
+    answer = Answer("q", "error", message)
+    answer.failure = failure_of(CompileError(message), answer.id)
     assert render.render_answer(answer).text == f"{message} Reference `{answer.id}`."
 
 

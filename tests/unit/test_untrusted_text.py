@@ -108,7 +108,8 @@ def test_a_refusal_from_the_model_keeps_the_canned_wording_and_logs_none_of_its_
 
     assert answer.status == "refused"
     assert answer.message == messages.REFUSE_OFF_TOPIC
-    assert answer.error == "refused: off topic"
+    assert answer.failure is not None
+    assert (answer.failure.kind, answer.failure.rules) == ("refused", ("off topic",))
     assert "SECURITY" not in everything_shown_and_logged(assistant, answer, config)
 
 

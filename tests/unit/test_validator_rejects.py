@@ -211,7 +211,7 @@ def test_run_plan_with_tampered_sql_errors_and_never_executes(
 ):
     answer = Assistant(config, catalog=catalog).run_plan(ENGAGED)
     assert answer.status == "error"
-    assert "governed_segment_logic" in answer.error
+    assert answer.failure is not None and "governed_segment_logic" in answer.failure.rules
     assert "governed_segment_logic" in answer.message
     assert answer.rows == [] and answer.row_count == 0
     assert "logins >= 1 * 4" in answer.sql  # the rejected statement is shown, not fixed
@@ -224,7 +224,7 @@ def test_ask_with_tampered_sql_errors_and_never_executes(
     answer = Assistant(config, catalog=catalog).ask("How many engaged users do we have?")
     assert answer.plan is not None and answer.plan["segment"]["name"] == "engaged_users"
     assert answer.status == "error"
-    assert "governed_segment_logic" in answer.error
+    assert answer.failure is not None and "governed_segment_logic" in answer.failure.rules
     assert execute_calls == []
 
 

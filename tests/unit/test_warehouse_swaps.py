@@ -156,7 +156,8 @@ def test_five_threads_answer_correctly_through_20_rebuilds_of_the_same_path(
             question = questions[i % len(questions)]
             try:
                 answer = assistant.ask(question)
-                answered.append((question, answer.status, answer.rows, answer.error or ""))
+                why = answer.failure.log_line() if answer.failure else ""
+                answered.append((question, answer.status, answer.rows, why))
             except Exception as exc:  # the assertion below names it
                 answered.append((question, "raised", None, repr(exc)))
             i += 1
