@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from assistant.catalog.models import Catalog
@@ -56,8 +57,14 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         if plan.intent in (Intent.METRIC, Intent.BREAKDOWN) and plan.metric and not col:
             verb = "in"
         phrase = f" ({tr.phrase})" if tr.phrase else ""
-        words += f", {verb} {tr.start.isoformat()} to {tr.end.isoformat()}{phrase}"
+        words += f", {verb} {_span(tr.start, tr.end)}{phrase}"
     return words
+
+
+def _span(start: date, end: date) -> str:
+    """ "on 2026-03-03" for one day, "2026-01-05 to 2026-01-11" for a range."""
+    return f"on {start.isoformat()}" if start == end else \
+        f"{start.isoformat()} to {end.isoformat()}"
 
 
 def population_words(plan: QueryPlan, catalog: Catalog) -> str:
@@ -156,8 +163,7 @@ def _metric_words(plan: QueryPlan, catalog: Catalog) -> str:
 
 
 def _periods(plan: QueryPlan) -> str:
-    return "period (" + " and ".join(f"{r.start.isoformat()} to {r.end.isoformat()}"
-                                     for r in plan.compared) + ")"
+    return "period (" + " and ".join(_span(r.start, r.end) for r in plan.compared) + ")"
 
 
 def reading(plan: QueryPlan, catalog: Catalog) -> str:

@@ -53,7 +53,7 @@ FUNCTION_WORDS = frozenset("""
 a an the this that these those some any all such
 i me my mine myself we us our ours you your yours they them their theirs it its he him his
 she her ones someone somebody anyone anybody everyone everybody something anything
-of in on at to for from with about into onto among as
+of in on at to for from with about into onto among amongst as
 am is are was were be been being do does did doing done have has had having
 can could will would shall should may might must
 s re ve ll d m

@@ -25,7 +25,7 @@ from assistant.plan import (
     SegmentRef,
 )
 from assistant.planner import PlanOutcome
-from assistant.planner.lexicon import vocabulary
+from assistant.planner.lexicon import build_lexicon, vocabulary
 from assistant.planner.parsing import (
     Parse,
     candidate,
@@ -81,7 +81,8 @@ class RulesPlanner:
     def _corrector(self, catalog: Catalog) -> Corrector:
         key = id(catalog)
         if key not in self._correctors:
-            self._correctors[key] = Corrector(vocabulary(catalog))
+            governed = {w for e in build_lexicon(catalog) for w in e.phrase.split()}
+            self._correctors[key] = Corrector(vocabulary(catalog), governed)
         return self._correctors[key]
 
     # -- 1. refusals ----------------------------------------------------------------------

@@ -89,13 +89,17 @@ def words(text: str) -> list[str]:
 class Corrector:
     """Fixes typos ("chrun", "engagd", "lifecyle") against the catalog's own vocabulary."""
 
-    def __init__(self, vocabulary: Iterable[str]) -> None:
+    def __init__(self, vocabulary: Iterable[str], governed: Iterable[str] = ()) -> None:
         self.vocab = {w for w in vocabulary if len(w) >= 3}
+        self.governed = frozenset(governed)
         self._long = sorted(w for w in self.vocab if len(w) >= 4 and w.isalpha())
 
     def _closest(self, token: str) -> str | None:
+        """One edit away, or two for a long word and a word of the catalog's own phrases: a
+        real word two edits from a cue word ("completed" / "computed") or from a short
+        catalog word ("finance" / "france") is not a typo of it."""
         for match in difflib.get_close_matches(token, self._long, n=4, cutoff=0.75):
-            allowed = 1 if len(token) <= 6 else 2
+            allowed = 2 if len(token) >= 8 and match in self.governed else 1
             if match[0] == token[0] and edit_distance(token, match) <= allowed:
                 return match
         return None

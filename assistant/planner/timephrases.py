@@ -85,6 +85,44 @@ MONTH_YEAR = rf"({MONTH_RE})(?:\s+(?:of\s+)?({YEAR_RE}))?"
 Resolver = Callable[[re.Match[str]], tuple[date, date]]
 
 
+def _day(tag: str) -> str:
+    """A calendar day: "march 3rd", "nov 28 2025", "the 3rd of march", "28 november"."""
+    return (rf"(?:(?P<{tag}m>{MONTH_RE})\s+(?P<{tag}d>\d{{1,2}})(?:st|nd|rd|th)?\b"
+            rf"|(?:the\s+)?(?P<{tag}e>\d{{1,2}})(?:(?:st|nd|rd|th)\s+(?:of\s+)?|\s+)"
+            rf"(?P<{tag}n>{MONTH_RE})\b)(?:\s+(?P<{tag}y>{YEAR_RE})\b)?")
+
+
+DAY_END = (rf"(?:{_day('b')}|(?P<bd0>\d{{1,2}})(?:st|nd|rd|th)?(?:\s+(?P<by0>{YEAR_RE}))?\b)")
+RANGE_WORD = r"(?:to|through|thru|until|till|and|-)"
+
+
+def _day_of(m: re.Match[str], tag: str, year: str | None, as_of: date,
+            month: int | None = None) -> date:
+    """The day a `_day(tag)` group names; without a year, the latest one by as_of."""
+    name = m.group(f"{tag}m") or m.group(f"{tag}n")
+    month = MONTHS[name] if name else month
+    day = int(m.group(f"{tag}d") or m.group(f"{tag}e"))
+    assert month is not None
+    if year is None:
+        return date(as_of.year if (month, day) <= (as_of.month, as_of.day) else as_of.year - 1,
+                    month, day)
+    return date(_year(year, as_of.year), month, day)
+
+
+def _day_range(m: re.Match[str], as_of: date) -> tuple[date, date]:
+    """ "jan 5 to jan 11 2026", "feb 1 and 14": a year written once belongs to both days."""
+    year = m.group("ay") or m.group("by") or m.group("by0")
+    if m.group("bd0"):
+        start = _day_of(m, "a", year, as_of)
+        end = start.replace(day=int(m.group("bd0")))
+    else:
+        start = _day_of(m, "a", year, as_of)
+        end = _day_of(m, "b", m.group("by") or year, as_of)
+    if end < start and not m.group("ay"):
+        start = start.replace(year=start.year - 1)  # "dec 20 to jan 5 2026"
+    return start, end
+
+
 def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
     """(regex, resolver) pairs, most specific first."""
     month_start = as_of.replace(day=1)
@@ -106,7 +144,17 @@ def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
             return back.replace(day=day) + timedelta(days=1), as_of
         return date(as_of.year - n, as_of.month, as_of.day) + timedelta(days=1), as_of
 
+    def day(m: re.Match[str]) -> date:
+        return _day_of(m, "a", m.group("ay"), as_of)
+
     return [
+        (rf"\b(?:from\s+|between\s+)?{_day('a')}\s+{RANGE_WORD}\s+{DAY_END}",
+         lambda m: _day_range(m, as_of)),
+        (rf"\bweek\s+(?:starting|beginning|commencing|of)\s+(?:on\s+)?(?:(?:monday|mon)\s+)?"
+         rf"{_day('a')}",
+         lambda m: (day(m), day(m) + timedelta(days=6))),
+        (rf"\bsince\s+{_day('a')}", lambda m: (day(m), as_of)),
+        (rf"\b(?:on\s+)?{_day('a')}", lambda m: (day(m), day(m))),
         (r"\b(\d{4}-\d\d-\d\d)\s+(?:to|through|until|and|-)\s+(\d{4}-\d\d-\d\d)\b",
          lambda m: (date.fromisoformat(m[1]), date.fromisoformat(m[2]))),
         (r"\b(20\d\d)-(0[1-9]|1[0-2])\b(?!-\d)",  # "a 2024-11 cohort"
@@ -177,7 +225,10 @@ def find_time(text: str, as_of: date) -> Found | None:
     for pattern, resolve in _patterns(as_of):
         match = re.search(pattern, text)
         if match:
-            start, end = resolve(match)
+            try:
+                start, end = resolve(match)
+            except ValueError:  # "feb 30": not a calendar day, so not this phrase
+                continue
             if "since" in match[0] and end < start:
                 continue
             return Found(start, end, match[0].strip(), match.span())

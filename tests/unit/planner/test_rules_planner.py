@@ -79,6 +79,18 @@ def test_typos_still_find_the_definition(planner, catalog):
     assert plan(planner, catalog, "engagd users count").segment.name == "engaged_users"
 
 
+@pytest.mark.parametrize(("question", "word"), [
+    ("free users by country, finance asks", "finance"),  # not "France"
+    ("how many customers completed an order wrongly", "completed"),  # not "computed"
+])
+def test_a_real_word_two_edits_from_a_catalog_word_is_not_corrected_into_it(
+    planner, catalog, question, word
+):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, question)
+    assert f'"{word}' in info.value.message  # called out as not understood, never rewritten
+
+
 @pytest.mark.parametrize(("question", "dimension", "values"), [
     ("how many users from Germany?", "country", ("DE",)),
     ("number of British users", "country", ("GB",)),

@@ -49,3 +49,31 @@ def test_may_as_a_verb_is_not_a_month() -> None:
 def test_end_of_month_is_a_single_snapshot() -> None:
     found = snapshot_phrase(normalise("champions at the end of March"), AS_OF)
     assert found is not None and found.end == date(2026, 3, 31)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("signed up on March 3rd", "2026-03-03", "2026-03-03"),
+        ("on November 28, 2025", "2025-11-28", "2025-11-28"),
+        ("on the 3rd of March", "2026-03-03", "2026-03-03"),
+        ("on 28 November 2025", "2025-11-28", "2025-11-28"),
+        ("on July 4", "2025-07-04", "2025-07-04"),  # the latest July 4 by as_of
+        ("from Jan 5 to Jan 11, 2026", "2026-01-05", "2026-01-11"),
+        ("between Feb 1 and Feb 14 2026", "2026-02-01", "2026-02-14"),
+        ("jan 5 to 11", "2026-01-05", "2026-01-11"),
+        ("from Dec 20 to Jan 5 2026", "2025-12-20", "2026-01-05"),
+        ("the week starting Monday May 4th", "2026-05-04", "2026-05-10"),
+        ("since the 3rd of March", "2026-03-03", "2026-06-30"),
+    ],
+)
+def test_calendar_days_and_day_ranges(phrase: str, start: str, end: str) -> None:
+    found = find_time(normalise(phrase), AS_OF)
+    assert found is not None
+    assert (found.start.isoformat(), found.end.isoformat()) == (start, end)
+
+
+@pytest.mark.parametrize("phrase", ["feb 30", "top 3 of march"])
+def test_a_number_that_is_no_calendar_day_is_not_read_as_one(phrase: str) -> None:
+    found = find_time(normalise(phrase), AS_OF)
+    assert found is None or found.start.day == 1
