@@ -62,7 +62,8 @@ UNGOVERNED = re.compile(
 )
 RULE_VERB = (r"(defined|calculated|computed|determined|built|worked\s+out|scored|decided|"
              r"assigned|derived|figured(\s+out)?|set\s+up|made\s+up|put\s+together|"
-             r"established|classified|segmented|bucketed|tiered)")
+             r"established|classified|segmented|bucketed|tiered|awarded|weighted|cut|counted|"
+             r"measured|chosen|picked|sourced)")
 DEFINITION = re.compile(
     r"\b(tell\s+me\s+about|difference\s+between|explain|define|describe)\b|"
     rf"^(?!.*\bhow\s+(many|much)\b).*\bhow\b.*\b{RULE_VERB}\b|"
@@ -76,7 +77,16 @@ DEFINITION = re.compile(
     r"\bwhat\s+makes\s+(someone|somebody|a\s+user|a\s+customer|users?|customers?|an?)\b|"
     r"^(do|does|did|is|are|will)\b.*\b(count|counted|included|include|includes|excluded|"
     r"exclude|excludes)\s+(toward|towards|in|as|into|from|for)\b|"
-    r"\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b"
+    r"\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b|"
+    r"\b(who|what)\s+counts\s+as\b"
+)
+# Weaker signs of a question about a definition, trusted only when the question names no
+# period and no number ("where does the orders number come from?", "which features go into
+# the engagement score?", "what window do you use by default?", "what is revenue exactly?").
+DEFINITION_ASIDE = re.compile(
+    r"^(?!.*\bhow\s+(many|much)\b)(?!.*\b(list|show|break|split)\b).*("
+    r"\bdefinition\b|\bcomes?\s+from\b|\bgoe?s?\s+into\b|\bmade\s+up\s+of\b|"
+    r"\bconsists?\s+of\b|\bby\s+default\b|\bexactly\b|\bwork\s+out\b|\bworked\s+out\b)"
 )
 HOW_MUCH_OR_MANY = re.compile(r"^how\s+(many|much|long)\b")
 WHAT_IS = re.compile(r"^(what|whats)\s+(?:(is|are|s)\s+)?(?:(a|an|the)\s+)?(?P<rest>.+)$")

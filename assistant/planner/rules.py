@@ -39,6 +39,7 @@ from assistant.planner.patterns import (
     CLAUSE_BREAK,
     COUNT,
     DEFINITION,
+    DEFINITION_ASIDE,
     HOW_MUCH_OR_MANY,
     LIST,
     NUMBER,
@@ -49,6 +50,7 @@ from assistant.planner.patterns import (
     writes,
 )
 from assistant.planner.text import Corrector, normalise, phrase_pattern, words
+from assistant.planner.timephrases import find_time
 
 
 class RulesPlanner:
@@ -73,7 +75,7 @@ class RulesPlanner:
         self._guard(Parse(question, full, full))
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
-        definition = self._definition(p, catalog, choice)
+        definition = self._definition(p, catalog, choice, as_of)
         if definition is not None:
             return definition
         return self._data_question(p, catalog, as_of, choice)
@@ -89,7 +91,8 @@ class RulesPlanner:
     def _main_clauses(self, question: str, catalog: Catalog) -> str:
         """Drop clauses that name nothing governed and ask nothing ("for Monday's board slides:
         list ...", "... ? planning a thank-you email"): context, not part of the question.
-        Clauses with a governed phrase, a parameter's words, "list" or "how many" stay."""
+        Clauses with a governed phrase, a parameter's words, "list", "how many" or a question
+        about a definition ("how's that defined?") stay."""
         clauses = [c.strip() for c in CLAUSE_BREAK.split(question) if c and c.strip()]
         if len(clauses) < 2:
             return question
@@ -102,7 +105,8 @@ class RulesPlanner:
                 phrase_pattern(normalise(syn)).search(text)
                     for seg in catalog.segments.values() for param in seg.parameters
                 for syn in (*param.synonyms, param.label))
-            if probe.matches or LIST.search(text) or COUNT.search(text) or what_if:
+            asks = LIST.search(text) or COUNT.search(text) or DEFINITION.search(text)
+            if probe.matches or asks or what_if:
                 kept.append(clause)
         return " ".join(kept) if kept else question
 
@@ -121,9 +125,12 @@ class RulesPlanner:
                           f"ungoverned: {ungoverned[0]}")
 
     # -- 2. definitions -------------------------------------------------------------------
-    def _definition(self, p: Parse, catalog: Catalog, choice: str | None) -> PlanOutcome | None:
+    def _definition(self, p: Parse, catalog: Catalog, choice: str | None,
+                    as_of: date) -> PlanOutcome | None:
         match_what = WHAT_IS.match(p.text)
-        asks = DEFINITION.search(p.text) is not None
+        asks = DEFINITION.search(p.text) is not None or (
+            DEFINITION_ASIDE.search(p.text) is not None and NUMBER.search(p.text) is None
+            and find_time(p.text, as_of) is None)
         if not asks and match_what:
             rest = match_what["rest"]
             probe = Parse(p.original, rest, rest)

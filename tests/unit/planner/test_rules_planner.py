@@ -468,3 +468,34 @@ def test_an_iso_month_names_a_cohort(planner, catalog):
 def test_a_dollar_sign_means_revenue(planner, catalog):
     p = plan(planner, catalog, "total $ from can't-lose-them customers in 2025")
     assert p.metric.name == "revenue" and p.segment.member == "cant_lose_them"
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("how is the churn risk tier cut?", "churn_risk"),
+    ("how are pql score points weighted", "pql_score"),
+    ("where does the revenue figure come from?", "revenue"),
+    ("what goes into the engagement score", "engagement_score"),
+    ("which lookback do you apply to active users by default", "active_users"),
+    ("who counts as an engaged user?", "engaged_users"),
+    ("orders: is that only completed ones? how's it defined", "orders"),
+])
+def test_definition_questions_in_other_wordings_get_the_definition(
+    planner, catalog, question, name
+):
+    p = plan(planner, catalog, question)
+    assert p.intent == Intent.DEFINITION
+    assert (p.segment.name if p.segment else p.metric.name) == name
+
+
+@pytest.mark.parametrize("question", [
+    "what was revenue exactly in may",  # a period: the number, not the rule
+    "where did the 120 orders come from",  # a number: about data
+])
+def test_a_definition_aside_with_a_period_or_a_number_is_not_a_definition_question(
+    planner, catalog, question
+):
+    try:
+        p = plan(planner, catalog, question)
+    except (ClarificationNeeded, Refusal):
+        return
+    assert p.intent != Intent.DEFINITION
