@@ -44,7 +44,7 @@ KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, opti
     "segment": ({"name", "stages"},
                 {"label", "description", "owner", "version", "access", "entity", "synonyms",
                  "parameters", "requires", "where", "columns", "member_column", "members",
-                 "history", "fitted", "examples"}),
+                 "history", "fitted", "examples", "rank_by"}),
     "parameter": ({"name", "default", "min", "max"},
                   {"label", "synonyms", "description", "role", "unit"}),
     "member": ({"name"}, {"label", "description", "synonyms", "when", "match"}),
@@ -234,7 +234,17 @@ class _Builder:
             fitted=self.mapping(node, "fitted", owner), examples=tuple(examples),
             source=self.where(node), file=self.file, hash=content_hash(node),
             where_source=self.where(node, "where"),
+            rank_by=self.rank_by(node, name),
         )
+
+    def rank_by(self, node: LineDict, segment: str) -> str:
+        column = str(node.get("rank_by", ""))
+        columns = self.strings(node, "columns")
+        if column and column not in columns:
+            self.error(node, f"Segment `{segment}` ranks by `{column}`, which is not one of its "
+                       f"columns. Accepted: {', '.join(columns) or '(no columns declared)'}."
+                       f"{did_you_mean(column, set(columns))}", "bad-value", "rank_by")
+        return column
 
     def role(self, node: LineDict, kind: str, name: str) -> str:
         role = str(node.get("role", ""))

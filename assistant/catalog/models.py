@@ -146,6 +146,7 @@ class Segment:
     hash: str
     kind: str = "segment"
     where_source: str = ""  # file:line of `where`, for SQL errors in it
+    rank_by: str = ""  # the column "best"/"worst" ranks rows by (a cohort's retention rate)
 
     @property
     def is_family(self) -> bool:

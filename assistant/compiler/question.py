@@ -538,6 +538,9 @@ def _retention(
         )
     if plan.month_number is not None:
         select = select.where(exp.column("month_number").eq(number_literal(plan.month_number)))
+    if plan.order and segment.rank_by:  # "the best cohort at month 1": ranked by the rate
+        select = select.order_by(
+            exp.Ordered(this=exp.column(segment.rank_by), desc=plan.order == "desc"))
     select = select.order_by(exp.column("cohort_month"), exp.column("month_number"))
     return select, ctes
 

@@ -241,6 +241,8 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     if segment is None:
         return []
     own = set(segment.name.split("_")) | set(normalise(segment.label).split())
+    if plan.intent in (Intent.RETENTION, Intent.LIST):  # words of the columns it shows
+        own |= {w for column in segment.columns for w in column.split("_")}
     own -= FUNCTION_WORDS | MODIFIERS
     return [m.span() for m in WORD.finditer(text) if m.group() in own]
 

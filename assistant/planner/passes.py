@@ -65,6 +65,7 @@ from assistant.planner.patterns import (
     RETENTION,
     SHARE,
     SIGNUP_WORDS,
+    SUPERLATIVE,
     TIME_LEAD,
     VAGUE_QUESTION,
     VAGUE_TIME,
@@ -112,6 +113,7 @@ class Draft:
     to_members: tuple[str, ...] = ()
     wants_share: bool = False
     share_of_metric: bool = False
+    order: str | None = None  # "asc" | "desc" when a pass ranks the rows itself
     plan: QueryPlan | None = None
 
     @property
@@ -201,12 +203,22 @@ def numbers(d: Draft) -> None:
 
 
 def _month_number(p: Parse) -> int | None:
+    """The cohort month a retention question selects; said twice ("six months out (month
+    6)") it must agree, or the question is unclear."""
     if not RETENTION.search(p.text):
         return None
-    m = MONTH_NUMBER.search(p.work)
-    if not m:
-        return None
-    p.claim(m.span(), "month_number")
+    found = list(MONTH_NUMBER.finditer(p.work))
+    values = {_month_value(m) for m in found}
+    if len(values) != 1:
+        return None  # none, or two different months: coverage calls the words out
+    for m in found:
+        p.claim(m.span(), "month_number")
+    return values.pop()
+
+
+def _month_value(m: re.Match[str]) -> int:
+    if m["zero"]:
+        return 0
     raw = m[1] or m[2] or m[4] or m[5] or m[6]
     return int(raw) if raw else ORDINALS[m[3]]
 
@@ -347,7 +359,25 @@ def shape(d: Draft) -> None:
         d.intent, d.metric = (Intent.BREAKDOWN if d.group_by else Intent.METRIC), None
     if d.compared and d.intent not in (Intent.COUNT, Intent.METRIC, Intent.BREAKDOWN):
         raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
+    if d.intent == Intent.RETENTION:
+        _ranked_cohorts(d)
     _time_range(d)
+
+
+def _ranked_cohorts(d: Draft) -> None:
+    """"Which cohort had the best month-1 retention?": cohorts ranked by the segment's
+    `rank_by` column at one month number, the best one (or the top N) kept."""
+    best = SUPERLATIVE.search(d.text)
+    if best is None or d.segment is None or not d.segment.rank_by:
+        return
+    if d.month_number is None:  # best at which month? month 0 is 100% by construction
+        raise ClarificationNeeded(messages.CLARIFY_RETENTION,
+                                  [candidate(d.catalog, d.segment.name, None)])
+    d.order = "desc" if best["desc"] else "asc"
+    which_one = re.search(r"\bwhich\s+(?:one|1)\b", d.text)
+    if which_one:
+        d.p.claim(which_one.span(), "limit")
+    d.limit = d.limit or 1
 
 
 def _compared_shape(d: Draft) -> None:
@@ -500,9 +530,9 @@ def build(d: Draft) -> None:
                                  phrase=f.phrase) for f in d.compared) if d.time_range else (),
         month_number=d.month_number if intent == Intent.RETENTION else None,
         to_members=d.to_members,
-        limit=d.limit if intent == Intent.LIST or d.limit and d.group_by
+        limit=d.limit if intent == Intent.LIST or d.limit and (d.group_by or d.order)
         else shaping.top_one(d.p, d.group_by, intent),
-        order=shaping.order(d.p, d.group_by, intent, ranked=d.limit is not None),
+        order=d.order or shaping.order(d.p, d.group_by, intent, ranked=d.limit is not None),
         share=d.wants_share,
         share_of_metric=d.share_of_metric,
     )

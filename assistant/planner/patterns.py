@@ -170,9 +170,13 @@ VAGUE_QUESTION = re.compile(r"\bhow\s+did\s+(we|things|it|the\s+business)\s+do\b
                             r"(numbers?|data|stats?|metrics?)(\s+(please|pls|thanks))?\s*$")
 MONTH_NUMBER = re.compile(
     r"\bmonth\s*(\d{1,2})\b|\b(\d{1,2})(?:st|nd|rd|th)?\s+months?\s+"
-    r"(?:after|since|from|in|later)\b|\b(first|second|third|fourth|fifth|"
+    r"(?:after|since|from|in|later|out|on)\b|\b(first|second|third|fourth|fifth|"
     r"sixth)\s+month\b|\bafter\s+(\d{1,2})\s+months?\b|\bin\s+month\s+(\d+)|"
-    r"\b(\d{1,2})\s+months?(?=\s+retention)"
+    r"\b(\d{1,2})\s+months?(?=\s+retention)|"
+    # month 0 is the cohort's own month: "in their signup month", "the month they joined"
+    r"(?P<zero>\b(?:in|during|within)\s+(?:their|the|its)\s+(?:(?:signup|sign\s*-?\s*up|joining)"
+    r"[\s-]+month|(?:first\s+)?month\s+(?:of\s+signup|they\s+(?:signed\s+up|joined)))\b|"
+    r"\bsignup[\s-]+month(?=\s+retention))"
 )
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b")
