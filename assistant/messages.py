@@ -170,6 +170,10 @@ CLARIFY_PARAMETER = (
     "{value:g} looks like a what-if value for `{parameter}`, which belongs to `{owner}`, not to "
     "`{segment}`. Which definition did you mean?"
 )
+CLARIFY_UNIT = (
+    "{value} is not a whole number of {unit}, and the {parameter} is counted in {unit}. "
+    "Could you ask again with a value in {unit}?"
+)
 CLARIFY_PERIOD = (
     "Which period do you mean by \"{phrase}\"? For example \"in the last 7 days\", \"in the "
     "last 30 days\", \"this quarter\" or \"since April\"."

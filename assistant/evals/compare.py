@@ -21,13 +21,18 @@ _FALLBACK_MATCH_LIMIT = 5000
 
 
 def _norm(value: Any) -> Any:
-    """One representation per value: numbers as float, dates as ISO text, NaN as NULL."""
+    """One representation per value: numbers as float, dates as ISO text, NaN as NULL.
+
+    A timestamp at midnight is the calendar day it starts ("2026-04-01T00:00:00" from a
+    gold's DATE_TRUNC over a timestamp is the cohort DATE 2026-04-01)."""
     if value is None or isinstance(value, bool | str):
         return value
     if isinstance(value, int | Decimal):
         return float(value)
     if isinstance(value, float):
         return None if math.isnan(value) else value
+    if isinstance(value, datetime) and value.time() == dtime(0) and value.tzinfo is None:
+        return value.date().isoformat()
     if isinstance(value, datetime | date | dtime):
         return value.isoformat()
     return str(value)

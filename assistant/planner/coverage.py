@@ -200,7 +200,9 @@ HYPOTHETICAL = re.compile(
     r"counted|count|counts|use|used|using|raise[sd]?|raising|lower(ed|ing)?|bump(ed)?|"
     r"tighten(ed)?|loosen(ed)?|stricter|looser|changed?|moved?|set|bar|enough|kicked\s+in|"
     r"measured|measure|looking\s+back|look\s+back|looked\s+back|sustained|"
-    r"kick\s+in|flag(ged)?|cutoff|threshold|window|only)\b")
+    r"kick\s+in|flag(ged)?|cutoff|threshold|window|only|drop(ped|s)?|relax(ed|es|ing)?|"
+    r"start(ed|s)?|kick(ed|s)\s+in|keep|keeps|keeping|kept|version|scenario|"
+    r"hypothetical|loosest|strictest|possible)\b")
 # Nouns that name a family's members in general ("a churned stage", "score tiers").
 FAMILY_HEAD = re.compile(r"\b(segments?|tiers?|stages?|groups?|buckets?|bands?|levels?|"
                          r"categor(y|ies)|class(es)?|members?)\b")
@@ -241,6 +243,10 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     if segment is None:
         return []
     own = set(segment.name.split("_")) | set(normalise(segment.label).split())
+    for name in (*_chosen(plan), *plan.to_members):  # "if 'high' needed 30 days"
+        member = segment.member(name.removeprefix("not_"))
+        if member is not None:
+            own |= set(member.name.split("_")) | set(normalise(member.label).split())
     if plan.intent in (Intent.RETENTION, Intent.LIST):  # words of the columns it shows
         own |= {w for column in segment.columns for w in column.split("_")}
     own -= FUNCTION_WORDS | MODIFIERS

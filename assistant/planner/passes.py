@@ -192,7 +192,8 @@ def numbers(d: Draft) -> None:
         d.limit = int(m[2])
         p.claim(m.span(), "limit")
     d.numbers = whatif.numbers(p, d.catalog)
-    d.param_spans = [span for n in d.numbers for span in n.spans]
+    d.param_spans = [span for n in d.numbers for span in n.spans] + \
+        whatif.restated_rules(p, d.catalog)
     masked = p.work
     for a, b in d.param_spans:
         masked = masked[:a] + MARK * (b - a) + masked[b:]

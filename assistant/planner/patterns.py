@@ -190,7 +190,8 @@ VAGUE_TIME = re.compile(r"\b(recently|lately|recent|these\s+days|nowadays|of\s+l
 UNIT_WORDS = r"days?|weeks?|months?|logins?|projects?|points?|times?"
 UNIT = re.compile(rf"\s*({UNIT_WORDS}|percent|%)\b")
 UNIT_ONLY = re.compile(rf"^({UNIT_WORDS})$")  # a phrase that is nothing but a unit
-PREPOSITION_BEFORE = re.compile(r"\b(over|across|within|during|for|to|of|at|with|by)\s+$")
+PREPOSITION_BEFORE = re.compile(r"\b(over|across|within|during|for|to|of|at|with|by|after|"
+                                r"beyond|past|from)\s+$")
 TIME_LEAD = re.compile(r"\b(during|in|over|within|for|from|throughout|across|at|on|of)\s+"
                        r"(the\s+)?$")
 BOUND_BEFORE = re.compile(r"\b(at\s+least|more\s+than|over|above|greater\s+than|higher\s+than|"

@@ -62,6 +62,9 @@ def normalise(text: str) -> str:
     text = re.sub(r"[\u2013\u2014]", " - ", text)
     text = re.sub(r"\bonce\b(?=\s+(a|per|every)\s)", "1 time", text)  # "once a day" -> 1 time a day
     text = re.sub(r"\btwice\b", "2 times", text)
+    text = re.sub(r"\b(a\s+)?fortnight\b", "2 weeks", text)
+    text = re.sub(r"\bw/o\b", "without", text)
+    text = re.sub(r"\bw/(?=\s)", "with", text)
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "one login a week"
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)

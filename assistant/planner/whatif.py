@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from assistant import messages
-from assistant.catalog.models import Catalog, Segment
+from assistant.catalog.models import Catalog, Parameter, Segment
 from assistant.errors import ClarificationNeeded
 from assistant.plan import Override
 from assistant.planner.parsing import Claim, Number, Parse, candidate
@@ -90,6 +90,27 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
     return found
 
 
+DEFAULT_WORD = re.compile(r"\b(normal|usual|standard|default|current|governed|regular|existing|"
+                          r"same|official)\s+$")
+
+
+def restated_rules(p: Parse, catalog: Catalog) -> list[tuple[int, int]]:
+    """ "Using the normal logins-per-week bar": a parameter named with a word for its
+    governed value and no number of its own restates the rule; it changes nothing."""
+    spans = []
+    for seg in catalog.segments.values():
+        for param in seg.parameters:
+            for syn in {*param.synonyms, param.label}:
+                for hit in phrase_pattern(normalise(syn)).finditer(p.work):
+                    lead = DEFAULT_WORD.search(p.work, 0, hit.start())
+                    if lead is None or NUMBER.match(p.work, hit.end()):
+                        continue
+                    span = (lead.start(), hit.end())
+                    p.claim(span, "segment")
+                    spans.append(span)
+    return spans
+
+
 def is_default(override: Override, catalog: Catalog) -> bool:
     """An override equal to the governed default changes nothing."""
     owner = catalog.segments.get(override.segment or "")
@@ -125,10 +146,7 @@ def overrides(
         if options:
             _, _, _, seg_name, param_name = min(options)
             param = scope[seg_name].parameter(param_name)
-            value = number.value
-            if param is not None and param.unit == "days" and \
-                    re.match(r"\s*weeks?\b", number.after):
-                value *= 7  # "an activation window of two weeks" is 14 days
+            value = _in_unit(number, param)
             if (
                 number.strict_above
                 and param is not None
@@ -146,6 +164,24 @@ def overrides(
                 [candidate(catalog, segment.name, None), candidate(catalog, owner, None)],
             )
     return list(out.values())
+
+
+DAYS_IN = {"day": 1, "days": 1, "week": 7, "weeks": 7}
+
+
+def _in_unit(number: Number, param: Parameter | None) -> float:
+    """The number in the parameter's own unit: "two weeks" of a window in days is 14, "21
+    days" of a window in weeks is 3; a duration that is no whole number of the parameter's
+    unit ("10 days" of weeks) is not guessed at."""
+    said = re.match(r"\s*(days?|weeks?)\b", number.after)
+    if param is None or said is None or param.unit not in DAYS_IN:
+        return number.value
+    days = number.value * DAYS_IN[said[1]]
+    value = days / DAYS_IN[param.unit]
+    if not value.is_integer() and param.is_integer:
+        raise ClarificationNeeded(messages.CLARIFY_UNIT.format(
+            value=f"{number.value:g} {said[1]}", parameter=param.label, unit=param.unit), [])
+    return value
 
 
 def _unit(seg: Segment, param_name: str) -> str:

@@ -109,6 +109,14 @@ def test_dates_compare_as_iso_text() -> None:
     )
 
 
+def test_a_midnight_timestamp_is_the_day_it_starts() -> None:
+    # gold SQL's DATE_TRUNC('month', signup_at) is a TIMESTAMP; the governed cohort is a DATE
+    assert compare_results(["cohort"], [(datetime(2026, 4, 1),)], ["month"], [(date(2026, 4, 1),)])
+    assert not compare_results(
+        ["at"], [(datetime(2026, 4, 1, 0, 0, 1),)], ["at"], [(date(2026, 4, 1),)]
+    )
+
+
 def test_strings_are_exact() -> None:
     assert not compare_results(["c"], [["de"]], ["c"], [("DE",)])
     assert not compare_results(["c"], [["DE "]], ["c"], [("DE",)])

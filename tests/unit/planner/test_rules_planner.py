@@ -499,3 +499,42 @@ def test_a_definition_aside_with_a_period_or_a_number_is_not_a_definition_questi
     except (ClarificationNeeded, Refusal):
         return
     assert p.intent != Intent.DEFINITION
+
+
+def _override(p, name):
+    return next(o.value for o in p.overrides if o.parameter == name)
+
+
+def test_a_duration_in_days_for_a_window_counted_in_weeks_is_converted(planner, catalog):
+    p = plan(planner, catalog, "engaged users if we only looked back 14 days instead of 4 weeks")
+    assert _override(p, "weeks") == 2
+
+
+def test_a_duration_that_is_no_whole_number_of_weeks_is_not_guessed(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "engaged users if we only looked back 10 days instead of 4 weeks")
+    assert "10 days" in info.value.message
+
+
+@pytest.mark.parametrize("question", [
+    "engaged users over a fortnight instead of 4 weeks",
+    "engaged users if we looked back a fortnight instead of 4 weeks",
+])
+def test_a_fortnight_is_two_weeks(planner, catalog, question):
+    assert _override(plan(planner, catalog, question), "weeks") == 2
+
+
+def test_w_slash_o_reads_as_without(planner, catalog):
+    p = plan(planner, catalog, "churned users if churn meant 45 days w/o any activity")
+    assert _override(p, "churned_inactive_days") == 45
+
+
+def test_the_usual_value_of_a_parameter_restates_the_rule(planner, catalog):
+    p = plan(planner, catalog, "with the usual logins per week, engaged users over 6 weeks")
+    assert [(o.parameter, o.value) for o in p.overrides] == [("weeks", 6.0)]
+    assert not p.group_by  # "per week" belongs to the parameter, not a weekly grouping
+
+
+def test_a_members_own_word_alone_is_understood_once_the_member_is_chosen(planner, catalog):
+    p = plan(planner, catalog, "if high needed 25 days of inactivity, how many high risk users")
+    assert (p.segment.member, _override(p, "high_inactive_days")) == ("high", 25)
