@@ -97,10 +97,13 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         more = " (showing the first rows; the full list is truncated)" if result.truncated else ""
         return f"{result.row_count:,} {who}{extra}{more}."
     if plan.intent == Intent.RETENTION:
-        if result.row_count == 1:
-            rate = result.rows[0][result.columns.index("retention_rate")]
+        seg = catalog.segments.get(plan.segment.name) if plan.segment else None
+        rate_column = seg.rank_by if seg else ""
+        if result.row_count == 1 and rate_column in result.columns:
+            rate = result.rows[0][result.columns.index(rate_column)]
             cohort, month = result.rows[0][0], result.rows[0][1]
-            return (f"{float(rate):.1%} of the {cohort:%B %Y} cohort made a core action in "
+            best = {"desc": " (the best)", "asc": " (the worst)"}.get(plan.order or "", "")
+            return (f"{float(rate):.1%} of the {cohort:%B %Y} cohort{best} were retained in "
                     f"month {month}{extra}.")
         return f"Cohort retention: {result.row_count} cohort-month cells{extra}."
     if plan.intent == Intent.MOVEMENT and plan.segment and plan.time_range:
@@ -123,7 +126,9 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
             return f"{what} by {dims}{extra}: {result.row_count} groups."
         value = result.rows[0][-1]
         return f"{what}: {_fmt(float(value) if value is not None else 0.0)}{extra}."
-    metric = catalog.metrics[plan.metric.name if plan.metric else "users"]
+    population_metrics = catalog.population_metrics()
+    metric = catalog.metrics[plan.metric.name] if plan.metric else population_metrics[0]
+    counts_people = metric in population_metrics
     if not result.rows:
         return f"No rows: there are no {who} matching that{extra}."
     if plan.intent == Intent.DISTRIBUTION:
@@ -142,11 +147,12 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
                 f"{segment_words}{extra}.")
     if len(result.rows) == 1 and len(result.columns) == 1:
         value = _fmt(result.rows[0][0] if result.rows[0][0] is not None else 0)
-        if metric.name == "users":
+        if counts_people:
             return f"There are {value} {who}{extra}."
         return f"{metric.label} for {who}: {value}{extra}."
     dims = ", ".join([d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared))
-    return f"{metric.label} of {who} by {dims}{extra}: {result.row_count} groups."
+    what = who[:1].upper() + who[1:] if counts_people else f"{metric.label} of {who}"
+    return f"{what} by {dims}{extra}: {result.row_count} groups."
 
 
 def _metric_words(plan: QueryPlan, catalog: Catalog) -> str:

@@ -221,6 +221,11 @@ REGION = re.compile(r"\b(europe|european|eu|emea|apac|asia|asian|latam|latin\s+a
                     r"south\s+america|north\s+america|americas|oceania|africa|middle\s+east|nordics|"
                     r"dach|benelux|scandinavia)\b")
 CLAUSE_BREAK = re.compile(r"[?!:;\n]+|\s[-\u2013\u2014]+\s|(?<=\w)\.\s+")
+# A clause that only says who is asking ("sales here", "finance asks", "hi, marketing team
+# here"): context, even when the team's name is also a governed word.
+SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(?:team\s+)?"
+                     r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|question|q)\s*[.,]*\s*$",
+                     re.IGNORECASE)
 WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|by\s+(signup\s+)?cohort|"
                           r"(each|every|all)\s+(signup\s+)?cohorts?|cohorts|monthly\s+cohort)\b")
 EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)?|\bother\s+than|"

@@ -45,6 +45,7 @@ from assistant.planner.patterns import (
     NUMBER,
     OFF_TOPIC,
     PII,
+    SPEAKER,
     UNGOVERNED,
     WHAT_IS,
     writes,
@@ -97,7 +98,7 @@ class RulesPlanner:
         if len(clauses) < 2:
             return question
         kept = []
-        for clause in clauses:
+        for clause in [c for c in clauses if not SPEAKER.match(c)]:
             text = self._corrector(catalog).correct(normalise(clause))
             probe = Parse(clause, text, text)
             match_phrases(probe, catalog)

@@ -538,3 +538,15 @@ def test_the_usual_value_of_a_parameter_restates_the_rule(planner, catalog):
 def test_a_members_own_word_alone_is_understood_once_the_member_is_chosen(planner, catalog):
     p = plan(planner, catalog, "if high needed 25 days of inactivity, how many high risk users")
     assert (p.segment.member, _override(p, "high_inactive_days")) == ("high", 25)
+
+
+@pytest.mark.parametrize("question", [
+    "sales here - engaged users by country",
+    "finance asks: engaged users by country",
+    "hey, growth team here: engaged users by country",
+])
+def test_a_clause_that_only_says_who_is_asking_is_context(planner, catalog, question):
+    p = plan(planner, catalog, question)  # "sales"/"finance" are not read as revenue / France
+    assert p.metric is None or p.metric.name == "users"
+    assert p.segment.name == "engaged_users" and [g.name for g in p.group_by] == ["country"]
+    assert not p.filters
