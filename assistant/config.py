@@ -89,6 +89,9 @@ SETTINGS: tuple[Setting, ...] = (
             "Allow restricted (PII) columns such as email in answers.", _bool),
     Setting("demo_users", "SEGQ_DEMO_USERS", 20_000, "Users in the auto-built demo.", int,
             (100, 10_000_000)),
+    Setting("web_token", "SEGQ_WEB_TOKEN", "",
+            "Token `segq web` demands of every request; required to bind beyond localhost.",
+            secret=True),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -114,6 +117,7 @@ class Config:
     min_confidence: float
     allow_pii: bool
     demo_users: int
+    web_token: str
 
     @property
     def uses_default_demo(self) -> bool:

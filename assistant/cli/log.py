@@ -60,6 +60,11 @@ def register(subparsers: Any) -> None:
     history.add_argument("name", nargs="?", help="one definition (default: all)")
     history.set_defaults(handler=show_history)
 
+    to_eval = actions.add_parser("to-eval", help="write logged answers as eval cases (YAML)")
+    to_eval.add_argument("ids", nargs="+", metavar="ID", help="answer references")
+    to_eval.add_argument("--out", help="append to this eval file (default: standard output)")
+    to_eval.set_defaults(handler=answers_to_eval)
+
     for action in (show_list, show, stats, export, history):
         action.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -184,6 +189,28 @@ def show_history(args: argparse.Namespace, config: Config) -> int:
         print("No definitions recorded yet.")
         return 0
     print("\n\n".join("\n".join(_history_lines(entry)) for entry in history))
+    return 0
+
+
+def answers_to_eval(args: argparse.Namespace, config: Config) -> int:
+    """Eval cases from logged answers; an unknown id is an error and nothing is written."""
+    from assistant.evals.from_log import eval_cases_yaml
+
+    log = QueryLog(config.query_log)
+    records = [log.get(answer_id) for answer_id in args.ids]
+    missing = [i for i, r in zip(args.ids, records, strict=True) if r is None]
+    if missing:
+        print(f"segq: no answer {', '.join(f'`{m}`' for m in missing)} in the query log "
+              f"{log.path}; nothing written. `segq log list` shows recent ids.", file=sys.stderr)
+        return 1
+    text = eval_cases_yaml([r for r in records if r is not None])
+    if not args.out:
+        print(text, end="")
+        return 0
+    with open(args.out, "a", encoding="utf-8") as out:
+        out.write(text)
+    print(f"Wrote {len(records)} eval case{'s' * (len(records) != 1)} to {args.out}; confirm "
+          "each gold SQL skeleton before relying on it.")
     return 0
 
 

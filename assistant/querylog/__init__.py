@@ -8,11 +8,12 @@ changed (a definition's hash changed between two answers). Schema: `docs/query-l
     store.py    the file: WAL, a connection per operation, short retried transactions
     writes.py   record, record_catalog, set_thread, add_feedback (never raise)
     reports.py  list, get, stats, definition_history, export
+    workbench.py  the views of `segq web`: overview, backlog, likely wrong, eval runs
 """
 
 from __future__ import annotations
 
-from assistant.querylog.reports import CSV_FIELDS, EXPORT_FORMATS, Records, Reports
+from assistant.querylog.reports import CSV_FIELDS, EXPORT_FORMATS, Records
 from assistant.querylog.schema import (
     ANSWER_COLUMNS,
     DEFINITION_COLUMNS,
@@ -24,6 +25,7 @@ from assistant.querylog.schema import (
     utc_iso,
 )
 from assistant.querylog.store import BUSY_TIMEOUT_MS, WRITE_ATTEMPTS
+from assistant.querylog.workbench import Workbench
 from assistant.querylog.writes import Writes
 
 __all__ = [
@@ -44,7 +46,7 @@ __all__ = [
 ]
 
 
-class QueryLog(Writes, Reports):
+class QueryLog(Writes, Workbench):
     """One SQLite file of answers; cheap to construct, safe to share between threads.
 
     `clock` exists for tests and backfills; it returns the time stamped on each write.

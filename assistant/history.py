@@ -1,0 +1,371 @@
+"""Definition history that tells the truth: what changed, when, by whom, and through what.
+
+A segment's numbers move when its own YAML changes *or* when anything it requires changes
+(`lifecycle_stage` moves with `engaged_users`), so the history of a definition is the history
+of its whole dependency closure. Where the models live in a git repository every commit that
+touched them is a state; the working tree is one more state when it differs from HEAD. Each
+change carries the YAML diff, the parameter changes in words, and whether the version was
+bumped (`segq validate` fails when content changed but the version did not).
+
+Content hashes are the catalog's own (`content_hash` of the YAML node), so a state from git
+can be matched to the hashes the query log recorded with each answer.
+"""
+
+from __future__ import annotations
+
+import difflib
+import subprocess
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from assistant.catalog.builder import content_hash
+from assistant.errors import Issue
+
+KINDS = {"segments": "segment", "metrics": "metric", "dimensions": "dimension"}
+WORKING_TREE = "working tree"
+
+Nodes = dict[str, tuple[str, dict[str, Any], str]]  # name -> (kind, YAML node, file)
+
+
+@dataclass(frozen=True)
+class Revision:
+    commit: str  # full hash, or WORKING_TREE
+    author: str
+    when: str  # ISO 8601
+    subject: str
+
+    @property
+    def short(self) -> str:
+        return self.commit[:10] if self.commit != WORKING_TREE else WORKING_TREE
+
+
+@dataclass(frozen=True)
+class Change:
+    """One definition in the closure changed between two states."""
+
+    name: str  # the definition whose YAML changed
+    via: tuple[str, ...]  # requires-path from the asked definition to it; () when itself
+    revision: Revision
+    before: dict[str, Any] | None  # YAML node, None when added
+    after: dict[str, Any] | None  # None when removed
+    file: str
+    words: tuple[str, ...] = field(default=())
+
+    @property
+    def version_before(self) -> int | None:
+        return None if self.before is None else int(self.before.get("version", 1))
+
+    @property
+    def version_after(self) -> int | None:
+        return None if self.after is None else int(self.after.get("version", 1))
+
+    @property
+    def hash_before(self) -> str | None:
+        return None if self.before is None else content_hash(self.before)
+
+    @property
+    def hash_after(self) -> str | None:
+        return None if self.after is None else content_hash(self.after)
+
+    @property
+    def version_bumped(self) -> bool:
+        if self.before is None or self.after is None:
+            return True
+        return (self.version_after or 0) > (self.version_before or 0)
+
+    @property
+    def logic_changed(self) -> bool:
+        if self.before is None or self.after is None:
+            return True
+        return logic_hash(self.before) != logic_hash(self.after)
+
+    @property
+    def diff(self) -> str:
+        return yaml_diff(self.before, self.after, self.file)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name, "via": list(self.via), "commit": self.revision.commit,
+            "author": self.revision.author, "when": self.revision.when,
+            "subject": self.revision.subject, "file": self.file,
+            "version_before": self.version_before, "version_after": self.version_after,
+            "hash_before": self.hash_before, "hash_after": self.hash_after,
+            "version_bumped": self.version_bumped, "logic_changed": self.logic_changed,
+            "words": list(self.words),
+            "diff": self.diff,
+        }
+
+
+# -- reading states -------------------------------------------------------------------------
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
+                          check=False, timeout=30)
+    if done.returncode != 0:
+        raise OSError(done.stderr.strip() or f"git {' '.join(args)} failed")
+    return done.stdout
+
+
+def git_root(directory: str | Path) -> Path | None:
+    """The repository holding `directory`, or None when it is not in one (or git is absent)."""
+    try:
+        return Path(_git(Path(directory), "rev-parse", "--show-toplevel").strip())
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def nodes_from_texts(texts: dict[str, str]) -> Nodes:
+    """Every named definition in the given YAML files; unreadable files contribute nothing."""
+    nodes: Nodes = {}
+    for file, text in sorted(texts.items()):
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError:
+            continue
+        if not isinstance(data, dict):
+            continue
+        for key, kind in KINDS.items():
+            for node in data.get(key) or []:
+                if isinstance(node, dict) and "name" in node:
+                    nodes[str(node["name"])] = (kind, node, file)
+    return nodes
+
+
+def working_nodes(models_dir: str | Path) -> Nodes:
+    directory = Path(models_dir)
+    return nodes_from_texts({p.name: p.read_text(encoding="utf-8")
+                             for p in sorted(directory.glob("*.yml"))})
+
+
+@lru_cache(maxsize=512)
+def _nodes_at(root: Path, commit: str, relative: str) -> Nodes:
+    prefix = f"{relative}/" if relative not in ("", ".") else ""
+    listing = _git(root, "ls-tree", "--name-only", commit, prefix or ".").split()
+    texts = {}
+    for path in listing:
+        if path.endswith(".yml"):
+            texts[Path(path).name] = _git(root, "show", f"{commit}:{path}")
+    return nodes_from_texts(texts)
+
+
+def states(models_dir: str | Path, limit: int = 200) -> list[tuple[Revision, Nodes]]:
+    """Oldest first: each commit that touched the models, then the working tree if it differs.
+
+    Outside a git repository there is only the working tree.
+    """
+    directory = Path(models_dir).resolve()
+    current = working_nodes(directory)
+    root = git_root(directory)
+    here = Revision(WORKING_TREE, "", "", "uncommitted edits")
+    if root is None:
+        return [(here, current)]
+    relative = str(directory.relative_to(root.resolve()))
+    try:
+        log = _git(root, "log", f"-n{limit}", "--format=%H%x1f%an%x1f%aI%x1f%s", "--",
+                   relative if relative != "." else ".")
+    except OSError:
+        return [(here, current)]
+    found: list[tuple[Revision, Nodes]] = []
+    for line in reversed(log.splitlines()):
+        commit, author, when, subject = line.split("\x1f", 3)
+        found.append((Revision(commit, author, when, subject), _nodes_at(root, commit, relative)))
+    if not found or _hashes(found[-1][1]) != _hashes(current):
+        found.append((here, current))
+    return found
+
+
+def _hashes(nodes: Nodes) -> dict[str, str]:
+    return {name: content_hash(node) for name, (_, node, _) in nodes.items()}
+
+
+# -- dependencies and changes ---------------------------------------------------------------
+
+
+def closure(nodes: Nodes, name: str) -> dict[str, tuple[str, ...]]:
+    """`name` and everything it requires, transitively, each with its requires-path."""
+    paths: dict[str, tuple[str, ...]] = {name: ()}
+    queue = [name]
+    while queue:
+        current = queue.pop(0)
+        entry = nodes.get(current)
+        for needed in (entry[1].get("requires") or []) if entry else []:
+            if str(needed) not in paths:
+                paths[str(needed)] = (*paths[current], str(needed))
+                queue.append(str(needed))
+    return paths
+
+
+def timeline(models_dir: str | Path, name: str,
+             all_states: list[tuple[Revision, Nodes]] | None = None) -> list[Change]:
+    """Every change to `name` or anything it requires, oldest first."""
+    found = all_states if all_states is not None else states(models_dir)
+    changes: list[Change] = []
+    empty: Nodes = {}
+    for old, (revision, new) in zip([empty, *(n for _, n in found)], found, strict=False):
+        paths = closure(old, name) | closure(new, name)
+        for member, via in paths.items():
+            before, after = old.get(member), new.get(member)
+            node_before = before[1] if before else None
+            node_after = after[1] if after else None
+            if node_before is None and node_after is None:
+                continue
+            if node_before is not None and node_after is not None \
+                    and content_hash(node_before) == content_hash(node_after):
+                continue
+            file = (after or before)[2]  # type: ignore[index]  # one of them exists
+            changes.append(Change(member, via, revision, node_before, node_after, file,
+                                  tuple(describe_change(node_before, node_after))))
+    return changes
+
+
+# -- words and diffs ------------------------------------------------------------------------
+
+
+def yaml_diff(before: dict[str, Any] | None, after: dict[str, Any] | None, file: str) -> str:
+    def lines(node: dict[str, Any] | None) -> list[str]:
+        if node is None:
+            return []
+        return yaml.safe_dump([node], sort_keys=False, allow_unicode=True,
+                              width=100).splitlines(keepends=True)
+
+    return "".join(difflib.unified_diff(lines(before), lines(after), f"a/{file}", f"b/{file}"))
+
+
+def _num(value: Any) -> str:
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def describe_change(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[str]:
+    """The change in words a data team reads in review: parameters first, then the rest."""
+    if before is None:
+        return ["added"]
+    if after is None:
+        return ["removed"]
+    words: list[str] = []
+    old_params = {str(p.get("name")): p for p in before.get("parameters") or []}
+    new_params = {str(p.get("name")): p for p in after.get("parameters") or []}
+    for param in sorted(set(old_params) | set(new_params)):
+        old, new = old_params.get(param), new_params.get(param)
+        if old is None:
+            words.append(f"parameter `{param}` added (default {_num(new.get('default'))})"
+                         if new else "")
+            continue
+        if new is None:
+            words.append(f"parameter `{param}` removed")
+            continue
+        moved = [key for key in ("default", "min", "max") if old.get(key) != new.get(key)]
+        for key in moved:
+            label = "default" if key == "default" else f"{key} bound"
+            words.append(f"{label} of `{param}` changed from {_num(old.get(key))} to "
+                         f"{_num(new.get(key))}")
+        if not moved and old != new:
+            words.append(f"wording of parameter `{param}` changed")
+    if before.get("version") != after.get("version"):
+        words.append(f"version {before.get('version', 1)} -> {after.get('version', 1)}")
+    else:
+        words.append(f"version unchanged ({after.get('version', 1)})")
+    words += _other_changes(before, after)
+    return [w for w in words if w]
+
+
+def _other_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    words = []
+    old_stages = {str(s.get("name")): s.get("sql") for s in before.get("stages") or []}
+    new_stages = {str(s.get("name")): s.get("sql") for s in after.get("stages") or []}
+    for stage in sorted(set(old_stages) | set(new_stages)):
+        if old_stages.get(stage) != new_stages.get(stage):
+            state = ("added" if stage not in old_stages else
+                     "removed" if stage not in new_stages else "SQL changed")
+            words.append(f"stage `{stage}` {state}")
+    old_members = {str(m.get("name")): m for m in before.get("members") or []}
+    new_members = {str(m.get("name")): m for m in after.get("members") or []}
+    for member in sorted(set(old_members) | set(new_members)):
+        old, new = old_members.get(member), new_members.get(member)
+        if old is None:
+            words.append(f"member `{member}` added")
+        elif new is None:
+            words.append(f"member `{member}` removed")
+        elif old.get("when") != new.get("when") or old.get("match") != new.get("match"):
+            words.append(f"rule of member `{member}` changed")
+        elif old != new:
+            words.append(f"wording of member `{member}` changed")
+    skip = {"parameters", "stages", "members", "version"}
+    for key in sorted((set(before) | set(after)) - skip):
+        if before.get(key) != after.get(key):
+            words.append(f"`{key}` changed" + (" (wording)" if key in _WORDING else ""))
+    return words
+
+
+# -- the version gate for `segq validate` -----------------------------------------------------
+
+# Keys that decide which rows a definition returns; wording (labels, synonyms, descriptions,
+# examples, owners) can change without a new version.
+_WORDING = frozenset({"label", "description", "synonyms", "examples", "owner"})
+
+
+def logic_hash(node: dict[str, Any]) -> str:
+    """A hash of what decides a definition's rows, without its wording."""
+    def strip(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: strip(v) for k, v in value.items() if k not in _WORDING}
+        if isinstance(value, list):
+            return [strip(v) for v in value]
+        return value
+
+    return content_hash(strip(node))
+
+
+def version_issues(models_dir: str | Path, logged: dict[str, list[dict[str, Any]]] | None = None
+                   ) -> list[Issue]:
+    """Segments and metrics whose logic changed since the previous state, same version.
+
+    In a git repository the current state (the working tree when it has edits, else HEAD)
+    is compared with the previous git revision of the models. Outside one, the current
+    logic is compared with what the query log recorded (`logged`: name -> rows with version
+    and hash, hashes being full content hashes): a logged hash of the same version that
+    differs is a change without a bump, unless only wording changed (not knowable from a
+    hash, so the log check is on the content hash and says so).
+    """
+    found = states(models_dir)
+    current = found[-1][1]
+    previous = found[-2] if len(found) > 1 else None
+    issues = []
+    for name, (kind, node, file) in sorted(current.items()):
+        if kind == "dimension":
+            continue  # dimensions carry no version
+        version = int(node.get("version", 1))
+        if previous is not None:
+            old = previous[1].get(name)
+            if old and logic_hash(old[1]) != logic_hash(node) \
+                    and int(old[1].get("version", 1)) >= version:
+                issues.append(_bump_issue(name, file, version, previous[0].short,
+                                          describe_change(old[1], node)))
+            continue
+        for row in (logged or {}).get(name, []):
+            if row.get("version") == version and row.get("hash") != content_hash(node):
+                issues.append(_bump_issue(name, file, version,
+                                          f"the query log recorded hash {row.get('hash')}", []))
+                break
+    return issues
+
+
+def _bump_issue(name: str, file: str, version: int, against: str, change: list[str]) -> Issue:
+    what = "; ".join(w for w in change if not w.startswith("version")) or "its content"
+    return Issue("error", f"Definition `{name}` changed ({what}) since {against} but its "
+                 f"version is still {version}. Bump `version` to {version + 1} so answers "
+                 "show which definition produced them.", file, "version-not-bumped")
+
+
+def node_with_hash(found: list[tuple[Revision, Nodes]], name: str, digest: str
+                   ) -> dict[str, Any] | None:
+    """The YAML of `name` whose content hash is `digest`, from any known state."""
+    for _, nodes in reversed(found):
+        entry = nodes.get(name)
+        if entry is not None and content_hash(entry[1]) == digest:
+            return entry[1]
+    return None
