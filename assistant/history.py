@@ -369,3 +369,34 @@ def node_with_hash(found: list[tuple[Revision, Nodes]], name: str, digest: str
         if entry is not None and content_hash(entry[1]) == digest:
             return entry[1]
     return None
+
+
+# -- the query log's history, made dependency-aware ------------------------------------------
+
+
+def with_dependencies(entries: list[dict[str, Any]], logged: list[dict[str, Any]],
+                      models_dir: str | Path | None, *, git_changes: bool = True
+                      ) -> list[dict[str, Any]]:
+    """`QueryLog.definition_history` entries plus what each requires and what changed there.
+
+    Adds `requires` (the closure from the current models, with paths), `changed_through`
+    (required definitions whose logged hash changed: name, path, hash changes) and, when the
+    models are in git, `changes`: every change of the definition or its closure, newest first.
+    """
+    found = states(models_dir) if models_dir and Path(models_dir).is_dir() else []
+    nodes = found[-1][1] if found else {}
+    by_name = {e["name"]: e for e in logged}
+    out = []
+    for entry in entries:
+        paths = closure(nodes, entry["name"])
+        through = [{"name": dep, "via": list(path),
+                    "hash_changes": len(by_name[dep]["versions"]) - 1}
+                   for dep, path in paths.items()
+                   if dep != entry["name"] and dep in by_name and by_name[dep]["changed"]]
+        extra: dict[str, Any] = {"requires": [d for d in paths if d != entry["name"]],
+                                 "changed_through": through}
+        if git_changes and len(found) > 1:
+            extra["changes"] = [c.to_dict() for c in
+                                reversed(timeline(models_dir or "", entry["name"], found))]
+        out.append(entry | extra)
+    return out

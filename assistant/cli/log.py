@@ -56,8 +56,12 @@ def register(subparsers: Any) -> None:
     export.add_argument("--out", help="file to write (default: standard output)")
     export.set_defaults(handler=export_answers)
 
-    history = actions.add_parser("history", help="each hash a definition has had, and its users")
+    history = actions.add_parser(
+        "history", help="each hash a definition has had, its users, and changes through what it "
+        "requires")
     history.add_argument("name", nargs="?", help="one definition (default: all)")
+    history.add_argument("--diff", action="store_true",
+                         help="print the YAML diff of each change (from the models' git history)")
     history.set_defaults(handler=show_history)
 
     to_eval = actions.add_parser("to-eval", help="write logged answers as eval cases (YAML)")
@@ -183,12 +187,16 @@ def show_history(args: argparse.Namespace, config: Config) -> int:
         if args.json:
             _print_json([])
         return 1
+    from assistant.history import with_dependencies
+
+    everything = history if not args.name else log.definition_history()
+    history = with_dependencies(history, everything, config.semantic_models)
     if args.json:
         return _print_json(history)
     if not history:
         print("No definitions recorded yet.")
         return 0
-    print("\n\n".join("\n".join(_history_lines(entry)) for entry in history))
+    print("\n\n".join("\n".join(_history_lines(entry, diff=args.diff)) for entry in history))
     return 0
 
 
@@ -348,9 +356,15 @@ def _stats_lines(s: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _history_lines(entry: dict[str, Any]) -> list[str]:
+def _history_lines(entry: dict[str, Any], diff: bool = False) -> list[str]:
     changes = len(entry["versions"]) - 1
     note = f"hash changed {changes} time{'s' if changes != 1 else ''}" if changes else "unchanged"
+    through = entry.get("changed_through") or []
+    if through:
+        note += ("; " if changes else " itself; ") + "changed through " + ", ".join(
+            f"{t['name']}{' (via ' + ' -> '.join(t['via'][:-1]) + ')' if len(t['via']) > 1 else ''}"
+            f" (hash changed {t['hash_changes']} time{'s' if t['hash_changes'] != 1 else ''})"
+            for t in through)
     rows = [
         (
             v["version"],
@@ -364,7 +378,25 @@ def _history_lines(entry: dict[str, Any]) -> list[str]:
         for v in entry["versions"]
     ]
     headers = ("VERSION", "HASH", "FIRST SEEN", "LAST SEEN", "ANSWERS", "LATEST", "SOURCE")
-    return [f"{entry['name']} ({entry['kind']}): {note}", table(headers, rows, "  ")]
+    lines = [f"{entry['name']} ({entry['kind']}): {note}", table(headers, rows, "  ")]
+    if entry.get("requires"):
+        lines.append(f"  requires: {', '.join(entry['requires'])}")
+    if entry.get("changes"):
+        lines.append("  Changes in the models' git history (newest first, with what it requires):")
+        for c in entry["changes"]:
+            via = ""
+            if c["via"]:
+                via = " (required" + (f", via {' -> '.join(c['via'][:-1])}"
+                                      if len(c["via"]) > 1 else "") + ")"
+            added = c["version_before"] is None
+            versions = (f"added as v{c['version_after']}" if added
+                        else f"v{c['version_before']} -> v{c['version_after']}")
+            words = "" if added else ": " + "; ".join(c["words"])
+            lines.append(f"    {c['commit'][:10]} {_when(c['when'])} {c['author']}: "
+                         f"{c['name']}{via} {versions}{words}")
+            if diff and c["diff"] and not added:
+                lines += [f"      {line}" for line in c["diff"].splitlines()]
+    return lines
 
 
 def _definition_label(d: dict[str, Any]) -> str:

@@ -33,6 +33,7 @@ def validate(args: argparse.Namespace, config: Config) -> int:
 
     directory = args.path or config.semantic_models
     catalog, issues = collect_issues(directory)
+    issues += _version_issues(directory, config)
     if not [i for i in issues if i.level == "error"]:
         warehouse = None
         if not args.no_warehouse:
@@ -56,6 +57,23 @@ def validate(args: argparse.Namespace, config: Config) -> int:
                   f"{len(catalog.dimensions)} dimensions in {directory} compile"
                   + ("" if args.no_warehouse else " and dry-run on the warehouse"))
     return 1 if errors else 0
+
+
+def _version_issues(directory: str, config: Config) -> list:
+    """Logic changed but version not bumped, against git's previous revision or, outside git,
+    the hashes the query log recorded. A log that cannot be read is skipped, not fatal."""
+    from assistant.errors import SegqError
+    from assistant.history import version_issues
+    from assistant.querylog import QueryLog
+
+    logged: dict[str, list[dict]] = {}
+    try:
+        if Path(config.query_log).expanduser().exists():
+            logged = {e["name"]: e["versions"] for e in
+                      QueryLog(config.query_log).definition_history()}
+    except SegqError:
+        logged = {}
+    return version_issues(directory, logged)
 
 
 def fit(args: argparse.Namespace, config: Config) -> int:
