@@ -104,8 +104,8 @@ class Change:
 
 
 def _git(root: Path, *args: str) -> str:
-    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True, text=True,
-                          check=False, timeout=30)
+    done = subprocess.run(["git", "-C", str(root), *args], capture_output=True,
+                          encoding="utf-8", errors="replace", check=False, timeout=30)
     if done.returncode != 0:
         raise OSError(done.stderr.strip() or f"git {' '.join(args)} failed")
     return done.stdout
@@ -137,20 +137,42 @@ def nodes_from_texts(texts: dict[str, str]) -> Nodes:
 
 
 def working_nodes(models_dir: str | Path) -> Nodes:
-    directory = Path(models_dir)
-    return nodes_from_texts({p.name: p.read_text(encoding="utf-8")
-                             for p in sorted(directory.glob("*.yml"))})
+    """The definitions on disk; a file that cannot be read is left to the catalog's loader,
+    which reports it with file and line."""
+    texts = {}
+    for path in sorted(Path(models_dir).glob("*.yml")):
+        try:
+            texts[path.name] = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+    return nodes_from_texts(texts)
+
+
+@lru_cache(maxsize=512)
+def _texts_at(root: Path, commit: str, relative: str) -> dict[str, str]:
+    prefix = f"{relative}/" if relative not in ("", ".") else ""
+    listing = _git(root, "ls-tree", "--name-only", commit, prefix or ".").split()
+    return {Path(path).name: _git(root, "show", f"{commit}:{path}")
+            for path in listing if path.endswith(".yml")}
 
 
 @lru_cache(maxsize=512)
 def _nodes_at(root: Path, commit: str, relative: str) -> Nodes:
-    prefix = f"{relative}/" if relative not in ("", ".") else ""
-    listing = _git(root, "ls-tree", "--name-only", commit, prefix or ".").split()
-    texts = {}
-    for path in listing:
-        if path.endswith(".yml"):
-            texts[Path(path).name] = _git(root, "show", f"{commit}:{path}")
-    return nodes_from_texts(texts)
+    return nodes_from_texts(_texts_at(root, commit, relative))
+
+
+def files_at(models_dir: str | Path, revision: str) -> dict[str, str]:
+    """The model files as they were at a git revision (any name git knows: HEAD~1, a hash).
+
+    Raises OSError with git's words when the directory is not in git or the revision is
+    unknown.
+    """
+    directory = Path(models_dir).resolve()
+    root = git_root(directory)
+    if root is None:
+        raise OSError(f"{models_dir} is not in a git repository")
+    commit = _git(root, "rev-parse", "--verify", f"{revision}^{{commit}}").strip()
+    return dict(_texts_at(root, commit, str(directory.relative_to(root.resolve()))))
 
 
 def states(models_dir: str | Path, limit: int = 200) -> list[tuple[Revision, Nodes]]:

@@ -325,6 +325,12 @@ class Assistant:
             from assistant.definitions import catalog_answer
 
             return catalog_answer(question, catalog)
+        if plan.intent == Intent.CHANGE:  # "why did at-risk grow?": assistant/changes.py
+            from assistant.changes import change_answer
+
+            with clock.stage("execute"):
+                return deadline.run("execute", change_answer, question, plan, catalog,
+                                    self.warehouse, self.config.semantic_models)
         answer = Answer(question, "error", "", plan=plan.to_dict())
         with clock.stage("compile"):
             compiled = deadline.run("compile", compile_plan, plan, catalog, self.config.as_of,

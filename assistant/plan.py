@@ -38,6 +38,7 @@ class Intent(StrEnum):
     MOVEMENT = "movement"  # members at an earlier month end -> their member now
     DEFINITION = "definition"  # explain a governed definition
     CATALOG = "catalog"  # what can I ask about
+    CHANGE = "change"  # why a segment changed between time_range.start and .end (as_of dates)
 
 
 class TimeGrain(StrEnum):

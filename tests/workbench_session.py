@@ -63,20 +63,24 @@ def llm_stub_server() -> Iterator[LlmStub]:
         thread.join(timeout=5)
 
 
-def git(repo: Path, *args: str, author: str = "Sam Seed <sam@example.com>") -> None:
+def git(repo: Path, *args: str, author: str = "Sam Seed <sam@example.com>",
+        when: str | None = None) -> None:
+    """git in `repo` as `author`, dated `when` (ISO) if given, with no user config."""
     name, email = author[:-1].split(" <")
     env = {"GIT_AUTHOR_NAME": name, "GIT_AUTHOR_EMAIL": email, "GIT_COMMITTER_NAME": name,
            "GIT_COMMITTER_EMAIL": email, "HOME": str(repo), "PATH": "/usr/bin:/bin"}
+    if when:
+        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
     subprocess.run(["git", "-C", str(repo), *args], check=True, capture_output=True, env=env)
 
 
-def models_repo(root: Path) -> Path:
+def models_repo(root: Path, when: str | None = None) -> Path:
     """A git repository whose `semantic_models/` is a copy of the product's, one commit."""
     repo = root / "models-repo"
     shutil.copytree(REPO / "semantic_models", repo / "semantic_models")
     git(repo, "init", "-q", "-b", "main")
     git(repo, "add", ".")
-    git(repo, "commit", "-q", "-m", "Governed definitions as shipped")
+    git(repo, "commit", "-q", "-m", "Governed definitions as shipped", when=when)
     return repo
 
 
@@ -170,18 +174,20 @@ def run_session(root: Path, warehouse: Path, llm: Any = None) -> Session:
     in_slack("lifecycle_v2", "how many users in each lifecycle stage?", BOB)
     bot[0].add_feedback(session.ids["lifecycle_v2"], "down", BOB)
     on_cli("revenue", "revenue from champions in Q2")
-    session.eval_runs = [_eval_run(root, config, log_path, first=True),
-                         _eval_run(root, config, log_path, first=False)]
+    session.eval_runs = [eval_run(root, config, log_path, first=True),
+                         eval_run(root, config, log_path, first=False)]
     return session
 
 
-def _eval_run(root: Path, config: Config, log_path: Path, *, first: bool) -> str:
+def eval_run(root: Path, config: Config, log_path: Path, *, first: bool, logins: int = 8
+             ) -> str:
     """One `segq eval` run; the first has a wrong gold for engaged, the second a wrong status
-    for the weather case, so run 2 fixes one case and regresses another."""
+    for the weather case, so run 2 fixes one case and regresses another. `logins` is what
+    engaged needs in 28 days under the models in use (8 after the session's edit)."""
     engaged = "SELECT 1 AS n" if first else (
         "SELECT count(*) FROM (SELECT user_id FROM events WHERE event_name = 'login' AND "
         "CAST(event_at AS DATE) > DATE '2026-06-30' - 28 AND CAST(event_at AS DATE) <= "
-        "DATE '2026-06-30' GROUP BY user_id HAVING count(*) >= 8)")
+        f"DATE '2026-06-30' GROUP BY user_id HAVING count(*) >= {int(logins)})")
     suite = root / f"suite-{'a' if first else 'b'}.yaml"
     suite.write_text(EVAL_SUITE.format(engaged_gold=engaged,
                                        weather_status="refused" if first else "clarify"))

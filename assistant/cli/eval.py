@@ -14,7 +14,10 @@ from assistant.config import Config
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("eval", help="run eval suites (YAML files or directories)")
-    p.add_argument("paths", nargs="+", type=Path)
+    p.add_argument("paths", nargs="*", type=Path, help="eval suites (not with --compare)")
+    p.add_argument("--compare", nargs=2, metavar=("RUN_A", "RUN_B"),
+                   help="list the cases that fail in RUN_B but passed in RUN_A (new failures) "
+                   "and the reverse (fixes), from the query log; exit 1 on a new failure")
     p.add_argument("--json", action="store_true", help="print summary and every case as JSON")
     p.add_argument("--min-pass", type=float, default=0.0,
                    help="exit 1 when the overall pass rate is below this (0..1)")
@@ -27,7 +30,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
+def compare(args: argparse.Namespace, config: Config) -> int:
+    from assistant.errors import ConfigError
+    from assistant.querylog import QueryLog
+
+    log = QueryLog(config.query_log)
+    known = {r["eval_run"] for r in log.eval_runs()}
+    for run_id in args.compare:
+        if run_id not in known:
+            from assistant.messages import did_you_mean
+
+            raise ConfigError(f"Eval run `{run_id}` is not in the query log {log.path}."
+                              f"{did_you_mean(run_id, sorted(known))} `segq log stats --source "
+                              "eval` lists the runs.")
+    result = log.eval_compare(*args.compare)
+    if args.json:
+        print(json.dumps(result, indent=2, default=str))
+    else:
+        print(f"{result['run_a']} ({result['cases_a']} cases) -> {result['run_b']} "
+              f"({result['cases_b']} cases)")
+        for title, key in (("New failures", "regressions"), ("Fixes", "fixes")):
+            print(f"{title} ({len(result[key])}):")
+            for case in result[key]:
+                print(f"  {case['eval_case']}: {case['question']} (now {case['status']}, "
+                      f"{case['id']}; before {case['before']})")
+        for key, label in (("only_in_a", "only in A"), ("only_in_b", "only in B")):
+            if result[key]:
+                print(f"Cases {label}: {', '.join(result[key])}")
+    return 1 if result["regressions"] else 0
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
+    if args.compare:
+        if args.paths:
+            from assistant.errors import ConfigError
+
+            raise ConfigError("`segq eval --compare RUN_A RUN_B` takes no suite files.")
+        return compare(args, config)
+    if not args.paths:
+        from assistant.errors import ConfigError
+
+        raise ConfigError("`segq eval` needs suite files or directories, or --compare A B.")
     from assistant.evals import GoldQueries, format_summary, load_cases, run_cases
     from assistant.pipeline import Assistant
     from assistant.querylog import QueryLog

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import Any
 
 from assistant.config import Config
 
@@ -59,10 +60,10 @@ def validate(args: argparse.Namespace, config: Config) -> int:
     return 1 if errors else 0
 
 
-def _version_issues(directory: str, config: Config) -> list:
+def _version_issues(directory: str, config: Config) -> list[Any]:
     """Logic changed but version not bumped, against git's previous revision or, outside git,
     the hashes the query log recorded. A log that cannot be read is skipped, not fatal."""
-    from assistant.errors import SegqError
+    from assistant.errors import Issue, SegqError
     from assistant.history import version_issues
     from assistant.querylog import QueryLog
 
@@ -73,7 +74,11 @@ def _version_issues(directory: str, config: Config) -> list:
                       QueryLog(config.query_log).definition_history()}
     except SegqError:
         logged = {}
-    return version_issues(directory, logged)
+    try:
+        return version_issues(directory, logged)
+    except Exception as exc:  # a check that crashes is an issue, not a traceback
+        return [Issue("warning", f"Versions were not compared with the models' history: {exc}",
+                      directory, "version-history")]
 
 
 def fit(args: argparse.Namespace, config: Config) -> int:

@@ -25,6 +25,7 @@ from assistant.plan import (
     SegmentRef,
 )
 from assistant.planner import PlanOutcome
+from assistant.planner.change_question import recognise as recognise_change
 from assistant.planner.lexicon import build_lexicon, vocabulary
 from assistant.planner.parsing import (
     Parse,
@@ -79,6 +80,9 @@ class RulesPlanner:
         definition = self._definition(p, catalog, choice, as_of)
         if definition is not None:
             return definition
+        change = recognise_change(question, catalog, self, as_of=as_of, choice=choice)
+        if change is not None:  # "why did at-risk grow since May?" (planner/change_question.py)
+            return change
         return self._data_question(p, catalog, as_of, choice)
 
     def _corrector(self, catalog: Catalog) -> Corrector:
