@@ -227,7 +227,8 @@ def _changes_from(old: history.Nodes, new: history.Nodes, name: str) -> list[dic
     changes = []
     for member, via in (history.closure(old, name) | history.closure(new, name)).items():
         before, after = old.get(member), new.get(member)
-        if before and after and history.logic_hash(before[1]) == history.logic_hash(after[1]):
+        if before and after and history.logic_hash(before[1], before[0]) == history.logic_hash(
+                after[1], after[0]):
             continue
         if before is None and after is None:
             continue

@@ -81,7 +81,8 @@ class Change:
     def logic_changed(self) -> bool:
         if self.before is None or self.after is None:
             return True
-        return logic_hash(self.before) != logic_hash(self.after)
+        return logic_hash(self.before, _kind(self.after)) != logic_hash(self.after,
+                                                                         _kind(self.after))
 
     @property
     def diff(self) -> str:
@@ -319,27 +320,40 @@ def _other_changes(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
     skip = {"parameters", "stages", "members", "version"}
     for key in sorted((set(before) | set(after)) - skip):
         if before.get(key) != after.get(key):
-            words.append(f"`{key}` changed" + (" (wording)" if key in _WORDING else ""))
+            rows = key in _LOGIC_KEYS["segment"] or key in _LOGIC_KEYS["metric"]
+            words.append(f"`{key}` changed" + ("" if rows else " (wording)"))
     return words
 
 
 # -- the version gate for `segq validate` -----------------------------------------------------
 
-# Keys that decide which rows a definition returns; wording (labels, synonyms, descriptions,
-# examples, owners) can change without a new version.
-_WORDING = frozenset({"label", "description", "synonyms", "examples", "owner"})
+# What decides which rows a definition returns, per kind of YAML node. Everything else
+# (labels, descriptions, synonyms, examples, owners, and planner hints such as roles, units
+# and metric windows) can change without a new version.
+_LOGIC_KEYS = {
+    "segment": ("entity", "parameters", "requires", "stages", "where", "columns",
+                "member_column", "members", "history", "fitted"),
+    "metric": ("table", "expr", "filter", "time_column", "default_window_days"),
+    "dimension": ("table", "column", "type", "values", "grains"),
+}
+_PART_KEYS = {"parameters": ("name", "default", "min", "max"), "stages": ("name", "sql"),
+              "members": ("name", "when", "match"), "values": ("value",)}
 
 
-def logic_hash(node: dict[str, Any]) -> str:
-    """A hash of what decides a definition's rows, without its wording."""
-    def strip(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: strip(v) for k, v in value.items() if k not in _WORDING}
-        if isinstance(value, list):
-            return [strip(v) for v in value]
-        return value
+def logic_hash(node: dict[str, Any], kind: str = "segment") -> str:
+    """A hash of only what decides a definition's rows (see `_LOGIC_KEYS`)."""
+    logic: dict[str, Any] = {}
+    for key in _LOGIC_KEYS.get(kind, _LOGIC_KEYS["segment"]):
+        value = node.get(key)
+        if key in _PART_KEYS and isinstance(value, list):
+            value = [{k: v.get(k) for k in _PART_KEYS[key]} if isinstance(v, dict) else v
+                     for v in value]
+        logic[key] = value
+    return content_hash(logic)
 
-    return content_hash(strip(node))
+
+def _kind(node: dict[str, Any]) -> str:
+    return "metric" if "expr" in node else "segment"
 
 
 def version_issues(models_dir: str | Path, logged: dict[str, list[dict[str, Any]]] | None = None
@@ -363,7 +377,7 @@ def version_issues(models_dir: str | Path, logged: dict[str, list[dict[str, Any]
         version = int(node.get("version", 1))
         if previous is not None:
             old = previous[1].get(name)
-            if old and logic_hash(old[1]) != logic_hash(node) \
+            if old and logic_hash(old[1], kind) != logic_hash(node, kind) \
                     and int(old[1].get("version", 1)) >= version:
                 issues.append(_bump_issue(name, file, version, previous[0].short,
                                           describe_change(old[1], node)))

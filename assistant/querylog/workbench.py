@@ -144,7 +144,7 @@ class Workbench(Reports):
     def backlog(self, source: str | None = None) -> Records:
         """Unanswered questions grouped by the concept they were missing, biggest group first."""
         where, params = _where(source)
-        sql = f"SELECT id, created_at, question, status, message, error, candidates " \
+        sql = f"SELECT id, created_at, question, status, message, error, failure, candidates " \
               f"FROM answers {where} AND status IN ('clarify', 'refused', 'error') " \
               f"ORDER BY created_at DESC"
         groups: dict[str, dict[str, Any]] = {}
@@ -258,12 +258,18 @@ def _trend(days: Records) -> dict[str, Any]:
 
 
 def missing_concept(row: dict[str, Any]) -> tuple[str, str]:
-    """The concept an unanswered question lacked, and the kind of gap (for grouping)."""
-    message, error = row.get("message") or "", row.get("error") or ""
-    if error.startswith("refused: ungoverned:"):
-        return error.split(":", 2)[2].strip(), "no governed definition"
-    if error.startswith("refused:"):
-        return error.split(":", 1)[1].strip(), "refused"
+    """The concept an unanswered question lacked, and the kind of gap (for grouping).
+
+    From the answer's typed failure (kind and rules) when it has one, else from the words the
+    user saw (a clarification has no failure).
+    """
+    message = row.get("message") or ""
+    failure = from_json(row["failure"]) if isinstance(row.get("failure"), str) else None
+    rules = [str(r) for r in (failure or {}).get("rules") or []]
+    if rules and rules[0].startswith("ungoverned:"):
+        return rules[0].split(":", 1)[1].strip(), "no governed definition"
+    if failure and failure.get("kind") == "refused":
+        return (rules[0] if rules else "refused"), "refused"
     words = _NOT_UNDERSTOOD.search(message)
     if words:
         return words[1], "words not understood"
@@ -271,7 +277,8 @@ def missing_concept(row: dict[str, Any]) -> tuple[str, str]:
     if phrase:
         return phrase[1], "ambiguous: needs a clarification"
     if row.get("status") == "error":
-        return (error.split("(", 1)[0] or "error"), "error"
+        kind = (failure or {}).get("kind") or (row.get("error") or "error").split("(", 1)[0]
+        return str(kind), "error"
     return "(other)", row.get("status") or ""
 
 
