@@ -183,18 +183,23 @@ class OldDefinition:
 
 def old_definition(models_dir: str | Path, name: str, start: date, end: date,
                    revision: str | None = None) -> OldDefinition | None:
-    """The catalog before the logic of `name` or anything it requires last changed between
-    `start` and `end` (by commit date), or at `revision`; None when nothing changed."""
-    found = history.states(models_dir)
+    """The catalog before the logic of `name` or anything it requires first changed between
+    `start` and `end` (by commit date; uncommitted edits are dated today), or at `revision`;
+    None when nothing changed."""
     if revision is not None:
         texts = history.files_at(models_dir, revision)
         old = history.nodes_from_texts(texts)
-        changes = _changes_from(old, found[-1][1], name)
+        changes = _changes_from(old, history.working_nodes(models_dir), name)
         label = f"revision {revision}"
     else:
+        today = date.today()
+        if not any(start < _commit_date(r, today) <= end for r in history.revisions(models_dir)) \
+                and not start < today <= end:
+            return None  # nothing was committed between the dates: skip reading the history
+        found = history.states(models_dir)
         between = [c for c in history.timeline(models_dir, name, found)
                    if c.logic_changed and c.before is not None
-                   and start < _commit_date(c.revision, end) <= end]
+                   and start < _commit_date(c.revision, today) <= end]
         if not between:
             return None
         first = between[0].revision

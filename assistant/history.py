@@ -176,6 +176,21 @@ def files_at(models_dir: str | Path, revision: str) -> dict[str, str]:
     return dict(_texts_at(root, commit, str(directory.relative_to(root.resolve()))))
 
 
+def revisions(models_dir: str | Path, limit: int = 200) -> list[Revision]:
+    """Commits that touched the models, oldest first (one `git log`); [] outside git."""
+    directory = Path(models_dir).resolve()
+    root = git_root(directory)
+    if root is None:
+        return []
+    relative = str(directory.relative_to(root.resolve()))
+    try:
+        log = _git(root, "log", f"-n{limit}", "--format=%H%x1f%an%x1f%aI%x1f%s", "--",
+                   relative if relative != "." else ".")
+    except OSError:
+        return []
+    return [Revision(*line.split("\x1f", 3)) for line in reversed(log.splitlines())]
+
+
 def states(models_dir: str | Path, limit: int = 200) -> list[tuple[Revision, Nodes]]:
     """Oldest first: each commit that touched the models, then the working tree if it differs.
 
@@ -183,23 +198,16 @@ def states(models_dir: str | Path, limit: int = 200) -> list[tuple[Revision, Nod
     """
     directory = Path(models_dir).resolve()
     current = working_nodes(directory)
-    root = git_root(directory)
     here = Revision(WORKING_TREE, "", "", "uncommitted edits")
+    found = revisions(directory, limit)
+    root = git_root(directory) if found else None
     if root is None:
         return [(here, current)]
     relative = str(directory.relative_to(root.resolve()))
-    try:
-        log = _git(root, "log", f"-n{limit}", "--format=%H%x1f%an%x1f%aI%x1f%s", "--",
-                   relative if relative != "." else ".")
-    except OSError:
-        return [(here, current)]
-    found: list[tuple[Revision, Nodes]] = []
-    for line in reversed(log.splitlines()):
-        commit, author, when, subject = line.split("\x1f", 3)
-        found.append((Revision(commit, author, when, subject), _nodes_at(root, commit, relative)))
-    if not found or _hashes(found[-1][1]) != _hashes(current):
-        found.append((here, current))
-    return found
+    found_states = [(r, _nodes_at(root, r.commit, relative)) for r in found]
+    if _hashes(found_states[-1][1]) != _hashes(current):
+        found_states.append((here, current))
+    return found_states
 
 
 def _hashes(nodes: Nodes) -> dict[str, str]:

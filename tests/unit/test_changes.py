@@ -153,3 +153,20 @@ def test_segq_why_names_an_unknown_segment_and_member(capsys, monkeypatch, confi
     assert "Did you mean `lifecycle_stage`?" in capsys.readouterr().err
     assert main(["why", "lifecycle_stage:at_rsk"]) == 2
     assert "Did you mean `at_risk`?" in capsys.readouterr().err
+
+
+def test_a_stakeholder_asks_in_slack_and_the_reply_names_joiners_and_the_definition(
+        config, demo_path: Path) -> None:
+    from assistant.render import slack as render
+    from assistant.slack_app.answers import Answers
+
+    slack = Answers(Assistant(config, query_log=QueryLog(config.query_log)))
+    answer = slack.ask("why did lifecycle at-risk users grow since last month?", user="U1",
+                       channel="C1", thread_ts="1.1")
+    before = stage_members(demo_path, MAY_END, "at_risk")
+    after = stage_members(demo_path, JUNE_END, "at_risk")
+    reply = str(render.render_answer(answer).kwargs()["blocks"])
+    assert f"{len(after - before):,} joined and {len(before - after):,} left" in reply
+    assert "Definition: `lifecycle_stage` (member `at_risk`) v1" in reply
+    logged = QueryLog(config.query_log).get(answer.id)
+    assert logged is not None and logged["source"] == "slack"

@@ -225,3 +225,26 @@ def _escaped(text: str) -> str:
     from markupsafe import escape
 
     return str(escape(text))
+
+
+def test_a_definition_page_counts_members_at_each_month_end(session, demo_path: Path) -> None:
+    import duckdb
+
+    from assistant.catalog import load_catalog
+    from assistant.changes import member_counts
+    from assistant.executor import Warehouse
+    from assistant.web.pages import month_ends
+    from tests.reference_sql import engaged_users_sql
+
+    catalog, warehouse = load_catalog(session.models), Warehouse(demo_path)
+    app = create_app(session.log_path, models_dir=session.models, as_of=AS_OF,
+                     counts=lambda n, m, d: member_counts(catalog, warehouse, n, m, d))
+    html = text(app.test_client().get("/definitions/engaged_users"))
+    table = html.split('id="member-counts"')[1].split("</table>")[0]
+    shown = [int(n) for n in re.findall(r'<td class="num">(\d+)</td>', table)]
+    ends = month_ends(AS_OF, 6)
+    assert ends[0] == date(2026, 1, 31) and ends[-1] == AS_OF and len(ends) == 6
+    with duckdb.connect(str(demo_path), read_only=True) as conn:
+        gold = [conn.execute(f"SELECT count(*) FROM ({engaged_users_sql(d, min_logins_per_week=2)})"
+                             ).fetchone()[0] for d in ends]  # the session's v2: 2 a week
+    assert shown == gold
