@@ -32,21 +32,26 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
 
 def build_app(config: Config, token: str | None, *, warehouse: bool = True) -> Any:
-    """The workbench app for `config`, with member counts when a warehouse is opened."""
+    """The workbench app for `config`; with the warehouse opened, definition pages count
+    members over time and answer pages can re-run a logged plan to show its rows."""
     from assistant.web import create_app
 
-    counts = None
+    counts = rerun = None
     if warehouse:
         from assistant.changes import member_counts
         from assistant.pipeline import Assistant
+        from assistant.plan import QueryPlan
 
-        assistant = Assistant(config)
+        assistant = Assistant(config)  # no query log: the workbench never writes one
 
         def counts(name: str, member: str | None, dates: list[date]) -> dict[date, int]:
             return member_counts(assistant.catalog, assistant.warehouse, name, member, dates)
 
+        def rerun(plan: dict[str, Any], question: str) -> Any:
+            return assistant.run_plan(QueryPlan.model_validate(plan), question=question)
+
     from assistant.web.leftover import leftover_finder
 
     return create_app(config.query_log, models_dir=config.semantic_models, token=token,
-                      as_of=config.as_of, counts=counts,
+                      as_of=config.as_of, counts=counts, rerun=rerun,
                       leftover=leftover_finder(config.semantic_models, config.as_of))

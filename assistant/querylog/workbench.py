@@ -232,14 +232,35 @@ class Workbench(Reports):
             return [r[0] for r in conn.execute(
                 "SELECT DISTINCT planner FROM answers WHERE planner IS NOT NULL ORDER BY 1")]
 
-    def definition_usage(self, name: str) -> Records:
-        """Answers per (version, hash) of one definition, people's questions only."""
-        sql = f"""SELECT d.version, d.hash, count(*) AS answers, min(a.created_at) AS first_used,
-                   max(a.created_at) AS last_used FROM answer_definitions d
-                   JOIN answers a ON a.id = d.answer_id WHERE d.name = ? AND a.{_PEOPLE}
-                   GROUP BY d.version, d.hash ORDER BY first_used"""
+    def definition_usage(self, name: str, requires: tuple[str, ...] = ()) -> Records:
+        """Answers per version of one definition *and* of what it requires (people only).
+
+        `lifecycle_stage` v1 with `engaged_users` v1 and with v2 are two rows: the numbers
+        differ although lifecycle_stage's own hash did not change.
+        """
+        names = (name, *requires)
+        marks = ", ".join("?" for _ in names)
+        sql = f"""SELECT d.answer_id, d.name, d.version, d.hash, a.created_at
+                  FROM answer_definitions d JOIN answers a ON a.id = d.answer_id
+                  WHERE a.{_PEOPLE} AND d.name IN ({marks}) AND d.answer_id IN
+                    (SELECT answer_id FROM answer_definitions WHERE name = ?)
+                  ORDER BY a.created_at, d.position"""
+        used: dict[str, dict[str, Any]] = {}
         with self._reading() as conn:
-            return [dict(r) for r in conn.execute(sql, (name,))]
+            for row in conn.execute(sql, (*names, name)):
+                entry = used.setdefault(row["answer_id"], {"at": row["created_at"], "defs": {}})
+                entry["defs"].setdefault(row["name"], (row["version"], row["hash"]))
+        groups: dict[tuple[Any, ...], dict[str, Any]] = {}
+        for entry in used.values():
+            own = entry["defs"].get(name, (None, None))
+            key = (own, *(entry["defs"].get(n) for n in requires))
+            group = groups.setdefault(key, {
+                "version": own[0], "hash": own[1], "answers": 0, "first_used": entry["at"],
+                "with": [{"name": n, "version": entry["defs"][n][0], "hash": entry["defs"][n][1]}
+                         for n in requires if n in entry["defs"]]})
+            group["answers"] += 1
+            group["last_used"] = entry["at"]
+        return sorted(groups.values(), key=lambda g: g["first_used"])
 
 
 def _with_votes(conn: sqlite3.Connection, summary: dict[str, Any]) -> dict[str, Any]:

@@ -24,17 +24,18 @@ STATUSES = ("answered", "clarify", "refused", "error")
 
 def create_app(log_path: str | Path, *, models_dir: str | Path | None = None,
                token: str | None = None, as_of: date | None = None,
-               counts: Any = None, leftover: Any = None) -> Flask:
+               counts: Any = None, leftover: Any = None, rerun: Any = None) -> Flask:
     """The workbench over the query log at `log_path`.
 
     `models_dir` (the semantic models) enables the definitions pages; `counts`, a callable
     `(segment, member, dates) -> {date: n}`, adds member counts over time to them;
     `leftover`, `question -> words the rules planner cannot place`, adds that sign to the
-    likely-wrong page.
+    likely-wrong page; `rerun`, `(plan, question) -> Answer` (never logged), lets an answer
+    page show rows, which the log does not keep.
     """
     app = Flask(__name__)
     app.config.update(WORKBENCH=Workbench(log_path), MODELS_DIR=models_dir, TOKEN=token,
-                      AS_OF=as_of, COUNTS=counts, LEFTOVER=leftover)
+                      AS_OF=as_of, COUNTS=counts, LEFTOVER=leftover, RERUN=rerun)
     app.jinja_env.filters.update(when=_when, ms=_ms, pct=_pct, pretty=_pretty)
     app.before_request(_check_token)
     from assistant.web import pages

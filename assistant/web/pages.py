@@ -19,6 +19,7 @@ def register(app: Flask) -> None:
     app.add_url_rule("/answers", "answers", answers)
     app.add_url_rule("/answers/<answer_id>", "answer", answer)
     app.add_url_rule("/answers/<answer_id>/eval.yaml", "answer_eval", answer_eval)
+    app.add_url_rule("/answers/<answer_id>/rows", "answer_rows", answer_rows)
     app.add_url_rule("/backlog", "backlog", backlog)
     app.add_url_rule("/feedback", "feedback", feedback)
     app.add_url_rule("/likely-wrong", "likely_wrong", likely_wrong)
@@ -54,7 +55,26 @@ def answer(answer_id: str) -> str:
     if record is None:
         abort(404)
     diffs = _definition_diffs(record["definitions"])
-    return page("answer.html", a=record, thread=workbench().thread(record), diffs=diffs)
+    can_rerun = bool(current_app.config["RERUN"] and record.get("plan")
+                     and record["plan"].get("intent") not in ("definition", "catalog"))
+    return page("answer.html", a=record, thread=workbench().thread(record), diffs=diffs,
+                can_rerun=can_rerun)
+
+
+ROWS_SHOWN = 100
+
+
+def answer_rows(answer_id: str) -> str:
+    """The rows of a logged answer, computed again from its plan (the log keeps no rows)."""
+    record = workbench().get(answer_id)
+    rerun = current_app.config["RERUN"]
+    if record is None or not record.get("plan") or rerun is None:
+        abort(404)
+    again = rerun(record["plan"], record["question"])
+    now = {d.name: d.hash for d in again.definitions}
+    changed = [d["name"] for d in record["definitions"] if now.get(d["name"]) != d["hash"]]
+    return page("rows.html", a=record, again=again, rows=again.rows[:ROWS_SHOWN],
+                shown=ROWS_SHOWN, changed=changed)
 
 
 def answer_eval(answer_id: str) -> Response:
@@ -125,10 +145,11 @@ def definition(name: str) -> str:
         abort(404)
     changes = list(reversed(history.timeline(models, name, found)))
     logged = next(iter(workbench().definition_history(name)), None)
+    requires = history.closure(found[-1][1], name)
+    usage = workbench().definition_usage(name, tuple(n for n in requires if n != name))
     return page("definition.html", name=name, kind=current[0], node=current[1],
-                file=current[2], changes=changes, logged=logged,
-                usage=workbench().definition_usage(name), counts=_counts(name, current[1]),
-                requires=history.closure(found[-1][1], name))
+                file=current[2], changes=changes, logged=logged, usage=usage,
+                counts=_counts(name, current[1]), requires=requires)
 
 
 def _counts(name: str, node: dict[str, Any]) -> list[dict[str, Any]]:

@@ -151,11 +151,15 @@ def test_definition_page_shows_a_change_made_through_a_dependency(session, clien
     assert "through dependency engaged_users" in first and "Dana Data" in first
     assert "default of `min_logins_per_week` changed from 3 to 2" in first
     usage = html.split('id="usage"')[1].split("</table>")[0]
-    per_hash = dict(sql(session, "SELECT d.hash, count(*) FROM answer_definitions d JOIN "
-                        "answers a ON a.id = d.answer_id WHERE d.name = 'lifecycle_stage' AND "
-                        "a.source != 'eval' GROUP BY d.hash"))
-    for digest, n in per_hash.items():
-        assert re.search(rf"<code>{digest}</code></td><td class=\"num\">{n}</td>", usage)
+    combos = sql(session, """
+        SELECT l.hash, e.version, e.hash, count(*) FROM answer_definitions l
+        JOIN answers a ON a.id = l.answer_id AND a.source != 'eval'
+        JOIN answer_definitions e ON e.answer_id = l.answer_id AND e.name = 'engaged_users'
+        WHERE l.name = 'lifecycle_stage' GROUP BY 1, 2, 3""")
+    assert len(combos) == 2  # its own hash once, with engaged_users v1 and with v2
+    for own, version, engaged, n in combos:
+        assert re.search(rf"<code>{own}</code></td><td>engaged_users v{version} <code>{engaged}"
+                         rf"</code></td><td class=\"num\">{n}</td>", usage)
 
 
 def test_eval_runs_page_shows_pass_rates_and_the_regression_and_fix_between_runs(
@@ -248,3 +252,32 @@ def test_a_definition_page_counts_members_at_each_month_end(session, demo_path: 
         gold = [conn.execute(f"SELECT count(*) FROM ({engaged_users_sql(d, min_logins_per_week=2)})"
                              ).fetchone()[0] for d in ends]  # the session's v2: 2 a week
     assert shown == gold
+
+
+def test_an_answer_shows_its_rows_computed_again_from_its_plan(session, demo_path: Path
+                                                               ) -> None:
+    import duckdb
+
+    from assistant.pipeline import Assistant
+    from assistant.plan import QueryPlan
+    from tests.reference_sql import lifecycle_stage_sql
+
+    assistant = Assistant(session.config)  # no query log: nothing is written
+    app = create_app(session.log_path, models_dir=session.models, as_of=AS_OF,
+                     rerun=lambda plan, q: assistant.run_plan(QueryPlan.model_validate(plan),
+                                                              question=q))
+    client = app.test_client()
+    answers_before = sql(session, "SELECT count(*) FROM answers")[0]
+    v1 = session.ids["lifecycle_counts"]  # answered with engaged_users v1, since changed
+    assert f'href="/answers/{v1}/rows"' in text(client.get(f"/answers/{v1}"))
+    html = text(client.get(f"/answers/{v1}/rows"))
+    assert "Changed since this answer: engaged_users" in html
+    table = html.split('id="rows"')[1].split("</table>")[0]
+    shown = dict(re.findall(r"<tr><td>(\w+)</td><td>(\d+)</td></tr>", table))
+    with duckdb.connect(str(demo_path), read_only=True) as conn:
+        gold = dict(conn.execute(f"SELECT stage, count(*) FROM "
+                                 f"({lifecycle_stage_sql(AS_OF, min_logins_per_week=2)}) "
+                                 "GROUP BY stage").fetchall())
+    assert {k: int(v) for k, v in shown.items()} == gold
+    assert sql(session, "SELECT count(*) FROM answers")[0] == answers_before
+    assert client.get(f"/answers/{session.ids['ltv']}/rows").status_code == 404  # no plan
