@@ -86,6 +86,7 @@ class ChangeReport:
     movements: list[Movement]
     definition_changes: list[dict[str, Any]] = field(default_factory=list)
     old_definition_count_end: int | None = None  # members at `end` under the old definition
+    by_member: dict[str, tuple[int, int]] = field(default_factory=dict)  # family: start, end
 
     @property
     def net(self) -> int:
@@ -114,6 +115,8 @@ class ChangeReport:
             "count_end": self.count_end, "net": self.net, "growth": self.growth,
             "joiners": self.joiners, "leavers": self.leavers,
             "movements": [m.__dict__ for m in self.movements],
+            "by_member": {k: {"start": a, "end": b} for k, a, b in
+                          ((k, *v) for k, v in self.by_member.items())},
             "definition_changes": self.definition_changes,
             "old_definition_count_end": self.old_definition_count_end,
             "definition_effect": self.definition_effect, "data_effect": self.data_effect,
@@ -159,8 +162,13 @@ def compare(catalog: Catalog, warehouse: Warehouse, name: str, member: str | Non
     leavers = sum(n for b, a, n in flows if inside(b) and not inside(a))
     moves = [Movement(b, a, n) for b, a, n in flows if b != a and (inside(a) or inside(b))]
     moves.sort(key=lambda m: (-m.users, m.before, m.after))
+    by_member: dict[str, tuple[int, int]] = {}
+    if segment.members and member is None:
+        for known in (m.name for m in segment.members):
+            by_member[known] = (sum(n for b, _, n in flows if b == known),
+                                sum(n for _, a, n in flows if a == known))
     return ChangeReport(name, member, start, end, count_start, count_end, joiners, leavers,
-                        moves[:8])
+                        moves[:8], by_member=by_member)
 
 
 def count_with(catalog: Catalog, warehouse: Warehouse, name: str, member: str | None,
@@ -290,6 +298,9 @@ def change_message(report: ChangeReport, catalog: Catalog, old: OldDefinition | 
     lines = [f"{label}: {report.count_start:,} users on {report.start} -> "
              f"{report.count_end:,} on {report.end} (net {report.net:+,}{growth}). "
              f"{report.joiners:,} joined and {report.leavers:,} left."]
+    if report.by_member:
+        lines.append("By member: " + "; ".join(
+            f"{k} {a:,} -> {b:,} ({b - a:+,})" for k, (a, b) in report.by_member.items()) + ".")
     if report.movements:
         lines.append("Main movements: " + "; ".join(
             f"{m.before} -> {m.after} {m.users:,}" for m in report.movements[:5]) + ".")

@@ -311,6 +311,8 @@ def _stats_lines(s: dict[str, Any]) -> list[str]:
     lines = [f"Answers: {s['total']} ({scope})"]
     if not s["total"]:
         return lines
+    if s["people"] != s["total"]:
+        lines.append(f"People's questions (every source but eval): {s['people']}")
     lines.append(
         table(
             ("STATUS", "COUNT", "RATE"),

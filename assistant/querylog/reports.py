@@ -132,8 +132,11 @@ class Reports(Store):
             counts = dict(conn.execute(_STATS_BY_STATUS.format(where=where), params).fetchall())
             votes = dict(conn.execute(_STATS_FEEDBACK.format(where=where), params).fetchall())
             total = sum(counts.values())
+            by_people = sum(n for s, n in conn.execute(_STATS_BY_SOURCE.format(where=where),
+                                                       params).fetchall() if s != "eval")
             return {
                 "total": total,
+                "people": by_people,  # the headline without eval runs
                 "source": source,
                 "since": utc_iso(since) if since else None,
                 "by_status": {

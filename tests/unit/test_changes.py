@@ -170,3 +170,14 @@ def test_a_stakeholder_asks_in_slack_and_the_reply_names_joiners_and_the_definit
     assert "Definition: `lifecycle_stage` (member `at_risk`) v1" in reply
     logged = QueryLog(config.query_log).get(answer.id)
     assert logged is not None and logged["source"] == "slack"
+
+
+def test_a_family_question_gives_each_members_count_at_both_dates(config,
+                                                                  demo_path: Path) -> None:
+    answer = Assistant(config).ask("what changed in lifecycle stages since last month?")
+    assert answer.status == "answered", answer.message
+    by_member = answer.extra["change"]["by_member"]
+    for stage in ("new", "not_activated", "churned", "at_risk", "engaged", "activated"):
+        assert by_member[stage] == {"start": len(stage_members(demo_path, MAY_END, stage)),
+                                    "end": len(stage_members(demo_path, JUNE_END, stage))}
+    assert "By member: new " in answer.message

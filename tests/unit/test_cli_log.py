@@ -173,7 +173,7 @@ def test_show_of_an_unknown_id_exits_1_and_says_where_to_find_ids(segq, ids) -> 
 def test_stats_json_counts_statuses_sources_and_eval_runs(segq, ids) -> None:
     stats = segq("stats", "--json").json()
 
-    assert stats["total"] == 4
+    assert (stats["total"], stats["people"]) == (4, 3)
     assert stats["by_status"]["error"] == {"count": 1, "rate": 0.25}
     assert stats["by_source"] == {"slack": 3, "eval": 1}
     assert [(q["question"], q["count"]) for q in stats["top_unanswered"]] == [
@@ -194,6 +194,7 @@ def test_stats_text_shows_rates_and_the_backlog(segq, ids) -> None:
     out = segq("stats").out
 
     assert "Answers: 4 (source all)" in out
+    assert "People's questions (every source but eval): 3" in out  # eval runs apart
     assert "Top unanswered (the backlog for new definitions):" in out
     assert "25.0%" in out
     assert "Eval runs:" in out
