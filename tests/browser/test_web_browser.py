@@ -33,6 +33,17 @@ def by_css(browser: Any, selector: str) -> list[Any]:
     return list(browser.find_elements(By.CSS_SELECTOR, selector))
 
 
+def click_through(browser: Any, element: Any) -> None:
+    """Click a link or submit button and wait until the next page has replaced this one
+    (reading the DOM before that finds the old page's elements gone stale)."""
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    page = by_css(browser, "html")[0]
+    element.click()
+    WebDriverWait(browser, 30).until(expected_conditions.staleness_of(page))
+
+
 def log_ids(session: Session, where: str, *params: Any) -> set[str]:
     with sqlite3.connect(session.log_path) as conn:
         return {r[0] for r in conn.execute(
@@ -79,13 +90,13 @@ def test_the_filter_form_narrows_the_answer_list(browser, base_url, session) -> 
     assert listed_ids(browser) == log_ids(session, "1")
     Select(by_css(browser, "select[name=status]")[0]).select_by_visible_text("answered")
     Select(by_css(browser, "select[name=user]")[0]).select_by_visible_text(BOB)
-    by_css(browser, "form.filters button")[0].click()
+    click_through(browser, by_css(browser, "form.filters button")[0])
     assert "status=answered" in browser.current_url
     narrowed = listed_ids(browser)
     assert narrowed == log_ids(session, "status = 'answered' AND user = ?", BOB)
     assert 0 < len(narrowed) < len(log_ids(session, "1"))
     by_css(browser, "input[name=text]")[0].send_keys("lifecycle")
-    by_css(browser, "form.filters button")[0].click()
+    click_through(browser, by_css(browser, "form.filters button")[0])
     assert listed_ids(browser) == log_ids(
         session, "status = 'answered' AND user = ? AND question LIKE '%lifecycle%'", BOB)
 
@@ -94,7 +105,7 @@ def test_an_answer_page_shows_its_sql_and_the_definition_diff(browser, base_url,
                                                              tmp_path: Path) -> None:
     answer = session.ids["lifecycle_counts"]
     browser.get(base_url + "/answers")
-    browser.find_element("link text", answer).click()
+    click_through(browser, browser.find_element("link text", answer))
     assert browser.current_url.endswith(f"/answers/{answer}")
     assert by_css(browser, "#question")[0].text == "how many users in each lifecycle stage?"
     sql = by_css(browser, "#sql")[0].text
@@ -113,7 +124,7 @@ def test_an_answer_page_shows_its_sql_and_the_definition_diff(browser, base_url,
 
 def test_a_definition_page_shows_the_change_through_its_dependency(browser, base_url) -> None:
     browser.get(base_url + "/definitions")
-    browser.find_element("link text", "lifecycle_stage").click()
+    click_through(browser, browser.find_element("link text", "lifecycle_stage"))
     newest = by_css(browser, "#history .change")[0]
     assert "through dependency engaged_users" in newest.text
     assert "Dana Data" in newest.text
@@ -127,7 +138,7 @@ def test_the_eval_page_compares_two_runs(browser, base_url, session) -> None:
     first, second = session.eval_runs
     Select(by_css(browser, "select[name=a]")[0]).select_by_visible_text(second)
     Select(by_css(browser, "select[name=b]")[0]).select_by_visible_text(first)
-    by_css(browser, "form.filters button")[0].click()
+    click_through(browser, by_css(browser, "form.filters button")[0])
     # Read backwards, run 2 -> run 1: the weather case is fixed, engaged-count regresses.
     assert "engaged-count" in by_css(browser, "#regressions")[0].text
     assert "weather" in by_css(browser, "#fixes")[0].text
