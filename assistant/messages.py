@@ -230,6 +230,8 @@ INTERNAL_ERROR = (
     "Something went wrong on my side while answering. The data team can look it up with "
     "reference `{ref}`."
 )
+# The question column of a Slack request that failed outside any answer (a button, a post).
+FAILED_REQUEST = "(a Slack request that failed before it had an answer)"
 QUERY_TIMEOUT = "The query ran longer than {seconds:g} s and was stopped. Try a narrower question."
 
 # Eval gold SQL: the data team reads these in `segq eval` failures and CI logs.

@@ -6,6 +6,9 @@ chat.postEphemeral, chat.update, reactions.add/remove, and the three steps of
 here), the raw POST of the bytes to that URL, and files.completeUploadExternal. Any other
 method answers `{"ok": true}`, so a new call shows up in `calls` instead of failing.
 `latency` delays every answer, as the real API's round trip does, for tests of a busy bot.
+`rate_limited[method] = n` answers the next n calls of `method` with HTTP 429 and a
+`Retry-After` header, as Slack does past a method's rate limit (`retry_after` seconds);
+`server_errors[method] = n` answers them with HTTP 503.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class Call:
     headers: dict[str, str]
     raw: bytes = b""
     response: dict[str, Any] = field(default_factory=dict)
+    status: int = 200  # the HTTP status answered
     at: float = field(default_factory=time.monotonic)
 
 
@@ -40,6 +44,9 @@ class MockSlackApi:
         self.latency = latency
         self.calls: list[Call] = []
         self.failures: dict[str, str] = {}  # method -> Slack error code to answer with
+        self.rate_limited: dict[str, int] = {}  # method -> calls still to answer with 429
+        self.server_errors: dict[str, int] = {}  # method -> calls still to answer with 503
+        self.retry_after = 1
         self._lock = threading.Condition()
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
@@ -58,6 +65,8 @@ class MockSlackApi:
                 status, payload = mock._handle(path, query, raw, dict(self.headers))
                 data = json.dumps(payload).encode()
                 self.send_response(status)
+                if status == 429:
+                    self.send_header("Retry-After", str(mock.retry_after))
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
@@ -98,9 +107,20 @@ class MockSlackApi:
         for key in ("blocks", "files"):
             if isinstance(body.get(key), str):
                 body[key] = json.loads(body[key])
-        payload = self._answer(method, body)
-        self._record(Call(method, body, headers, raw, payload))
-        return 200, payload
+        status, payload = self._refusal(method) or (200, self._answer(method, body))
+        self._record(Call(method, body, headers, raw, payload, status=status))
+        return status, payload
+
+    def _refusal(self, method: str) -> tuple[int, dict[str, Any]] | None:
+        with self._lock:
+            for counts, status, error in (
+                (self.rate_limited, 429, "ratelimited"),
+                (self.server_errors, 503, "service_unavailable"),
+            ):
+                if counts.get(method, 0) > 0:
+                    counts[method] -= 1
+                    return status, {"ok": False, "error": error}
+        return None
 
     def _answer(self, method: str, body: dict[str, Any]) -> dict[str, Any]:
         if method in self.failures:
@@ -144,9 +164,12 @@ class MockSlackApi:
             self._lock.notify_all()
 
     # -- reading -----------------------------------------------------------------------------
-    def calls_to(self, method: str) -> list[Call]:
+    def calls_to(self, method: str, *, accepted: bool = False) -> list[Call]:
+        """Calls of `method`; with `accepted`, only those answered 200 (not 429 or 503)."""
         with self._lock:
-            return [c for c in self.calls if c.method == method]
+            return [
+                c for c in self.calls if c.method == method and (not accepted or c.status == 200)
+            ]
 
     def wait_for(
         self,

@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.config import Config
 from assistant.messages import did_you_mean
-from assistant.querylog import EXPORT_FORMATS, SOURCES, QueryLog
+from assistant.querylog import EXPORT_FORMATS, FEEDBACK_VALUES, SOURCES, QueryLog
 
 _RELATIVE = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
 _UNITS = {"h": "hours", "d": "days", "w": "weeks"}
@@ -36,6 +36,9 @@ def register(subparsers: Any) -> None:
     show_list = actions.add_parser("list", help="recent answers, newest first")
     _add_filters(show_list)
     show_list.add_argument("--limit", type=int, default=50, help="most answers shown (50)")
+    show_list.add_argument(
+        "--feedback", choices=FEEDBACK_VALUES, help="only answers with such a vote, with reasons"
+    )
     show_list.set_defaults(handler=list_answers)
 
     show = actions.add_parser("show", help="everything recorded about one answer")
@@ -109,11 +112,17 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def list_answers(args: argparse.Namespace, config: Config) -> int:
-    answers = QueryLog(config.query_log).list(**_filters(args), limit=args.limit)
+    feedback = getattr(args, "feedback", None)
+    answers = QueryLog(config.query_log).list(
+        **_filters(args), limit=args.limit, feedback=feedback
+    )
     if args.json:
         return _print_json(answers)
     if not answers:
         print("No recorded answers match.")
+        return 0
+    if feedback:
+        print(_feedback_table(answers, feedback))
         return 0
     print(
         table(
@@ -134,6 +143,24 @@ def list_answers(args: argparse.Namespace, config: Config) -> int:
         )
     )
     return 0
+
+
+def _feedback_table(answers: list[dict[str, Any]], value: str) -> str:
+    """One line per vote of that kind: which answer, who, why, in their words."""
+    rows = [
+        (
+            a["id"],
+            _when(f["created_at"]),
+            f["user"] or "",
+            f.get("reason") or "",
+            _clip(f.get("comment") or "", 40),
+            _clip(a["question"]),
+        )
+        for a in answers
+        for f in a["feedback"]
+        if f["value"] == value
+    ]
+    return table(("ID", "WHEN (UTC)", "USER", "REASON", "COMMENT", "QUESTION"), rows)
 
 
 def show_answer(args: argparse.Namespace, config: Config) -> int:
@@ -270,6 +297,11 @@ def _answer_lines(a: dict[str, Any]) -> list[str]:
         lines.append(
             "Timings:   " + ", ".join(f"{k} {_ms(v)} ms" for k, v in a["timings_ms"].items())
         )
+    if a.get("delivery"):
+        ts = f" (message ts {a['delivered_ts']})" if a.get("delivered_ts") else ""
+        lines.append(f"Delivery:  {a['delivery']}{ts}")
+    if a.get("followup_of"):
+        lines.append(f"Follow-up: carried over the plan of {a['followup_of']} in its thread")
     if a["eval_run"] or a["eval_case"]:
         verdict = {True: "passed", False: "failed", None: "not judged"}[a["eval_passed"]]
         lines.append(f"Eval:      run {a['eval_run']}, case {a['eval_case']}, {verdict}")
@@ -299,6 +331,8 @@ def _answer_lines(a: dict[str, Any]) -> list[str]:
         lines += ["", "Feedback:"]
         lines += [
             f"  {f['value']} by {f['user'] or 'anonymous'} at {_when(f['created_at'])}"
+            + (f": {f['reason']}" if f.get("reason") else "")
+            + (f" \"{f['comment']}\"" if f.get("comment") else "")
             for f in a["feedback"]
         ]
     return lines

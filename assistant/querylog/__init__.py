@@ -9,6 +9,7 @@ changed (a definition's hash changed between two answers). Schema: `docs/query-l
     writes.py   record, record_catalog, set_thread, add_feedback (never raise)
     reports.py  list, get, stats, definition_history, export
     workbench.py  the views of `segq web`: overview, backlog, likely wrong, eval runs
+    threads.py  Slack replies: delivery, a thread's previous plan, thumbs-down reasons
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from assistant.querylog.reports import CSV_FIELDS, EXPORT_FORMATS, Records
 from assistant.querylog.schema import (
     ANSWER_COLUMNS,
     DEFINITION_COLUMNS,
+    FEEDBACK_REASONS,
     FEEDBACK_VALUES,
     MIGRATIONS,
     SCHEMA_VERSION,
@@ -25,6 +27,7 @@ from assistant.querylog.schema import (
     utc_iso,
 )
 from assistant.querylog.store import BUSY_TIMEOUT_MS, WRITE_ATTEMPTS
+from assistant.querylog.threads import Threads
 from assistant.querylog.workbench import Workbench
 from assistant.querylog.writes import Writes
 
@@ -34,6 +37,7 @@ __all__ = [
     "CSV_FIELDS",
     "DEFINITION_COLUMNS",
     "EXPORT_FORMATS",
+    "FEEDBACK_REASONS",
     "FEEDBACK_VALUES",
     "MIGRATIONS",
     "SCHEMA_VERSION",
@@ -46,7 +50,7 @@ __all__ = [
 ]
 
 
-class QueryLog(Writes, Workbench):
+class QueryLog(Writes, Workbench, Threads):
     """One SQLite file of answers; cheap to construct, safe to share between threads.
 
     `clock` exists for tests and backfills; it returns the time stamped on each write.

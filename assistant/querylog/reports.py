@@ -19,6 +19,7 @@ from assistant.querylog.schema import (
     ANSWER_COLUMNS,
     DEFINITION_COLUMNS,
     FEEDBACK_VALUES,
+    FOLLOW_UP_COLUMNS,
     from_flag,
     from_json,
     to_json,
@@ -92,17 +93,23 @@ class Reports(Store):
         text: str | None = None,
         since: datetime | None = None,
         limit: int | None = 50,
+        feedback: str | None = None,
     ) -> Records:
         """Answer summaries, newest first, matching every filter given.
 
-        `definition` matches a definition name or a hash prefix; `text` a part of the question.
+        `definition` matches a definition name or a hash prefix; `text` a part of the question;
+        `feedback` ("up" or "down") keeps answers with such a vote, each listed with its votes.
         """
-        where, params = _filters(status, source, user, definition, text, since)
+        where, params = _filters(status, source, user, definition, text, since, feedback)
         sql = f"SELECT * FROM answers {where} ORDER BY created_at DESC, rowid DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
         with self._reading() as conn:
-            return [_summary(conn, row) for row in conn.execute(sql, params).fetchall()]
+            found = [_summary(conn, row) for row in conn.execute(sql, params).fetchall()]
+            if feedback:
+                for summary in found:
+                    summary["feedback"] = _votes(conn, summary["id"])
+            return found
 
     def get(self, answer_id: str) -> dict[str, Any] | None:
         """Everything recorded about one answer: SQL, plan, definitions with versions, votes."""
@@ -217,10 +224,14 @@ def _filters(
     definition: str | None = None,
     text: str | None = None,
     since: datetime | None = None,
+    feedback: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The WHERE clause shared by list, stats and export; values only ever as parameters."""
     clauses: list[str] = []
     params: dict[str, Any] = {}
+    if feedback:
+        clauses.append("id IN (SELECT answer_id FROM feedback WHERE value = :feedback)")
+        params["feedback"] = feedback
     for column, value in (("status", status), ("source", source), ("user", user)):
         if value:
             clauses.append(f"{column} = :{column}")
@@ -277,11 +288,6 @@ def _summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
 def _full(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     """What `get` shows: every recorded field, JSON decoded, plus votes."""
     record = _summary(conn, row)
-    feedback = conn.execute(
-        "SELECT user, value, created_at FROM feedback WHERE answer_id = ? "
-        "ORDER BY created_at, rowid",
-        (row["id"],),
-    )
     record.update(
         question_norm=row["question_norm"],
         plan=from_json(row["plan"]),
@@ -291,9 +297,19 @@ def _full(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
         failure=from_json(row["failure"]),
         timings_ms=from_json(row["timings"]) or {},
         definitions=_definitions(conn, row["id"]),
-        feedback=[dict(f) for f in feedback],
+        feedback=_votes(conn, row["id"]),
+        **{c: row[c] for c in FOLLOW_UP_COLUMNS},
     )
     return record
+
+
+def _votes(conn: sqlite3.Connection, answer_id: str) -> Records:
+    rows = conn.execute(
+        "SELECT user, value, created_at, reason, comment FROM feedback WHERE answer_id = ? "
+        "ORDER BY created_at, rowid",
+        (answer_id,),
+    )
+    return [dict(f) for f in rows]
 
 
 def _csv_row(record: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,8 @@ logger = logging.getLogger(__package__)  # "assistant.querylog", one logger for 
 
 SOURCES = ("cli", "slack", "eval", "api")
 FEEDBACK_VALUES = ("up", "down")
+# Why a thumbs-down: the choices of the Slack form, in the order it shows them.
+FEEDBACK_REASONS = ("wrong_number", "wrong_definition", "misunderstood", "other")
 
 # Migration i takes `PRAGMA user_version` from i to i + 1. Append only; never edit one.
 MIGRATIONS: tuple[str, ...] = (
@@ -107,6 +109,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE answers ADD COLUMN groups TEXT;
     CREATE INDEX answers_principal ON answers (principal, created_at);
     """,
+    # Slack conversations (issue 13): whether a reply reached Slack (`delivery` is
+    # 'delivered' or 'failed: <Slack error>', `delivered_ts` the reply's message ts), the
+    # answer whose plan a thread follow-up carried over (`followup_of`), and the reason a
+    # thumbs-down gave. The thread index finds a thread's previous plan.
+    """
+    ALTER TABLE answers ADD COLUMN delivery TEXT;
+    ALTER TABLE answers ADD COLUMN delivered_ts TEXT;
+    ALTER TABLE answers ADD COLUMN followup_of TEXT;
+    ALTER TABLE feedback ADD COLUMN reason TEXT;
+    ALTER TABLE feedback ADD COLUMN comment TEXT;
+    CREATE INDEX answers_thread ON answers (channel, thread_ts, created_at);
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -115,6 +129,8 @@ ANSWER_COLUMNS = tuple(
     intent plan sql status message columns row_count truncated error timings timing_total_ms
     candidates eval_run eval_case eval_passed failure principal groups""".split()  # noqa: SIM905 -- word list, reads better
 )
+# Columns a surface sets after recording an answer (never overwritten by `record`).
+FOLLOW_UP_COLUMNS = ("delivery", "delivered_ts", "followup_of")
 DEFINITION_COLUMNS = tuple(
     "answer_id position name kind version hash source owner label member overrides".split()  # noqa: SIM905 -- word list
 )

@@ -63,6 +63,7 @@ from assistant.render.slack_wording import (
     TABLE_FOOTER_CSV,
     TABLE_FOOTER_ROWS,
     TRUNCATED,
+    UNDELIVERED,
     WORKING,
 )
 
@@ -106,6 +107,7 @@ __all__ = [
     "TABLE_ROWS",
     "TABLE_WIDTH",
     "TRUNCATED",
+    "UNDELIVERED",
     "WORKING",
     "SlackMessage",
     "button_value",

@@ -13,6 +13,10 @@ ERROR_PLAIN = (
     "I couldn't answer that because of a problem on my side. The data team can look it up "
     "with reference `{ref}`."
 )
+UNDELIVERED = (
+    "I worked out the answer, but Slack would not take my reply just now. The data team can "
+    "read it with reference `{ref}`; asking again also works."
+)
 TRUNCATED = "… (shortened to fit Slack; the full record is in the query log as `{ref}`)"
 MORE_BLOCKS = (
     "… {n} more parts left out to fit Slack. The full record is in the query log as `{ref}`."

@@ -125,6 +125,16 @@ class Answers:
         if query_log is not None:
             query_log.set_thread(answer.id, channel, thread_ts)
 
+    def set_delivery(self, answer_id: str, status: str, message_ts: str | None = None) -> bool:
+        query_log = getattr(self.assistant, "query_log", None)
+        return bool(query_log and query_log.set_delivery(answer_id, status, message_ts))
+
+    def record_failure(self, reference: str, channel: str | None, thread_ts: str | None) -> None:
+        """A Slack request that failed outside any answer, logged under the reference shown."""
+        answer = Answer(messages.FAILED_REQUEST, "error", messages.INTERNAL_ERROR.format(
+            ref=reference), error="internal: the Slack handler failed", id=reference)
+        self._record(answer, channel=channel, thread_ts=thread_ts)
+
     def add_feedback(self, answer_id: str, value: str, user: str | None) -> bool:
         query_log = getattr(self.assistant, "query_log", None)
         return bool(query_log and query_log.add_feedback(answer_id, value, user))

@@ -19,7 +19,7 @@ from assistant.errors import ConfigError
 from assistant.render import slack as render
 from assistant.slack_app.answers import RECENT_ANSWERS, Answers
 from assistant.slack_app.buttons import Buttons
-from assistant.slack_app.client import make_client
+from assistant.slack_app.client import make_client, with_retries
 from assistant.slack_app.dedupe import Deliveries
 from assistant.slack_app.questions import Questions
 
@@ -50,6 +50,8 @@ def create_app(
                 "The Slack app needs a bot token (SLACK_BOT_TOKEN, starting with xoxb-)."
             )
         client = make_client(token)
+    else:
+        with_retries(client)
     app = App(
         client=client,
         signing_secret=signing_secret if signing_secret is not None else "",

@@ -15,7 +15,7 @@ from slack_sdk.errors import SlackApiError
 from assistant.errors import SegqError
 from assistant.render import slack as render
 from assistant.slack_app.answers import Answers, logged_definition
-from assistant.slack_app.replies import guard, post, upload_chart
+from assistant.slack_app.replies import deliver, guard, post, upload_chart
 
 log = logging.getLogger("segq.slack")
 
@@ -28,7 +28,7 @@ class Buttons:
 
     def on_show_sql(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         channel, thread_ts, _ = _where(body)
-        with guard(client, channel, thread_ts):
+        with guard(client, channel, thread_ts, self.answers):
             answer_id = render.read_button_value(action.get("value")).get("id", "")
             answer = self.answers.recent.get(answer_id)
             logged = None if answer else self.answers.logged(answer_id)
@@ -45,7 +45,7 @@ class Buttons:
         from assistant.definitions import definition_text, definition_used
 
         channel, thread_ts, _ = _where(body)
-        with guard(client, channel, thread_ts):
+        with guard(client, channel, thread_ts, self.answers):
             value = render.read_button_value(action.get("value"))
             answer_id, name = value.get("id", ""), str(value.get("definition", ""))
             catalog = self.answers.assistant.catalog
@@ -67,7 +67,7 @@ class Buttons:
     ) -> None:
         channel, thread_ts, _ = _where(body)
         user = (body.get("user") or {}).get("id")
-        with guard(client, channel, thread_ts):
+        with guard(client, channel, thread_ts, self.answers):
             answer_id = render.read_button_value(action.get("value")).get("id", "")
             answer = self.answers.recent.get(answer_id)
             note = ""
@@ -98,7 +98,7 @@ class Buttons:
     def on_feedback(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
         channel, thread_ts, _ = _where(body)
         user = (body.get("user") or {}).get("id")
-        with guard(client, channel, thread_ts):
+        with guard(client, channel, thread_ts, self.answers):
             answer_id = render.read_button_value(action.get("value")).get("id", "")
             value = "up" if action.get("action_id") == render.FEEDBACK_UP else "down"
             recorded = self.answers.add_feedback(answer_id, value, user)
@@ -117,7 +117,7 @@ class Buttons:
     ) -> None:
         channel, thread_ts, message_ts = _where(body)
         user = (body.get("user") or {}).get("id")
-        with guard(client, channel, thread_ts):
+        with guard(client, channel, thread_ts, self.answers):
             value = render.read_button_value(action.get("value"))
             answer_id = value.get("id", "")
             original = self.answers.recent.get(answer_id)
@@ -139,7 +139,7 @@ class Buttons:
             answer = self.answers.ask(
                 question, user=user, channel=channel, thread_ts=thread_ts, choice=choice
             )
-            post(client, channel, thread_ts, render.render_answer(answer))
+            deliver(client, self.answers, answer, channel, thread_ts, render.render_answer(answer))
             self.answers.set_thread(answer, channel, thread_ts)
             upload_chart(client, answer, channel, thread_ts)
 

@@ -12,12 +12,11 @@ from typing import Any
 
 from slack_bolt import Ack
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from assistant import messages
 from assistant.render import slack as render
 from assistant.slack_app.answers import Answers
-from assistant.slack_app.replies import guard, post, reaction, upload_chart
+from assistant.slack_app.replies import Undelivered, deliver, guard, post, reaction, upload_chart
 
 NOT_POSTABLE = ("not_in_channel", "channel_not_found", "is_archived")
 
@@ -64,19 +63,19 @@ class Questions:
         if not question:
             return
         channel, user = str(command.get("channel_id") or ""), command.get("user_id")
-        with guard(client, channel, None):
+        with guard(client, channel, None, self.answers):
             answer = self.answers.ask(question, user=user, channel=channel, thread_ts=None)
             message = render.render_answer(answer, asked_by=user)
             try:
-                posted = client.chat_postMessage(channel=channel, **message.kwargs())
-            except SlackApiError as exc:
-                if exc.response.get("error") not in NOT_POSTABLE:
+                thread_ts = deliver(client, self.answers, answer, channel, None, message)
+            except Undelivered as exc:
+                if exc.error not in NOT_POSTABLE:
                     raise
                 # The bot is not in this channel: answer through the command's response_url.
                 respond(response_type="in_channel", **message.kwargs())
+                self.answers.set_delivery(answer.id, "delivered (response_url)")
                 self.answers.set_thread(answer, channel, None)
                 return
-            thread_ts = posted.get("ts")
             self.answers.set_thread(answer, channel, thread_ts)
             upload_chart(client, answer, channel, thread_ts)
 
@@ -87,12 +86,13 @@ class Questions:
             event.get("user"),
         )
         thread_ts = event.get("thread_ts") or ts
-        with guard(client, channel, thread_ts):
+        with guard(client, channel, thread_ts, self.answers):
             if not question:
                 post(client, channel, thread_ts, render.render_notice(messages.CAN_ANSWER))
                 return
             with reaction(client, channel, ts):
                 answer = self.answers.ask(question, user=user, channel=channel, thread_ts=thread_ts)
-                post(client, channel, thread_ts, render.render_answer(answer))
+                reply = render.render_answer(answer)
+                deliver(client, self.answers, answer, channel, thread_ts, reply)
                 self.answers.set_thread(answer, channel, thread_ts)
                 upload_chart(client, answer, channel, thread_ts)
