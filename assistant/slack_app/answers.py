@@ -16,6 +16,7 @@ from typing import Any
 from assistant.answer import Answer, DefinitionUsed
 from assistant.errors import SegqError
 from assistant.failures import internal_failure
+from assistant.messages import FAILED_REQUEST
 
 log = logging.getLogger("segq.slack")
 
@@ -131,8 +132,9 @@ class Answers:
 
     def record_failure(self, reference: str, channel: str | None, thread_ts: str | None) -> None:
         """A Slack request that failed outside any answer, logged under the reference shown."""
-        answer = Answer(messages.FAILED_REQUEST, "error", messages.INTERNAL_ERROR.format(
-            ref=reference), error="internal: the Slack handler failed", id=reference)
+        answer = Answer(FAILED_REQUEST, "error", "", id=reference)
+        answer.failure = internal_failure(RuntimeError("the Slack handler failed"), reference)
+        answer.message = answer.failure.message
         self._record(answer, channel=channel, thread_ts=thread_ts)
 
     def add_feedback(self, answer_id: str, value: str, user: str | None) -> bool:
