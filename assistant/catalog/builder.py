@@ -40,11 +40,11 @@ KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, opti
     "value": ({"value"}, {"label", "synonyms"}),
     "metric": ({"name", "table", "expr"},
                {"label", "description", "owner", "version", "filter", "time_column",
-                "default_window_days", "synonyms", "role", "windows"}),
+                "default_window_days", "synonyms", "role", "windows", "restated_by"}),
     "segment": ({"name", "stages"},
                 {"label", "description", "owner", "version", "access", "entity", "synonyms",
                  "parameters", "requires", "where", "columns", "member_column", "members",
-                 "history", "fitted", "examples", "rank_by"}),
+                 "history", "fitted", "examples", "rank_by", "restated_by"}),
     "parameter": ({"name", "default", "min", "max"},
                   {"label", "synonyms", "description", "role", "unit"}),
     "member": ({"name"}, {"label", "description", "synonyms", "when", "match"}),
@@ -194,7 +194,8 @@ class _Builder:
                       str(node.get("time_column", "")),
                       self.number(node, "default_window_days", name),
                       self.strings(node, "synonyms"), self.where(node), content_hash(node),
-                      role=self.role(node, "metric", name), windows=self.windows(node, name))
+                      role=self.role(node, "metric", name), windows=self.windows(node, name),
+                      restated_by=self.restatements(node, f"metric `{name}`", ()))
 
     def segment(self, node: LineDict) -> Segment | None:
         name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
@@ -235,7 +236,36 @@ class _Builder:
             source=self.where(node), file=self.file, hash=content_hash(node),
             where_source=self.where(node, "where"),
             rank_by=self.rank_by(node, name),
+            restated_by=self.restatements(node, owner, tuple(p.name for p in params)),
         )
+
+    def restatements(self, node: LineDict, owner: str, parameters: tuple[str, ...]
+                     ) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """`restated_by: [[finished onboarding | completed onboarding, "{min_projects}"]]`."""
+        raw = node.get("restated_by")
+        if raw is None:
+            return ()
+        shape = (f"`restated_by` of {owner} must be a list of restatements, each a list of "
+                 "parts such as [finished onboarding | completed onboarding, \"{param}\"].")
+        if not isinstance(raw, list) or not all(
+                isinstance(r, list) and r and all(isinstance(part, str) for part in r)
+                for r in raw):
+            self.error(node, shape, "shape", "restated_by")
+            return ()
+        out = []
+        for restatement in raw:
+            parts = tuple(tuple(a.strip() for a in part.split("|") if a.strip())
+                          for part in restatement)
+            for part in parts:
+                slot = part[0][1:-1] if len(part) == 1 and part[0].startswith("{") else None
+                if slot is not None and slot not in parameters:
+                    self.error(node, f"`restated_by` of {owner} names the parameter `{slot}`, "
+                               f"which it does not declare. Accepted: "
+                               f"{', '.join(parameters) or '(none)'}."
+                               f"{did_you_mean(slot, set(parameters))}", "bad-value",
+                               "restated_by")
+            out.append(parts)
+        return tuple(out)
 
     def rank_by(self, node: LineDict, segment: str) -> str:
         column = str(node.get("rank_by", ""))

@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+# The rule of a definition in stakeholders' words: restatements, each a tuple of parts, each
+# part a tuple of alternative phrases ("finished onboarding", "completed onboarding") or a
+# parameter slot ("{min_projects}": a number the question binds to that parameter).
+Restatements = tuple[tuple[tuple[str, ...], ...], ...]
+
 
 @dataclass(frozen=True)
 class Column:
@@ -70,6 +75,7 @@ class Metric:
     hash: str
     kind: str = "metric"
     role: str = ""  # "population": counts the entity itself; "buyers": people who ordered
+    restated_by: Restatements = ()
     # (days, phrases): names of the metric over another window ("wau" is 7 days)
     windows: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
@@ -147,6 +153,7 @@ class Segment:
     kind: str = "segment"
     where_source: str = ""  # file:line of `where`, for SQL errors in it
     rank_by: str = ""  # the column "best"/"worst" ranks rows by (a cohort's retention rate)
+    restated_by: Restatements = ()
 
     @property
     def is_family(self) -> bool:

@@ -177,12 +177,24 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         (UNION, _unions(plan)),
         (CONJUNCTION, _elements(plan) >= 2),
         (AS_OF_NOW, plan.time_range is None or plan.intent == Intent.MOVEMENT),
+        (DISTINCT, _counts_distinct(plan, catalog)),
     ]
     spans: list[Span] = []
     for pattern, used in cues:
         if used:
             spans.extend(m.span() for m in pattern.finditer(text))
     return spans
+
+
+DISTINCT = re.compile(r"\b(distinct|unique|individual|different)\b")
+
+
+def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
+    """ "How many distinct users ...": the plan counts each person once anyway."""
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    counted = metric is None or "DISTINCT" in metric.expr.upper()
+    return counted and plan.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC,
+                                       Intent.LIST)
 
 
 HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")

@@ -52,6 +52,8 @@ def build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
 
     def add(phrases: set[str], sense: Sense) -> None:
         for phrase in phrases:
+            if re.fullmatch(r"[\d\s.]+", phrase):  # a bare number is a what-if value or a
+                continue  # limit, never a name (a value "1000+" or "1-10" still is)
             if sense not in senses.setdefault(phrase, []):
                 senses[phrase].append(sense)
 
@@ -100,6 +102,10 @@ def vocabulary(catalog: Catalog) -> frozenset[str]:
         for param in seg.parameters:
             for syn in (*param.synonyms, param.label):
                 words.update(normalise(syn).split())
+    restatements = [*(s.restated_by for s in catalog.segments.values()),
+                    *(m.restated_by for m in catalog.metrics.values())]
+    for restatement in (r for rs in restatements for r in rs):  # "invited" is no typo
+        words.update(w for part in restatement for alt in part for w in normalise(alt).split())
     words.update("""
 retention retained cohort cohorts month months week weeks quarter quarters year years day
 days daily weekly monthly quarterly yearly annual signup signups signed joined define

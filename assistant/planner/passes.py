@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from assistant import messages
-from assistant.catalog.models import Catalog, Segment
+from assistant.catalog.models import Catalog, Restatements, Segment
 from assistant.describe import reading
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import (
@@ -233,10 +233,91 @@ def senses(d: Draft) -> None:
     # words that belong to a what-if value ("45 days inactive") name no segment
     p.matches = [m for m in p.matches if not any(
         a <= m.span[0] and m.span[1] <= b for a, b in d.param_spans)]
+    _restatements(d)
     window = _metric_window(p, d.catalog, d.as_of)
     if window is not None and d.found is None and d.snapshot is None:
         d.found = window
     d.senses = [(m, s) for m in p.matches for s in m.senses]
+
+
+def _restatements(d: Draft) -> None:
+    """A definition's rule said in words (`restated_by` in the YAML): every part of one
+    restatement said names the definition ("finished onboarding, invited a teammate and made
+    3 projects" is a PQL question with min_projects=3); parts said next to the definition's
+    own name are understood as restating it. A phrase read as a restatement is not also a
+    filter ("invited a teammate" is not the Referral channel)."""
+    p, catalog = d.p, d.catalog
+    senses = [s for m in p.matches for s in m.senses]
+    named = {s.name for s in senses}
+    population = {m.name for m in catalog.population_metrics()}
+    free = {  # nothing else of the kind is named, so a whole restatement may name it
+        "segment": not any(s.kind in ("segment", "member") for s in senses),
+        "metric": not any(s.kind == "metric" and s.name not in population for s in senses)}
+    bound = {(seg, param) for n in d.numbers for _, seg, param in n.params}
+    objects: list[tuple[str, str, Restatements]] = [
+        *(("segment", s.name, s.restated_by) for s in catalog.segments.values()),
+        *(("metric", m.name, m.restated_by) for m in catalog.metrics.values())]
+    taken: list[tuple[int, int]] = []
+    for kind, name, restatements in objects:  # first, parts said beside the name
+        if name in named:
+            for restatement in restatements:
+                spans, _ = _said(p, restatement, name, bound, taken)
+                _read_as(p, spans, Sense(kind, name))
+                taken.extend(spans)
+    whole = [(kind, name, spans) for kind, name, restatements in objects if free[kind]
+             and not named & {name} for r in restatements
+             for spans, complete in [_said(p, r, name, bound, taken)] if complete and spans]
+    for kind, name, spans in whole:  # then whole restatements, unless two owners share words
+        if not any(other != name and _overlap(spans, others) for _, other, others in whole):
+            _read_as(p, spans, Sense(kind, name))
+
+
+def _joined(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Parts of one restatement joined by a comma, "and" or "or" read as one phrase."""
+    out: list[tuple[int, int]] = []
+    for span in sorted(spans):
+        if out and re.fullmatch(r"[\s,]*(?:and|or|and/or|plus|&)?[\s,]*(?:then\s+)?",
+                                text[out[-1][1]:span[0]]):
+            out[-1] = (out[-1][0], span[1])
+        else:
+            out.append(span)
+    return out
+
+
+def _overlap(a: list[tuple[int, int]], b: list[tuple[int, int]]) -> bool:
+    return any(x[0] < y[1] and y[0] < x[1] for x in a for y in b)
+
+
+def _said(p: Parse, parts: tuple[tuple[str, ...], ...], owner: str,
+          bound: set[tuple[str, str]], taken: list[tuple[int, int]]
+          ) -> tuple[list[tuple[int, int]], bool]:
+    """Spans of the parts the question says, and whether it says all of them."""
+    spans, complete = [], True
+    for part in parts:
+        if len(part) == 1 and part[0].startswith("{"):
+            complete &= (owner, part[0][1:-1]) in bound
+            continue
+        hits = [m.span() for alt in part for m in phrase_pattern(normalise(alt)).finditer(p.text)
+                if not any(m.start() < b and a < m.end() for a, b in taken)]
+        if hits:
+            spans.append(min(hits))
+        else:
+            complete = False
+    return spans, complete
+
+
+def _read_as(p: Parse, spans: list[tuple[int, int]], sense: Sense) -> None:
+    if not spans:
+        return
+    spans = _joined(p.text, spans)
+    phrase = p.text[spans[0][0]:spans[0][1]]
+    entry = Entry(phrase, phrase_pattern(phrase), (sense,))
+    p.matches = [m for m in p.matches if not any(
+        m.span[0] < b and a < m.span[1] for a, b in spans)]
+    for span in spans:
+        p.matches.append(PhraseMatch(entry, span))
+        p.consume(span)
+    p.matches.sort(key=lambda m: m.span[0])
 
 
 def _country_codes(p: Parse, catalog: Catalog) -> None:
@@ -314,6 +395,11 @@ def what_ifs(d: Draft) -> None:
     if d.segment and d.member is None and bar is not None and \
             bar.name in {o.parameter for o in d.overrides}:
         d.member = whatif.at_least_member(d.segment, d.numbers)
+    elif d.segment and d.member is None and bar is not None and d.segment.members:
+        passed = whatif.passes_the_bar(d.p, bar)  # "users who clear the score threshold"
+        if passed is not None:
+            d.p.claim(passed, "segment")
+            d.member = d.segment.members[0].name
 
 
 def _window_override(found: Found | None, segment: Segment | None,
@@ -324,10 +410,10 @@ def _window_override(found: Found | None, segment: Segment | None,
     if found is None or segment is None or window is None or window.unit != "weeks" or \
             SIGNUP_WORDS.search(text):
         return None
-    weeks = re.search(r"(\d+)\s+weeks?$", found.phrase)
+    weeks = re.search(r"(?:(\d+)\s+weeks?|(?:last|past)\s+week)$", found.phrase)
     if weeks is None:
         return None
-    return Override(parameter=window.name, value=float(weeks[1]), segment=segment.name)
+    return Override(parameter=window.name, value=float(weeks[1] or 1), segment=segment.name)
 
 
 # -- quantity ---------------------------------------------------------------------------------

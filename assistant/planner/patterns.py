@@ -197,6 +197,11 @@ TIME_LEAD = re.compile(r"\b(during|in|over|within|for|from|throughout|across|at|
 BOUND_BEFORE = re.compile(r"\b(at\s+least|more\s+than|over|above|greater\s+than|higher\s+than|"
                           r"no\s+fewer\s+than|no\s+less\s+than|minimum(\s+of)?|min|>=?|"
                           r"at\s+or\s+above)\s+$")
+# The verb that counts a parameter's unit: "created 5 projects", "logged in 4 times".
+COUNTING_VERB = re.compile(r"\b(created|create|creating|made|make|making|built|build|started|"
+                           r"logged\s+in|log\s+in|logging\s+in|scored|score|scoring|hit|hits|"
+                           r"reached|reach|reaches|crossed|cleared|clear|clears|had|has|have|"
+                           r"did|done|racked\s+up)\s+$")
 WINDOW_WORD = re.compile(r"\b(daily|weekly|monthly|(\d{1,3})\s*days?)\s+$")
 WINDOW_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
 OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+$")

@@ -67,6 +67,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\bw/(?=\s)", "with", text)
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "one login a week"
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
+    text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "1,000+" is one number
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)
     text = re.sub(r"(?<![0-9a-z])\.|\.(?![0-9a-z])", " ", text)
     text = re.sub(r"\s+", " ", text).strip()

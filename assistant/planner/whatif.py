@@ -18,6 +18,7 @@ from assistant.planner.patterns import (
     AT_LEAST,
     BOUND_BEFORE,
     COMPARATIVE,
+    COUNTING_VERB,
     NUMBER,
     OLD_VALUE,
     PREPOSITION_BEFORE,
@@ -76,10 +77,12 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
         if number.params:
             p.claim(number.span, "number")
             p.claims.extend(Claim(span, "number") for span in number.spans)
-            for lead_pattern in (PREPOSITION_BEFORE, BOUND_BEFORE):  # "across 3 weeks"
-                lead = lead_pattern.search(p.text, 0, number.span[0])
+            start = number.span[0]
+            for lead_pattern in (PREPOSITION_BEFORE, BOUND_BEFORE, COUNTING_VERB):
+                lead = lead_pattern.search(p.text, 0, start)  # "created at least 5 projects"
                 if lead:
                     p.claims.append(Claim(lead.span(), "number"))
+                    start = lead.start() if lead_pattern is BOUND_BEFORE else start
             unit = UNIT.match(p.work, number.span[1])  # "21 day activation period"
             if unit:
                 p.claims.append(Claim(unit.span(), "number"))
@@ -109,6 +112,24 @@ def restated_rules(p: Parse, catalog: Catalog) -> list[tuple[int, int]]:
                     p.claim(span, "segment")
                     spans.append(span)
     return spans
+
+
+PASSING = re.compile(r"\b(clear|clears|cleared|clearing|hit|hits|hitting|meet|meets|met|"
+                     r"meeting|pass|passes|passed|passing|reach|reaches|reached|make|makes|"
+                     r"made|exceed|exceeds|exceeded|cross|crosses|crossed|above|over|beat|"
+                     r"beats)\s+(?:[a-z]+\s+){0,3}$")
+
+
+def passes_the_bar(p: Parse, bar: Parameter) -> tuple[int, int] | None:
+    """ "Users who clear the score threshold": the qualifying bar named with a verb of
+    passing it and no number is the governed bar; the span of verb and bar words."""
+    for syn in sorted({*bar.synonyms, bar.label}, key=len, reverse=True):
+        for hit in phrase_pattern(normalise(syn)).finditer(p.text):
+            verb = PASSING.search(p.text, max(0, hit.start() - 40), hit.start())
+            between = p.text[verb.end():hit.start()] if verb else ""
+            if verb and not NUMBER.search(between) and not NUMBER.match(p.text, hit.end() + 1):
+                return verb.start(), hit.end()
+    return None
 
 
 def is_default(override: Override, catalog: Catalog) -> bool:

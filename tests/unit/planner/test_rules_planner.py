@@ -550,3 +550,48 @@ def test_a_clause_that_only_says_who_is_asking_is_context(planner, catalog, ques
     assert p.metric is None or p.metric.name == "users"
     assert p.segment.name == "engaged_users" and [g.name for g in p.group_by] == ["country"]
     assert not p.filters
+
+
+def test_a_segment_rule_said_in_full_names_the_segment_with_its_slot_value(planner, catalog):
+    p = plan(planner, catalog, "trial users who have onboarded, invited colleagues and built "
+                               "at least 4 projects: how many?")
+    assert p.segment.name == "pql"
+    assert [(o.parameter, o.value) for o in p.overrides] == [("min_projects", 4.0)]
+    assert all(f.dimension != "acquisition_channel" for f in p.filters)  # "invited" != referral
+
+
+def test_part_of_a_rule_beside_the_segments_name_restates_it(planner, catalog):
+    p = plan(planner, catalog, "how many pqls have invited a teammate")
+    assert (p.segment.name, p.filters, p.overrides) == ("pql", (), ())
+
+
+def test_part_of_a_rule_alone_does_not_name_the_segment(planner, catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan(planner, catalog, "how many users invited a teammate")
+
+
+def test_a_metric_rule_said_in_full_names_the_metric(planner, catalog):
+    p = plan(planner, catalog, "how many unique users created a project, used a feature or "
+                               "exported a report in may")
+    assert p.metric.name == "active_users" and p.time_range.start == date(2026, 5, 1)
+
+
+def test_a_restatement_two_definitions_share_is_not_guessed(planner, catalog):
+    with pytest.raises(ClarificationNeeded):  # active users' rule or the cohort's?
+        plan(planner, catalog, "how many people did a core action in april")
+
+
+@pytest.mark.parametrize("question", [
+    "how many trial users hit the pql score threshold",
+    "pql score: users over the cutoff, by plan",
+])
+def test_passing_the_bar_with_no_number_is_the_qualifying_member(planner, catalog, question):
+    p = plan(planner, catalog, question)
+    assert (p.segment.name, p.segment.member, p.overrides) == (
+        "pql_score", catalog.segments["pql_score"].members[0].name, ())
+
+
+def test_a_bare_number_is_never_a_dimension_value(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "engaged users with 1 login")  # not company size "1,000+"
+    assert '"1' in info.value.message
