@@ -50,7 +50,9 @@ def _bool(text: str) -> bool:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("warehouse", "SEGQ_WAREHOUSE", str(CACHE_DIR / "demo.duckdb"),
-            "DuckDB file to query. The default is the embedded demo, built on first use."),
+            "Warehouse to query: a DuckDB file (the default is the embedded demo, built on "
+            "first use), postgresql://USER@HOST/DB, spark://local/DIR, spark://HOST:PORT[/DB] "
+            "or sc://HOST:PORT (docs/engines.md)."),
     Setting("as_of", "SEGQ_AS_OF", date(2026, 6, 30),
             "Date every segment is computed as of (the demo pins 2026-06-30).", _date),
     Setting("semantic_models", "SEGQ_SEMANTIC_MODELS", _default_models_dir(),
@@ -121,7 +123,9 @@ class Config:
 
     @property
     def uses_default_demo(self) -> bool:
-        return Path(self.warehouse) == Path(_BY_NAME["warehouse"].default)
+        return self.warehouse == _BY_NAME["warehouse"].default or (
+            "://" not in self.warehouse
+            and Path(self.warehouse) == Path(_BY_NAME["warehouse"].default))
 
     @property
     def llm_configured(self) -> bool:

@@ -64,6 +64,8 @@ class _Generation:
 class Warehouse:
     """A read-only DuckDB warehouse shared by threads; each query gets its own cursor."""
 
+    dialect = "duckdb"
+
     def __init__(self, path: str | Path, *, timeout_s: float = 30.0, row_cap: int = 10_000,
                  threads: int = 2, memory_limit: str = "4GB") -> None:
         self.path = Path(path)
@@ -74,6 +76,16 @@ class Warehouse:
                                         "temp_directory": f"{self.path}.tmp"}
         self._lock = threading.Lock()
         self._current: _Generation | None = None
+
+    @property
+    def key(self) -> str:
+        return str(self.path.resolve())
+
+    def explain(self, sql: str) -> None:
+        self.execute("EXPLAIN " + sql)
+
+    def warm(self) -> None:
+        """Nothing to start: the file is opened by the first query, in milliseconds."""
 
     def schema(self) -> dict[str, dict[str, str]]:
         """The live schema {table: {column: type}}, for validation against reality."""

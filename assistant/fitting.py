@@ -16,14 +16,15 @@ from sqlglot import exp
 
 from assistant.catalog.models import Catalog
 from assistant.compiler import date_literal, parse_fragment, segment_ctes
-from assistant.executor import Warehouse
+from assistant.compiler.portable import render
 from assistant.validator import SqlContext, validate_sql
+from assistant.warehouses import Adapter
 
 CORE_ACTIONS = ("feature_used", "project_created", "report_exported")
 FEATURES = ("page_views", "feature_uses", "session_minutes", "active_days")
 
 
-def fit_engagement_score(catalog: Catalog, warehouse: Warehouse, as_of: date) -> dict[str, Any]:
+def fit_engagement_score(catalog: Catalog, warehouse: Adapter, as_of: date) -> dict[str, Any]:
     seg = catalog.segments["engagement_score"]
     feature_as_of = as_of - timedelta(days=30)
     ctes = segment_ctes(catalog, seg, feature_as_of)
@@ -47,8 +48,9 @@ def fit_engagement_score(catalog: Catalog, warehouse: Warehouse, as_of: date) ->
     for name, body in ctes:
         query = query.with_(name, as_=body)
     query = query.with_("outcome", as_=outcome).limit(1)
-    sql = query.sql("duckdb")
-    validate_sql(sql, SqlContext(catalog, None, {n: b for n, b in ctes}))
+    sql = render(query, warehouse.dialect)
+    validate_sql(sql, SqlContext(catalog, None, {n: b for n, b in ctes},
+                                 dialect=warehouse.dialect))
     result = warehouse.execute(sql)
     correlations = {f: float(v or 0.0) for f, v in zip(FEATURES, result.rows[0], strict=True)}
     mean = sum(correlations.values()) / len(correlations)

@@ -266,8 +266,14 @@ def warehouse_missing(path: object) -> str:
 
 
 def warehouse_unreadable(path: object, exc: BaseException) -> str:
-    return (f"Warehouse {path} cannot be opened ({_one_line(exc)}). Check that it is a DuckDB "
-            "file this process may read, or rebuild it with `segq demo build`.")
+    return (f"Warehouse {path} cannot be opened ({_one_line(exc)}). Check that it is a "
+            "warehouse this process may read (a DuckDB file, or a PostgreSQL/Spark URL, see "
+            "docs/engines.md), or rebuild it with `segq demo build`.")
+
+
+def engine_not_installed(engine: str, extra: str) -> str:
+    return (f"The {engine} warehouse needs packages that are not installed. Install them with "
+            f"`pip install 'segq[{extra}]'` (see docs/engines.md).")
 
 
 # The demo build: read by whoever runs `segq demo build`.

@@ -52,6 +52,7 @@ from assistant.executor import Result, Warehouse
 from assistant.failures import failure_of, internal_failure
 from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
 from assistant.validator import SqlContext, validate_sql
+from assistant.warehouses import Adapter, dialect_of, engine_of, open_warehouse
 
 log = logging.getLogger("segq")
 T = TypeVar("T")
@@ -128,7 +129,8 @@ _SLOTS_LOCK = threading.Lock()
 
 def query_slots(warehouse: str | Path, size: int) -> threading.BoundedSemaphore:
     """The slots of one warehouse file; the first Assistant to ask sets how many there are."""
-    key = str(Path(warehouse).resolve())
+    spec = str(warehouse)
+    key = spec if engine_of(spec) != "duckdb" else str(Path(spec).resolve())
     with _SLOTS_LOCK:
         if key not in _SLOTS:
             _SLOTS[key] = threading.BoundedSemaphore(size)
@@ -211,7 +213,7 @@ class Assistant:
     """Answers questions from governed definitions; one instance serves many threads."""
 
     def __init__(self, config: Config, *, catalog: Catalog | None = None,
-                 warehouse: Warehouse | None = None, planner: Any = None,
+                 warehouse: Adapter | None = None, planner: Any = None,
                  query_log: Any = None) -> None:
         self.config = config
         # A catalog passed in is fixed; one loaded from the config follows edits to its files.
@@ -230,7 +232,20 @@ class Assistant:
 
     # -- parts built on first use, so `segq validate` or a definition question stays fast --
     @property
-    def warehouse(self) -> Warehouse:
+    def dialect(self) -> str:
+        """The SQL dialect of the configured engine; known without opening it."""
+        if self._warehouse is not None:
+            return self._warehouse.dialect
+        return dialect_of(self.config.warehouse)
+
+    @property
+    def warehouse(self) -> Adapter:
+        if self._warehouse is None and engine_of(self.config.warehouse) != "duckdb":
+            warehouse = open_warehouse(self.config.warehouse,
+                                       timeout_s=self.config.query_timeout_s,
+                                       row_cap=self.config.row_cap)
+            warehouse.warm()  # a Spark JVM starts here, not in the first question's time
+            self._warehouse = warehouse
         if self._warehouse is None:
             path = Path(self.config.warehouse)
             if self.config.uses_default_demo and not path.exists():
@@ -335,13 +350,14 @@ class Assistant:
         with clock.stage("compile"):
             compiled = deadline.run("compile", compile_plan, plan, catalog, self.config.as_of,
                                     row_cap=self.config.row_cap)
-            sql = deadline.run("compile", compiled.sql)
+            sql = deadline.run("compile", compiled.sql, self.dialect)
         answer.sql, answer.definitions = sql, compiled.definitions
         try:
             with clock.stage("validate"):
                 deadline.run("validate", validate_sql, sql, SqlContext(
                     catalog, plan, compiled.governed_ctes,
-                    max_limit=self.config.row_cap + 1, allow_pii=self.config.allow_pii))
+                    max_limit=self.config.row_cap + 1, allow_pii=self.config.allow_pii,
+                    dialect=self.dialect))
             with clock.stage("execute"):
                 cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
                 result = self._execute(sql, cap, deadline)
@@ -366,10 +382,10 @@ class Assistant:
         deadline.extend(time.monotonic() - opened)  # a first-use demo build is not the question's
         deadline.check("execute")
         size = self.config.max_concurrent_queries
-        slots = query_slots(warehouse.path, size)
+        slots = query_slots(warehouse.key, size)
         if not slots.acquire(timeout=max(0.0, min(self.config.queue_wait_s,
                                                   deadline.remaining()))):
-            log.warning("warehouse %s is busy: all %d query slots are taken", warehouse.path,
+            log.warning("warehouse %s is busy: all %d query slots are taken", warehouse.key,
                         size)
             raise WarehouseBusy(messages.WAREHOUSE_BUSY, reason="busy")
         try:

@@ -1,6 +1,7 @@
 """Deep catalog checks for `segq validate`: compile every definition, qualify it against the
-live warehouse schema and dry-run it on DuckDB, so a definition gone stale after a schema
-change fails CI with the file and line of the stage that broke."""
+live warehouse schema and dry-run it on the warehouse's engine (in its dialect), so a
+definition gone stale after a schema change fails CI with the file and line of the stage
+that broke."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from sqlglot.optimizer.qualify import qualify
 
 from assistant.catalog.models import Catalog, Segment
 from assistant.compiler import compile_plan, segment_ctes
+from assistant.compiler.portable import render
 from assistant.errors import Issue, SegqError
-from assistant.executor import Warehouse
 from assistant.plan import DimensionRef, Intent, MetricRef, QueryPlan, SegmentRef
+from assistant.warehouses import Adapter
 
 
 def schema_matches(catalog: Catalog, live: dict[str, dict[str, str]]) -> list[Issue]:
@@ -42,7 +44,7 @@ def _stage_source(segment: Segment, column: str) -> str:
 
 
 def segment_sql_issues(catalog: Catalog, live: dict[str, dict[str, str]], as_of: date,
-                       warehouse: Warehouse | None) -> list[Issue]:
+                       warehouse: Adapter | None) -> list[Issue]:
     issues = []
     for seg in catalog.segments.values():
         try:
@@ -66,14 +68,14 @@ def segment_sql_issues(catalog: Catalog, live: dict[str, dict[str, str]], as_of:
             continue
         if warehouse is not None:
             try:
-                warehouse.execute("EXPLAIN " + query.limit(1).sql("duckdb"))
+                warehouse.explain(render(query.limit(1), warehouse.dialect, pretty=False))
             except SegqError as exc:
                 issues.append(Issue("error", f"Segment `{seg.name}` fails a dry run on the "
                                     f"warehouse: {exc.message}", seg.source, "dry-run"))
     return issues
 
 
-def plan_issues(catalog: Catalog, as_of: date, warehouse: Warehouse | None) -> list[Issue]:
+def plan_issues(catalog: Catalog, as_of: date, warehouse: Adapter | None) -> list[Issue]:
     """Every metric, dimension, segment member and verified example must compile and plan."""
     plans: list[tuple[QueryPlan, str]] = []
     for metric in catalog.metrics.values():
@@ -104,7 +106,7 @@ def plan_issues(catalog: Catalog, as_of: date, warehouse: Warehouse | None) -> l
         try:
             compiled = compile_plan(plan, catalog, as_of, row_cap=10)
             if warehouse is not None:
-                warehouse.execute("EXPLAIN " + compiled.sql(pretty=False))
+                warehouse.explain(compiled.sql(warehouse.dialect, pretty=False))
         except SegqError as exc:
             issues.append(Issue("error", f"Plan {plan.to_dict()} does not compile or run: "
                                 f"{exc.message}", source, "compile"))
@@ -118,7 +120,7 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
-def deep_check(catalog: Catalog, warehouse: Warehouse | None, as_of: date) -> list[Issue]:
+def deep_check(catalog: Catalog, warehouse: Adapter | None, as_of: date) -> list[Issue]:
     live = warehouse.schema() if warehouse is not None else catalog.schema()
     issues = schema_matches(catalog, live) if warehouse is not None else []
     issues += segment_sql_issues(catalog, live, as_of, warehouse)

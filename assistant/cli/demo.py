@@ -12,6 +12,8 @@ from pathlib import Path
 
 from assistant.config import Config
 from assistant.demo import BUILD_WAIT_S, build_demo
+from assistant.errors import ConfigError
+from assistant.warehouses.base import engine_of, redacted
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,7 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     b = demo_sub.add_parser("build", help="generate the demo warehouse (deterministic per seed)")
     b.add_argument("--users", type=int, default=None, help="number of users (default 20,000)")
     b.add_argument("--seed", type=int, default=42)
-    b.add_argument("--out", help="DuckDB file to write (default: the configured warehouse)")
+    b.add_argument("--engine", choices=("duckdb", "postgres", "spark"), default=None,
+                   help="where to load the demo (default: the engine of the configured "
+                        "warehouse); the same rows on every engine")
+    b.add_argument("--out", help="DuckDB file, postgresql:// URL (a role that may create "
+                   "tables) or Parquet directory / spark://local/DIR to write (default: the "
+                   "configured warehouse)")
+    b.add_argument("--read-role", help="PostgreSQL role to GRANT SELECT on the demo tables")
     b.add_argument("--wait", type=float, default=BUILD_WAIT_S, metavar="SECONDS",
                    help="how long to wait for another build of the same file "
                         f"(default {BUILD_WAIT_S:g})")
@@ -28,9 +36,22 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
-    out = Path(args.out or config.warehouse)
-    stats = build_demo(out, users=args.users or config.demo_users, seed=args.seed,
-                       wait_s=max(0.0, args.wait))
+    target = args.out or config.warehouse
+    engine = args.engine or engine_of(target)
+    users = args.users or config.demo_users
+    if engine != "duckdb":
+        from assistant.warehouses.loaders import build_engine_demo
+
+        if args.out is None and engine_of(target) != engine:
+            raise ConfigError(f"`--engine {engine}` needs --out (the configured warehouse "
+                              f"is a {engine_of(target)} warehouse).")
+        stats = build_engine_demo(engine, target, users=users, seed=args.seed,
+                                  read_role=args.read_role)
+        print(f"loaded the demo into {engine} at {redacted(target)}: {stats.users:,} users, "
+              f"{stats.sessions:,} sessions, {stats.events:,} events, {stats.orders:,} orders")
+        return 0
+    out = Path(target)
+    stats = build_demo(out, users=users, seed=args.seed, wait_s=max(0.0, args.wait))
     print(f"built {out}: {stats.users:,} users, {stats.sessions:,} sessions, "
           f"{stats.events:,} events, {stats.orders:,} orders in {stats.seconds:.1f} s")
     return 0

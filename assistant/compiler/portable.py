@@ -7,7 +7,7 @@ dialect generates its own way:
 
 * `date - date`                    -> `DateDiff(unit=DAY)` (a whole number of days everywhere)
 * `DATE 'x' - 30`, `+ 7 * :weeks`  -> a typed date literal folded at compile time
-* `date - n` with a non-constant n -> `DateSub` / `DateAdd` (unit DAY)
+* `date - n` with a non-constant n -> `CAST(DateSub(...) AS DATE)` (unit DAY; DateAdd for +)
 * `7 * INTERVAL 1 DAY`             -> `INTERVAL '7' DAY`
 
 "Date" here is what the tree itself says: a CAST to DATE, a typed literal, MIN/MAX of one, or
@@ -28,6 +28,8 @@ from sqlglot.dialects.dialect import Dialect
 # Engines with `AGG(x) FILTER (WHERE c)`; every other dialect gets `AGG(CASE WHEN c THEN x END)`.
 FILTER_DIALECTS = frozenset({"duckdb", "postgres", "spark", "databricks", "sqlite", "trino",
                              "presto"})
+# Engines whose `/` on decimals is DECIMAL division: the dividend is cast to DOUBLE first.
+FLOAT_DIVISION_BY_CAST = frozenset({"spark", "databricks"})
 _NUMERIC = (exp.Paren, exp.Mul, exp.Add, exp.Sub, exp.Neg)
 
 
@@ -52,7 +54,9 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
     if start is not None and days is not None and float(days).is_integer():
         return typed_date(start + timedelta(days=sign * int(days)))
     kind = exp.DateSub if isinstance(node, exp.Sub) else exp.DateAdd
-    return kind(this=left, expression=right, unit=exp.var("DAY"))
+    # DuckDB and PostgreSQL make a TIMESTAMP of `date - INTERVAL`; the cast keeps it a DATE
+    return exp.cast(kind(this=left, expression=right, unit=exp.var("DAY")),
+                    exp.DataType.build("DATE"))
 
 
 def _interval_times(node: exp.Mul) -> exp.Expr | None:
@@ -140,7 +144,25 @@ def for_dialect(tree: exp.Expr, dialect: str) -> exp.Expr:
     tree = tree.transform(lambda node: _month_grid(node, name), copy=False)
     if name not in FILTER_DIALECTS:
         tree = tree.transform(_filter_as_case, copy=False)
+    if name in FLOAT_DIVISION_BY_CAST:
+        tree = tree.transform(_double_division, copy=False)
     return tree
+
+
+def _double_division(node: exp.Expr) -> exp.Expr:
+    """`a / b` in DOUBLE, as DuckDB divides (and sqlglot already spells it for PostgreSQL).
+
+    Spark divides decimals in DECIMAL rounded to six places, so `1 / 30.0` would be less than
+    `0.5 * (6 / 90.0)` there and a churn tie would tip into `medium`.
+    """
+    if not isinstance(node, exp.Div) or _is_double(node.this):
+        return node
+    return exp.Div(this=exp.cast(node.this.copy(), exp.DataType.build("DOUBLE")),
+                   expression=node.expression.copy())
+
+
+def _is_double(node: exp.Expr) -> bool:
+    return isinstance(node, exp.Cast) and node.to.is_type(exp.DataType.Type.DOUBLE)
 
 
 def _month_grid(node: exp.Expr, dialect: str) -> exp.Expr:

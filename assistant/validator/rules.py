@@ -40,9 +40,10 @@ ALLOWED_FUNCTIONS = {
     "Date", "Year", "Month", "Quarter", "Week", "Day", "DayOfWeek", "LastDay", "StrToDate",
     "TimeToStr", "ToChar", "DateStrToDate", "TsOrDsToDate", "TimestampDiff", "Interval",
     # list expansion in a SELECT list (month grids); as table sources they are still refused
-    "GenerateSeries", "Explode", "Unnest",
+    "GenerateSeries", "ExplodingGenerateSeries", "Explode", "Unnest",
 }
-ALLOWED_ANONYMOUS = {"date_part", "strftime", "datediff", "date_diff", "last_day"}
+# `age`: how PostgreSQL spells a month difference (DATE_DIFF('month', ...) there).
+ALLOWED_ANONYMOUS = {"date_part", "strftime", "datediff", "date_diff", "last_day", "age"}
 
 
 def read_only_select(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:

@@ -79,13 +79,15 @@ def wh(demo_path: Path) -> Iterator[Warehouse]:
 
 
 def run_plan(wh: Warehouse, catalog, plan: QueryPlan, as_of: date = AS_OF) -> Result:
-    result = wh.execute(compile_plan(plan, catalog, as_of, row_cap=CAP).sql())
+    """The compiled SQL, in the dialect of the engine under test (tests/engines reruns these)."""
+    result = wh.execute(compile_plan(plan, catalog, as_of, row_cap=CAP).sql(wh.dialect))
     assert not result.truncated
     return result
 
 
 def run_sql(wh: Warehouse, sql: str) -> list[tuple[Any, ...]]:
-    result = wh.execute(sql)
+    """Reference SQL is DuckDB SQL: on another engine it runs on that engine's DuckDB twin."""
+    result = getattr(wh, "reference", wh).execute(sql)
     assert not result.truncated
     return result.rows
 
