@@ -26,9 +26,10 @@ from assistant.answer import Answer, DefinitionUsed
 from assistant.catalog import load_catalog
 from assistant.catalog.models import Catalog, Segment
 from assistant.compiler import segment_ctes
+from assistant.compiler.portable import render
 from assistant.compiler.segments import segment_closure
-from assistant.executor import Warehouse
 from assistant.plan import QueryPlan
+from assistant.warehouses import Adapter
 
 NONE = "(not a member)"
 
@@ -50,7 +51,7 @@ def _with(query: exp.Select, ctes: list[tuple[str, exp.Expr]]) -> exp.Select:
     return query
 
 
-def member_counts(catalog: Catalog, warehouse: Warehouse, name: str, member: str | None,
+def member_counts(catalog: Catalog, warehouse: Adapter, name: str, member: str | None,
                   dates: list[date]) -> dict[date, int]:
     """How many users were in `name` (or one of its members) at each date."""
     segment = catalog.segments[name]
@@ -61,7 +62,7 @@ def member_counts(catalog: Catalog, warehouse: Warehouse, name: str, member: str
             members.subquery("m"))
         if member:
             query = query.where(exp.column("member", "m").eq(exp.Literal.string(member)))
-        result = warehouse.execute(_with(query, ctes).sql("duckdb"), row_cap=1)
+        result = warehouse.execute(render(_with(query, ctes), warehouse.dialect), row_cap=1)
         out[when] = int(result.rows[0][0])
     return out
 
@@ -139,7 +140,7 @@ def movement_query(old: tuple[Catalog, Segment, date], new: tuple[Catalog, Segme
     return _with(_with(query, ctes_a), ctes_b)
 
 
-def compare(catalog: Catalog, warehouse: Warehouse, name: str, member: str | None,
+def compare(catalog: Catalog, warehouse: Adapter, name: str, member: str | None,
             start: date, end: date, before: Catalog | None = None) -> ChangeReport:
     """Members of `name` (or `name`:`member`) at `start` and at `end`, and the flows between.
 
@@ -149,7 +150,7 @@ def compare(catalog: Catalog, warehouse: Warehouse, name: str, member: str | Non
     segment = catalog.segments[name]
     old = before or catalog
     query = movement_query((old, old.segments[name], start), (catalog, segment, end))
-    rows = warehouse.execute(query.sql("duckdb"), row_cap=10_000).rows
+    rows = warehouse.execute(render(query, warehouse.dialect), row_cap=10_000).rows
     flows = [(b if b is not None else NONE, a if a is not None else NONE, int(n))
              for b, a, n in rows]
 
@@ -171,7 +172,7 @@ def compare(catalog: Catalog, warehouse: Warehouse, name: str, member: str | Non
                         moves[:8], by_member=by_member)
 
 
-def count_with(catalog: Catalog, warehouse: Warehouse, name: str, member: str | None,
+def count_with(catalog: Catalog, warehouse: Adapter, name: str, member: str | None,
                when: date) -> int:
     """Members at `when` under the definitions in `catalog` (an old catalog, for example)."""
     return member_counts(catalog, warehouse, name, member, [when])[when]
@@ -254,7 +255,7 @@ def _changes_from(old: history.Nodes, new: history.Nodes, name: str) -> list[dic
 # -- the answer --------------------------------------------------------------------------
 
 
-def change_answer(question: str, plan: QueryPlan, catalog: Catalog, warehouse: Warehouse,
+def change_answer(question: str, plan: QueryPlan, catalog: Catalog, warehouse: Adapter,
                   models_dir: str | Path, *, revision: str | None = None) -> Answer:
     """Members at time_range.start and .end, the flows between, and the definition's part."""
     assert plan.segment is not None and plan.time_range is not None
@@ -271,7 +272,7 @@ def change_answer(question: str, plan: QueryPlan, catalog: Catalog, warehouse: W
         report.definition_changes = old.changes
         report.old_definition_count_end = count_with(old.catalog, warehouse, name, member, end)
     answer = Answer(question, "answered", change_message(report, catalog, old),
-                    plan=plan.to_dict(), sql=query.sql("duckdb", pretty=True))
+                    plan=plan.to_dict(), sql=render(query, warehouse.dialect))
     answer.definitions = [_used(s, member if s.name == name else None)
                           for s in segment_closure(catalog, segment)]
     answer.columns = ["member_before", "member_after", "users"]
