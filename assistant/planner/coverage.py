@@ -255,7 +255,7 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     if segment is None:
         return []
     own = set(segment.name.split("_")) | set(normalise(segment.label).split())
-    for name in (*_chosen(plan), *plan.to_members):  # "if 'high' needed 30 days"
+    for name in (*_chosen(plan), *plan.to_members):  # "'high' at 25 days inactive"
         member = segment.member(name.removeprefix("not_"))
         if member is not None:
             own |= set(member.name.split("_")) | set(normalise(member.label).split())

@@ -67,7 +67,7 @@ def build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
     for metric in catalog.metrics.values():
         add(_variants(metric.name) | _variants(metric.label) | _all(metric.synonyms),
             Sense("metric", metric.name))
-        for days, names in metric.windows:  # "wau": the metric over the last 7 days
+        for days, names in metric.windows:  # "wau": the metric over 7 days
             add(_all(names), Sense("metric", metric.name, f"window:{days}"))
     for dim in catalog.dimensions.values():
         add(_variants(dim.name) | _variants(dim.label) | _all(dim.synonyms),

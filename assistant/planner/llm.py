@@ -56,7 +56,7 @@ LLM_FAILED = (
 )
 LLM_BAD_PLAN = (
     "The language model could not turn this question into a valid plan: {error} Try naming "
-    'the segment or metric you mean, or ask "what segments can I ask about?"'
+    'the segment or metric you mean, or ask "what can I ask?"'
 )
 # LlmReply.refusal -> (message, reason); the reasons are the rules planner's, for the log.
 REFUSALS = {

@@ -27,7 +27,7 @@ class Number:
     after: str
     before: str
     strict_above: bool = False
-    at_least: bool = False  # "a score of at least 60", "score >= 60"
+    at_least: bool = False  # "a score no lower than 65", "score >= 65"
     params: list[tuple[int, str, str]] = field(default_factory=list)  # (distance, seg, param)
     spans: list[tuple[int, int]] = field(default_factory=list)
 

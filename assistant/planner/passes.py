@@ -242,10 +242,10 @@ def senses(d: Draft) -> None:
 
 def _restatements(d: Draft) -> None:
     """A definition's rule said in words (`restated_by` in the YAML): every part of one
-    restatement said names the definition ("finished onboarding, invited a teammate and made
-    3 projects" is a PQL question with min_projects=3); parts said next to the definition's
-    own name are understood as restating it. A phrase read as a restatement is not also a
-    filter ("invited a teammate" is not the Referral channel)."""
+    restatement said names the definition (onboarded + invited colleagues + built 4 projects
+    is a PQL question with min_projects=4); parts said next to the definition's own name
+    are understood as restating it. A phrase read as a restatement is not also a filter
+    (inviting colleagues is not the Referral channel)."""
     p, catalog = d.p, d.catalog
     senses = [s for m in p.matches for s in m.senses]
     named = {s.name for s in senses}
@@ -427,7 +427,7 @@ def quantity(d: Draft) -> None:
             current.start >= d.as_of:  # "champions today" is membership now, as of as_of
         d.snapshot = d.found = None
     if d.snapshot is not None and d.found is None and not (segment and segment.history):
-        d.snapshot, d.found = None, d.snapshot  # "last quarter's signups": a plain period
+        d.snapshot, d.found = None, d.snapshot  # signups of a named quarter: a plain period
     if d.as_of_snapshot and segment is not None and segment.history and \
             d.population(d.metric) and d.found is not None:
         d.snapshot, d.found = d.found, None  # "champions in January": membership then
@@ -452,12 +452,12 @@ def shape(d: Draft) -> None:
 
 
 def _ranked_cohorts(d: Draft) -> None:
-    """"Which cohort had the best month-1 retention?": cohorts ranked by the segment's
+    """"Which cohort retained best in month 2?": cohorts ranked by the segment's
     `rank_by` column at one month number, the best one (or the top N) kept."""
     best = SUPERLATIVE.search(d.text)
     if best is None or d.segment is None or not d.segment.rank_by:
         return
-    if d.month_number is None:  # best at which month? month 0 is 100% by construction
+    if d.month_number is None:  # best at which month? each month ranks them differently
         raise ClarificationNeeded(messages.CLARIFY_RETENTION,
                                   [candidate(d.catalog, d.segment.name, None)])
     d.order = "desc" if best["desc"] else "asc"
@@ -514,7 +514,7 @@ def _intent(d: Draft) -> Intent:
         r"\bhow\s+(much|many)\b", text) is not None  # a quantity is never a list
     people = d.population(metric) or metric in {m.name for m in d.catalog.buyer_metrics()}
     if SHARE.search(text) and not family_whole and people:
-        return Intent.BREAKDOWN if group_by else Intent.COUNT  # "what % of ... who ..."
+        return Intent.BREAKDOWN if group_by else Intent.COUNT  # "which percentage of ... who ..."
     if (LIST.search(text) or WHICH.search(text)) and not wants_count and not family_whole \
             and not group_by and not (_measured(d) and not EXPLICIT_LIST.search(text)):
         return Intent.LIST

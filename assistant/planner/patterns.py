@@ -81,8 +81,8 @@ DEFINITION = re.compile(
     r"\b(who|what)\s+counts\s+as\b"
 )
 # Weaker signs of a question about a definition, trusted only when the question names no
-# period and no number ("where does the orders number come from?", "which features go into
-# the engagement score?", "what window do you use by default?", "what is revenue exactly?").
+# period and no number: where a figure comes from, what goes into a score, which window is
+# used by default, what a metric is exactly.
 DEFINITION_ASIDE = re.compile(
     r"^(?!.*\bhow\s+(many|much)\b)(?!.*\b(list|show|break|split)\b).*("
     r"\bdefinition\b|\bcomes?\s+from\b|\bgoe?s?\s+into\b|\bmade\s+up\s+of\b|"
@@ -173,7 +173,7 @@ MONTH_NUMBER = re.compile(
     r"(?:after|since|from|in|later|out|on)\b|\b(first|second|third|fourth|fifth|"
     r"sixth)\s+month\b|\bafter\s+(\d{1,2})\s+months?\b|\bin\s+month\s+(\d+)|"
     r"\b(\d{1,2})\s+months?(?=\s+retention)|"
-    # month 0 is the cohort's own month: "in their signup month", "the month they joined"
+    # month 0 is the cohort's own month: the month of signup, the month they joined
     r"(?P<zero>\b(?:in|during|within)\s+(?:their|the|its)\s+(?:(?:signup|sign\s*-?\s*up|joining)"
     r"[\s-]+month|(?:first\s+)?month\s+(?:of\s+signup|they\s+(?:signed\s+up|joined)))\b|"
     r"\bsignup[\s-]+month(?=\s+retention))"

@@ -75,7 +75,7 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
     if len(names) > 1 and set(names) & owners:  # the what-if's owner is the segment asked about
         names = [n for n in names if n in owners]
         chosen = [s for s in chosen if s.name in owners]
-    if len(names) > 1:  # "champions who aren't PQLs": one segment without another
+    if len(names) > 1:  # one segment without another (champions, not PQLs)
         without = _negated_segments(p, mentions, set(names))
         kept = [n for n in names if n not in without]
         if without and len(kept) == 1:
@@ -94,41 +94,46 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
         )
     if names:
         seg = catalog.segments[names[0]]
-        picked = list(dict.fromkeys(s.detail for s in members if s.name == seg.name))
-        complement = _complement(seg, picked, p)
-        if complement:  # "buyers that aren't champions", "any tier except medium"
-            return seg, complement
-        picked = [negated(seg, name, p) for name in picked]
-        if picked and re.search(r"\b(or|and|plus)\b", outside):
-            picked += [
-                m.name
-                for m in seg.members
-                if m.name not in picked
-                and any(
-                    re.search(rf"\b{re.escape(ph)}\s+(or|and|plus)\b", outside)
-                    for ph in {m.name.replace("_", " "), normalise(m.label)}
-                )
-            ]
-        if len(picked) > 1 and re.search(r"\b(or|and|plus)\b", outside):
-            for name in picked:
-                mem = seg.member(name)
-                if mem is not None:
-                    _claim_member_words(p, {mem.name.replace("_", " "), normalise(mem.label)})
-            return seg, tuple(picked)
-        if picked:
-            return seg, picked[0] if len(picked) == 1 else None
-        # a family named next to a generic member word: *activated* beside *lifecycle*
-        for mem in seg.members:
-            phrases = {mem.name.replace("_", " "), normalise(mem.label)}
-            if any(phrase_pattern(ph).search(outside) for ph in phrases):
-                _claim_member_words(p, phrases)
-                return seg, mem.name
-        return seg, None
+        return seg, _members_of(p, seg, members, outside)
     # parameters alone can name a segment: "a what-if of 7 projects"
     owners = {s.name for s in whatif.param_hits(numbers, catalog)}
     if len(owners) == 1:
         return catalog.segments[owners.pop()], None
     return None, None
+
+
+def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> Selection:
+    """The members of the chosen segment the question names, negates or joins with "or"."""
+    picked = list(dict.fromkeys(s.detail for s in members if s.name == seg.name))
+    complement = _complement(seg, picked, p)
+    if complement:  # "buyers that aren't champions", "any tier except medium"
+        return complement
+    picked = [negated(seg, name, p) for name in picked]
+    if picked and re.search(r"\b(or|and|plus)\b", outside):
+        picked += [
+            m.name
+            for m in seg.members
+            if m.name not in picked
+            and any(
+                re.search(rf"\b{re.escape(ph)}\s+(or|and|plus)\b", outside)
+                for ph in {m.name.replace("_", " "), normalise(m.label)}
+            )
+        ]
+    if len(picked) > 1 and re.search(r"\b(or|and|plus)\b", outside):
+        for name in picked:
+            mem = seg.member(name)
+            if mem is not None:
+                _claim_member_words(p, {mem.name.replace("_", " "), normalise(mem.label)})
+        return tuple(picked)
+    if picked:
+        return picked[0] if len(picked) == 1 else None
+    # a family named next to a generic member word: *activated* beside *lifecycle*
+    for mem in seg.members:
+        phrases = {mem.name.replace("_", " "), normalise(mem.label)}
+        if any(phrase_pattern(ph).search(outside) for ph in phrases):
+            _claim_member_words(p, phrases)
+            return mem.name
+    return None
 
 
 def _negated_segments(p: Parse, mentions: list[PhraseMatch],

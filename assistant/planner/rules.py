@@ -159,8 +159,9 @@ class RulesPlanner:
             return PlanOutcome(plan, 0.9, self.name)
         if choice:
             senses = [s for s in senses if choice_allows(choice, s)] or senses
+        population = {m.name for m in catalog.population_metrics()}
         ranked = ([s for s in senses if s.kind in ("segment", "member")]
-                  + [s for s in senses if s.kind == "metric" and s.name != "users"]
+                  + [s for s in senses if s.kind == "metric" and s.name not in population]
                   + [s for s in senses if s.kind == "metric"])
         if not ranked:
             raise Refusal(messages.REFUSE_OFF_TOPIC, "unknown definition")
@@ -183,7 +184,7 @@ class RulesPlanner:
 
     @staticmethod
     def _parameter_owner(p: Parse, catalog: Catalog) -> str | None:
-        """"How many projects must a PQL have?", "what's our churn cutoff?": a
+        """"How many projects must a PQL have?", "what is the churn cutoff?": a
         question about a declared parameter's value, with no value of its own, asks for the
         definition that owns it."""
         asks_value = re.search(r"\bwhat('?s|\s+is|\s+are|\s+was)\b", p.text)

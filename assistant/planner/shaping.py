@@ -163,7 +163,7 @@ Senses = list[tuple[PhraseMatch, Sense]]
 
 def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
                 share: bool = False) -> str | None:
-    """The metric the question names; a segment's "customers" are its people, not buyers."""
+    """The metric the question names; a segment's customers are its people, not buyers."""
     population = [m.name for m in catalog.population_metrics()]
     people = population[0] if population else None
     named = [s.name for _, s in senses if s.kind == "metric"]

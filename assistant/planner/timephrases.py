@@ -110,7 +110,7 @@ def _day_of(m: re.Match[str], tag: str, year: str | None, as_of: date,
 
 
 def _day_range(m: re.Match[str], as_of: date) -> tuple[date, date]:
-    """ "jan 5 to jan 11 2026", "feb 1 and 14": a year written once belongs to both days."""
+    """ "mar 2 to mar 9 2026", "apr 3 and 17": a year written once belongs to both days."""
     year = m.group("ay") or m.group("by") or m.group("by0")
     if m.group("bd0"):
         start = _day_of(m, "a", year, as_of)
@@ -123,26 +123,22 @@ def _day_range(m: re.Match[str], as_of: date) -> tuple[date, date]:
     return start, end
 
 
-def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
-    """(regex, resolver) pairs, most specific first."""
-    month_start = as_of.replace(day=1)
-    quarter_now = (as_of.month - 1) // 3 + 1
+def _last_n(n: int, unit: str, as_of: date) -> tuple[date, date]:
+    """The last N days/weeks/months/years up to as_of, as_of included."""
+    unit = unit.rstrip("s")
+    if unit == "day":
+        return as_of - timedelta(days=n - 1), as_of
+    if unit == "week":
+        return as_of - timedelta(days=7 * n - 1), as_of
+    if unit == "month":  # calendar months back: the past 2 months of 2026-05-31 = Apr 1..
+        back = _shift_month(as_of.replace(day=1), -n)
+        day = min(as_of.day, calendar.monthrange(back.year, back.month)[1])
+        return back.replace(day=day) + timedelta(days=1), as_of
+    return date(as_of.year - n, as_of.month, as_of.day) + timedelta(days=1), as_of
 
-    def month_of(m: str, y: str | None) -> tuple[date, date]:
-        month = MONTHS[m]
-        return month_range(_year(y, latest_month(month, as_of)), month)
 
-    def last_n(n: int, unit: str) -> tuple[date, date]:
-        unit = unit.rstrip("s")
-        if unit == "day":
-            return as_of - timedelta(days=n - 1), as_of
-        if unit == "week":
-            return as_of - timedelta(days=7 * n - 1), as_of
-        if unit == "month":  # calendar months back: the past 2 months of 2026-05-31 = Apr 1..
-            back = _shift_month(as_of.replace(day=1), -n)
-            day = min(as_of.day, calendar.monthrange(back.year, back.month)[1])
-            return back.replace(day=day) + timedelta(days=1), as_of
-        return date(as_of.year - n, as_of.month, as_of.day) + timedelta(days=1), as_of
+def _day_patterns(as_of: date) -> list[tuple[str, Resolver]]:
+    """Calendar days and ranges of days, before anything that reads a month or a year."""
 
     def day(m: re.Match[str]) -> date:
         return _day_of(m, "a", m.group("ay"), as_of)
@@ -155,6 +151,27 @@ def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
          lambda m: (day(m), day(m) + timedelta(days=6))),
         (rf"\bsince\s+{_day('a')}", lambda m: (day(m), as_of)),
         (rf"\b(?:on\s+)?{_day('a')}", lambda m: (day(m), day(m))),
+    ]
+
+
+def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
+    """(regex, resolver) pairs, most specific first."""
+    return [*_day_patterns(as_of), *_named_periods(as_of), *_relative_periods(as_of)]
+
+
+def _month_of(name: str, year: str | None, as_of: date) -> tuple[date, date]:
+    """A month named in words; without a year, the latest one that has started by as_of."""
+    month = MONTHS[name]
+    return month_range(_year(year, latest_month(month, as_of)), month)
+
+
+def _named_periods(as_of: date) -> list[tuple[str, Resolver]]:
+    """Months, quarters, halves and their ranges, named in words or ISO."""
+
+    def month_of(m: str, y: str | None) -> tuple[date, date]:
+        return _month_of(m, y, as_of)
+
+    return [
         (r"\b(\d{4}-\d\d-\d\d)\s+(?:to|through|until|and|-)\s+(\d{4}-\d\d-\d\d)\b",
          lambda m: (date.fromisoformat(m[1]), date.fromisoformat(m[2]))),
         (r"\b(20\d\d)-(0[1-9]|1[0-2])\b(?!-\d)",  # "a 2024-11 cohort"
@@ -182,6 +199,21 @@ def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
         (rf"\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+(?:of\s+)?({YEAR_RE}))?",
          lambda m: quarter_range(
              _year(m[2], latest_quarter(ORDINAL_Q[m[1]], as_of)), ORDINAL_Q[m[1]])),
+    ]
+
+
+def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
+    """This/last week, month, quarter and year, the last N units, and bare names last."""
+    month_start = as_of.replace(day=1)
+    quarter_now = (as_of.month - 1) // 3 + 1
+
+    def month_of(m: str, y: str | None) -> tuple[date, date]:
+        return _month_of(m, y, as_of)
+
+    def last_n(n: int, unit: str) -> tuple[date, date]:
+        return _last_n(n, unit, as_of)
+
+    return [
         (r"\b(?:last|previous|prior|past)\s+quarter\b",
          lambda m: quarter_range(*((as_of.year, quarter_now - 1) if quarter_now > 1
                                    else (as_of.year - 1, 4)))),

@@ -37,60 +37,70 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
     found: list[Number] = []
     for m in list(NUMBER.finditer(p.work)):
         before = p.work[max(0, m.start() - 60) : m.start()]
-        old = OLD_VALUE.search(before)
-        if old:
-            offset = m.start() - len(before)
-            p.claim(m.span(), "old_value")
-            p.claims.append(Claim((offset + old.start(), m.end()), "old_value"))
-            unit = UNIT.match(p.work, m.end())
-            if unit:
-                p.claims.append(Claim(unit.span(), "old_value"))
+        if _old_value(p, m, before):
             continue
         value = float(m[1]) / (100 if m[2] else 1)
-        after = p.work[m.end() : m.end() + 50]
-        number = Number(value, m.span(), after, before)
+        number = Number(value, m.span(), p.work[m.end() : m.end() + 50], before)
         for seg in catalog.segments.values():
             for param in seg.parameters:
                 for syn in {*param.synonyms, param.label, param.name.replace("_", " ")}:
-                    pattern = phrase_pattern(normalise(syn))
-                    hit = pattern.search(after)
-                    if hit and hit.start() <= 25:
-                        number.params.append((hit.start(), seg.name, param.name))
-                        number.spans.append((m.end() + hit.start(), m.end() + hit.end()))
-                    hits = list(pattern.finditer(before))
-                    if (
-                        hits
-                        and len(before) - hits[-1].end() <= 28
-                        and COMPARATIVE.search(normalise(syn))
-                    ):
-                        number.strict_above = True  # "a score above 70": 71 for whole numbers
-                    if (
-                        hits
-                        and len(before) - hits[-1].end() <= 28
-                        and re.search(r">=|at least|at or above", normalise(syn))
-                    ):
-                        number.at_least = True
-                    if hits and len(before) - hits[-1].end() <= 28:
-                        offset = m.start() - len(before)
-                        number.params.append((len(before) - hits[-1].end(), seg.name, param.name))
-                        number.spans.append((offset + hits[-1].start(), offset + hits[-1].end()))
+                    _near(number, seg.name, param.name, normalise(syn))
         if number.params:
-            p.claim(number.span, "number")
-            p.claims.extend(Claim(span, "number") for span in number.spans)
-            start = number.span[0]
-            for lead_pattern in (PREPOSITION_BEFORE, BOUND_BEFORE, COUNTING_VERB):
-                lead = lead_pattern.search(p.text, 0, start)  # "created at least 5 projects"
-                if lead:
-                    p.claims.append(Claim(lead.span(), "number"))
-                    start = lead.start() if lead_pattern is BOUND_BEFORE else start
-            unit = UNIT.match(p.work, number.span[1])  # "21 day activation period"
-            if unit:
-                p.claims.append(Claim(unit.span(), "number"))
-            bound = AT_LEAST.match(p.work, number.span[1])
-            if bound and bound.end() > bound.start():
-                p.claims.append(Claim(bound.span(), "number"))
+            _claim_value(p, number)
             found.append(number)
     return found
+
+
+def _old_value(p: Parse, m: re.Match[str], before: str) -> bool:
+    """ "Instead of 14", "rather than 4 weeks": the governed value being replaced."""
+    old = OLD_VALUE.search(before)
+    if not old:
+        return False
+    offset = m.start() - len(before)
+    p.claim(m.span(), "old_value")
+    p.claims.append(Claim((offset + old.start(), m.end()), "old_value"))
+    unit = UNIT.match(p.work, m.end())
+    if unit:
+        p.claims.append(Claim(unit.span(), "old_value"))
+    return True
+
+
+def _near(number: Number, segment: str, param: str, phrase: str) -> None:
+    """Record `param` when its phrase sits just after the number or just before it."""
+    pattern = phrase_pattern(phrase)
+    end = number.span[1]
+    hit = pattern.search(number.after)
+    if hit and hit.start() <= 25:
+        number.params.append((hit.start(), segment, param))
+        number.spans.append((end + hit.start(), end + hit.end()))
+    hits = list(pattern.finditer(number.before))
+    if not hits or len(number.before) - hits[-1].end() > 28:
+        return
+    if COMPARATIVE.search(phrase):
+        number.strict_above = True  # "a score above 70": 71 for whole numbers
+    if re.search(r">=|at least|at or above", phrase):
+        number.at_least = True
+    offset = number.span[0] - len(number.before)
+    number.params.append((len(number.before) - hits[-1].end(), segment, param))
+    number.spans.append((offset + hits[-1].start(), offset + hits[-1].end()))
+
+
+def _claim_value(p: Parse, number: Number) -> None:
+    """The number, its parameter words, and the words that frame it as a value."""
+    p.claim(number.span, "number")
+    p.claims.extend(Claim(span, "number") for span in number.spans)
+    start = number.span[0]
+    for lead_pattern in (PREPOSITION_BEFORE, BOUND_BEFORE, COUNTING_VERB):
+        lead = lead_pattern.search(p.text, 0, start)  # "built no fewer than 6 projects"
+        if lead:
+            p.claims.append(Claim(lead.span(), "number"))
+            start = lead.start() if lead_pattern is BOUND_BEFORE else start
+    unit = UNIT.match(p.work, number.span[1])  # "21 day activation period"
+    if unit:
+        p.claims.append(Claim(unit.span(), "number"))
+    bound = AT_LEAST.match(p.work, number.span[1])
+    if bound and bound.end() > bound.start():
+        p.claims.append(Claim(bound.span(), "number"))
 
 
 DEFAULT_WORD = re.compile(r"\b(normal|usual|standard|default|current|governed|regular|existing|"
@@ -98,7 +108,7 @@ DEFAULT_WORD = re.compile(r"\b(normal|usual|standard|default|current|governed|re
 
 
 def restated_rules(p: Parse, catalog: Catalog) -> list[tuple[int, int]]:
-    """ "Using the normal logins-per-week bar": a parameter named with a word for its
+    """ "With the usual weekly-logins bar": a parameter named with a word for its
     governed value and no number of its own restates the rule; it changes nothing."""
     spans = []
     for seg in catalog.segments.values():
