@@ -37,7 +37,8 @@ class Claim:
     """A span a pass read, and the part of the plan that must use it (see coverage.py)."""
 
     span: tuple[int, int]
-    role: str  # time | snapshot | number | old_value | limit | grain | month_number
+    role: str  # time | snapshot | number | old_value | limit | grain | month_number | segment
+    # | signup (a period read on the signup date: "new accounts last week")
 
 
 @dataclass

@@ -371,13 +371,30 @@ def subject(d: Draft) -> None:
                                                   d.choice, d.numbers)
     if d.segment is None and RETENTION.search(d.text):
         d.segment, d.member = d.catalog.retention_segment(), None
+        if d.segment is not None:  # now named: its rule's words restate it
+            for restatement in d.segment.restated_by:
+                spans, _ = _said(p, restatement, d.segment.name, set(), [])
+                _read_as(p, spans, Sense("segment", d.segment.name))
+    if d.segment is None and d.found is not None:
+        _new_people(d)
     if d.found is not None and d.segment is not None and \
             shaping.new_means_signups(p, d.segment):
         d.signups_of_period = True
         for match in p.matches:  # "new users this month" are this month's signups
             if match.entry.phrase.startswith("new ") and match.span[0] >= 0:
-                p.claims.append(Claim(match.span, "time"))
+                p.claims.append(Claim(match.span, "signup"))
         d.segment, d.member = None, None
+
+
+def _new_people(d: Draft) -> None:
+    """ "New accounts last week": people called new in a period are that period's signups."""
+    population = {m.name for m in d.catalog.population_metrics()}
+    for match in d.p.matches:
+        if match.span[0] >= 0 and any(s.kind == "metric" and s.name in population
+                                      for s in match.senses):
+            new = re.search(r"\bnew\s+$", d.p.text[:match.span[0]])
+            if new:
+                d.p.claims.append(Claim(new.span(), "signup"))
 
 
 # -- what-ifs ---------------------------------------------------------------------------------

@@ -98,6 +98,14 @@ class Corrector:
         self.governed = frozenset(governed)
         self._long = sorted(w for w in self.vocab if len(w) >= 4 and w.isalpha())
 
+    def _inflected(self, token: str) -> bool:
+        """ "rated", "invited", "logging": a vocabulary word with an ending, not a typo."""
+        for ending in ("s", "es", "d", "ed", "ing", "ly", "er", "ers"):
+            stem = token[: -len(ending)]
+            if token.endswith(ending) and (stem in self.vocab or stem + "e" in self.vocab):
+                return True
+        return False
+
     def _closest(self, token: str) -> str | None:
         """One edit away, or two for a long word and a word of the catalog's own phrases: a
         real word two edits from a cue word ("completed" / "computed") or from a short
@@ -113,7 +121,7 @@ class Corrector:
         for token in text.split(" "):
             if (len(token) >= 5 and token.isalpha() and token not in self.vocab
                     and token not in STOPWORDS):
-                out.append(self._closest(token) or token)
+                out.append(token if self._inflected(token) else self._closest(token) or token)
             else:
                 out.append(token)
         return " ".join(out)

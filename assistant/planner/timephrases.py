@@ -165,13 +165,28 @@ def _month_of(name: str, year: str | None, as_of: date) -> tuple[date, date]:
     return month_range(_year(year, latest_month(month, as_of)), month)
 
 
+def _relative_year(word: str, as_of: date) -> str:
+    """ "last year" / "this year" as the year it names."""
+    return str(as_of.year - 1 if word in ("last", "previous", "prior") else as_of.year)
+
+
+REL_YEAR = r"(?:of\s+)?(last|previous|prior|this)\s+year\b"
+
+
 def _named_periods(as_of: date) -> list[tuple[str, Resolver]]:
     """Months, quarters, halves and their ranges, named in words or ISO."""
 
     def month_of(m: str, y: str | None) -> tuple[date, date]:
         return _month_of(m, y, as_of)
 
+    def year(word: str) -> int:
+        return int(_relative_year(word, as_of))
+
     return [
+        (rf"\bq([1-4])\s+{REL_YEAR}", lambda m: quarter_range(year(m[2]), int(m[1]))),
+        (rf"\b(h1|h2|first\s+half|second\s+half)\s+{REL_YEAR}",
+         lambda m: half_range(year(m[2]), HALVES[m[1].split()[0]])),
+        (rf"\b({MONTH_RE})\s+{REL_YEAR}", lambda m: month_of(m[1], _relative_year(m[2], as_of))),
         (r"\b(\d{4}-\d\d-\d\d)\s+(?:to|through|until|and|-)\s+(\d{4}-\d\d-\d\d)\b",
          lambda m: (date.fromisoformat(m[1]), date.fromisoformat(m[2]))),
         (r"\b(20\d\d)-(0[1-9]|1[0-2])\b(?!-\d)",  # "a 2024-11 cohort"

@@ -77,3 +77,18 @@ def test_calendar_days_and_day_ranges(phrase: str, start: str, end: str) -> None
 def test_a_number_that_is_no_calendar_day_is_not_read_as_one(phrase: str) -> None:
     found = find_time(normalise(phrase), AS_OF)
     assert found is None or found.start.day == 1
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("orders q4 last year", "2025-10-01", "2025-12-31"),
+        ("q2 this year", "2026-04-01", "2026-06-30"),
+        ("march of last year", "2025-03-01", "2025-03-31"),
+        ("the first half of last year", "2025-01-01", "2025-06-30"),
+    ],
+)
+def test_a_period_of_last_or_this_year(phrase: str, start: str, end: str) -> None:
+    found = find_time(normalise(phrase), AS_OF)
+    assert found is not None
+    assert (found.start.isoformat(), found.end.isoformat()) == (start, end)
