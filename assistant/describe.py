@@ -133,7 +133,7 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         return f"No rows: there are no {who} matching that{extra}."
     if plan.intent == Intent.DISTRIBUTION:
         label = catalog.segments[plan.segment.name].label if plan.segment else "segment"
-        return f"{metric.label} by {label}{extra}: {result.row_count} groups."
+        return f"{who[:1].upper()}{who[1:]} by {label}{extra}: {result.row_count} groups."
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]
         if plan.segment is None and plan.filters:  # the part is the last filter
@@ -143,6 +143,11 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         else:
             segment_words = population_words(plan, catalog)
             base = who.replace(segment_words, "users", 1)
+        if not counts_people:  # "what % of revenue came from the US": a part of a metric
+            total = metric.label.lower() + ("" if base == "users" else f" of {base}")
+            verb = "are" if "DISTINCT" in metric.expr.upper() else "comes from"
+            return (f"{float(share or 0):.1%} of {total} ({_fmt(members)} of "
+                    f"{_fmt(everyone)}) {verb} {segment_words}{extra}.")
         return (f"{float(share or 0):.1%} of {base} ({_fmt(members)} of {_fmt(everyone)}) are "
                 f"{segment_words}{extra}.")
     if len(result.rows) == 1 and len(result.columns) == 1:

@@ -84,7 +84,8 @@ DEFINITION = re.compile(
 # period and no number: where a figure comes from, what goes into a score, which window is
 # used by default, what a metric is exactly.
 DEFINITION_ASIDE = re.compile(
-    r"^(?!.*\bhow\s+(many|much)\b)(?!.*\b(list|show|break|split)\b).*("
+    r"^(?!.*\bhow\s+(many|much)\b)(?!.*\b(list|show|break|split)\b)"
+    r"(?=.*\b(what|whats|how|where|which|who|why|is|are|does|do)\b).*("
     r"\bdefinition\b|\bcomes?\s+from\b|\bgoe?s?\s+into\b|\bmade\s+up\s+of\b|"
     r"\bconsists?\s+of\b|\bby\s+default\b|\bexactly\b|\bwork\s+out\b|\bworked\s+out\b)"
 )
