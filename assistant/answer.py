@@ -105,6 +105,7 @@ class Answer:
     planner: str = ""
     confidence: float | None = None
     failure: Failure | None = None  # set for refused and error answers
+    as_of: str | None = None  # ISO date the data was read as of (config `as_of`)
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. definition text, catalog listing
 
     def __post_init__(self) -> None:
@@ -130,6 +131,7 @@ class Answer:
             "planner": self.planner,
             "confidence": self.confidence,
             "failure": self.failure.to_dict() if self.failure else None,
+            "as_of": self.as_of,
         }
 
     def log_dict(self) -> dict[str, Any]:

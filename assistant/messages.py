@@ -230,6 +230,15 @@ INTERNAL_ERROR = (
     "Something went wrong on my side while answering. The data team can look it up with "
     "reference `{ref}`."
 )
+# Thread follow-ups ("now by plan" under an answer): what was carried over, or what was not
+# understood when the message reads as a follow-up.
+FOLLOWUP_CARRIED = "kept {kept} from this thread; changed: {now}"
+FOLLOWUP_CHANGED = "changed: {now}"
+FOLLOWUP_UNCLEAR = (
+    "I read this as a follow-up to *{previous}*, but I did not understand {words}, so I won't "
+    "guess. Could you say what to change (a breakdown like \"by plan\", a filter like \"only "
+    "enterprise\", a period like \"last quarter\", or \"show me the list\")?"
+)
 # The question column of a Slack request that failed outside any answer (a button, a post).
 FAILED_REQUEST = "(a Slack request that failed before it had an answer)"
 QUERY_TIMEOUT = "The query ran longer than {seconds:g} s and was stopped. Try a narrower question."

@@ -51,6 +51,7 @@ from assistant.errors import (
 from assistant.executor import Result, Warehouse
 from assistant.failures import failure_of, internal_failure
 from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
+from assistant.planner.followup import follow_up
 from assistant.validator import SqlContext, validate_sql
 from assistant.warehouses import Adapter, dialect_of, engine_of, open_warehouse
 
@@ -269,8 +270,12 @@ class Assistant:
     # -- entry points ---------------------------------------------------------------------
     def ask(self, question: str, *, source: str = "cli", user: str | None = None,
             channel: str | None = None, thread_ts: str | None = None,
-            choice: str | None = None) -> Answer:
-        """Answer one plain-language question; never raises for the user's input."""
+            choice: str | None = None, previous: QueryPlan | None = None) -> Answer:
+        """Answer one plain-language question; never raises for the user's input.
+
+        `previous` is the plan answered before in the same conversation (a Slack thread): a
+        follow-up ("now by plan") is planned as a change to it (`planner/followup.py`).
+        """
         clock = _Clock()
         deadline = _Deadline(self.config.question_timeout_s)
         planner_name, confidence = getattr(self.planner, "name", "rules"), None
@@ -285,13 +290,18 @@ class Assistant:
                 raise PlanError(messages.question_too_long(len(question), limit),
                                 reason="question_too_long")
             with clock.stage("plan"):
-                outcome = deadline.run("plan", self.planner.plan, question, catalog,
-                                       as_of=self.config.as_of, choice=choice)
+                followed = None if previous is None else deadline.run(
+                    "plan", follow_up, question, previous, catalog, as_of=self.config.as_of,
+                    planner=self.planner, choice=choice)
+                outcome = followed or deadline.run("plan", self.planner.plan, question, catalog,
+                                                   as_of=self.config.as_of, choice=choice)
             planner_name, confidence = outcome.planner, outcome.confidence
             plan = outcome.plan
             if outcome.planner != "rules":  # the rules planner's phrases are made by its code
                 plan = trusted_phrases(plan, question)
             answer = self._answer_plan(shown, plan, clock, catalog, deadline)
+            if followed is not None:
+                answer.extra["carried"] = followed.carried
         except PlanError as exc:
             answer = self._failure(shown, _reworded(exc) if _raised_by_llm(exc) else exc, plan)
         except SegqError as exc:
@@ -308,8 +318,10 @@ class Assistant:
         return self._finish(answer, clock, source=source, user=user, channel=channel,
                             thread_ts=thread_ts)
 
-    def run_plan(self, plan: QueryPlan, *, question: str = "", source: str = "cli") -> Answer:
-        """Answer a structured QueryPlan directly (`segq query`)."""
+    def run_plan(self, plan: QueryPlan, *, question: str = "", source: str = "cli",
+                 record: bool = True) -> Answer:
+        """Answer a structured QueryPlan directly (`segq query`); `record=False` keeps a
+        surface's own look-up (member counts next to a clarification) out of the log."""
         clock = _Clock()
         deadline = _Deadline(self.config.question_timeout_s)
         shown = question[:self.config.max_question_chars]
@@ -319,11 +331,16 @@ class Assistant:
         except SegqError as exc:
             answer = self._failure(shown, exc, plan)
         answer.planner = "plan"
+        if not record:
+            answer.timings_ms = {**answer.timings_ms, **clock.done()}
+            answer.as_of = self.config.as_of.isoformat()
+            return answer
         return self._finish(answer, clock, source=source)
 
     def _finish(self, answer: Answer, clock: _Clock, **where: Any) -> Answer:
         """Every stage gets a timing (0 when it did not run); then the answer is logged."""
         answer.timings_ms = {**answer.timings_ms, **clock.done()}
+        answer.as_of = answer.as_of or self.config.as_of.isoformat()
         for stage in ("plan", "compile", "validate", "execute"):
             answer.timings_ms.setdefault(stage, 0.0)
         self._log(answer, **where)

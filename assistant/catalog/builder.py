@@ -44,10 +44,10 @@ KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, opti
     "segment": ({"name", "stages"},
                 {"label", "description", "owner", "version", "access", "entity", "synonyms",
                  "parameters", "requires", "where", "columns", "member_column", "members",
-                 "history", "fitted", "examples", "rank_by", "restated_by"}),
+                 "history", "fitted", "examples", "rank_by", "restated_by", "summary"}),
     "parameter": ({"name", "default", "min", "max"},
                   {"label", "synonyms", "description", "role", "unit"}),
-    "member": ({"name"}, {"label", "description", "synonyms", "when", "match"}),
+    "member": ({"name"}, {"label", "description", "synonyms", "when", "match", "summary"}),
     "stage": ({"name", "sql"}, set()),
     "example": ({"question", "plan"}, set()),
     "window": ({"days", "synonyms"}, set()),
@@ -237,6 +237,7 @@ class _Builder:
             where_source=self.where(node, "where"),
             rank_by=self.rank_by(node, name),
             restated_by=self.restatements(node, owner, tuple(p.name for p in params)),
+            summary=" ".join(str(node.get("summary", "")).split()),
         )
 
     def restatements(self, node: LineDict, owner: str, parameters: tuple[str, ...]
@@ -339,7 +340,7 @@ class _Builder:
                        "(a condition) or `match` (a lookup-table row).", "member-rule")
         return Member(name, str(node.get("label", name)), str(node.get("description", "")),
                       self.strings(node, "synonyms"), when, tuple(match), self.where(node),
-                      self.where(node, "when"))
+                      self.where(node, "when"), " ".join(str(node.get("summary", "")).split()))
 
 
 def _kind_of(value: Any) -> str:

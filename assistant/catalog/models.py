@@ -110,6 +110,7 @@ class Member:
     match: tuple[tuple[str, int, int], ...]  # lookup-table row: (column, lo, hi) inclusive
     source: str
     when_source: str = ""  # file:line of `when`, for SQL errors in it
+    summary: str = ""  # plain-language rule, `{parameter}` placeholders resolved when shown
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,7 @@ class Segment:
     where_source: str = ""  # file:line of `where`, for SQL errors in it
     rank_by: str = ""  # the column "best"/"worst" ranks rows by (a cohort's retention rate)
     restated_by: Restatements = ()
+    summary: str = ""  # plain-language rule, `{parameter}` placeholders resolved when shown
 
     @property
     def is_family(self) -> bool:

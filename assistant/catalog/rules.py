@@ -141,6 +141,24 @@ def placeholders_are_declared(catalog: Catalog) -> Iterator[Issue]:
                                 f"{did_you_mean(name, accepted)}", source)
 
 
+SUMMARY_PLACEHOLDER = re.compile(r"\{(\w+)(?:\s*[-+]\s*\d+)?(?::[^{}]+)?\}")
+
+
+def summaries_name_parameters(catalog: Catalog) -> Iterator[Issue]:
+    """Every `{name}` in a plain-language `summary` must be a parameter of its segment, or the
+    card a marketer reads would show the braces instead of the value."""
+    for seg in catalog.segments.values():
+        accepted = {p.name for p in seg.parameters}
+        texts = [(seg.summary, seg.source)] + [(m.summary, m.source) for m in seg.members]
+        for text, source in texts:
+            for name in SUMMARY_PLACEHOLDER.findall(text):
+                if name not in accepted:
+                    yield Issue("error", f"The summary of `{seg.name}` uses `{{{name}}}`, which "
+                                "is not one of its parameters. Accepted: "
+                                f"{', '.join(sorted(accepted)) or '(none)'}."
+                                f"{did_you_mean(name, accepted)}", source)
+
+
 def _without_strings(sql: str) -> str:
     return re.sub(r"'(?:[^']|'')*'", "''", sql)
 
@@ -151,6 +169,7 @@ RULES: tuple[Rule, ...] = (
     segment_references_exist,
     no_cycles,
     placeholders_are_declared,
+    summaries_name_parameters,
     examples_are_plans,
     fragments_parse,
     no_restricted_columns,

@@ -109,11 +109,12 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE answers ADD COLUMN groups TEXT;
     CREATE INDEX answers_principal ON answers (principal, created_at);
     """,
-    # Slack conversations (issue 13): whether a reply reached Slack (`delivery` is
+    # The date an answer's data was read as of; whether a reply reached Slack (`delivery` is
     # 'delivered' or 'failed: <Slack error>', `delivered_ts` the reply's message ts), the
     # answer whose plan a thread follow-up carried over (`followup_of`), and the reason a
     # thumbs-down gave. The thread index finds a thread's previous plan.
     """
+    ALTER TABLE answers ADD COLUMN as_of TEXT;
     ALTER TABLE answers ADD COLUMN delivery TEXT;
     ALTER TABLE answers ADD COLUMN delivered_ts TEXT;
     ALTER TABLE answers ADD COLUMN followup_of TEXT;
@@ -127,7 +128,7 @@ SCHEMA_VERSION = len(MIGRATIONS)
 ANSWER_COLUMNS = tuple(
     """id created_at source user channel thread_ts question question_norm planner confidence
     intent plan sql status message columns row_count truncated error timings timing_total_ms
-    candidates eval_run eval_case eval_passed failure principal groups""".split()  # noqa: SIM905 -- word list, reads better
+    candidates eval_run eval_case eval_passed failure principal groups as_of""".split()  # noqa: SIM905 -- word list, reads better
 )
 # Columns a surface sets after recording an answer (never overwritten by `record`).
 FOLLOW_UP_COLUMNS = ("delivery", "delivered_ts", "followup_of")

@@ -104,6 +104,7 @@ class Writes(Store):
                     "failure": to_json(answer.get("failure")),
                     "principal": answer.get("principal"),
                     "groups": to_json(answer.get("groups")),
+                    "as_of": answer.get("as_of"),
                 },
             )
             conn.execute("DELETE FROM answer_definitions WHERE answer_id = ?", (answer["id"],))

@@ -18,6 +18,9 @@ from pathlib import PurePath
 from typing import Any
 
 from assistant.answer import Answer, DefinitionUsed
+from assistant.render import cards
+from assistant.render.provenance import as_of_words
+from assistant.render.slack_answer import body_blocks, carried_context, provenance_context
 from assistant.render.slack_blocks import (
     MAX_ACTIONS_ELEMENTS,
     MAX_BLOCKS,
@@ -39,11 +42,11 @@ from assistant.render.slack_table import (
     CELL_MIN,
     TABLE_WIDTH,
     csv_text,
-    is_numeric_column,
     table_text,
 )
 from assistant.render.slack_wording import (
     ANSWER_GONE,
+    AS_OF_COUNT,
     ASKED_BY,
     CHOSEN,
     CSV_COMMENT,
@@ -127,7 +130,7 @@ __all__ = [
     "table_text",
 ]
 
-TABLE_ROWS = 15
+TABLE_ROWS = 20
 MAX_DEFINITION_BUTTONS = 4
 MAX_CANDIDATE_BUTTONS = 3 * MAX_ACTIONS_ELEMENTS
 
@@ -154,16 +157,26 @@ class SlackMessage:
 
 
 def render_answer(
-    answer: Answer, *, asked_by: str | None = None, table_rows: int = TABLE_ROWS
+    answer: Answer,
+    *,
+    asked_by: str | None = None,
+    table_rows: int = TABLE_ROWS,
+    catalog: Any = None,
+    counts: dict[str, int] | None = None,
 ) -> SlackMessage:
-    """The reply to a question, whatever its status."""
+    """The reply to a question, whatever its status.
+
+    With the `catalog`, definitions read as plain-language cards and columns get their
+    labels; `counts` (choice -> members as of the answer's date) go next to clarification
+    options.
+    """
     blocks: list[dict[str, Any]] = []
     if asked_by:
         blocks.append(context([ASKED_BY.format(user=asked_by, question=escape(answer.question))]))
     if answer.status == "answered":
-        blocks += _answered(answer, table_rows)
+        blocks += _answered(answer, table_rows, catalog)
     elif answer.status == "clarify":
-        blocks += _clarify(answer)
+        blocks += _clarify(answer, catalog, counts or {})
     elif answer.status == "refused":
         blocks.append(section(escape(answer.message), answer.id))
         blocks.append(context([REFERENCE.format(ref=answer.id)]))
@@ -277,53 +290,29 @@ def read_button_value(value: str | None) -> dict[str, Any]:
 # -- the parts of an answer -----------------------------------------------------------------
 
 
-def _answered(answer: Answer, table_rows: int) -> list[dict[str, Any]]:
-    blocks = [section(escape(answer.message), answer.id)]
-    shown = 0
-    hidden_columns: list[str] = []
-    single_value = (
-        len(answer.columns) == 1 and len(answer.rows) == 1 and is_numeric_column(answer.rows[0])
-    )  # "There are 127 engaged users." already says it
-    if single_value:
-        shown = 1
-    elif answer.columns and answer.rows:
-        table, shown, hidden_columns = _table_section(answer, table_rows)
-        blocks.append(table)
-    if answer.definitions:
-        defs = [f"Definition: {definition_summary(d)}" for d in answer.definitions]
-        if len(defs) > MAX_CONTEXT_ELEMENTS:
-            extra = len(defs) - (MAX_CONTEXT_ELEMENTS - 1)
-            defs = [*defs[: MAX_CONTEXT_ELEMENTS - 1], f"… and {extra} more definitions"]
-        blocks.append(context(defs))
+def _answered(answer: Answer, table_rows: int, catalog: Any) -> list[dict[str, Any]]:
+    # A definition answer's sentence quotes the governed SQL; in Slack its cards say it in
+    # words instead (the YAML is behind "Show definition").
+    definition = (answer.plan or {}).get("intent") == "definition" and catalog is not None
+    blocks = [] if definition else [section(escape(answer.message), answer.id)]
+    carried = carried_context(answer)
+    if carried:
+        blocks.append(carried)
+    body, notes, csv = body_blocks(answer, table_rows, catalog)
+    blocks += body
+    provenance = provenance_context(answer, None if definition else catalog)
+    if provenance:
+        blocks.append(provenance)
+    proof = [f"Definition: {definition_summary(d)}" for d in answer.definitions]
+    if len(proof) > MAX_CONTEXT_ELEMENTS - 2:
+        extra = len(proof) - (MAX_CONTEXT_ELEMENTS - 3)
+        proof = [*proof[: MAX_CONTEXT_ELEMENTS - 3], f"… and {extra} more definitions"]
     timing = answer.timings_ms.get("total")
     reference = REFERENCE.format(ref=answer.id) + (f" · {timing:,.0f} ms" if timing else "")
-    blocks.append(context([reference]))
-    more_rows = answer.row_count > shown or answer.truncated
-    blocks.append(_answer_buttons(answer, csv=bool(more_rows or hidden_columns)))
+    footer = [" · ".join(notes)] if notes else []
+    blocks.append(context([*proof, reference, *footer]))
+    blocks.append(_answer_buttons(answer, csv=csv))
     return blocks
-
-
-def _table_section(answer: Answer, table_rows: int) -> tuple[dict[str, Any], int, list[str]]:
-    """The first rows as a code block; fewer rows if the text would pass Slack's limit."""
-    rows = answer.rows[: max(1, table_rows)]
-    while True:
-        text, hidden = table_text(answer.columns, rows)
-        notes = []
-        if answer.row_count > len(rows):
-            notes.append(TABLE_FOOTER_ROWS.format(shown=len(rows), total=answer.row_count))
-        if hidden:
-            names = ", ".join(hidden[:5]) + (", …" if len(hidden) > 5 else "")
-            notes.append(
-                TABLE_FOOTER_COLUMNS.format(
-                    n=len(hidden), s="s" * (len(hidden) > 1), names=escape(names)
-                )
-            )
-        if notes:
-            notes.append(TABLE_FOOTER_CSV)
-        body = f"```\n{escape(text)}\n```" + (f"\n_{' · '.join(notes)}_" if notes else "")
-        if len(body) <= MAX_SECTION_TEXT or len(rows) <= 1:
-            return section(body, answer.id), len(rows), hidden
-        rows = rows[: len(rows) - 1]
 
 
 def _answer_buttons(answer: Answer, *, csv: bool) -> dict[str, Any]:
@@ -343,15 +332,11 @@ def _answer_buttons(answer: Answer, *, csv: bool) -> dict[str, Any]:
     return {"type": "actions", "block_id": f"answer:{answer.id}", "elements": buttons}
 
 
-def _clarify(answer: Answer) -> list[dict[str, Any]]:
+def _clarify(answer: Answer, catalog: Any, counts: dict[str, int]) -> list[dict[str, Any]]:
     blocks = [section(escape(answer.message), answer.id)]
     candidates = answer.candidates
-    lines = []
-    for c in candidates:
-        name = f"`{c.get('name')}`" + (f" › `{c['member']}`" if c.get("member") else "")
-        label = escape(str(c.get("label") or c.get("name") or ""))
-        description = escape(str(c.get("description") or ""))
-        lines.append(f"• *{label}* ({name}): {description}")
+    as_of = as_of_words(answer.as_of)
+    lines = [_option_line(c, catalog, counts, as_of) for c in candidates]
     if lines:
         blocks.append(section("\n".join(lines), answer.id))
     shown = candidates[:MAX_CANDIDATE_BUTTONS]
@@ -376,6 +361,21 @@ def _clarify(answer: Answer) -> list[dict[str, Any]]:
         notes.insert(0, MORE_CANDIDATES.format(n=len(candidates) - len(shown)))
     blocks.append(context(notes))
     return blocks
+
+
+def _option_line(c: dict[str, Any], catalog: Any, counts: dict[str, int], as_of: str) -> str:
+    """• *At risk (Lifecycle stage)*: activated users inactive 14–29 days · 1,234 users as of …"""
+    name, member = str(c.get("name") or ""), c.get("member")
+    known = catalog is not None and (name in catalog.segments or name in catalog.metrics)
+    if known:
+        line = "• " + cards.card(catalog, name, member)
+    else:
+        label = escape(str(c.get("label") or name))
+        line = f"• *{label}*: {escape(str(c.get('description') or ''))}"
+    count = counts.get(str(c.get("choice")))
+    if count is not None:
+        line += " · " + AS_OF_COUNT.format(count=count, as_of=as_of).strip()
+    return line
 
 
 def _number(value: float) -> str:

@@ -104,3 +104,41 @@ def is_numeric_column(values: list[Any]) -> bool:
 
 def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[: max(0, width - 1)] + "…"
+
+
+# -- Slack's table block ---------------------------------------------------------------------
+
+MAX_TABLE_ROWS = 100  # Slack: rows of a table block, the header row included
+MAX_TABLE_COLUMNS = 20  # Slack: cells in a row
+MAX_CELL_TEXT = 200  # our own bound, far under Slack's, so a table stays a table
+
+
+def table_block(
+    labels: list[str],
+    kinds: list[str],
+    cells: list[list[str]],
+    *,
+    block_id: str | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """A `table` block of text cells (already formatted); returns it and the left-out labels.
+
+    Numbers are right-aligned, text columns wrap; beyond Slack's 20 columns the rest are left
+    out (named, for the footer), beyond its 100 rows the caller has already cut.
+    """
+    kept = min(len(labels), MAX_TABLE_COLUMNS)
+
+    def cell(text: str) -> dict[str, Any]:
+        text = " ".join(text.split()) or "–"
+        return {"type": "raw_text", "text": _fit(text, MAX_CELL_TEXT)}
+
+    rows = [[cell(label) for label in labels[:kept]]]
+    rows += [[cell(row[i] if i < len(row) else "") for i in range(kept)]
+             for row in cells[: MAX_TABLE_ROWS - 1]]
+    settings = [
+        {"align": "right"} if kind in ("number", "percent", "id") else {"is_wrapped": True}
+        for kind in kinds[:kept]
+    ]
+    block: dict[str, Any] = {"type": "table", "rows": rows, "column_settings": settings}
+    if block_id:
+        block["block_id"] = block_id[:255]
+    return block, list(labels[kept:])

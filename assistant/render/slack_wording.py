@@ -42,5 +42,12 @@ FEEDBACK_FAILED = "I couldn't record that vote: answer `{ref}` is not in the que
 ANSWER_GONE = (
     "I can't find answer `{ref}` any more (it is not in the query log). Ask the question again."
 )
-CSV_COMMENT = "All {rows:,} rows of answer `{ref}` as CSV{note}."
+CSV_COMMENT = (
+    "All {rows:,} rows of answer `{ref}` as CSV, {as_of}{note}. The lines starting with # name "
+    "the definitions, filters and date."
+)
 CSV_RERUN = "; answer `{old}` had left my memory, so I re-ran its logged plan as `{ref}`"
+CARRIED = ":thread: Follow-up: {what}"
+AS_OF_COUNT = "{count:,} users {as_of}"
+DEFINITION_CARD_HEADER = "{card}"
+DEFINITION_TECHNICAL = "Governed definition {summary}. The YAML is below."

@@ -17,6 +17,7 @@ from assistant.answer import Answer, DefinitionUsed
 from assistant.errors import SegqError
 from assistant.failures import internal_failure
 from assistant.messages import FAILED_REQUEST
+from assistant.render.slack import SlackMessage, render_answer
 
 log = logging.getLogger("segq.slack")
 
@@ -70,7 +71,12 @@ class Answers:
         channel: str | None,
         thread_ts: str | None,
         choice: str | None = None,
+        in_thread: bool = False,
     ) -> Answer:
+        """Ask `assistant`; `in_thread` plans it against the thread's previous plan, if any."""
+        previous_id, previous = self.thread_context(channel, thread_ts) if in_thread else (
+            None, None)
+        context = {"previous": previous} if previous is not None else {}
         try:
             answer: Answer = self.assistant.ask(
                 question,
@@ -79,6 +85,7 @@ class Answers:
                 channel=channel,
                 thread_ts=thread_ts,
                 choice=choice,
+                **context,
             )
         except Exception as exc:  # Assistant.ask should not raise; if it does, say so kindly
             answer = Answer(question, "error", "")
@@ -86,8 +93,31 @@ class Answers:
             answer.message = answer.failure.message
             log.exception("internal error answering %r (reference %s)", question, answer.id)
             self._record(answer, user=user, channel=channel, thread_ts=thread_ts)
+        if previous_id and answer.extra.get("carried"):
+            self.assistant.query_log.set_followup(answer.id, previous_id)
         self.recent.put(answer)
         return answer
+
+    def thread_context(self, channel: str | None, thread_ts: str | None) -> tuple[
+            str | None, Any]:
+        """(answer id, QueryPlan) of the thread's newest answered question, from the log."""
+        query_log = getattr(self.assistant, "query_log", None)
+        if query_log is None or not channel or not thread_ts:
+            return None, None
+        try:
+            found = query_log.thread_plan(channel, thread_ts)
+        except SegqError:
+            log.warning("query log unreadable while reading thread %s", thread_ts, exc_info=True)
+            return None, None
+        if found is None:
+            return None, None
+        from assistant.plan import QueryPlan
+
+        try:
+            return found[0], QueryPlan.model_validate(found[1])
+        except ValueError:
+            log.warning("the logged plan of %s no longer parses; starting afresh", found[0])
+            return None, None
 
     def rerun(self, answer_id: str, **where: Any) -> Answer | None:
         """The answer again from its logged plan (same definitions), else its question."""
@@ -125,6 +155,43 @@ class Answers:
         query_log = getattr(self.assistant, "query_log", None)
         if query_log is not None:
             query_log.set_thread(answer.id, channel, thread_ts)
+
+    @property
+    def catalog(self) -> Any:
+        """The assistant's current catalog (None for a stand-in without one)."""
+        return getattr(self.assistant, "catalog", None)
+
+    def render(self, answer: Answer, *, asked_by: str | None = None) -> SlackMessage:
+        """The reply to `answer`, its definitions in words from the current catalog."""
+        catalog = self.catalog
+        counts = self.member_counts(answer) if answer.status == "clarify" else {}
+        return render_answer(answer, asked_by=asked_by, catalog=catalog, counts=counts)
+
+    def member_counts(self, answer: Answer) -> dict[str, int]:
+        """Members of each segment option of a clarification, as of the answer's date.
+
+        One distribution query per segment family, kept out of the query log; an option
+        whose count cannot be had is shown without one.
+        """
+        from assistant.plan import Intent, QueryPlan, SegmentRef
+
+        counts: dict[str, int] = {}
+        families = {str(c["name"]) for c in answer.candidates
+                    if c.get("kind") == "segment" and c.get("name")}
+        for name in sorted(families):
+            try:
+                plan = QueryPlan(intent=Intent.DISTRIBUTION, segment=SegmentRef(name=name))
+                sizes = self.assistant.run_plan(plan, question=name, source="slack",
+                                                record=False)
+            except Exception:  # counts are a help, never a reason to lose the clarification
+                log.warning("could not count the members of %s", name, exc_info=True)
+                continue
+            if sizes.status != "answered" or len(sizes.columns) < 2:
+                continue
+            for row in sizes.rows:
+                counts[f"{name}:{row[0]}"] = int(row[-1] or 0)
+            counts[name] = sum(int(row[-1] or 0) for row in sizes.rows)
+        return counts
 
     def set_delivery(self, answer_id: str, status: str, message_ts: str | None = None) -> bool:
         query_log = getattr(self.assistant, "query_log", None)

@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from assistant.errors import SegqError
 from assistant.render import slack as render
+from assistant.render.provenance import as_of_words, csv_comment, file_name, plan_title
 from assistant.slack_app.answers import Answers, logged_definition
 from assistant.slack_app.replies import deliver, guard, post, upload_chart
 
@@ -80,18 +81,21 @@ class Buttons:
                     return
                 note = render.CSV_RERUN.format(old=answer_id, ref=answer.id)
             if answer.status != "answered":
-                post(client, channel, thread_ts, render.render_answer(answer))
+                post(client, channel, thread_ts, self.answers.render(answer))
                 return
             if answer.truncated:
                 note += "; " + render.ROW_CAP_NOTE.format(n=len(answer.rows))
+            catalog = self.answers.catalog
+            header = "\n".join(csv_comment(answer, catalog)) + "\n"
             client.files_upload_v2(
                 channel=channel,
                 thread_ts=thread_ts,
-                content=render.csv_text(answer.columns, answer.rows),
-                filename=f"segq-{answer.id}.csv",
-                title=f"segq {answer.id}: {answer.question}"[:250],
+                content=header + render.csv_text(answer.columns, answer.rows),
+                filename=file_name(answer, "csv", catalog),
+                title=f"{plan_title(answer, catalog)} ({as_of_words(answer.as_of)})"[:250],
                 initial_comment=render.CSV_COMMENT.format(
-                    rows=len(answer.rows), ref=answer.id, note=note
+                    rows=len(answer.rows), ref=answer.id, note=note,
+                    as_of=as_of_words(answer.as_of),
                 ),
             )
 
@@ -137,11 +141,12 @@ class Buttons:
                 except SlackApiError:
                     log.warning("could not close clarification %s", answer_id, exc_info=True)
             answer = self.answers.ask(
-                question, user=user, channel=channel, thread_ts=thread_ts, choice=choice
+                question, user=user, channel=channel, thread_ts=thread_ts, choice=choice,
+                in_thread=True,
             )
-            deliver(client, self.answers, answer, channel, thread_ts, render.render_answer(answer))
+            deliver(client, self.answers, answer, channel, thread_ts, self.answers.render(answer))
             self.answers.set_thread(answer, channel, thread_ts)
-            upload_chart(client, answer, channel, thread_ts)
+            upload_chart(client, answer, channel, thread_ts, self.answers.catalog)
 
 
 def _where(body: dict[str, Any]) -> tuple[str, str | None, str | None]:

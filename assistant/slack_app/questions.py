@@ -65,7 +65,7 @@ class Questions:
         channel, user = str(command.get("channel_id") or ""), command.get("user_id")
         with guard(client, channel, None, self.answers):
             answer = self.answers.ask(question, user=user, channel=channel, thread_ts=None)
-            message = render.render_answer(answer, asked_by=user)
+            message = self.answers.render(answer, asked_by=user)
             try:
                 thread_ts = deliver(client, self.answers, answer, channel, None, message)
             except Undelivered as exc:
@@ -77,7 +77,7 @@ class Questions:
                 self.answers.set_thread(answer, channel, None)
                 return
             self.answers.set_thread(answer, channel, thread_ts)
-            upload_chart(client, answer, channel, thread_ts)
+            upload_chart(client, answer, channel, thread_ts, self.answers.catalog)
 
     def _answer_in_thread(self, client: WebClient, question: str, event: dict[str, Any]) -> None:
         channel, ts, user = (
@@ -90,9 +90,12 @@ class Questions:
             if not question:
                 post(client, channel, thread_ts, render.render_notice(messages.CAN_ANSWER))
                 return
+            in_thread = bool(event.get("thread_ts")) and event.get("thread_ts") != ts
             with reaction(client, channel, ts):
-                answer = self.answers.ask(question, user=user, channel=channel, thread_ts=thread_ts)
-                reply = render.render_answer(answer)
+                answer = self.answers.ask(
+                    question, user=user, channel=channel, thread_ts=thread_ts, in_thread=in_thread
+                )
+                reply = self.answers.render(answer)
                 deliver(client, self.answers, answer, channel, thread_ts, reply)
                 self.answers.set_thread(answer, channel, thread_ts)
-                upload_chart(client, answer, channel, thread_ts)
+                upload_chart(client, answer, channel, thread_ts, self.answers.catalog)

@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from assistant.answer import Answer, new_reference
 from assistant.render import slack as render
 from assistant.render.charts import chart_for
+from assistant.render.provenance import as_of_words, file_name, plan_title
 
 log = logging.getLogger("segq.slack")
 
@@ -72,20 +73,27 @@ def deliver(
     return str(ts) if ts else None
 
 
-def upload_chart(client: WebClient, answer: Answer, channel: str, thread_ts: str | None) -> None:
+def upload_chart(
+    client: WebClient, answer: Answer, channel: str, thread_ts: str | None, catalog: Any = None
+) -> None:
+    """The answer's chart, titled and named for what it shows; best effort after the reply."""
     try:
-        png = chart_for(answer)
+        png = chart_for(answer, catalog)
     except Exception:  # a chart is a bonus; the answer is already posted
         log.warning("could not draw a chart for %s", answer.id, exc_info=True)
         return
-    if png:
-        client.files_upload_v2(
+    if not png:
+        return
+    title = f"{plan_title(answer, catalog)} ({as_of_words(answer.as_of)})"
+    best_effort(
+        lambda: client.files_upload_v2(
             channel=channel,
             thread_ts=thread_ts,
             content=png,
-            filename=f"segq-{answer.id}.png",
-            title=f"segq {answer.id}: {answer.question}"[:250],
+            filename=file_name(answer, "png", catalog),
+            title=title[:250],
         )
+    )
 
 
 @contextmanager

@@ -268,8 +268,21 @@ def settle(seconds: float = 0.4) -> None:
     time.sleep(seconds)
 
 
+def table_of(posted: Call) -> list[list[str]]:
+    """The cells of a posted message's Slack `table` block, header row first."""
+    [table] = [b for b in posted.body.get("blocks") or [] if b["type"] == "table"]
+    return [[cell["text"] for cell in row] for row in table["rows"]]
+
+
+def csv_comment(data: bytes) -> list[str]:
+    """The provenance lines (starting with "# ") at the top of an uploaded CSV."""
+    return [line for line in data.decode("utf-8").splitlines() if line.startswith("# ")]
+
+
 def csv_rows(data: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(data.decode("utf-8"))))
+    text = data.decode("utf-8")
+    body = "".join(line for line in text.splitlines(keepends=True) if not line.startswith("# "))
+    return list(csv.reader(io.StringIO(body)))
 
 
 def as_csv_cell(value: Any) -> str:
@@ -304,10 +317,12 @@ def test_mention_is_answered_in_its_thread_with_sentence_rows_and_definition(
     assert reply.body["channel"] == CHANNEL and reply.body["thread_ts"] == event["ts"]
     text = text_of(reply)
     assert expected.message in text
-    table = text.split("```\n", 1)[1].split("\n```", 1)[0].splitlines()
-    shown = [line.split()[0] for line in table[2:]]
-    assert shown == [str(row[0]) for row in expected.rows[: render.TABLE_ROWS]]
+    header, *shown = table_of(reply)
+    assert header[0] == "User id"
+    assert [row[0] for row in shown] == [str(row[0]) for row in expected.rows[: render.TABLE_ROWS]]
     assert f"first {render.TABLE_ROWS} of {expected.row_count} rows" in text
+    assert "As of 30 Jun 2026" in text
+    assert "*At risk (Lifecycle stage)*: activated users inactive 14–29 days" in text
     assert "`lifecycle_stage` (member `at_risk`) v1" in text
     assert "hash `" in text and "lifecycle_stage.yml:" in text
     assert reply.headers["Authorization"] == "Bearer xoxb-test"
@@ -444,7 +459,20 @@ def test_download_csv_uploads_every_row_of_the_answer(
     [done] = slack.wait_for("files.completeUploadExternal")
     assert done.body["channel_id"] == CHANNEL and done.body["thread_ts"] == event["ts"]
     [url_call] = slack.calls_to("files.getUploadURLExternal")
-    assert url_call.body["filename"] == f"segq-{answer_id_of(reply)}.csv"
+    reference = answer_id_of(reply)
+    assert url_call.body["filename"] == (
+        f"users-in-lifecycle-stage-churned_as-of-2026-06-30_{reference}.csv"
+    )
+    comment = csv_comment(slack.upload_of(done))
+    assert comment[0] == f"# segq answer {reference}: A list of users in Lifecycle stage Churned"
+    assert "# as of 30 Jun 2026" in comment
+    used = assistant.query_log.get(reference)["definitions"][0]
+    assert any(
+        line.startswith(f"# definition lifecycle_stage (member churned) v1, hash {used['hash']}")
+        for line in comment
+    )
+    assert "# filters: none" in comment and "# question: list churned users" in comment
+    assert "as of 30 Jun 2026" in done.body["initial_comment"]
     header, *rows = csv_rows(slack.upload_of(done))
     assert header == expected.columns
     assert len(rows) == expected.row_count
@@ -481,7 +509,7 @@ def test_download_csv_of_a_5000_row_result_matches_the_query(
     app = build_app(FiveThousandRows(assistant), slack)
     send_event(app, mention("the first 5000 events"))
     [reply] = answered(slack)
-    assert "first 15 of 5,000 rows" in text_of(reply)
+    assert "first 20 of 5,000 rows" in text_of(reply)
 
     click(app, reply, render.DOWNLOAD_CSV, slack=slack)
 

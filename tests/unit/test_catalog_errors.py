@@ -132,6 +132,16 @@ def test_a_misspelled_parameter_reference_is_reported_at_its_member_line(models)
     assert issue.source.endswith((at(path, "- name: medium"), at(path, ":decline_ration")))
 
 
+def test_a_summary_placeholder_that_is_not_a_parameter_is_reported_at_its_member(models):
+    path = models / "churn_risk.yml"
+    edit(path, "users inactive {high_inactive_days}+ days", "users inactive {high_days}+ days")
+    issue = only(errors_of(models))
+    assert "The summary of `churn_risk` uses `{high_days}`" in issue.message
+    assert "Did you mean `high_inactive_days`?" in issue.message
+    member_line = line_of(path, "label: High churn risk") - 1  # its `- name: high` line
+    assert issue.source.endswith(f"churn_risk.yml:{member_line}")
+
+
 def test_dimension_on_an_unknown_column_suggests_the_right_one(models):
     path = models / "warehouse.yml"
     edit(path, "    column: company_size\n", "    column: company_sized\n")

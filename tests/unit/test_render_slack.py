@@ -93,20 +93,27 @@ def test_every_button_carries_the_answer_id() -> None:
     assert values[1]["definition"] == "engaged_users"
 
 
-def test_list_answer_shows_15_rows_and_offers_the_csv() -> None:
+def table_cells(message: render.SlackMessage) -> list[list[str]]:
+    """The rows of the message's one Slack `table` block, header first."""
+    [table] = blocks_of("table", message)
+    return [[cell["text"] for cell in row] for row in table["rows"]]
+
+
+def test_list_answer_shows_20_rows_in_a_table_block_and_offers_the_csv() -> None:
     rows = [[i, date(2026, 1, 1), "US", Decimal("12.50")] for i in range(1, 41)]
     answer = answered(
         columns=["user_id", "signup_date", "country", "spend"],
         rows=rows,
         row_count=40,
         message="40 users.",
+        plan={"intent": "list"},
     )
     message = render.render_answer(answer)
-    table = blocks_of("section", message)[1]["text"]["text"]
-    lines = table.split("```")[1].strip("\n").splitlines()
-    assert lines[0].split() == ["user_id", "signup_date", "country", "spend"]
-    assert [line.split()[0] for line in lines[2:]] == [str(i) for i in range(1, 16)]
-    assert "first 15 of 40 rows" in table
+    cells = table_cells(message)
+    assert cells[0] == ["User id", "Signup date", "Country", "Spend"]
+    assert [row[0] for row in cells[1:]] == [str(i) for i in range(1, 21)]
+    assert cells[1][1:] == ["2026-01-01", "US", "12.50"]
+    assert "first 20 of 40 rows" in all_text(message)
     assert "download_csv" in action_ids(message)
 
 
@@ -115,14 +122,13 @@ def test_small_result_shown_whole_has_no_csv_button() -> None:
     assert "download_csv" not in action_ids(render.render_answer(answer))
 
 
-def test_wide_table_leaves_out_trailing_columns_and_names_them() -> None:
-    columns = [f"a_rather_long_column_{i}" for i in range(12)]
-    answer = answered(columns=columns, rows=[[f"value-{i}" for i in range(12)]], row_count=1)
+def test_wide_table_keeps_slacks_20_columns_and_names_the_rest() -> None:
+    columns = [f"a_rather_long_column_{i}" for i in range(26)]
+    answer = answered(columns=columns, rows=[[f"value-{i}" for i in range(26)]], row_count=1)
     message = render.render_answer(answer)
-    table = blocks_of("section", message)[1]["text"]["text"]
-    code = table.split("```")[1]
-    assert max(len(line) for line in code.splitlines()) <= render.TABLE_WIDTH
-    assert "6 more columns (a_rather_long_column_6, " in table
+    cells = table_cells(message)
+    assert len(cells[0]) == 20 and cells[1][-1] == "value-19"
+    assert "6 more columns (A rather long column 20, " in all_text(message)
     assert "download_csv" in action_ids(message)
 
 
@@ -135,7 +141,10 @@ def test_numbers_are_right_aligned_and_text_is_escaped() -> None:
             columns=["name", "n"], rows=[["<b>&", 5], ["x", 1]], row_count=2, message="a < b & c"
         )
     )
-    assert "&lt;b&gt;&amp;" in all_text(message) and message.text == "a &lt; b &amp; c"
+    [block] = blocks_of("table", message)
+    assert block["column_settings"] == [{"is_wrapped": True}, {"align": "right"}]
+    assert table_cells(message)[1] == ["<b>&", "5"]  # raw_text: Slack shows it as written
+    assert message.text == "a &lt; b &amp; c"
 
 
 def test_clarification_has_one_button_per_candidate_carrying_its_choice() -> None:
