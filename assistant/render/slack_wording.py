@@ -36,8 +36,13 @@ DEFINITION_CHANGED = (
 )
 FEEDBACK_THANKS = {
     "up": "Thanks, your :+1: on answer `{ref}` is recorded.",
-    "down": "Thanks, your :-1: on answer `{ref}` is recorded; the data team reviews these.",
+    "down": "Thanks, your :-1: on answer `{ref}` is recorded; the data team reviews these. "
+    "The form that opened asks what was wrong.",
 }
+FEEDBACK_REASON_THANKS = (
+    "Thanks, the data team will see why answer `{ref}` was not right (`segq log list "
+    "--feedback down`)."
+)
 FEEDBACK_FAILED = "I couldn't record that vote: answer `{ref}` is not in the query log."
 ANSWER_GONE = (
     "I can't find answer `{ref}` any more (it is not in the query log). Ask the question again."

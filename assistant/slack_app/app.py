@@ -17,10 +17,13 @@ from slack_sdk import WebClient
 
 from assistant.errors import ConfigError
 from assistant.render import slack as render
+from assistant.render.slack_feedback import FEEDBACK_VIEW
 from assistant.slack_app.answers import RECENT_ANSWERS, Answers
 from assistant.slack_app.buttons import Buttons
 from assistant.slack_app.client import make_client, with_retries
 from assistant.slack_app.dedupe import Deliveries
+from assistant.slack_app.feedback import Feedback
+from assistant.slack_app.home import Home
 from assistant.slack_app.questions import Questions
 
 
@@ -72,24 +75,30 @@ class SlackBot:
         self.deliveries = Deliveries(getattr(assistant, "query_log", None))
         self.questions = Questions(self.answers)
         self.buttons = Buttons(self.answers)
+        self.feedback = Feedback(self.answers)
+        self.home = Home(self.answers)
 
     def register(self, app: App) -> None:
         questions, buttons = self.questions, self.buttons
         app.use(self.deliveries.skip_redeliveries)
         app.event("app_mention")(ack=_ack, lazy=[questions.on_mention])
         app.event("message")(ack=_ack, lazy=[questions.on_direct_message])
+        home = self.home
+        app.event("app_home_opened")(ack=_ack, lazy=[home.on_home_opened])
+        app.event("assistant_thread_started")(ack=_ack, lazy=[home.on_assistant_thread_started])
         app.command("/segment")(ack=questions.ack_command, lazy=[questions.on_command])
         actions: dict[str, Callable[..., None]] = {
             render.SHOW_SQL: buttons.on_show_sql,
             render.SHOW_DEFINITION: buttons.on_show_definition,
             render.DOWNLOAD_CSV: buttons.on_download_csv,
-            render.FEEDBACK_UP: buttons.on_feedback,
-            render.FEEDBACK_DOWN: buttons.on_feedback,
+            render.FEEDBACK_UP: self.feedback.on_vote,
+            render.FEEDBACK_DOWN: self.feedback.on_vote,
             render.CLARIFY_CHOICE: buttons.on_clarify_choice,
         }
         for action_id, handler in actions.items():
             pattern = re.compile(rf"^{re.escape(action_id)}(?::\d+)?$")
             app.action(pattern)(ack=_ack, lazy=[handler])
+        app.view(FEEDBACK_VIEW)(ack=_ack, lazy=[self.feedback.on_reason])
 
 
 def _ack(ack: Ack) -> None:

@@ -99,23 +99,6 @@ class Buttons:
                 ),
             )
 
-    def on_feedback(self, body: dict[str, Any], action: dict[str, Any], client: WebClient) -> None:
-        channel, thread_ts, _ = _where(body)
-        user = (body.get("user") or {}).get("id")
-        with guard(client, channel, thread_ts, self.answers):
-            answer_id = render.read_button_value(action.get("value")).get("id", "")
-            value = "up" if action.get("action_id") == render.FEEDBACK_UP else "down"
-            recorded = self.answers.add_feedback(answer_id, value, user)
-            text = (render.FEEDBACK_THANKS[value] if recorded else render.FEEDBACK_FAILED).format(
-                ref=answer_id
-            )
-            if user:
-                client.chat_postEphemeral(
-                    channel=channel, user=user, text=text, thread_ts=thread_ts
-                )
-            else:
-                post(client, channel, thread_ts, render.render_notice(text))
-
     def on_clarify_choice(
         self, body: dict[str, Any], action: dict[str, Any], client: WebClient
     ) -> None:

@@ -71,6 +71,7 @@ def test_manifest_grants_what_the_bot_uses() -> None:
     manifest = yaml.safe_load(MANIFEST.read_text())
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == {
         "app_mentions:read",
+        "assistant:write",  # the assistant pane's suggested prompts
         "chat:write",
         "commands",
         "im:history",
@@ -80,8 +81,10 @@ def test_manifest_grants_what_the_bot_uses() -> None:
         "files:write",
     }
     settings = manifest["settings"]
-    assert set(settings["event_subscriptions"]["bot_events"]) == {"app_mention", "message.im"}
+    assert set(settings["event_subscriptions"]["bot_events"]) == {
+        "app_mention", "message.im", "app_home_opened", "assistant_thread_started"}
     assert settings["interactivity"]["is_enabled"] is True
     assert settings["socket_mode_enabled"] is True
     assert [c["command"] for c in manifest["features"]["slash_commands"]] == ["/segment"]
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True
+    assert manifest["features"]["app_home"]["home_tab_enabled"] is True
