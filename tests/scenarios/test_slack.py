@@ -585,6 +585,10 @@ def test_chart_is_uploaded_for_the_cohort_retention_matrix(app: App, slack: Mock
     [done] = slack.wait_for("files.completeUploadExternal")
     assert done.body["thread_ts"] == event["ts"]
     assert slack.upload_of(done).startswith(b"\x89PNG")
+    [url_call] = slack.calls_to("files.getUploadURLExternal")
+    assert url_call.body["filename"].startswith("cohort-retention-for-")
+    assert "_as-of-2026-06-30_q_" in url_call.body["filename"]
+    assert done.body["files"][0]["title"].endswith("(as of 30 Jun 2026)")
 
 
 # -- delivery and safety -----------------------------------------------------------------------
