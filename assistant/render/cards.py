@@ -5,7 +5,10 @@
 and behind "Show definition"; the YAML and SQL stay one click further. The words come from
 each segment's and member's `summary` in the YAML, whose `{parameter}` placeholders (also
 `{parameter - 1}` and `{parameter:.0%}`) are filled with the values the answer used, what-if
-overrides included. A definition without a summary falls back to its label and description.
+overrides included. A member without a summary is worded from its rule instead: the SQL
+condition with parameter values filled in and operators in words, plus, for first-match
+families, the earlier members it comes after ("days inactive at least 14, and not New, Not
+activated or Churned"), so two definitions never read the same.
 """
 
 from __future__ import annotations
@@ -43,6 +46,43 @@ def parameter_values(segment: Any, overrides: dict[str, float] | None = None) ->
     return values
 
 
+_WORDS = ((r">=", " at least "), (r"<=", " at most "), (r"<>|!=", " is not "),
+          (r">", " over "), (r"<", " under "), (r"=", " is "), (r"\*", " × "))
+
+
+def worded(condition: str, values: dict[str, float]) -> str:
+    """A member's SQL condition in words: ":high_inactive_days" becomes its value."""
+    text = re.sub(r":as_of\b", "the as-of date", condition)
+    text = re.sub(r":(\w+)", lambda m: fill("{" + m.group(1) + "}", values), text)
+    for pattern, words in _WORDS:
+        text = re.sub(pattern, words, text)
+    text = re.sub(r"\bNOT\b", "not", re.sub(r"\b(AND|OR)\b", lambda m: m.group(1).lower(),
+                                               text))
+    return " ".join(text.replace("_", " ").split())
+
+
+def _member_rule(segment: Any, member: Any, values: dict[str, float]) -> str:
+    summary = getattr(member, "summary", "")
+    if summary:
+        return fill(summary, values)
+    if member.when and member.when.strip().upper() != "TRUE":
+        own = worded(member.when, values)
+    elif member.match:
+        own = ", ".join(f"{c} score {lo}–{hi}" if lo != hi else f"{c} score {lo}"
+                        for c, lo, hi in member.match)
+    else:
+        own = "everyone else"
+    names = [m.name for m in segment.members]
+    earlier = [m.label for m in segment.members[: names.index(member.name)]]
+    if earlier and own != "everyone else":
+        own += ", and not " + (" or ".join(earlier) if len(earlier) < 3 else
+                               ", ".join(earlier[:-1]) + " or " + earlier[-1])
+    elif earlier:
+        own = "everyone not " + (", ".join(earlier[:-1]) + " or " + earlier[-1]
+                                 if len(earlier) > 1 else earlier[0])
+    return own
+
+
 def rule(catalog: Any, name: str, member: str | None = None,
          overrides: dict[str, float] | None = None) -> str:
     """The plain-language rule alone: "activated users inactive 30+ days"."""
@@ -51,8 +91,9 @@ def rule(catalog: Any, name: str, member: str | None = None,
         values = parameter_values(segment, overrides)
         found = segment.member(member) if member else None
         if found is not None:
-            return fill(found.summary, values) if found.summary else (found.description or "")
-        return fill(segment.summary, values) if segment.summary else segment.description
+            return _member_rule(segment, found, values)
+        summary = getattr(segment, "summary", "")
+        return fill(summary, values) if summary else segment.description
     metric = catalog.metrics.get(name)
     if metric is not None:
         return str(metric.description)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from assistant.answer import Answer
@@ -65,6 +66,17 @@ def test_a_card_fills_in_the_parameter_values_the_answer_used(catalog) -> None:
     what_if = cards.card(catalog, "churn_risk", "medium", {"decline_ratio": 0.3})
     assert "fell below 30% of their rate" in what_if
     assert "*what-if: " in what_if and "instead of 0.5" in what_if
+
+
+def test_a_member_without_a_summary_is_worded_from_its_rule_after_the_earlier_members(
+    catalog,
+) -> None:
+    assert cards.worded("days_inactive >= :high_inactive_days", {"high_inactive_days": 14}) == (
+        "days inactive at least 14")
+    stages = catalog.segments["lifecycle_stage"]
+    member = replace(stages.member("at_risk"), summary="")
+    assert cards._member_rule(stages, member, cards.parameter_values(stages)) == (
+        "days inactive at least 14, and not New, Not activated or Churned")
 
 
 def test_every_governed_member_has_a_card_without_placeholders(catalog) -> None:
