@@ -78,7 +78,7 @@ def follow_up(question: str, previous: QueryPlan, catalog: Catalog, *, as_of: da
     if fragment is None and not (wants_list or time_range):
         return None if not cued else _unclear(question, previous, catalog, rest)
     standalone = fragment is not None and (fragment.segment is not None or (
-        fragment.metric is not None and fragment.metric.name != "users"))
+        _names_a_measure(fragment, catalog)))
     if not cued and (standalone or _QUESTION.match(normalise(question))) and not wants_list:
         return None  # a question of its own, asked in the thread
     merged = merge(previous, fragment, time_range=time_range, wants_list=wants_list,
@@ -140,7 +140,7 @@ def merge(previous: QueryPlan, fragment: QueryPlan | None, *, time_range: TimeRa
     changes: dict[str, Any] = {}
     if f.segment is not None:
         changes["segment"] = f.segment
-    if f.metric is not None and f.metric.name != "users":
+    if catalog is not None and _names_a_measure(f, catalog):
         changes["metric"] = f.metric
     if f.measure is not None:
         changes["measure"] = f.measure
@@ -159,7 +159,8 @@ def merge(previous: QueryPlan, fragment: QueryPlan | None, *, time_range: TimeRa
     if f.group_by:
         changes["group_by"] = f.group_by
     merged = previous.model_copy(update=changes)
-    return _reshape(merged, wants_list=wants_list, grouped=bool(f.group_by))
+    return _reshape(merged, wants_list=wants_list, grouped=bool(f.group_by),
+                    measured=catalog is not None and _names_a_measure(merged, catalog))
 
 
 def _time_column(previous: QueryPlan, changes: dict[str, Any], catalog: Catalog | None) -> str:
@@ -174,7 +175,13 @@ def _time_column(previous: QueryPlan, changes: dict[str, Any], catalog: Catalog 
     return "signup_at"
 
 
-def _reshape(plan: QueryPlan, *, wants_list: bool, grouped: bool) -> QueryPlan:
+def _names_a_measure(plan: QueryPlan, catalog: Catalog) -> bool:
+    """Whether the plan names a metric other than counting the users themselves."""
+    population = {m.name for m in catalog.population_metrics()}
+    return plan.metric is not None and plan.metric.name not in population
+
+
+def _reshape(plan: QueryPlan, *, wants_list: bool, grouped: bool, measured: bool) -> QueryPlan:
     """The intent the merged plan asks for: a list, a breakdown, or a count again when the
     only breakdown left is by a dimension now fixed to one value."""
     if wants_list:
@@ -187,7 +194,7 @@ def _reshape(plan: QueryPlan, *, wants_list: bool, grouped: bool) -> QueryPlan:
     if grouped and intent in (Intent.COUNT, Intent.METRIC, Intent.LIST):
         intent = Intent.BREAKDOWN
     if intent == Intent.BREAKDOWN and not group_by:
-        intent = Intent.METRIC if plan.metric and plan.metric.name != "users" else Intent.COUNT
+        intent = Intent.METRIC if measured else Intent.COUNT
     return plan.model_copy(update={"group_by": group_by, "intent": intent})
 
 
@@ -203,7 +210,7 @@ def _carried(previous: QueryPlan, merged: QueryPlan, catalog: Catalog) -> str:
         kept = kept.model_copy(update={"segment": None})
     kept_words = population(kept, catalog).replace("`", "")
     changes = _changes(previous, merged, catalog)
-    if kept_words == "users":
+    if kept_words == population(QueryPlan(intent=Intent.COUNT), catalog):  # nothing kept
         return messages.FOLLOWUP_CHANGED.format(now=changes)
     return messages.FOLLOWUP_CARRIED.format(kept=kept_words, now=changes)
 
