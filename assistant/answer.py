@@ -8,6 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from assistant.access.models import Principal
+
 STATUSES = ("answered", "clarify", "refused", "error")
 STAGES = ("plan", "compile", "validate", "execute", "total")
 
@@ -106,6 +108,7 @@ class Answer:
     confidence: float | None = None
     failure: Failure | None = None  # set for refused and error answers
     as_of: str | None = None  # ISO date the data was read as of (config `as_of`)
+    principal: Principal | None = None  # whom the answer was computed for (access policy)
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. definition text, catalog listing
 
     def __post_init__(self) -> None:
@@ -132,11 +135,14 @@ class Answer:
             "confidence": self.confidence,
             "failure": self.failure.to_dict() if self.failure else None,
             "as_of": self.as_of,
+            "principal": self.principal.to_dict() if self.principal else None,
         }
 
     def log_dict(self) -> dict[str, Any]:
         """`to_dict` plus what only the data team reads: the failure's detail."""
-        return {**self.to_dict(), "error": self.failure.log_line() if self.failure else None}
+        return {**self.to_dict(), "error": self.failure.log_line() if self.failure else None,
+                "principal": self.principal.id if self.principal else None,
+                "groups": list(self.principal.groups) if self.principal else []}
 
 
 def json_value(value: Any) -> Any:

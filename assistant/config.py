@@ -89,6 +89,9 @@ SETTINGS: tuple[Setting, ...] = (
             float, (0, 1)),
     Setting("allow_pii", "SEGQ_ALLOW_PII", False,
             "Allow restricted (PII) columns such as email in answers.", _bool),
+    Setting("cli_user", "SEGQ_USER", "",
+            "Who a terminal user is to the access policy (`cli_users` in docs/access.md); "
+            "empty: the login name.", str),
     Setting("demo_users", "SEGQ_DEMO_USERS", 20_000, "Users in the auto-built demo.", int,
             (100, 10_000_000)),
     Setting("web_token", "SEGQ_WEB_TOKEN", "",
@@ -118,6 +121,7 @@ class Config:
     row_cap: int
     min_confidence: float
     allow_pii: bool
+    cli_user: str
     demo_users: int
     web_token: str
 

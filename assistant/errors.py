@@ -100,10 +100,12 @@ class ClarificationNeeded(PlanError):
 class Refusal(PlanError):
     status = "refused"
 
-    def __init__(self, message: str, reason: str, *, final: bool = False) -> None:
-        super().__init__(message, reason=reason)
+    def __init__(self, message: str, reason: str, *, final: bool = False,
+                 denied: bool = False) -> None:
+        super().__init__(message, reason=reason, denied=denied)
         self.reason = reason
         self.final = final  # policy (write, personal data, injection): no other planner may undo it
+        self.denied = denied  # the asker's access policy, not the question, is why
 
 
 class CompileError(SegqError):

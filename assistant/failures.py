@@ -7,6 +7,8 @@ worded message with the reference id and kept as `detail` for the query log.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assistant import messages
 from assistant.answer import Failure
 from assistant.errors import (
@@ -21,6 +23,10 @@ from assistant.errors import (
     WarehouseBusy,
     WarehouseError,
 )
+
+if TYPE_CHECKING:
+    from assistant.access.models import Principal
+    from assistant.catalog.models import Catalog
 
 
 def failure_of(exc: SegqError, ref: str) -> Failure:
@@ -59,6 +65,25 @@ def _rejected(exc: SqlRejected) -> Failure:
     first = worded[0].message if worded else "a check could not finish."
     detail = " | ".join(f"[{i.rule}] {i.message}" for i in exc.issues)
     return Failure("rejected", messages.sql_rejected(rules, first), rules, detail)
+
+
+ACCESS_RULES = {"restricted-column", "plan_within_access", "row_filter_applied"}
+
+
+def denied_by_validator(exc: SegqError, catalog: Catalog, principal: Principal) -> SegqError:
+    """A rejection for access rules only is a worded, final `denied` refusal, not an error."""
+    if not isinstance(exc, SqlRejected) or not exc.issues or not {
+            i.rule for i in exc.issues} <= ACCESS_RULES:
+        return exc
+    policy = catalog.access
+    contact = policy.contact if policy else ""
+    first = exc.issues[0]
+    if first.rule == "restricted-column":
+        column = first.message.split("`")[1] if "`" in first.message else "a restricted column"
+        message = messages.access_restricted_column(column, list(principal.groups), contact)
+    else:
+        message = messages.access_denied_plain(list(principal.groups), contact)
+    return Refusal(message, f"access: {first.rule}", final=True, denied=True)
 
 
 def internal_failure(exc: BaseException, ref: str) -> Failure:

@@ -350,3 +350,41 @@ def sql_rejected(rules: Iterable[str], first: str) -> str:
 def with_reference(message: str, ref: str) -> str:
     """A failure's message with its reference id, once."""
     return message if ref in message else f"{message} (reference `{ref}`)"
+
+
+# Access policies (docs/access.md): read by whoever asked; they say what is restricted and
+# whom to ask, never what the restricted object holds.
+def access_denied(kind: str, name: str, allowed: list[str], groups: list[str], *,
+                  contact: str) -> str:
+    who = (f"the {', '.join(f'`{g}`' for g in allowed)} group{'s' if len(allowed) > 1 else ''}"
+           if allowed else "no group")
+    ask = f" Ask {contact} for access if you need it." if contact else (
+        " Ask the data team for access if you need it.")
+    return (f"The {kind} `{name}` is restricted to {who}, and you are in "
+            f"{', '.join(f'`{g}`' for g in groups)}, so I won't answer with it.{ask}")
+
+
+def access_missing_attribute(attribute: str, groups: list[str]) -> str:
+    return (f"Your access to these rows depends on your `{attribute}`, which none of your groups "
+            f"({', '.join(f'`{g}`' for g in groups)}) sets, so I won't answer. Ask the data team "
+            "to add it to your group in the access policy.")
+
+
+def access_restricted_column(column: str, groups: list[str], contact: str) -> str:
+    ask = contact or "the data team"
+    return (f"That needs `{column}`, a restricted column (personal data) your groups "
+            f"({', '.join(f'`{g}`' for g in groups)}) are not granted, so nothing ran. Ask "
+            f"{ask} if you need it; I can list user ids or counts instead.")
+
+
+ACCESS_ROWS_WHOLE = (
+    "Your access covers only some users' rows, and this answer is computed over every user "
+    "(cohort tables and month-end history), so I won't answer it. Ask for a count or a list "
+    "of users instead, or ask the data team for wider access."
+)
+
+
+def access_denied_plain(groups: list[str], contact: str) -> str:
+    return (f"That answer needs more than your groups ({', '.join(f'`{g}`' for g in groups)}) "
+            f"may see, so nothing ran. Ask {contact or 'the data team'} for access if you "
+            "need it.")

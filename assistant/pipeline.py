@@ -21,6 +21,7 @@ user or the log.
 from __future__ import annotations
 
 import calendar
+import getpass
 import logging
 import threading
 import time
@@ -33,8 +34,12 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from pydantic import ValidationError
+from sqlglot import exp
 
 from assistant import messages
+from assistant.access.identity import principal_for
+from assistant.access.models import Identity, Principal
+from assistant.access.scope import check_plan, row_condition, scoped_catalog
 from assistant.answer import Answer
 from assistant.catalog import Catalog, CatalogHolder
 from assistant.compiler import compile_plan
@@ -49,7 +54,8 @@ from assistant.errors import (
     WarehouseBusy,
 )
 from assistant.executor import Result, Warehouse
-from assistant.failures import failure_of, internal_failure
+from assistant.failures import denied_by_validator, failure_of, internal_failure
+from assistant.gate import denial_probe, policy_screen
 from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
 from assistant.planner.followup import follow_up
 from assistant.validator import SqlContext, validate_sql
@@ -210,6 +216,13 @@ def _invalid_plan(exc: ValidationError) -> PlanError:
     return PlanError(messages.plan_too_large(where, first["msg"]), reason="plan_invalid")
 
 
+def _login() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no login name (a container without a passwd entry)
+        return "unknown"
+
+
 class Assistant:
     """Answers questions from governed definitions; one instance serves many threads."""
 
@@ -268,19 +281,32 @@ class Assistant:
         return self._planner
 
     # -- entry points ---------------------------------------------------------------------
+    def principal(self, catalog: Catalog, source: str, user: str | None,
+                  identity: Identity | None) -> Principal:
+        """Who the answer is for: the surface's identity, else the CLI login or Slack user."""
+        if identity is None:
+            if source == "slack":
+                identity = Identity("slack", user or "")
+            else:
+                identity = Identity("cli", self.config.cli_user or _login())
+        return principal_for(catalog.access, identity)
+
     def ask(self, question: str, *, source: str = "cli", user: str | None = None,
             channel: str | None = None, thread_ts: str | None = None,
-            choice: str | None = None, previous: QueryPlan | None = None) -> Answer:
+            choice: str | None = None, previous: QueryPlan | None = None,
+            identity: Identity | None = None) -> Answer:
         """Answer one plain-language question; never raises for the user's input.
 
         `previous` is the plan answered before in the same conversation (a Slack thread): a
         follow-up ("now by plan") is planned as a change to it (`planner/followup.py`).
+        `identity` is who asked, as the surface knows it (docs/access.md).
         """
         clock = _Clock()
         deadline = _Deadline(self.config.question_timeout_s)
         planner_name, confidence = getattr(self.planner, "name", "rules"), None
         plan: QueryPlan | None = None
         catalog = self.catalog  # one snapshot per question, even if a reload lands meanwhile
+        principal = self.principal(catalog, source, user, identity)
         limit = self.config.max_question_chars
         shown = question[:limit]  # all that answers and the log ever hold of the question
         if choice is not None and len(choice) > 2 * MAX_NAME + 1:
@@ -290,16 +316,19 @@ class Assistant:
                 raise PlanError(messages.question_too_long(len(question), limit),
                                 reason="question_too_long")
             with clock.stage("plan"):
+                visible = scoped_catalog(catalog, principal)  # the planner offers only these
+                if planner_name != "rules":
+                    deadline.run("plan", policy_screen, question, visible, self.config)
                 followed = None if previous is None else deadline.run(
-                    "plan", follow_up, question, previous, catalog, as_of=self.config.as_of,
+                    "plan", follow_up, question, previous, visible, as_of=self.config.as_of,
                     planner=self.planner, choice=choice)
-                outcome = followed or deadline.run("plan", self.planner.plan, question, catalog,
-                                                   as_of=self.config.as_of, choice=choice)
+                outcome = followed or deadline.run("plan", self._plan, question, catalog,
+                                                   visible, principal, choice)
             planner_name, confidence = outcome.planner, outcome.confidence
             plan = outcome.plan
             if outcome.planner != "rules":  # the rules planner's phrases are made by its code
                 plan = trusted_phrases(plan, question)
-            answer = self._answer_plan(shown, plan, clock, catalog, deadline)
+            answer = self._answer_plan(shown, plan, clock, catalog, deadline, principal)
             if followed is not None:
                 answer.extra["carried"] = followed.carried
         except PlanError as exc:
@@ -315,27 +344,40 @@ class Assistant:
             answer.failure = internal_failure(exc, answer.id)
             answer.message = answer.failure.message
         answer.planner, answer.confidence = planner_name, confidence
+        answer.principal = principal
         return self._finish(answer, clock, source=source, user=user, channel=channel,
                             thread_ts=thread_ts)
 
+    def _plan(self, question: str, catalog: Catalog, visible: Catalog, principal: Principal,
+              choice: str | None) -> Any:
+        """The planner over the principal's view, after the denial probe: a question that
+        asks for something hidden is refused in words rather than answered with a guess."""
+        if visible is not catalog:
+            denial_probe(question, catalog, principal, self.config, choice)
+        return self.planner.plan(question, visible, as_of=self.config.as_of, choice=choice)
+
     def run_plan(self, plan: QueryPlan, *, question: str = "", source: str = "cli",
-                 record: bool = True) -> Answer:
-        """Answer a structured QueryPlan directly (`segq query`); `record=False` keeps a
-        surface's own look-up (member counts next to a clarification) out of the log."""
+                 record: bool = True, user: str | None = None,
+                 identity: Identity | None = None,
+                 principal: Principal | None = None) -> Answer:
+        """Answer a structured QueryPlan directly (`segq query`, a Slack re-run); `record=False`
+        keeps a surface's own look-up (member counts next to a clarification) out of the log."""
         clock = _Clock()
         deadline = _Deadline(self.config.question_timeout_s)
         shown = question[:self.config.max_question_chars]
+        catalog = self.catalog
+        principal = principal or self.principal(catalog, source, user, identity)
         try:
-            answer = self._answer_plan(shown or plan.intent.value, plan, clock, self.catalog,
-                                       deadline)
+            answer = self._answer_plan(shown or plan.intent.value, plan, clock, catalog,
+                                       deadline, principal)
         except SegqError as exc:
             answer = self._failure(shown, exc, plan)
-        answer.planner = "plan"
+        answer.planner, answer.principal = "plan", principal
         if not record:
             answer.timings_ms = {**answer.timings_ms, **clock.done()}
             answer.as_of = self.config.as_of.isoformat()
             return answer
-        return self._finish(answer, clock, source=source)
+        return self._finish(answer, clock, source=source, user=user)
 
     def _finish(self, answer: Answer, clock: _Clock, **where: Any) -> Answer:
         """Every stage gets a timing (0 when it did not run); then the answer is logged."""
@@ -348,7 +390,8 @@ class Assistant:
 
     # -- stages -------------------------------------------------------------------------
     def _answer_plan(self, question: str, plan: QueryPlan, clock: _Clock,
-                     catalog: Catalog, deadline: _Deadline) -> Answer:
+                     catalog: Catalog, deadline: _Deadline, principal: Principal) -> Answer:
+        check_plan(plan, catalog, principal)  # a worded, final `denied` refusal
         if plan.intent == Intent.DEFINITION:
             from assistant.definitions import definition_answer
 
@@ -356,30 +399,37 @@ class Assistant:
         if plan.intent == Intent.CATALOG:
             from assistant.definitions import catalog_answer
 
-            return catalog_answer(question, catalog)
+            return catalog_answer(question, scoped_catalog(catalog, principal))
         if plan.intent == Intent.CHANGE:  # "why did at-risk grow?": assistant/changes.py
             from assistant.changes import change_answer
 
+            if row_condition(catalog, principal, exp.column("user_id")) is not None:
+                raise Refusal(messages.ACCESS_ROWS_WHOLE, "access: rows", final=True,
+                              denied=True)  # it compares whole segments, every user's rows
             with clock.stage("execute"):
                 return deadline.run("execute", change_answer, question, plan, catalog,
                                     self.warehouse, self.config.semantic_models)
         answer = Answer(question, "error", "", plan=plan.to_dict())
+
+        def rows(user_id: exp.Expr) -> exp.Expr | None:
+            return row_condition(catalog, principal, user_id)
+
         with clock.stage("compile"):
             compiled = deadline.run("compile", compile_plan, plan, catalog, self.config.as_of,
-                                    row_cap=self.config.row_cap)
+                                    row_cap=self.config.row_cap, row_filter=rows)
             sql = deadline.run("compile", compiled.sql, self.dialect)
         answer.sql, answer.definitions = sql, compiled.definitions
         try:
             with clock.stage("validate"):
                 deadline.run("validate", validate_sql, sql, SqlContext(
-                    catalog, plan, compiled.governed_ctes,
-                    max_limit=self.config.row_cap + 1, allow_pii=self.config.allow_pii,
-                    dialect=self.dialect))
+                    catalog, plan, max_limit=self.config.row_cap + 1,
+                    allow_pii=self.config.allow_pii, dialect=self.dialect,
+                    principal=principal, as_of=self.config.as_of))
             with clock.stage("execute"):
                 cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
                 result = self._execute(sql, cap, deadline)
         except SegqError as exc:
-            failed = self._failure(question, exc, plan)
+            failed = self._failure(question, denied_by_validator(exc, catalog, principal), plan)
             failed.sql, failed.definitions = sql, compiled.definitions
             return failed
         answer.status = "answered"
@@ -420,6 +470,8 @@ class Assistant:
         else:
             answer.failure = failure_of(exc, answer.id)
             answer.message = answer.failure.message
+            if answer.failure.kind == "denied":
+                answer.status = "refused"
         return answer
 
     def _log(self, answer: Answer, **where: Any) -> None:

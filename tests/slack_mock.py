@@ -9,6 +9,9 @@ method answers `{"ok": true}`, so a new call shows up in `calls` instead of fail
 `rate_limited[method] = n` answers the next n calls of `method` with HTTP 429 and a
 `Retry-After` header, as Slack does past a method's rate limit (`retry_after` seconds);
 `server_errors[method] = n` answers them with HTTP 503.
+users.info and usergroups.list answer from `people` (user id -> email) and `usergroups`
+(as Slack lists them, with members); by default the tests' usual user `U0000001` is on the
+data team (`data-team`), so the demo's access policy gives them the data team's rights.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 BOT_USER_ID = "UBOT0001"
+DATA_TEAM_USER = "U0000001"
 BOT_ID = "BBOT0001"
 TEAM_ID = "T0000001"
 
@@ -51,6 +55,9 @@ class MockSlackApi:
         self._ts = itertools.count(1)
         self._files = itertools.count(1)
         self.uploads: dict[str, bytes] = {}
+        self.people: dict[str, str] = {DATA_TEAM_USER: "dana@example.com"}
+        self.usergroups: list[dict[str, Any]] = [
+            {"id": "S0DATA", "handle": "data-team", "users": [DATA_TEAM_USER]}]
         mock = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -143,6 +150,13 @@ class MockSlackApi:
                 "ts": ts,
                 "message": {"text": body.get("text"), "ts": ts},
             }
+        if method == "users.info":
+            user = str(body.get("user"))
+            if user not in self.people:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": {"id": user, "profile": {"email": self.people[user]}}}
+        if method == "usergroups.list":
+            return {"ok": True, "usergroups": self.usergroups}
         if method == "chat.update":
             return {"ok": True, "channel": body.get("channel"), "ts": body.get("ts")}
         if method == "chat.postEphemeral":

@@ -6,6 +6,7 @@ every problem is collected so `segq validate` can list them all at once.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant import messages
+from assistant.access.models import ACCESS_VALUES
 from assistant.catalog.models import (
     Catalog,
     Column,
@@ -31,7 +33,7 @@ from assistant.catalog.yaml_loader import LIMITS, LineDict, LineList, LoadLimits
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
 
-TOP_KEYS = {"tables", "dimensions", "metrics", "segments"}
+TOP_KEYS = {"tables", "dimensions", "metrics", "segments", "access"}
 KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, optional)
     "table": ({"name", "columns"}, {"description", "primary_key"}),
     "column": ({"name", "type"}, {"access", "references", "description"}),
@@ -101,6 +103,17 @@ class _Builder:
                        "missing-key")
         return not (required - set(node))
 
+    def access_value(self, node: dict, what: str) -> str:
+        """`access:` of a column or segment; anything but the accepted values is an error and
+        reads as `restricted`, so a typo can only ever hide, never show."""
+        value = str(node.get("access", "public"))
+        if value not in ACCESS_VALUES:
+            self.error(node, f"{what} has access `{value}`. Accepted: "
+                       f"{', '.join(ACCESS_VALUES)}.{did_you_mean(value, ACCESS_VALUES)}",
+                       "bad-access", "access")
+            return "restricted"
+        return value
+
     def items(self, node: Any, key: str, kind: str, owner: str) -> list[LineDict]:
         """The mappings listed under `key`; anything else listed there is an error at its line."""
         value = node.get(key) if isinstance(node, dict) else None
@@ -155,7 +168,7 @@ class _Builder:
         for col in self.items(node, "columns", "column", f"table `{name}`"):
             if self.check_keys(col, "column", str(col.get("name", "?"))):
                 columns.append(Column(str(col["name"]), str(col["type"]),
-                                      str(col.get("access", "public")),
+                                      self.access_value(col, f"Column `{name}.{col['name']}`"),
                                       str(col.get("references", ""))))
         return Table(name, str(node.get("description", "")), str(node.get("primary_key", "")),
                      tuple(columns), self.where(node))
@@ -226,7 +239,7 @@ class _Builder:
             name=name, label=str(node.get("label", name)),
             description=" ".join(str(node.get("description", "")).split()),
             owner=str(node.get("owner", "")), version=int(self.number(node, "version", name, 1)),
-            access=str(node.get("access", "public")), entity=entity,
+            access=self.access_value(node, f"Segment `{name}`"), entity=entity,
             synonyms=self.strings(node, "synonyms"), parameters=tuple(params),
             requires=self.strings(node, "requires"), stages=tuple(stages),
             where=" ".join(str(node.get("where", "")).split()),
@@ -371,17 +384,26 @@ def build_catalog(directory: Path, limits: LoadLimits = LIMITS) -> tuple[Catalog
         builder.issues.append(Issue("error", "contains no *.yml semantic model files.",
                                     str(directory), "no-files"))
     seen: dict[str, str] = {}
+    access_sections: list[tuple[str, LineDict]] = []
+    unread = 0  # files that did not load: their objects are missing, not misnamed
     for path in files:
         builder.file = f"{directory.name}/{path.name}"  # shown as e.g. semantic_models/x.yml:12
         data, issues = load_yaml(path, display=builder.file, top_keys=TOP_KEYS, limits=limits)
         builder.issues.extend(issues)
         if data is None:
+            unread += 1
             continue
         for key in data:
             if key not in TOP_KEYS:
                 builder.error(data, f"has unknown top-level key `{key}`. Accepted: "
                               f"{', '.join(sorted(TOP_KEYS))}.{did_you_mean(str(key), TOP_KEYS)}",
                               "unknown-key", key)
+        if "access" in data:
+            if isinstance(data["access"], LineDict):
+                access_sections.append((builder.file, data["access"]))
+            else:
+                builder.error(data, "`access` must be a mapping with keys contact, "
+                              "default_group, groups, policies.", "access-shape", "access")
         sections: list[tuple[str, dict, Callable[[Any], Any]]] = [
             ("tables", tables, builder.table), ("dimensions", dimensions, builder.dimension),
             ("metrics", metrics, builder.metric), ("segments", segments, builder.segment),
@@ -406,4 +428,10 @@ def build_catalog(directory: Path, limits: LoadLimits = LIMITS) -> tuple[Catalog
                     seen[obj.name] = obj.source
     catalog = Catalog(tables, dimensions, metrics, segments,
                       tuple(str(f) for f in files), str(directory))
-    return catalog, builder.issues
+    from assistant.access.parse import AccessBuilder  # it reads the loader's LineDict types
+
+    access = AccessBuilder(catalog, complete=unread == 0)
+    policy = access.build(access_sections)
+    if policy is not None:
+        catalog = dataclasses.replace(catalog, access=policy)
+    return catalog, builder.issues + access.issues

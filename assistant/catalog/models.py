@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from assistant.access.models import AccessPolicy
+
 # The rule of a definition in stakeholders' words: restatements, each a tuple of parts, each
 # part a tuple of alternative phrases ("finished onboarding", "completed onboarding") or a
 # parameter slot ("{min_projects}": a number the question binds to that parameter).
@@ -179,6 +181,7 @@ class Catalog:
     segments: dict[str, Segment]
     files: tuple[str, ...] = ()
     directory: str = ""
+    access: AccessPolicy | None = None  # the `access:` section; None: no policies declared
 
     def schema(self, *, include_restricted: bool = True) -> dict[str, dict[str, str]]:
         """sqlglot-style schema {table: {column: type}} of the governed tables."""

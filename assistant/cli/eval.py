@@ -88,7 +88,7 @@ def run(args: argparse.Namespace, config: Config) -> int:
                        eval_passed=result.passed)
 
     def ask(question: str) -> dict:
-        return assistant.ask(question, source="eval").to_dict()
+        return assistant.ask(question, source="eval").log_dict()
 
     # Gold runs on the product's own read-only, locked-down warehouse, with its cap and timeout.
     gold = GoldQueries(assistant.warehouse, assistant.catalog,

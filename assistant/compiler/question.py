@@ -16,6 +16,7 @@ from assistant import messages
 from assistant.answer import DefinitionUsed
 from assistant.catalog.models import Catalog, Dimension, Metric, Segment
 from assistant.compiler.portable import render
+from assistant.compiler.rows import RowFilter, restrict_rows
 from assistant.compiler.segments import (
     Ctes,
     Overrides,
@@ -49,8 +50,12 @@ class Compiled:
         return render(self.expression, dialect, pretty=pretty)
 
 
-def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int) -> Compiled:
-    """Compile a data question; definition and catalog intents have no SQL."""
+def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int,
+                 row_filter: RowFilter | None = None) -> Compiled:
+    """Compile a data question; definition and catalog intents have no SQL.
+
+    `row_filter` (from the asker's access policy) limits which users the answer is about.
+    """
     if plan.intent in (Intent.DEFINITION, Intent.CATALOG):
         raise CompileError(f"A `{plan.intent}` question has no SQL to compile.")
     segment = _segment(plan, catalog)
@@ -71,6 +76,8 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         select, ctes = _share(plan, catalog, segment, as_of, overrides)
     else:
         select, ctes = _aggregate(plan, catalog, segment, as_of, overrides)
+    if row_filter is not None:
+        select = restrict_rows(select, catalog, row_filter)
     for name, body in ctes:
         select = select.with_(name, as_=body.copy())
     select = select.limit(limit)

@@ -49,6 +49,11 @@ _UPSERT_VERSION = """
 """
 
 
+def _principal_id(value: Any) -> str | None:
+    """`log_dict` gives the id; a `to_dict` passed in gives {id, groups, attributes}."""
+    return value.get("id") if isinstance(value, dict) else value
+
+
 class Writes(Store):
     """The write half of `QueryLog`."""
 
@@ -102,7 +107,7 @@ class Writes(Store):
                     "eval_case": eval_case,
                     "eval_passed": to_flag(eval_passed),
                     "failure": to_json(answer.get("failure")),
-                    "principal": answer.get("principal"),
+                    "principal": _principal_id(answer.get("principal")),
                     "groups": to_json(answer.get("groups")),
                     "as_of": answer.get("as_of"),
                 },

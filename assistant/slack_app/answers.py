@@ -18,6 +18,7 @@ from assistant.errors import SegqError
 from assistant.failures import internal_failure
 from assistant.messages import FAILED_REQUEST
 from assistant.render.slack import SlackMessage, render_answer
+from assistant.slack_app.identity import SlackDirectory
 
 log = logging.getLogger("segq.slack")
 
@@ -59,8 +60,10 @@ class Answers:
     One instance per app, shared by Bolt's worker threads.
     """
 
-    def __init__(self, assistant: Any, *, recent_answers: int = RECENT_ANSWERS) -> None:
+    def __init__(self, assistant: Any, *, recent_answers: int = RECENT_ANSWERS,
+                 directory: SlackDirectory | None = None) -> None:
         self.assistant = assistant
+        self.directory = directory
         self.recent = RecentAnswers(recent_answers)
 
     def ask(
@@ -86,6 +89,7 @@ class Answers:
                 thread_ts=thread_ts,
                 choice=choice,
                 **context,
+                **self._identity(user),
             )
         except Exception as exc:  # Assistant.ask should not raise; if it does, say so kindly
             answer = Answer(question, "error", "")
@@ -118,6 +122,19 @@ class Answers:
         except ValueError:
             log.warning("the logged plan of %s no longer parses; starting afresh", found[0])
             return None, None
+    def _identity(self, user: str | None) -> dict[str, Any]:
+        """`identity=` for the assistant: the user's Slack profile and groups, when known."""
+        if self.directory is None or not user:
+            return {}
+        return {"identity": self.directory.identity(user)}
+
+    def principal_of(self, user: str | None) -> Any:
+        """The principal `user` is answered as, or None when the assistant cannot say."""
+        resolve = getattr(self.assistant, "principal", None)
+        if resolve is None or not user:
+            return None
+        catalog = self.assistant.catalog
+        return resolve(catalog, "slack", user, self._identity(user).get("identity"))
 
     def rerun(self, answer_id: str, **where: Any) -> Answer | None:
         """The answer again from its logged plan (same definitions), else its question."""
@@ -134,7 +151,8 @@ class Answers:
                 log.warning("logged plan of %s no longer parses; asking again", answer_id)
             else:
                 answer: Answer = self.assistant.run_plan(
-                    parsed, question=logged["question"], source="slack"
+                    parsed, question=logged["question"], source="slack",
+                    user=where.get("user"), **self._identity(where.get("user"))
                 )
                 self.recent.put(answer)
                 return answer
@@ -181,8 +199,10 @@ class Answers:
         for name in sorted(families):
             try:
                 plan = QueryPlan(intent=Intent.DISTRIBUTION, segment=SegmentRef(name=name))
+                # counted for the asker: their row filter, their hidden segments
+                whose = {"principal": answer.principal} if answer.principal else {}
                 sizes = self.assistant.run_plan(plan, question=name, source="slack",
-                                                record=False)
+                                                record=False, **whose)
             except Exception:  # counts are a help, never a reason to lose the clarification
                 log.warning("could not count the members of %s", name, exc_info=True)
                 continue

@@ -24,6 +24,7 @@ from assistant.slack_app.client import make_client, with_retries
 from assistant.slack_app.dedupe import Deliveries
 from assistant.slack_app.feedback import Feedback
 from assistant.slack_app.home import Home
+from assistant.slack_app.identity import SlackDirectory
 from assistant.slack_app.questions import Questions
 
 
@@ -62,16 +63,18 @@ def create_app(
         token_verification_enabled=token_verification_enabled,
         listener_executor=listener_executor,
     )
-    SlackBot(assistant, recent_answers=recent_answers).register(app)
+    SlackBot(assistant, recent_answers=recent_answers,
+             directory=SlackDirectory(client)).register(app)
     return app
 
 
 class SlackBot:
     """The listeners; one instance per app, shared by Bolt's worker threads."""
 
-    def __init__(self, assistant: Any, *, recent_answers: int = RECENT_ANSWERS) -> None:
+    def __init__(self, assistant: Any, *, recent_answers: int = RECENT_ANSWERS,
+                 directory: SlackDirectory | None = None) -> None:
         self.assistant = assistant
-        self.answers = Answers(assistant, recent_answers=recent_answers)
+        self.answers = Answers(assistant, recent_answers=recent_answers, directory=directory)
         self.deliveries = Deliveries(getattr(assistant, "query_log", None))
         self.questions = Questions(self.answers)
         self.buttons = Buttons(self.answers)

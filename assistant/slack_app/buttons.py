@@ -72,6 +72,9 @@ class Buttons:
             answer_id = render.read_button_value(action.get("value")).get("id", "")
             answer = self.answers.recent.get(answer_id)
             note = ""
+            if answer is not None and answer.principal is not None and (
+                    self.answers.principal_of(user) != answer.principal):
+                answer = None  # rows computed for someone else: the clicker's own, re-run
             if answer is None:
                 answer = self.answers.rerun(
                     answer_id, user=user, channel=channel, thread_ts=thread_ts

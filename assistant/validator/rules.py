@@ -16,6 +16,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
 
 from assistant import messages
+from assistant.access.scope import denials, row_condition, unreadable_columns
 from assistant.compiler.portable import render
 from assistant.errors import Issue
 from assistant.validator.runner import SqlContext
@@ -134,9 +135,12 @@ def governed_columns_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     except OptimizeError as exc:
         yield Issue("error", f"A column is not governed or cannot be resolved: {exc}.")
         return
-    if ctx.allow_pii:
-        return
-    restricted = ctx.catalog.restricted_columns()
+    if ctx.principal is None or ctx.principal.unrestricted:
+        if ctx.allow_pii:
+            return
+        restricted = ctx.catalog.restricted_columns()
+    else:  # the access policy decides, per principal; SEGQ_ALLOW_PII does not override it
+        restricted = unreadable_columns(ctx.catalog, ctx.principal)
     for scope in traverse_scope(qualified):
         for column in scope.columns:
             source = scope.sources.get(column.table)
@@ -203,6 +207,77 @@ def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
                         "segment logic may not be edited in a query.")
 
 
+def _foreign_ctes(tree: exp.Expr, ctx: SqlContext) -> list[str]:
+    return sorted({c.alias_or_name for c in tree.find_all(exp.CTE)} - set(ctx.expected_ctes))
+
+
+def only_governed_ctes(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
+    """With a plan, every CTE is one the governed compilation makes: a look-alike under another
+    name (an edited copy joined instead of the governed CTE) is refused."""
+    if ctx.plan is None:
+        return
+    foreign = _foreign_ctes(tree, ctx)
+    governed = set(ctx.catalog.segments)
+    foreign = [n for n in foreign if n.split("__")[0] not in governed]  # governed_segment_logic
+    if foreign:
+        names = ", ".join(f"`{n}`" for n in foreign)
+        yield Issue("error", f"CTE {names} is not part of any governed definition; an answer may "
+                    "only read the governed CTEs compiled for its plan.")
+
+
+def governed_ctes_read(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
+    """Every governed CTE is read by the answer: by the outer query, or by a CTE it reads.
+
+    A governed CTE that is present but unread means the answer came from somewhere else. (A
+    statement with a look-alike CTE is reported by `only_governed_ctes` alone.)
+    """
+    if ctx.plan is None or not ctx.expected_ctes or _foreign_ctes(tree, ctx):
+        return
+    bodies = {c.alias_or_name: c.this for c in tree.find_all(exp.CTE)}
+    main = tree.copy()
+    main.set("with_", None)
+    read: set[str] = set()
+    todo: list[exp.Expr] = [main]
+    while todo:
+        for table in todo.pop().find_all(exp.Table):
+            if table.name in bodies and table.name not in read:
+                read.add(table.name)
+                todo.append(bodies[table.name])
+    unread = [n for n in ctx.expected_ctes if n in bodies and n not in read]
+    if unread:
+        names = ", ".join(f"`{n}`" for n in unread)
+        yield Issue("error", f"The governed definition {names} is in the SQL but the answer does "
+                    "not read it; an answer must be computed from its governed CTEs.")
+
+
+def plan_within_access(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
+    """The plan names only governed objects the principal may use."""
+    if ctx.plan is None or ctx.principal is None:
+        return
+    for kind, name in denials(ctx.plan, ctx.catalog, ctx.principal):
+        yield Issue("error", f"The {kind} `{name}` is not visible to principal "
+                    f"`{ctx.principal.id}` ({', '.join(ctx.principal.groups)}).")
+
+
+def row_filter_applied(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
+    """The principal's row filter, bound to its attributes, is a condition of the outer query."""
+    if ctx.principal is None or not isinstance(tree, exp.Select):
+        return
+    from assistant.compiler.rows import base_user_id
+
+    if row_condition(ctx.catalog, ctx.principal, exp.column("user_id")) is None:
+        return
+    user_id = base_user_id(tree, ctx.catalog)
+    expected = row_condition(ctx.catalog, ctx.principal, user_id) if user_id else None
+    where = tree.args.get("where")
+    found = where.this if isinstance(where, exp.Where) else None
+    conjuncts = list(found.flatten()) if isinstance(found, exp.And) else [found] if found else []
+    wanted = _normal(expected, ctx.dialect, compiled=True) if expected is not None else None
+    if wanted is None or all(_normal(c, ctx.dialect) != wanted for c in conjuncts):
+        yield Issue("error", f"The row filter of principal `{ctx.principal.id}` is not applied to "
+                    "the outer query; it may only see the rows its access policy allows.")
+
+
 def _normal(node: exp.Expr, dialect: str, *, compiled: bool = False) -> exp.Expr:
     """Compare trees as they read back from SQL text, so generation quirks don't matter.
 
@@ -222,4 +297,8 @@ RULES = (
     limit_present,
     overrides_within_bounds,
     governed_segment_logic,
+    only_governed_ctes,
+    governed_ctes_read,
+    plan_within_access,
+    row_filter_applied,
 )

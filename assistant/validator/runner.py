@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from assistant.access.models import Principal
 from assistant.catalog.models import Catalog
 from assistant.errors import Issue, SqlRejected
 from assistant.plan import QueryPlan
@@ -27,9 +30,25 @@ class SqlContext:
     max_limit: int = 10_001
     allow_pii: bool = False
     dialect: str = DIALECT  # the engine's: the SQL is parsed and checked as that engine reads it
+    # Who the answer is for, and the date it is computed as of: with a plan, the validator
+    # recompiles the governed CTEs itself from (plan, catalog, as_of, principal) instead of
+    # trusting `expected_ctes`, and checks the principal's row filter and columns.
+    principal: Principal | None = None
+    as_of: date | None = None
+
+    def recompiled(self) -> SqlContext:
+        """This context with `expected_ctes` compiled here from the plan, when it is known."""
+        if self.plan is None or self.as_of is None:
+            return self
+        from assistant.compiler import compile_plan
+
+        compiled = compile_plan(self.plan, self.catalog, self.as_of,
+                                row_cap=max(1, self.max_limit - 1))
+        return dataclasses.replace(self, expected_ctes=compiled.governed_ctes)
 
 
 Rule = Callable[[exp.Expr, "SqlContext"], Iterator[Issue]]
+
 
 
 def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) -> list[Issue]:
@@ -50,6 +69,12 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
         return [Issue("error", f"Exactly one statement may run; got {len(statements)}.", "sql",
                       "single-statement")]
     tree = statements[0]
+    try:
+        ctx = ctx.recompiled()
+    except Exception as exc:  # the plan itself does not compile: nothing can match it
+        return [Issue("error", f"The governed definitions could not be compiled from the plan "
+                      f"({type(exc).__name__}), so the SQL cannot be checked against them.",
+                      "sql", "governed_segment_logic")]
     issues: list[Issue] = []
     for rule in RULES if rules is None else rules:
         try:

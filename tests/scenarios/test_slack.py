@@ -777,6 +777,6 @@ class _Wrapper:
         return self._real.run_plan(*args, **kwargs)
 
     def _logged(self, answer: Answer, where: dict[str, Any]) -> Answer:
-        where = {k: v for k, v in where.items() if k != "choice"}
-        self.query_log.record(answer.to_dict(), **where)
+        where = {k: v for k, v in where.items() if k not in ("choice", "identity")}
+        self.query_log.record(answer.log_dict(), **where)
         return answer

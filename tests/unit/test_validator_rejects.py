@@ -191,8 +191,8 @@ def execute_calls(monkeypatch) -> list[str]:
 def tampering_compiler(monkeypatch):
     """The pipeline's compiler returns a statement whose governed CTE was edited."""
 
-    def compile_tampered(plan, catalog, as_of, *, row_cap):
-        real = compile_plan(plan, catalog, as_of, row_cap=row_cap)
+    def compile_tampered(plan, catalog, as_of, *, row_cap, **options):
+        real = compile_plan(plan, catalog, as_of, row_cap=row_cap, **options)
         return Compiled(
             tamper(real.expression), real.governed_ctes, real.definitions, real.overrides
         )
