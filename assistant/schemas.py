@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from assistant.access.models import ACCESS_VALUES, MEMBER_KEYS, POLICY_KINDS
 from assistant.catalog.builder import KEYS, ROLES
 from assistant.plan import QueryPlan
 
@@ -23,7 +24,8 @@ def _object(kind: str, children: dict[str, Any] | None = None) -> dict[str, Any]
 def models_schema() -> dict[str, Any]:
     """Schema of `semantic_models/*.yml`, generated from the same key table the loader uses."""
     strings = {"type": "array", "items": {"type": "string"}}
-    column = _object("column")
+    access_value = {"enum": list(ACCESS_VALUES)}
+    column = _object("column", {"access": access_value})
     member = _object("member", {"synonyms": strings, "when": {"type": "string"},
                                 "match": {"type": "object", "additionalProperties": {
                                     "type": "array", "items": {"type": "integer"},
@@ -35,7 +37,7 @@ def models_schema() -> dict[str, Any]:
     segment = _object("segment", {
         "synonyms": strings, "requires": strings, "columns": strings,
         "version": {"type": "integer", "minimum": 1},
-        "entity": {"enum": ["user", "cohort"]},
+        "entity": {"enum": ["user", "cohort"]}, "access": access_value,
         "parameters": {"type": "array", "items": parameter},
         "members": {"type": "array", "items": member},
         "stages": {"type": "array", "items": _object("stage"), "minItems": 1},
@@ -52,12 +54,32 @@ def models_schema() -> dict[str, Any]:
             "dimensions": {"type": "array", "items": _object("dimension", {
                 "synonyms": strings, "grains": strings,
                 "type": {"enum": ["categorical", "time"]},
-                "role": {"enum": list(ROLES["dimension"])},
+                "role": {"enum": list(ROLES["dimension"])}, "access": access_value,
                 "values": {"type": "array", "items": _object("value", {"synonyms": strings})}})},
             "metrics": {"type": "array", "items": _object("metric", {
                 "synonyms": strings, "role": {"enum": list(ROLES["metric"])},
                 "windows": {"type": "array", "items": _object("window", {
                     "days": {"type": "integer", "minimum": 1}, "synonyms": strings})}})},
             "segments": {"type": "array", "items": segment},
+            "access": _access_schema(strings),
         },
     }
+
+
+def _access_schema(strings: dict[str, Any]) -> dict[str, Any]:
+    """The `access:` section (assistant/access/parse.py)."""
+    def closed(props: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
+        return {"type": "object", "required": list(required), "properties": props,
+                "additionalProperties": False}
+
+    members = closed({k: strings for k in MEMBER_KEYS})
+    group = closed({"name": {"type": "string"}, "description": {"type": "string"},
+                    "members": members,
+                    "attributes": {"type": "object", "additionalProperties": strings}},
+                   ("name",))
+    policy = closed({**{k: {"type": "string"} for k in POLICY_KINDS}, "groups": strings,
+                     "filter": {"type": "string"}, "description": {"type": "string"}},
+                    ("groups",))
+    return closed({"default_group": {"type": "string"}, "contact": {"type": "string"},
+                   "groups": {"type": "array", "items": group},
+                   "policies": {"type": "array", "items": policy}}, ("default_group",))

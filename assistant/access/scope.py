@@ -40,6 +40,9 @@ def may_use(catalog: Catalog, principal: Principal, kind: str, name: str) -> boo
     if policy is None:
         return not restricted
     rules = policy.for_object(kind, name)
+    if not rules and kind == "dimension" and restricted:
+        # over a restricted column: visible to whoever may read the column (checked above)
+        return (obj.table, obj.column) in catalog.restricted_columns()
     if not rules:
         return not restricted
     return any(set(p.groups) & set(principal.groups) for p in rules)
@@ -148,9 +151,12 @@ def check_plan(plan: QueryPlan, catalog: Catalog, principal: Principal) -> None:
 
 def access_denied_message(catalog: Catalog, principal: Principal, kind: str, name: str) -> str:
     policy = catalog.access
-    allowed = sorted({g for p in (policy.for_object(kind, name) if policy else [])
-                      for g in p.groups})
-    owner = getattr(_object(catalog, kind, name), "owner", "")
+    rules = policy.for_object(kind, name) if policy else []
+    obj = _object(catalog, kind, name)
+    if not rules and policy and kind == "dimension" and obj is not None:
+        rules = policy.for_object("column", f"{obj.table}.{obj.column}")  # who may read it
+    allowed = sorted({g for p in rules for g in p.groups})
+    owner = getattr(obj, "owner", "")
     return messages.access_denied(kind, name, allowed, list(principal.groups),
                                   contact=(policy.contact if policy else "") or owner)
 

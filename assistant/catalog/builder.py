@@ -38,7 +38,8 @@ KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, opti
     "table": ({"name", "columns"}, {"description", "primary_key"}),
     "column": ({"name", "type"}, {"access", "references", "description"}),
     "dimension": ({"name", "table", "column"},
-                  {"label", "description", "synonyms", "values", "type", "grains", "role"}),
+                  {"label", "description", "synonyms", "values", "type", "grains", "role",
+                   "access"}),
     "value": ({"value"}, {"label", "synonyms"}),
     "metric": ({"name", "table", "expr"},
                {"label", "description", "owner", "version", "filter", "time_column",
@@ -195,7 +196,8 @@ class _Builder:
                          str(node["table"]), str(node["column"]), kind,
                          self.strings(node, "synonyms"), tuple(values), grains,
                          self.where(node), content_hash(node),
-                         role=self.role(node, "dimension", name))
+                         role=self.role(node, "dimension", name),
+                         access=self.access_value(node, f"Dimension `{name}`"))
 
     def metric(self, node: LineDict) -> Metric | None:
         name = str(node.get("name", "?")) if isinstance(node, dict) else "?"

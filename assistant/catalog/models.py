@@ -54,6 +54,7 @@ class Dimension:
     source: str
     hash: str
     role: str = ""  # "geography": the dimension a region or a country code filters
+    access: str = "public"  # "restricted": over a restricted column (docs/access.md)
 
     @property
     def is_time(self) -> bool:

@@ -110,7 +110,9 @@ def fragments_parse(catalog: Catalog) -> Iterator[Issue]:
 
 
 def no_restricted_columns(catalog: Catalog) -> Iterator[Issue]:
-    """No definition may read a column declared `access: restricted` (personal data).
+    """No definition may read a column declared `access: restricted` (personal data), except
+    a dimension that says `access: restricted` itself, over a column a `column` access policy
+    grants (docs/access.md): only the granted groups ever see it.
 
     Unqualified names count against every governed table the fragment reads; a column
     qualified by a stage or CTE name is judged where that stage read it from a table.
@@ -118,8 +120,13 @@ def no_restricted_columns(catalog: Catalog) -> Iterator[Issue]:
     restricted = catalog.restricted_columns()
     if not restricted:
         return
+    granted = {p.target for p in catalog.access.policies if p.kind == "column"} if (
+        catalog.access) else set()
     for dim in catalog.dimensions.values():
-        if (dim.table, dim.column) in restricted:
+        # A dimension over a restricted column the access policy grants to some group is
+        # how a granted group reads it; everyone else never sees the dimension.
+        if (dim.table, dim.column) in restricted and not (
+                dim.access == "restricted" and f"{dim.table}.{dim.column}" in granted):
             yield Issue("error", messages.restricted_column_read(
                 f"Dimension `{dim.name}`", f"{dim.table}.{dim.column}"), dim.source,
                 "restricted-column")

@@ -79,7 +79,8 @@ def register(subparsers: Any) -> None:
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--status", choices=("answered", "clarify", "refused", "error"))
     parser.add_argument("--source", choices=SOURCES, help="surface that asked")
-    parser.add_argument("--user", help="Slack user id or CLI user")
+    parser.add_argument("--user", help="Slack user id, CLI user or principal (cli:ana)")
+    parser.add_argument("--group", help="access group the answer was computed for")
     parser.add_argument("--definition", help="definition name or hash prefix it used")
     parser.add_argument("--text", help="part of the question, any case")
     parser.add_argument(
@@ -104,7 +105,7 @@ def parse_since(text: str) -> datetime:
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
-    names = ("status", "source", "user", "definition", "text", "since")
+    names = ("status", "source", "user", "definition", "text", "since", "group")
     return {name: getattr(args, name, None) for name in names}
 
 
@@ -126,13 +127,15 @@ def list_answers(args: argparse.Namespace, config: Config) -> int:
         return 0
     print(
         table(
-            ("ID", "WHEN (UTC)", "SOURCE", "USER", "STATUS", "MS", "QUESTION", "DEFINITIONS"),
+            ("ID", "WHEN (UTC)", "SOURCE", "USER", "GROUPS", "STATUS", "MS", "QUESTION",
+             "DEFINITIONS"),
             [
                 (
                     a["id"],
                     _when(a["created_at"]),
                     a["source"],
-                    a["user"] or "",
+                    a["user"] or a.get("principal") or "",
+                    ",".join(a.get("groups") or []),
                     a["status"],
                     _ms(a["timing_total_ms"]),
                     _clip(a["question"]),
@@ -285,6 +288,8 @@ def _answer_lines(a: dict[str, Any]) -> list[str]:
         f"Status:    {a['status']}" + (f" ({how})" if how else ""),
         f"Message:   {a['message'] or ''}",
     ]
+    if a.get("principal"):
+        lines.append(f"Principal: {a['principal']} (groups {', '.join(a.get('groups') or [])})")
     if a["error"]:
         lines.append(f"Error:     {a['error']}")
     if a["status"] == "answered":

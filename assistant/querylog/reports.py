@@ -94,13 +94,17 @@ class Reports(Store):
         since: datetime | None = None,
         limit: int | None = 50,
         feedback: str | None = None,
+        group: str | None = None,
     ) -> Records:
         """Answer summaries, newest first, matching every filter given.
 
         `definition` matches a definition name or a hash prefix; `text` a part of the question;
-        `feedback` ("up" or "down") keeps answers with such a vote, each listed with its votes.
+        `feedback` ("up" or "down") keeps answers with such a vote, each listed with its votes;
+        `user` the Slack user id, the principal (`cli:ana`) or its user part (`ana`); `group`
+        one of the access groups the answer was computed for.
         """
-        where, params = _filters(status, source, user, definition, text, since, feedback)
+        where, params = _filters(status, source, user, definition, text, since, feedback,
+                                 group)
         sql = f"SELECT * FROM answers {where} ORDER BY created_at DESC, rowid DESC"
         if limit:
             sql += f" LIMIT {int(limit)}"
@@ -225,6 +229,7 @@ def _filters(
     text: str | None = None,
     since: datetime | None = None,
     feedback: str | None = None,
+    group: str | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The WHERE clause shared by list, stats and export; values only ever as parameters."""
     clauses: list[str] = []
@@ -232,10 +237,17 @@ def _filters(
     if feedback:
         clauses.append("id IN (SELECT answer_id FROM feedback WHERE value = :feedback)")
         params["feedback"] = feedback
-    for column, value in (("status", status), ("source", source), ("user", user)):
+    for column, value in (("status", status), ("source", source)):
         if value:
             clauses.append(f"{column} = :{column}")
             params[column] = value
+    if user:
+        clauses.append("(user = :user OR principal = :user OR principal LIKE :user_principal "
+                       "ESCAPE '\\')")
+        params.update(user=user, user_principal="%:" + _escape_like(user))
+    if group:
+        clauses.append("EXISTS (SELECT 1 FROM json_each(answers.groups) WHERE value = :group)")
+        params["group"] = group
     if definition:
         clauses.append(
             "id IN (SELECT answer_id FROM answer_definitions "

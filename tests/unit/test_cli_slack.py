@@ -79,6 +79,9 @@ def test_manifest_grants_what_the_bot_uses() -> None:
         "im:write",
         "reactions:write",
         "files:write",
+        "users:read",  # users.info: who asked (access policy, docs/access.md)
+        "users:read.email",  # their profile email, matched by `emails` and `domains`
+        "usergroups:read",  # usergroups.list: their Slack user groups
     }
     settings = manifest["settings"]
     assert set(settings["event_subscriptions"]["bot_events"]) == {
