@@ -23,12 +23,16 @@ from http.server import ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from slack_sdk import WebClient
+
 from assistant.cli import build_parser
 from assistant.config import Config, load_config
 from assistant.pipeline import Assistant
 from assistant.querylog import QueryLog
 from assistant.slack_app.answers import Answers
+from assistant.slack_app.identity import SlackDirectory
 from tests.llm_stub import LlmStub, _handler
+from tests.slack_mock import MockSlackApi
 
 REPO = Path(__file__).resolve().parents[1]
 CHANNEL = "C0WORKBENCH"
@@ -116,7 +120,20 @@ class Session:
 
 def run_session(root: Path, warehouse: Path, llm: Any = None) -> Session:
     """The scripted session; with `llm` (the `llm_stub` fixture) one Slack question is planned
-    by the `auto` planner's llm, which drops the question's period (a likely-wrong answer)."""
+    by the `auto` planner's llm, which drops the question's period (a likely-wrong answer).
+
+    Alice, Bob and Cara are on the data team: the bot learns it from Slack (users.info and
+    usergroups.list on a local MockSlackApi), as the demo access policy expects."""
+    slack = MockSlackApi().start()
+    slack.usergroups[0]["users"] = [ALICE, BOB, CARA]
+    directory = SlackDirectory(WebClient(token="xoxb-test", base_url=slack.url + "/"))
+    try:
+        return _run_session(root, warehouse, llm, directory)
+    finally:
+        slack.stop()
+
+
+def _run_session(root: Path, warehouse: Path, llm: Any, directory: SlackDirectory) -> Session:
     repo = models_repo(root)
     models = repo / "semantic_models"
     log_path = root / "querylog.sqlite3"
@@ -124,7 +141,8 @@ def run_session(root: Path, warehouse: Path, llm: Any = None) -> Session:
                                   "SEGQ_SEMANTIC_MODELS": str(models),
                                   "SEGQ_QUERY_LOG": str(log_path)})
     log = QueryLog(log_path, clock=Clock())
-    bot = [Answers(Assistant(config, query_log=log))]  # the bot restarts after the edit
+    # the bot restarts after the edit
+    bot = [Answers(Assistant(config, query_log=log), directory=directory)]
     session = Session(config, models, log_path)
     ts = iter(f"1751356800.{n:06d}" for n in range(1, 1000))
 
@@ -162,14 +180,14 @@ def run_session(root: Path, warehouse: Path, llm: Any = None) -> Session:
                                          "plan": plan})
         auto = config.replace(planner="auto", openai_api_key="test-key",
                               openai_base_url=llm.base_url)
-        saved, bot[0] = bot[0], Answers(Assistant(auto, query_log=log))
+        saved, bot[0] = bot[0], Answers(Assistant(auto, query_log=log), directory=directory)
         in_slack("llm_orders", "orders in May 2026 per seat", CARA)
         bot[0] = saved
 
     edit_engaged_default(models, 2, bump=True)
     git(repo, "commit", "-q", "-am", "Engaged: 2 logins a week is enough",
         author="Dana Data <dana@example.com>")
-    bot[0] = Answers(Assistant(config, query_log=log))
+    bot[0] = Answers(Assistant(config, query_log=log), directory=directory)
     in_slack("engaged_v2", "how many engaged users do we have?", ALICE)
     in_slack("lifecycle_v2", "how many users in each lifecycle stage?", BOB)
     bot[0].add_feedback(session.ids["lifecycle_v2"], "down", BOB)
