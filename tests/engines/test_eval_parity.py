@@ -10,23 +10,29 @@ definition cases must get the same status everywhere.
 
 Spark takes a second or more per query, so each engine runs every distinct SQL text once
 (many questions compile to the same statement) through `Memo`, which only remembers what
-the real adapter returned.
+the real adapter returned; the statements of DuckDB's plans are compiled for each engine up
+front and run two at a time (Spark plans one query per core), and each test then waits for
+its own.
 """
 
 from __future__ import annotations
 
 import glob
+import threading
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from assistant.compiler import compile_plan
 from assistant.config import load_config
 from assistant.evals import GoldQueries, load_cases
 from assistant.evals.compare import compare_results
 from assistant.executor import Result
 from assistant.pipeline import Assistant
+from assistant.plan import QueryPlan
 from tests.conftest import MODELS, REPO
 
 CASES = load_cases(sorted(Path(p) for p in glob.glob(str(REPO / "evals" / "*.yaml"))))
@@ -34,21 +40,30 @@ OTHER_ENGINES = ("postgres", "spark")
 
 
 class Memo:
-    """The engine's adapter, answering a SQL text it already ran from its first result."""
+    """The engine's adapter, answering a SQL text it already ran (or is running) from that run."""
 
     def __init__(self, adapter: Any) -> None:
         self.adapter = adapter
         self.dialect = adapter.dialect
         self.key = adapter.key
         self.timeout_s, self.row_cap = adapter.timeout_s, adapter.row_cap
-        self._seen: dict[tuple[str, int | None], Result] = {}
+        self._runs: dict[tuple[str, int | None], Future[Result]] = {}
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix=f"memo-{self.dialect}")
+
+    def prefetch(self, sql: str, row_cap: int | None) -> None:
+        with self._lock:
+            if (sql, row_cap) not in self._runs:
+                self._runs[(sql, row_cap)] = self._pool.submit(self.adapter.execute, sql,
+                                                               row_cap=row_cap)
 
     def execute(self, sql: str, *, row_cap: int | None = None,
                 timeout_s: float | None = None) -> Result:
-        key = (sql, row_cap)
-        if key not in self._seen:
-            self._seen[key] = self.adapter.execute(sql, row_cap=row_cap)
-        return self._seen[key]
+        self.prefetch(sql, row_cap)
+        return self._runs[(sql, row_cap)].result()
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
 
     def warm(self) -> None:
         self.adapter.warm()
@@ -70,13 +85,27 @@ def assistants(engines: dict[str, Any], tmp_path_factory: pytest.TempPathFactory
             "SEGQ_QUESTION_TIMEOUT": "600",
             "SEGQ_QUERY_TIMEOUT": "600",
         })
-        made[name] = Assistant(config, warehouse=Memo(adapter))  # type: ignore[arg-type]
+        made[name] = Assistant(config, warehouse=Memo(adapter))
     yield made
+    for assistant in made.values():
+        assistant.warehouse.close()
 
 
 @pytest.fixture(scope="module")
 def duckdb_answers(assistants: dict[str, Assistant]) -> dict[str, dict[str, Any]]:
-    return {c.id: assistants["duckdb"].ask(c.question, source="eval").to_dict() for c in CASES}
+    answers = {c.id: assistants["duckdb"].ask(c.question, source="eval").to_dict()
+               for c in CASES}
+    for engine in OTHER_ENGINES:  # start the other engines on the same plans, two at a time
+        assistant = assistants[engine]
+        config, memo = assistant.config, assistant.warehouse
+        for answer in answers.values():
+            if answer["status"] != "answered" or not answer.get("sql"):
+                continue
+            plan = QueryPlan.model_validate(answer["plan"])
+            compiled = compile_plan(plan, assistant.catalog, config.as_of, row_cap=config.row_cap)
+            cap = min(plan.limit or config.row_cap, config.row_cap)
+            memo.prefetch(compiled.sql(memo.dialect), cap)
+    return answers
 
 
 @pytest.fixture(scope="module")

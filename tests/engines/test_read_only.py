@@ -1,7 +1,7 @@
 """Nothing segq runs changes PostgreSQL or Spark, and every engine refuses the same SQL.
 
 * The validator's rejection file (`tests/fixtures/validator/rejected.sql`) is checked in each
-  engine's dialect: every line is rejected there too.
+  engine's dialect: every line is rejected there too, by the same rule.
 * Hostile statements handed straight to an adapter (past the validator) are refused at its
   door; on PostgreSQL the server itself refuses a write that looks like a SELECT, even when
   segq connects as the table owner, because every transaction is READ ONLY.
@@ -44,9 +44,11 @@ def before(engines) -> dict[str, Any]:
 @pytest.mark.parametrize(("sql", "rule"), rejected_lines(), ids=lambda v: str(v)[:50])
 def test_every_statement_of_the_rejection_file_is_rejected_in_each_dialect(catalog, dialect,
                                                                            sql, rule):
-    found = [i for i in check_sql(sql, SqlContext(catalog, max_limit=ROW_CAP + 1,
-                                                  dialect=dialect)) if i.level == "error"]
-    assert found, f"{dialect} accepted: {sql}"
+    """By the same rule as on DuckDB, or, for DuckDB-only syntax (`ATTACH`, `glob('*')`),
+    because the other dialect cannot even parse it."""
+    found = {i.rule for i in check_sql(sql, SqlContext(catalog, max_limit=ROW_CAP + 1,
+                                                       dialect=dialect)) if i.level == "error"}
+    assert rule in found or found == {"parse"}, (dialect, sql, found)
 
 
 @pytest.mark.parametrize("engine", ["postgres", "spark"])
