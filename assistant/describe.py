@@ -103,8 +103,11 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
             rate = result.rows[0][result.columns.index(rate_column)]
             cohort, month = result.rows[0][0], result.rows[0][1]
             best = {"desc": " (the best)", "asc": " (the worst)"}.get(plan.order or "", "")
-            return (f"{float(rate):.1%} of the {cohort:%B %Y} cohort{best} were retained in "
-                    f"month {month}{extra}.")
+            sized = [i for i, c in enumerate(result.columns) if c.endswith("size")]
+            size = result.rows[0][sized[0]] if sized else None
+            users = f" has {_fmt(size)} users;" if isinstance(size, int | float) else ""
+            return (f"The {cohort:%B %Y} cohort{best}{users} {float(rate):.1%} were retained "
+                    f"in month {month}{extra}.")
         return f"Cohort retention: {result.row_count} cohort-month cells{extra}."
     if plan.intent == Intent.MOVEMENT and plan.segment and plan.time_range:
         seg = catalog.segments[plan.segment.name]

@@ -154,7 +154,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         (COURTESY, True),
         (RESTRICTIVE, bool(plan.filters) or plan.segment is not None
          or plan.time_range is not None),
-        (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)),
+        (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)
+         or _active_now(plan, catalog)),
         (SIGNUP_WORDS, _signup_used(plan, catalog)),
         (ORDER_WORDS, _orders_used(plan, catalog)),
         (MOVE, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
@@ -187,6 +188,14 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
 
 
 DISTINCT = re.compile(r"\b(distinct|unique|individual|different)\b")
+
+
+def _active_now(plan: QueryPlan, catalog: Catalog) -> bool:
+    """ "Still active": a windowed metric read over its window up to the as-of date."""
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    column = plan.time_range.column if plan.time_range else None
+    return metric is not None and bool(metric.default_window_days) and column != \
+        metric.time_column
 
 
 def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
@@ -319,7 +328,7 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
               claims: list[Claim]) -> list[Leftover]:
     """Words of the question that nothing in the plan accounts for, in question order."""
     covered: list[Span] = [c.span for c in claims if (
-        _signup_used(plan, catalog) and plan.time_range is not None if c.role == "signup"
+        _signup_used(plan, catalog) if c.role == "signup"
         else ROLE_USED[c.role](plan))]
     unused = []
     for m in p.matches:

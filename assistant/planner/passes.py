@@ -79,6 +79,7 @@ from assistant.planner.text import MARK, normalise, phrase_pattern
 from assistant.planner.timephrases import Found, find_time, snapshot_phrase
 
 Senses = list[tuple[PhraseMatch, Sense]]
+WINDOW_GRAIN = ("daily", "weekly", "monthly")
 
 
 @dataclass
@@ -237,6 +238,11 @@ def senses(d: Draft) -> None:
     window = _metric_window(p, d.catalog, d.as_of)
     if window is not None and d.found is None and d.snapshot is None:
         d.found = window
+    elif window is not None and d.grain is None and window.phrase in WINDOW_GRAIN and \
+            d.found is not None and (d.found.end - d.found.start).days + 1 > \
+            (window.end - window.start).days + 1:
+        # "daily actives for the last 10 days": one row per day of a longer period
+        d.grain = GRAIN.search(p.text, window.span[0], window.span[1] + 1)
     d.senses = [(m, s) for m in p.matches for s in m.senses]
 
 
@@ -377,7 +383,7 @@ def subject(d: Draft) -> None:
                 _read_as(p, spans, Sense("segment", d.segment.name))
     if d.segment is None and d.found is not None:
         _new_people(d)
-    if d.found is not None and d.segment is not None and \
+    if (d.found is not None or d.grain is not None) and d.segment is not None and \
             shaping.new_means_signups(p, d.segment):
         d.signups_of_period = True
         for match in p.matches:  # "new users this month" are this month's signups
@@ -464,8 +470,21 @@ def shape(d: Draft) -> None:
     if d.compared and d.intent not in (Intent.COUNT, Intent.METRIC, Intent.BREAKDOWN):
         raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
     if d.intent == Intent.RETENTION:
+        _cohort_size(d)
         _ranked_cohorts(d)
     _time_range(d)
+
+
+def _cohort_size(d: Draft) -> None:
+    """"How big was the March cohort?" asks for its size, which month 0's row carries; a
+    question about keeping people (retained, rate, share, still, later) is not about size."""
+    asks_size = re.search(r"\bhow\s+(big|large)\b|\bsizes?\b|\bhow\s+many\s+(users|people|"
+                          r"accounts|signups|customers)\s+(were\s+|are\s+)?in\b", d.text)
+    about_keeping = re.search(r"\b(retention|retained|retain|rate|share|percent|still|later|"
+                              r"active|came\s+back|months?)\b|%", d.text)
+    if asks_size and not about_keeping and d.month_number is None and d.time_range is None \
+            and d.found is not None:
+        d.month_number = 0
 
 
 def _ranked_cohorts(d: Draft) -> None:

@@ -86,7 +86,7 @@ DEFINITION = re.compile(
 DEFINITION_ASIDE = re.compile(
     r"^(?!.*\bhow\s+(many|much)\b)(?!.*\b(list|show|break|split)\b)"
     r"(?=.*\b(what|whats|how|where|which|who|why|is|are|does|do)\b).*("
-    r"\bdefinition\b|\bcomes?\s+from\b|\bgoe?s?\s+into\b|\bmade\s+up\s+of\b|"
+    r"\bdefinition\b|\bgoe?s?\s+into\b|\bmade\s+up\s+of\b|"
     r"\bconsists?\s+of\b|\bby\s+default\b|\bexactly\b|\bwork\s+out\b|\bworked\s+out\b)"
 )
 HOW_MUCH_OR_MANY = re.compile(r"^how\s+(many|much|long)\b")
@@ -106,7 +106,8 @@ LIST = re.compile(
     r"ones|people|leads|of\s+our)|show\s+(me\s+)?(the\s+|all\s+|our\s+)?"
     r"(users|customers|accounts|people|leads|members|ids)|export|user\s+ids|"
     r"give\s+me\s+(the\s+|a\s+)?(list|users|customers|ids|accounts)|"
-    r"names\s+of|who\s+(has|have|made|signed))\b"
+    r"names\s+of|who\s+(has|have|made|signed)|(the\s+|their\s+|just\s+)?ids|"
+    r"(can|could|would)\s+(you|u)\s+(pull|get|grab|export|fetch))\b"
 )
 NEGATIVE = re.compile(  # the closed class of negative words and negative auxiliaries
     r"\b(not|never|no|none|nobody|neither|nor|without|anymore|no\s+longer|yet\s+to|yet|"
@@ -134,9 +135,10 @@ HISTORY = re.compile(
     r"\bend\s+of\s+each\b|\bmonthly\b"
 )
 RETENTION = re.compile(
-    r"\b(retention|retained|retain|retaining|cohort|cohorts|came\s+back|still\s+(active|doing|"
-    r"using|making)|months?\s+later|"
-    r"stick\s+around|stuck\s+around)\b"
+    r"\b(retention|retained|retain|retaining|cohort|cohorts|came\s+back|months?\s+later|"
+    r"stick\s+around|stuck\s+around)\b|"
+    # "still active/doing core actions" is retention only with a month after signup
+    r"\bstill\s+(active|doing|using|making)\b(?=.*\b(months?|month\s*\d+)\b)"
 )
 GROUP_LEAD = (
     r"(?:by|per|each|every|across|for\s+each|for\s+every|split\s+by|broken\s+down\s+by"

@@ -165,6 +165,11 @@ class RulesPlanner:
                   + [s for s in senses if s.kind == "metric"])
         if not ranked:
             raise Refusal(messages.REFUSE_OFF_TOPIC, "unknown definition")
+        first = next((s for s in senses if s.kind in ("segment", "member") or
+                      s.kind == "metric" and s.name not in population), None)
+        if first is not None and first.kind == "metric":  # the definition asked about first
+            plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=first.name))
+            return PlanOutcome(plan, 0.9, self.name)
         segments = {s.name for s in ranked if s.kind in ("segment", "member")}
         families = {s.name for s in ranked if s.kind == "segment"}
         if len(segments) > 1 and not (segments & families and len(segments & families) == 1):

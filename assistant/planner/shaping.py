@@ -132,12 +132,14 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
 
 
 def _singular_which(p: Parse) -> bool:
-    """ "Which <dimension> ..." with the dimension in the singular asks for one of them."""
-    if not re.match(r"^(which|what)\b", p.text):
+    """ "Which <dimension> ..." with the dimension in the singular asks for one of them,
+    wherever the question puts it (after a leading clause: "in 2025, which plan led ...")."""
+    which = re.search(r"\b(which|what)\b", p.text)
+    if which is None:
         return False
-    first = next((m for m in p.matches if m.span[0] >= 0 and any(
+    first = next((m for m in p.matches if m.span[0] >= which.end() and any(
         s.kind == "dimension" for s in m.senses)), None)
-    if first is None or first.span[0] > 40:
+    if first is None or len(p.text[which.end():first.span[0]].split()) > 2:
         return False
     word = p.text[first.span[0]:first.span[1]].split()[-1]
     return not (word.endswith("s") and not word.endswith("ss"))

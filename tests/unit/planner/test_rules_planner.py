@@ -473,7 +473,7 @@ def test_a_dollar_sign_means_revenue(planner, catalog):
 @pytest.mark.parametrize(("question", "name"), [
     ("how is the churn risk tier cut?", "churn_risk"),
     ("how are pql score points weighted", "pql_score"),
-    ("where does the revenue figure come from?", "revenue"),
+    ("what is the revenue figure exactly?", "revenue"),
     ("what goes into the engagement score", "engagement_score"),
     ("which lookback do you apply to active users by default", "active_users"),
     ("who counts as an engaged user?", "engaged_users"),
