@@ -165,8 +165,9 @@ class RulesPlanner:
                   + [s for s in senses if s.kind == "metric"])
         if not ranked:
             raise Refusal(messages.REFUSE_OFF_TOPIC, "unknown definition")
+        people = population | {m.name for m in catalog.buyer_metrics()}  # nouns for people
         first = next((s for s in senses if s.kind in ("segment", "member") or
-                      s.kind == "metric" and s.name not in population), None)
+                      s.kind == "metric" and s.name not in people), None)
         if first is not None and first.kind == "metric":  # the definition asked about first
             plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=first.name))
             return PlanOutcome(plan, 0.9, self.name)

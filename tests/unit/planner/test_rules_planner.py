@@ -625,3 +625,15 @@ def test_rule_words_restate_the_cohort_segment_once_retention_is_asked(planner, 
     p = plan(planner, catalog, "of the august 2025 signups, what share were still making "
                                "core actions in month 4")
     assert (p.intent, p.month_number) == (Intent.RETENTION, 4)
+
+
+@pytest.mark.parametrize(("question", "kind", "name"), [
+    ("what makes a customer a loyal customer?", "segment", "rfm_segment"),  # people noun first
+    ("how is revenue counted for champions", "metric", "revenue"),  # the metric asked about
+])
+def test_a_definition_question_is_about_what_it_names_first_besides_people(
+    planner, catalog, question, kind, name
+):
+    p = plan(planner, catalog, question)
+    assert p.intent == Intent.DEFINITION
+    assert (p.segment.name if kind == "segment" else p.metric.name) == name
