@@ -27,9 +27,10 @@ class DefinitionUsed:
     label: str = ""
     member: str | None = None
     overrides: dict[str, float] = field(default_factory=dict)
+    fit: str = ""  # fitted definitions (cluster segments): fit date, quality, separation
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "name": self.name,
             "kind": self.kind,
             "version": self.version,
@@ -40,6 +41,9 @@ class DefinitionUsed:
             "member": self.member,
             "overrides": dict(self.overrides),
         }
+        if self.fit:  # only fitted definitions carry it, so other answers keep their shape
+            out["fit"] = self.fit
+        return out
 
 
 FAILURE_KINDS = (

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from assistant.answer import Answer, DefinitionUsed
 from assistant.catalog.models import Catalog, Metric, Segment
+from assistant.compiler.clusters import fit_summary, strongest_features
 from assistant.errors import CompileError
 from assistant.messages import unknown_object
 from assistant.plan import QueryPlan
@@ -21,8 +22,9 @@ def _lookup(catalog: Catalog, name: str) -> Segment | Metric:
 
 def definition_used(catalog: Catalog, name: str, member: str | None = None) -> DefinitionUsed:
     obj = _lookup(catalog, name)
+    fit = fit_summary(obj) if isinstance(obj, Segment) else ""
     return DefinitionUsed(obj.name, obj.kind, obj.version, obj.hash, obj.source, obj.owner,
-                          obj.label, member)
+                          obj.label, member, fit=fit)
 
 
 def definition_text(catalog: Catalog, name: str) -> str:
@@ -64,7 +66,13 @@ def definition_answer(question: str, plan: QueryPlan, catalog: Catalog) -> Answe
                 f"{p.name} = {p.default:g} (allowed {p.min:g}..{p.max:g})" for p in obj.parameters
             ) + "."
         columns = ["member", "label", "rule (first match wins)"]
+        if obj.is_cluster:
+            text += _cluster_text(obj)
+            columns[2] = "centroid: strongest features (sd from the mean)"
         for m in obj.members:
+            if obj.is_cluster:
+                rows.append([m.name, m.label, strongest_features(m)])
+                continue
             rule = m.when if m.when else ", ".join(
                 f"{c} between {lo} and {hi}" for c, lo, hi in m.match) or "otherwise"
             rows.append([m.name, m.label, "otherwise" if rule.upper() == "TRUE" else rule])
@@ -79,6 +87,14 @@ def definition_answer(question: str, plan: QueryPlan, catalog: Catalog) -> Answe
                     row_count=len(rows), definitions=[definition_used(catalog, name, member)])
     answer.extra["definition_yaml"] = definition_text(catalog, name)
     return answer
+
+
+def _cluster_text(seg: Segment) -> str:
+    fit = fit_summary(seg)
+    rule = (" Each user belongs to the member with the nearest centroid over "
+            + ", ".join(f.name for f in seg.cluster.features) + " (scaled)."
+            if seg.cluster else "")
+    return rule + (f" Version {seg.version}, {fit}." if fit else " Not fitted yet.")
 
 
 def catalog_answer(question: str, catalog: Catalog) -> Answer:

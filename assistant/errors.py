@@ -11,7 +11,9 @@
     ├── ExecutionError             error   DuckDB failed or the query timed out
     ├── WarehouseError             error   the warehouse file is missing or unreadable
     ├── QuestionTimeout            error   the question's deadline passed (stage named)
-    └── WarehouseBusy              error   every query slot of the warehouse is taken
+    ├── WarehouseBusy              error   every query slot of the warehouse is taken
+    └── FitError                   error   `segq cluster fit` cannot fit (no cluster spec, too
+                                           few users, nothing to write)
 
 This module imports nothing else from the package so that every stage can raise
 without import cycles. Errors carry structured fields; their text is built in
@@ -134,3 +136,7 @@ class QuestionTimeout(SegqError):
 
 class WarehouseBusy(SegqError):
     """Admission control: the warehouse already runs as many queries as it may."""
+
+
+class FitError(SegqError):
+    """A fitted definition cannot be fitted or written as asked."""

@@ -128,6 +128,12 @@ def definition_unreadable(kind: str, exc: BaseException) -> str:
             "the keys and value types in docs/semantic-models.md. Fix its values.")
 
 
+def cluster_not_fitted(segment: str, source: str) -> str:
+    return (f"Cluster segment `{segment}` ({source}) is not fitted: it needs `fitted.scaling` "
+            "(mean and scale for every feature) and a `centroid` on every member over the same "
+            f"features. Run `segq cluster fit {segment}` to write them.")
+
+
 def sql_fragment_invalid(what: str, reason: str, accepted: str) -> str:
     return (f"{what} is not valid SQL: {reason}. Accepted: {accepted} in the DuckDB dialect. "
             "Fix the SQL written here.")

@@ -21,6 +21,25 @@ def _object(kind: str, children: dict[str, Any] | None = None) -> dict[str, Any]
             "additionalProperties": False}
 
 
+def _cluster_schema() -> dict[str, Any]:
+    from assistant.catalog.cluster_builder import CLUSTER_KEYS, OUTCOME_KEYS, TRANSFORMS
+
+    feature = {"oneOf": [{"type": "string"}, {
+        "type": "object", "required": ["name"], "additionalProperties": False,
+        "properties": {"name": {"type": "string"}, "transform": {"enum": list(TRANSFORMS)}}}]}
+    outcome = {"type": "object", "required": ["metric", "name"], "additionalProperties": False,
+               "properties": {k: {} for k in sorted(OUTCOME_KEYS)}}
+    props: dict[str, Any] = {k: {} for k in sorted(CLUSTER_KEYS)}
+    props.update({"features": {"type": "array", "items": feature, "minItems": 1},
+                  "outcomes": {"type": "array", "items": outcome},
+                  "outcome_window_days": {"type": "integer", "minimum": 1, "maximum": 365},
+                  "k": {"type": "array", "items": {"type": "integer", "minimum": 2,
+                                                   "maximum": 20}, "minItems": 2, "maxItems": 2},
+                  "sample": {"type": "integer", "minimum": 100}})
+    return {"type": "object", "required": ["features"], "properties": props,
+            "additionalProperties": False}
+
+
 def models_schema() -> dict[str, Any]:
     """Schema of `semantic_models/*.yml`, generated from the same key table the loader uses."""
     strings = {"type": "array", "items": {"type": "string"}}
@@ -29,7 +48,9 @@ def models_schema() -> dict[str, Any]:
     member = _object("member", {"synonyms": strings, "when": {"type": "string"},
                                 "match": {"type": "object", "additionalProperties": {
                                     "type": "array", "items": {"type": "integer"},
-                                    "minItems": 2, "maxItems": 2}}})
+                                    "minItems": 2, "maxItems": 2}},
+                                "centroid": {"type": "object",
+                                             "additionalProperties": {"type": "number"}}})
     parameter = _object("parameter", {"default": {"type": "number"}, "min": {"type": "number"},
                                       "max": {"type": "number"}, "synonyms": strings,
                                       "role": {"enum": list(ROLES["parameter"])},
@@ -42,6 +63,7 @@ def models_schema() -> dict[str, Any]:
         "members": {"type": "array", "items": member},
         "stages": {"type": "array", "items": _object("stage"), "minItems": 1},
         "examples": {"type": "array", "items": _object("example", {"plan": plan_schema()})},
+        "cluster": _cluster_schema(),
     })
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",

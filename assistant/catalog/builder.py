@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant import messages
 from assistant.access.models import ACCESS_VALUES
+from assistant.catalog.cluster_builder import centroid, cluster_spec
 from assistant.catalog.models import (
     Catalog,
     Column,
@@ -47,10 +48,12 @@ KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, opti
     "segment": ({"name", "stages"},
                 {"label", "description", "owner", "version", "access", "entity", "synonyms",
                  "parameters", "requires", "where", "columns", "member_column", "members",
-                 "history", "fitted", "examples", "rank_by", "restated_by", "summary"}),
+                 "history", "fitted", "examples", "rank_by", "restated_by", "summary",
+                 "cluster"}),
     "parameter": ({"name", "default", "min", "max"},
                   {"label", "synonyms", "description", "role", "unit"}),
-    "member": ({"name"}, {"label", "description", "synonyms", "when", "match", "summary"}),
+    "member": ({"name"},
+               {"label", "description", "synonyms", "when", "match", "summary", "centroid"}),
     "stage": ({"name", "sql"}, set()),
     "example": ({"question", "plan"}, set()),
     "window": ({"days", "synonyms"}, set()),
@@ -253,6 +256,7 @@ class _Builder:
             rank_by=self.rank_by(node, name),
             restated_by=self.restatements(node, owner, tuple(p.name for p in params)),
             summary=" ".join(str(node.get("summary", "")).split()),
+            cluster=cluster_spec(self, node["cluster"], name) if "cluster" in node else None,
         )
 
     def restatements(self, node: LineDict, owner: str, parameters: tuple[str, ...]
@@ -350,12 +354,15 @@ class _Builder:
                         continue
                     match.append((str(col), bounds[0], bounds[1]))
         when = " ".join(str(node.get("when", "")).split())
-        if bool(when) == (raw_match is not None):
+        rules = [bool(when), raw_match is not None, "centroid" in node]
+        if sum(rules) != 1:
             self.error(node, f"Member `{name}` of `{segment}` needs exactly one of `when` "
-                       "(a condition) or `match` (a lookup-table row).", "member-rule")
+                       "(a condition), `match` (a lookup-table row) or `centroid` (a cluster "
+                       "member).", "member-rule")
         return Member(name, str(node.get("label", name)), str(node.get("description", "")),
                       self.strings(node, "synonyms"), when, tuple(match), self.where(node),
-                      self.where(node, "when"), " ".join(str(node.get("summary", "")).split()))
+                      self.where(node, "when"), " ".join(str(node.get("summary", "")).split()),
+                      centroid(self, node, name))
 
 
 def _kind_of(value: Any) -> str:

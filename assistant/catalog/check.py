@@ -85,6 +85,8 @@ def plan_issues(catalog: Catalog, as_of: date, warehouse: Adapter | None) -> lis
         ref = DimensionRef(name=dim.name, grain=dim.grains[0] if dim.grains else None)
         plans.append((QueryPlan(intent=Intent.BREAKDOWN, group_by=(ref,)), dim.source))
     for seg in catalog.segments.values():
+        if seg.is_cluster and not seg.members:
+            continue  # not fitted: the cluster_artifact_is_whole rule says so
         if seg.entity == "cohort":
             plans.append((QueryPlan(intent=Intent.RETENTION, segment=SegmentRef(name=seg.name)),
                           seg.source))

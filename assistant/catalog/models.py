@@ -114,6 +114,8 @@ class Member:
     source: str
     when_source: str = ""  # file:line of `when`, for SQL errors in it
     summary: str = ""  # plain-language rule, `{parameter}` placeholders resolved when shown
+    # Cluster members: the K-Means centroid in scaled units, one (feature, value) per feature.
+    centroid: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,38 @@ class Example:
     question: str
     plan: dict[str, Any]
     source: str
+
+
+@dataclass(frozen=True)
+class ClusterFeature:
+    name: str  # a column of the segment's last stage
+    transform: str = "none"  # "none" | "log1p" (ln(1 + x), for skewed counts and money)
+
+
+@dataclass(frozen=True)
+class ClusterOutcome:
+    """An outcome the clusters must separate: a governed metric per user in the later window."""
+
+    name: str
+    metric: str
+    label: str
+    among: tuple[tuple[str, tuple[str, ...]], ...] = ()  # dimension -> values it is measured on
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """The `cluster:` block of a segment: what `segq cluster fit` clusters and checks."""
+
+    features: tuple[ClusterFeature, ...]
+    outcomes: tuple[ClusterOutcome, ...]
+    outcome_window_days: int
+    k_min: int
+    k_max: int
+    sample: int
+    source: str
+
+    def feature(self, name: str) -> ClusterFeature | None:
+        return next((f for f in self.features if f.name == name), None)
 
 
 @dataclass(frozen=True)
@@ -159,6 +193,11 @@ class Segment:
     rank_by: str = ""  # the column "best"/"worst" ranks rows by (a cohort's retention rate)
     restated_by: Restatements = ()
     summary: str = ""  # plain-language rule, `{parameter}` placeholders resolved when shown
+    cluster: ClusterSpec | None = None
+
+    @property
+    def is_cluster(self) -> bool:
+        return self.cluster is not None
 
     @property
     def is_family(self) -> bool:

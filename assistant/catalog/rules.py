@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 
+from assistant.catalog.cluster_rules import RULES as CLUSTER_RULES
 from assistant.catalog.models import Catalog
 from assistant.catalog.sql_rules import fragments_parse, no_restricted_columns
 from assistant.errors import Issue
@@ -128,7 +129,7 @@ def placeholders_are_declared(catalog: Catalog) -> Iterator[Issue]:
     `as_of`, or (for fitted segments) `weighted_score`; a typo would only fail at run time."""
     for seg in catalog.segments.values():
         accepted = {"as_of", *(p.name for p in seg.parameters)}
-        if seg.fitted:
+        if seg.fitted and not seg.is_cluster:
             accepted.add("weighted_score")
         texts = [(stage.sql, f"{seg.file}:{stage.line}") for stage in seg.stages]
         texts.append((seg.where, seg.source))
@@ -173,6 +174,7 @@ RULES: tuple[Rule, ...] = (
     examples_are_plans,
     fragments_parse,
     no_restricted_columns,
+    *CLUSTER_RULES,
 )
 
 

@@ -12,7 +12,7 @@ from assistant.errors import SegqError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from assistant.cli import ask, demo, eval, log, models, query, slack, web, why
+    from assistant.cli import ask, cluster, demo, eval, log, models, query, slack, web, why
 
     parser = argparse.ArgumentParser(
         prog="segq",
@@ -20,7 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", help="config file (YAML); env SEGQ_CONFIG")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (ask, query, models, demo, eval, log, slack, web, why):
+    for module in (ask, query, models, cluster, demo, eval, log, slack, web, why):
         module.register(sub)
     return parser
 

@@ -15,6 +15,7 @@ from sqlglot import exp
 from assistant import messages
 from assistant.answer import DefinitionUsed
 from assistant.catalog.models import Catalog, Dimension, Metric, Segment
+from assistant.compiler.clusters import fit_summary
 from assistant.compiler.portable import render
 from assistant.compiler.rows import RowFilter, restrict_rows
 from assistant.compiler.segments import (
@@ -95,6 +96,8 @@ def _segment(plan: QueryPlan, catalog: Catalog) -> Segment | None:
         raise CompileError(
             messages.unknown_object("segment", plan.segment.name, list(catalog.segments))
         )
+    if segment.is_cluster and not segment.members:
+        raise CompileError(messages.cluster_not_fitted(segment.name, segment.source))
     for member in plan.segment.selected():
         if not segment.member(member):
             raise CompileError(
@@ -586,6 +589,7 @@ def _definitions_used(
                     if seg is segment and plan.segment
                     else None,
                     dict(overrides.get(seg.name, {})),
+                    fit_summary(seg),
                 )
             )
     if (

@@ -14,6 +14,7 @@ from sqlglot import exp
 
 from assistant import messages
 from assistant.catalog.models import Catalog, Segment
+from assistant.compiler.clusters import distances, nearest_member
 from assistant.compiler.portable import portable
 from assistant.compiler.sql import date_literal, number_literal, parse_fragment
 from assistant.errors import CompileError
@@ -93,7 +94,7 @@ def _own_ctes(
     values: dict[str, exp.Expr] = {"as_of": date_literal(as_of)}
     for param in seg.parameters:
         values[param.name] = number_literal(param.coerce(overrides.get(param.name, param.default)))
-    if seg.fitted:
+    if seg.fitted and not seg.is_cluster:
         values["weighted_score"] = _weighted_score(seg)
     renames = {stage.name: f"{seg.name}__{stage.name}{suffix}" for stage in seg.stages}
     renames.update({ref: f"{ref}{suffix}" for ref in seg.requires})
@@ -109,7 +110,11 @@ def _own_ctes(
         return tree
 
     ctes = [(renames[stage.name], prepare(stage.sql)) for stage in seg.stages]
-    last = exp.to_table(renames[seg.stages[-1].name])
+    last_name = renames[seg.stages[-1].name]
+    if seg.is_cluster and seg.members:  # raises a worded error when not fitted
+        ctes.append((f"{seg.name}__distances{suffix}", distances(seg, last_name)))
+        last_name = f"{seg.name}__distances{suffix}"
+    last = exp.to_table(last_name)
     if seg.entity == "cohort":
         final = exp.select(*[exp.column(c) for c in seg.columns]).from_(last)
     else:
@@ -130,6 +135,8 @@ class _Prepare(Protocol):
 
 
 def _member_case(seg: Segment, prepare: _Prepare) -> exp.Expr:
+    if seg.is_cluster:
+        return nearest_member(seg)
     case = exp.Case()
     for member in seg.members:
         if member.match:

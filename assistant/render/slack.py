@@ -258,6 +258,8 @@ def definition_summary(d: DefinitionUsed) -> str:
         parts.append(
             "*" + ", ".join(f"{k} = {_number(v)}" for k, v in d.overrides.items()) + " (override)*"
         )
+    if d.fit:
+        parts.append(escape(d.fit))
     return " · ".join(parts)
 
 

@@ -48,6 +48,7 @@ def render(answer: Answer, *, show_sql: bool = False) -> str:
             f"Definition: {d.name}{member} v{d.version} ({d.kind}, {d.source}, hash {d.hash}"
             + (f", owner {d.owner}" if d.owner else "")
             + (f", overrides {overrides}" if overrides else "") + ")"
+            + (f"\n  {d.fit}" if d.fit else "")
         )
     if answer.status in ("error", "refused") and answer.id not in answer.message:
         parts.append(f"Reference: {answer.id}")

@@ -248,5 +248,6 @@ def logged_definition(logged: dict[str, Any], name: str) -> DefinitionUsed | Non
                 d.get("label") or "",
                 d.get("member"),
                 d.get("overrides") or {},
+                d.get("fit") or "",
             )
     return None
