@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -30,6 +31,7 @@ class FitResult:
     chosen: Candidate | None  # the K-Means model to govern
     best: Candidate | None  # the best-separating candidate of any family
     seed: int
+    data_seconds: float = 0.0  # reading features and outcomes from the warehouse
 
     @property
     def spec(self) -> ClusterSpec:
@@ -53,7 +55,9 @@ def fit_clusters(catalog: Catalog, name: str, warehouse: Warehouse, as_of: date,
         clusters = [s.name for s in catalog.segments.values() if s.is_cluster]
         raise FitError(f"There is no segment `{name}` to fit. Cluster segments: "
                        f"{', '.join(clusters) or '(none: add a `cluster:` block)'}.")
+    started = time.perf_counter()
     data = read_fit_data(catalog, seg, warehouse, as_of)
+    data_seconds = time.perf_counter() - started
     spec = seg.cluster
     assert spec is not None
     if len(data.user_ids) < MIN_USERS:
@@ -77,4 +81,4 @@ def fit_clusters(catalog: Catalog, name: str, warehouse: Warehouse, as_of: date,
         raise FitError(f"`--k {k}` is outside the K-Means range {spec.k_min}..{spec.k_max} of "
                        f"`{seg.name}` ({spec.source}).")
     return FitResult(seg, as_of, data, rows, mean, scale, candidates, chosen,
-                     best_separating(candidates), seed)
+                     best_separating(candidates), seed, data_seconds)

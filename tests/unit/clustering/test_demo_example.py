@@ -17,6 +17,7 @@ from assistant.config import load_config
 from assistant.demo import DEMO_AS_OF, build_demo
 from assistant.executor import Warehouse
 from assistant.pipeline import Assistant
+from assistant.render import slack as slack_render
 from tests.unit.clustering.helpers import predict, sql_assignment
 
 REPO = Path(__file__).resolve().parents[3]
@@ -104,3 +105,15 @@ def test_the_definition_card_shows_version_fit_date_silhouette_and_separation(de
     assert "Version 2, fitted 2026-06-30" in answer.message
     assert "silhouette 0.57" in answer.message and "separates retained" in answer.message
     assert [r[0] for r in answer.rows] == [m.name for m in demo["catalog"].segments[NAME].members]
+
+
+def test_the_cluster_card_reaches_json_and_slack(demo) -> None:
+    answer = _assistant(demo).ask("how many users are in the explorer cluster?")
+    assert answer.status == "answered", answer.message
+    card = answer.to_dict()["definitions"][0]
+    assert card["name"] == NAME and card["member"] == "explorers" and card["version"] == 2
+    assert card["fit"].startswith("fitted 2026-06-30, K-Means k=6")
+    assert "fit" not in answer.to_dict()["definitions"][-1]  # the metric is not fitted
+    message = slack_render.render_answer(answer)
+    context = " ".join(str(block) for block in message.blocks)
+    assert "fitted 2026-06-30, K-Means k=6 on 4,000 users, silhouette 0.57" in context
