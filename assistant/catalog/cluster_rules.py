@@ -28,6 +28,10 @@ def cluster_spec_names_governed_objects(catalog: Catalog) -> Iterator[Issue]:
         if seg.cluster is None:
             continue
         spec = seg.cluster
+        if any(stage.name == "distances" for stage in seg.stages):
+            yield Issue("error", f"Cluster segment `{seg.name}` has a stage named `distances`, "
+                        "the name of the CTE the compiler adds for the nearest centroid. Rename "
+                        "the stage.", seg.source)
         for feature in spec.features:
             if feature.name not in seg.columns:
                 yield Issue("error", f"Cluster feature `{feature.name}` of `{seg.name}` is not in "

@@ -105,3 +105,10 @@ def test_an_unfitted_spec_warns_and_its_questions_are_refused_in_words(models: P
     with pytest.raises(CompileError, match="is not fitted"):
         compile_plan(plan, catalog, date(2026, 6, 30), row_cap=10)
     assert plan_issues(catalog, date(2026, 6, 30), None) == []
+
+
+def test_a_stage_named_like_the_distance_cte_is_refused(models: Path) -> None:
+    edit(models, "      - name: breadth\n", "      - name: distances\n")
+    edit(models, "LEFT JOIN breadth AS b", "LEFT JOIN distances AS b")
+    issue = only(issues(models))
+    assert "has a stage named `distances`" in issue.message
