@@ -16,9 +16,10 @@ from sqlglot import exp
 
 from assistant.catalog.models import Catalog, ClusterOutcome, Metric, Segment
 from assistant.compiler import date_literal, parse_fragment, segment_ctes
+from assistant.compiler.portable import render
 from assistant.errors import FitError
-from assistant.executor import Warehouse
 from assistant.validator import SqlContext, validate_sql
+from assistant.warehouses import Adapter
 
 MAX_USERS = 2_000_000  # every user's feature row comes back once; sampling is in numpy
 _DISTINCT_USERS = re.compile(r"^COUNT\s*\(\s*DISTINCT\s+(\w+\.)?user_id\s*\)$", re.I)
@@ -96,13 +97,14 @@ def _among(catalog: Catalog, outcome: ClusterOutcome, alias: str) -> exp.Expr | 
     return exp.column("user_id", table=alias).isin(query=inner)
 
 
-def read_fit_data(catalog: Catalog, seg: Segment, warehouse: Warehouse, as_of: date) -> FitData:
+def read_fit_data(catalog: Catalog, seg: Segment, warehouse: Adapter, as_of: date) -> FitData:
     if seg.cluster is None:
         raise FitError(f"Segment `{seg.name}` ({seg.source}) has no `cluster:` block, so there "
                        "is nothing to fit. Add `cluster: {features: [...], outcomes: [...]}`.")
     select, ctes = fit_query(catalog, seg, as_of)
-    sql = select.sql("duckdb")
-    validate_sql(sql, SqlContext(catalog, None, ctes, max_limit=MAX_USERS))
+    sql = render(select, warehouse.dialect)
+    validate_sql(sql, SqlContext(catalog, None, ctes, max_limit=MAX_USERS,
+                                 dialect=warehouse.dialect))
     result = warehouse.execute(sql, row_cap=MAX_USERS)
     n_features = len(seg.cluster.features)
     rows = np.array([[np.nan if v is None else float(v) for v in row] for row in result.rows],

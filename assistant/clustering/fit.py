@@ -14,7 +14,7 @@ from assistant.clustering.choose import best_separating, governed_choice, verdic
 from assistant.clustering.data import FitData, is_binary, read_fit_data
 from assistant.clustering.outcomes import outcome_test
 from assistant.errors import FitError
-from assistant.executor import Warehouse
+from assistant.warehouses import Adapter
 
 MIN_USERS = 50
 
@@ -48,7 +48,7 @@ def transform(spec: ClusterSpec, features: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit_clusters(catalog: Catalog, name: str, warehouse: Warehouse, as_of: date, *,
+def fit_clusters(catalog: Catalog, name: str, warehouse: Adapter, as_of: date, *,
                  sample: int | None = None, seed: int = 0, k: int | None = None) -> FitResult:
     seg = catalog.segments.get(name)
     if seg is None:
