@@ -60,6 +60,8 @@ def definition_answer(question: str, plan: QueryPlan, catalog: Catalog) -> Answe
             m = obj.member(member)
             assert m is not None
             rule = m.when or ", ".join(f"{c} {lo}-{hi}" for c, lo, hi in m.match) or "otherwise"
+            if m.centroid:
+                rule = f"the users nearest its centroid ({strongest_features(m)})"
             text += f" Member `{m.name}` ({m.label}): {rule}."
         if obj.parameters:
             text += " Parameters: " + "; ".join(

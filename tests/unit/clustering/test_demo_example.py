@@ -117,3 +117,9 @@ def test_the_cluster_card_reaches_json_and_slack(demo) -> None:
     message = slack_render.render_answer(answer)
     context = " ".join(str(block) for block in message.blocks)
     assert "fitted 2026-06-30, K-Means k=6 on 4,000 users, silhouette 0.57" in context
+
+
+def test_a_member_definition_names_its_centroid(demo) -> None:
+    answer = _assistant(demo).ask("how is the explorer cluster defined?")
+    assert answer.status == "answered", answer.message
+    assert "Member `explorers` (Explorers): the users nearest its centroid (" in answer.message
