@@ -159,14 +159,21 @@ class Workbench(Reports):
         return sorted(groups.values(), key=lambda g: (-g["count"], g["concept"]))
 
     def thumbs_down(self, source: str | None = None) -> Records:
-        """Answers someone voted down, newest vote first, with who and when."""
+        """Answers someone voted down, newest vote first, with who and when, and `reasons`:
+        the likely-wrong signs of an answered one, the missing concept of an unanswered one."""
         where, params = _where(source)
         sql = f"SELECT f.answer_id, f.user AS voter, f.created_at AS voted_at, a.question, " \
-              f"a.status, a.message, a.source, a.user FROM feedback f " \
+              f"a.status, a.message, a.source, a.user, a.confidence, a.row_count, a.plan, " \
+              f"a.error, a.failure FROM feedback f " \
               f"JOIN answers a ON a.id = f.answer_id WHERE f.value = 'down' AND f.answer_id " \
               f"IN (SELECT id FROM answers {where}) ORDER BY f.created_at DESC"
         with self._reading() as conn:
-            return [dict(r) for r in conn.execute(sql, params)]
+            votes = [dict(r) for r in conn.execute(sql, params)]
+            for vote in votes:  # what the log says could be behind the vote
+                vote["reasons"] = (wrong_signs(vote) + _new_versions(conn, vote["answer_id"])
+                                   if vote["status"] == "answered"
+                                   else [" ".join(missing_concept(vote)[::-1])])
+        return votes
 
     def likely_wrong(self, source: str | None = None,
                      leftover: Callable[[str], str | None] | None = None) -> Records:
@@ -261,6 +268,23 @@ class Workbench(Reports):
             group["answers"] += 1
             group["last_used"] = entry["at"]
         return sorted(groups.values(), key=lambda g: g["first_used"])
+
+
+# Definitions an answer used in a version that had replaced another shortly before it.
+_NEW_VERSIONS = """
+    SELECT d.name, d.version, v.first_seen FROM answer_definitions d
+    JOIN answers a ON a.id = d.answer_id
+    JOIN definition_versions v ON v.name = d.name AND v.hash = d.hash
+    WHERE d.answer_id = :id
+      AND v.first_seen >= strftime('%Y-%m-%dT%H:%M:%S', a.created_at, '-7 days')
+      AND EXISTS (SELECT 1 FROM definition_versions o
+                  WHERE o.name = d.name AND o.hash != d.hash AND o.first_seen < v.first_seen)
+    ORDER BY d.position"""
+
+
+def _new_versions(conn: sqlite3.Connection, answer_id: str) -> list[str]:
+    return [f"used `{r['name']}` v{r['version']}, new since {r['first_seen'][:10]}"
+            for r in conn.execute(_NEW_VERSIONS, {"id": answer_id})]
 
 
 def _with_votes(conn: sqlite3.Connection, summary: dict[str, Any]) -> dict[str, Any]:

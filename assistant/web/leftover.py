@@ -20,11 +20,12 @@ def leftover_finder(models_dir: str | Path, as_of: date) -> Callable[[str], str 
     from assistant.planner.rules import RulesPlanner
 
     planner = RulesPlanner()
+    catalog = lru_cache(maxsize=1)(lambda: load_catalog(models_dir))  # loaded on first use
 
     @lru_cache(maxsize=4096)
     def leftover(question: str) -> str | None:
         try:
-            planner.plan(question, load_catalog(models_dir), as_of=as_of)
+            planner.plan(question, catalog(), as_of=as_of)
         except ClarificationNeeded as exc:
             found = _NOT_UNDERSTOOD.search(exc.message)
             return found[1] if found else None

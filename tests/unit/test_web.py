@@ -281,3 +281,14 @@ def test_an_answer_shows_its_rows_computed_again_from_its_plan(session, demo_pat
     assert {k: int(v) for k, v in shown.items()} == gold
     assert sql(session, "SELECT count(*) FROM answers")[0] == answers_before
     assert client.get(f"/answers/{session.ids['ltv']}/rows").status_code == 404  # no plan
+
+
+def test_each_thumbs_down_lists_what_the_log_says_could_be_behind_it(session, client) -> None:
+    html = text(client.get("/feedback"))
+    table = html.split('id="thumbs-down"')[1].split("</table>")[0]
+    reasons = dict(re.findall(r'href="/answers/(q_\w+)">.*?<td class="reasons">(.*?)</td>',
+                              table))
+    assert reasons[session.ids["ltv"]] == "no governed definition lifetime value"
+    # Asked after engaged_users moved to v2 (which lifecycle_stage requires):
+    assert reasons[session.ids["lifecycle_v2"]].startswith("used `engaged_users` v2, new since ")
+    assert reasons[session.ids["at_risk_q1"]] == "no sign in the log"
