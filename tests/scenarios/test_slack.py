@@ -257,9 +257,9 @@ def answer_id_of(posted: Call) -> str:
     return render.read_button_value(buttons(posted)[0]["value"])["id"]
 
 
-def answered(slack: MockSlackApi, count: int = 1) -> list[Call]:
+def answered(slack: MockSlackApi, count: int = 1, timeout: float = 20.0) -> list[Call]:
     """Wait until `count` questions finished (their hourglass came off); their replies."""
-    slack.wait_for("reactions.remove", count)
+    slack.wait_for("reactions.remove", count, timeout=timeout)
     return slack.calls_to("chat.postMessage")
 
 

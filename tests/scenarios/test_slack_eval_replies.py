@@ -89,7 +89,8 @@ def test_every_public_eval_question_gets_a_readable_reply_within_slacks_limits(
     for start in range(0, len(asked), BATCH):
         for question in asked[start : start + BATCH]:
             send_event(app, mention(question))
-        answered(slack, min(start + BATCH, len(asked)))
+        # a bound on waiting, not on speed: a loaded 2-core machine answers a batch slowly
+        answered(slack, min(start + BATCH, len(asked)), timeout=300)
     replies = slack.calls_to("chat.postMessage")
     assert len(replies) == len(asked)
     statuses: dict[str, int] = {}
