@@ -7,7 +7,6 @@ demo's pinned date 2026-06-30.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -412,10 +411,8 @@ def test_engagement_features_vary_across_users(con: duckdb.DuckDBPyConnection) -
 
 def test_default_size_members_are_varied(tmp_path: Path) -> None:
     """At 20,000 users every member holds a real share, and no member swallows its segment."""
-    started = time.perf_counter()
     path = tmp_path / "default.duckdb"
-    build_demo(path)
-    assert time.perf_counter() - started < 10
+    build_demo(path)  # how long that takes: benchmarks/bench_demo_build.py
     with duckdb.connect(str(path), read_only=True) as default:
         for segment, (sql, column, members) in MEMBERS.items():
             counts = member_counts(default, sql, column)
