@@ -151,12 +151,11 @@ def restricted_column_read(what: str, column: str) -> str:
             "`user_id` instead) or, after a privacy review, change the column's `access`.")
 
 
+# Names no definition: what a person may ask depends on the catalog and on their access, so
+# the list itself is the answer to "what can I ask?" (built from their scoped catalog).
 CAN_ANSWER = (
-    "I can answer questions about governed segments (engaged users, churn risk, lifecycle "
-    "stages, RFM segments, PQLs and PQL scores, cohort retention, engagement score), metrics "
-    "(users, active users, revenue, orders, average order value, customers) broken down by "
-    "country, plan, acquisition channel, company size or signup date. Try "
-    "\"how many engaged users are on the pro plan?\" or \"what segments can I ask about?\""
+    "I can answer questions about the governed segments and metrics, by their dimensions and "
+    "over time. Ask \"what can I ask?\" to see the definitions you can use."
 )
 
 REFUSE_OFF_TOPIC = "I can't answer that from the governed definitions. " + CAN_ANSWER

@@ -35,3 +35,13 @@ def test_the_planner_names_no_metric_segment_or_parameter_of_the_demo_catalog() 
         found += [(path.name, name) for name in names
                   if re.search(rf"""["']{re.escape(name)}["']""", code)]
     assert not found
+
+
+def test_the_fixed_refusal_text_names_no_definition_so_it_leaks_none() -> None:
+    """Who may see which definition depends on access; the list comes from "what can I ask?"."""
+    from assistant import messages
+
+    catalog = load_catalog(PACKAGE.parent / "semantic_models")
+    labels = [o.label.lower() for o in (*catalog.segments.values(), *catalog.metrics.values())]
+    text = messages.REFUSE_OFF_TOPIC.lower()
+    assert not [label for label in labels if label in text]
