@@ -482,8 +482,7 @@ def _cohort_size(d: Draft) -> None:
                           r"accounts|signups|customers)\s+(were\s+|are\s+)?in\b", d.text)
     about_keeping = re.search(r"\b(retention|retained|retain|rate|share|percent|still|later|"
                               r"active|came\s+back|months?)\b|%", d.text)
-    if asks_size and not about_keeping and d.month_number is None and d.time_range is None \
-            and d.found is not None:
+    if asks_size and not about_keeping and d.month_number is None and d.found is not None:
         d.month_number = 0
 
 
