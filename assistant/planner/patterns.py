@@ -87,7 +87,8 @@ DEFINITION_ASIDE = re.compile(
     r"^(?!.*\bhow\s+(many|much)\b)(?!.*\b(list|show|break|split)\b)"
     r"(?=.*\b(what|whats|how|where|which|who|why|is|are|does|do)\b).*("
     r"\bdefinition\b|\bgoe?s?\s+into\b|\bmade\s+up\s+of\b|"
-    r"\bconsists?\s+of\b|\bby\s+default\b|\bexactly\b|\bwork\s+out\b|\bworked\s+out\b)"
+    r"\bconsists?\s+of\b|\bby\s+default\b|^what('?s|\s+is|\s+are)\b.*\bexactly\b|"
+    r"\bwork\s+out\b|\bworked\s+out\b)"
 )
 HOW_MUCH_OR_MANY = re.compile(r"^how\s+(many|much|long)\b")
 WHAT_IS = re.compile(r"^(what|whats)\s+(?:(is|are|s)\s+)?(?:(a|an|the)\s+)?(?P<rest>.+)$")
