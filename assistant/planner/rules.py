@@ -168,7 +168,8 @@ class RulesPlanner:
         people = population | {m.name for m in catalog.buyer_metrics()}  # nouns for people
         first = next((s for s in senses if s.kind in ("segment", "member") or
                       s.kind == "metric" and s.name not in people), None)
-        if first is not None and first.kind == "metric":  # the definition asked about first
+        named_segment = any(s.kind in ("segment", "member") for s in senses)
+        if named_segment and first is not None and first.kind == "metric":  # asked about first
             plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=first.name))
             return PlanOutcome(plan, 0.9, self.name)
         segments = {s.name for s in ranked if s.kind in ("segment", "member")}

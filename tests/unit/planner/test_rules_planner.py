@@ -637,3 +637,8 @@ def test_a_definition_question_is_about_what_it_names_first_besides_people(
     p = plan(planner, catalog, question)
     assert p.intent == Intent.DEFINITION
     assert (p.segment.name if kind == "segment" else p.metric.name) == name
+
+
+def test_with_no_segment_named_a_definition_question_is_about_its_first_metric(planner, catalog):
+    p = plan(planner, catalog, "who counts as a customer, someone with any order?")
+    assert (p.intent, p.metric.name) == (Intent.DEFINITION, "customers")
