@@ -199,7 +199,7 @@ def _active_now(plan: QueryPlan, catalog: Catalog) -> bool:
 
 
 def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
-    """ "How many distinct users ...": the plan counts each person once anyway."""
+    """ "Unique accounts", "distinct people": the plan counts each person once anyway."""
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
     counted = metric is None or "DISTINCT" in metric.expr.upper()
     return counted and plan.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC,

@@ -205,8 +205,8 @@ def numbers(d: Draft) -> None:
 
 
 def _month_number(p: Parse) -> int | None:
-    """The cohort month a retention question selects; said twice ("six months out (month
-    6)") it must agree, or the question is unclear."""
+    """The cohort month a retention question selects; said twice ("4 months on, i.e. month
+    4") it must agree, or the question is unclear."""
     if not RETENTION.search(p.text):
         return None
     found = list(MONTH_NUMBER.finditer(p.work))
@@ -271,7 +271,7 @@ def _restatements(d: Draft) -> None:
                 _read_as(p, spans, Sense(kind, name))
                 taken.extend(spans)
     whole = [(kind, name, spans) for kind, name, restatements in objects if free[kind]
-             and not named & {name} for r in restatements
+             and name not in named for r in restatements
              for spans, complete in [_said(p, r, name, bound, taken)] if complete and spans]
     for kind, name, spans in whole:  # then whole restatements, unless two owners share words
         if not any(other != name and _overlap(spans, others) for _, other, others in whole):
@@ -476,7 +476,7 @@ def shape(d: Draft) -> None:
 
 
 def _cohort_size(d: Draft) -> None:
-    """"How big was the March cohort?" asks for its size, which month 0's row carries; a
+    """The size of a cohort ("how large is the July cohort") is on month 0's row; a
     question about keeping people (retained, rate, share, still, later) is not about size."""
     asks_size = re.search(r"\bhow\s+(big|large)\b|\bsizes?\b|\bhow\s+many\s+(users|people|"
                           r"accounts|signups|customers)\s+(were\s+|are\s+)?in\b", d.text)

@@ -65,7 +65,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(a\s+)?fortnight\b", "2 weeks", text)
     text = re.sub(r"\bw/o\b", "without", text)
     text = re.sub(r"\bw/(?=\s)", "with", text)
-    text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "one login a week"
+    text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "two logins a day"
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "1,000+" is one number
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)
