@@ -35,6 +35,12 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         label = f"{other.label} `{member.label}`" if other and member else (
             other.label if other else ref.name)
         words += f" who are not in {label}"
+    for ref in plan.also_in:
+        other = catalog.segments.get(ref.name)
+        member = other.member(ref.member) if other and ref.member else None
+        label = f"{other.label} `{member.label}`" if other and member else (
+            other.label if other else ref.name)
+        words += f" who are also in {label}"
     for flt in plan.filters:
         dim = catalog.dimensions.get(flt.dimension)
         labels = []

@@ -125,6 +125,10 @@ class QueryPlan(_Frozen):
         (), description="Keep only users in none of these segments or members (\"engaged "
         "users who are not PQLs\")", max_length=MAX_SEGMENTS,
     )
+    also_in: tuple[SegmentRef, ...] = Field(
+        (), description="Keep only users also in every one of these segments or members "
+        "(\"engaged users who are also PQLs\")", max_length=MAX_SEGMENTS,
+    )
     measure: Measure | None = Field(
         None, description="Instead of a metric: an aggregate of a segment column"
     )

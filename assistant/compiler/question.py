@@ -175,8 +175,9 @@ class _From:
 def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
                 overrides: Overrides,
                 ctes: Ctes) -> None:
-    """Users in none of `plan.excluding`: an anti-semi-join on each governed segment."""
-    for ref in plan.excluding:
+    """Users in none of `plan.excluding` and in all of `plan.also_in`: an anti-semi-join or a
+    semi-join on each governed segment."""
+    for ref, keep in [*((r, False) for r in plan.excluding), *((r, True) for r in plan.also_in)]:
         other = catalog.segments.get(ref.name)
         if other is None:
             raise CompileError(messages.unknown_object("segment", ref.name,
@@ -188,7 +189,8 @@ def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
         if ref.member:
             inner = inner.where(exp.column(other.member_column).eq(
                 exp.Literal.string(ref.member)))
-        src.where.append(exp.column("user_id", table=src.base).isin(query=inner).not_())
+        member_of = exp.column("user_id", table=src.base).isin(query=inner)
+        src.where.append(member_of if keep else member_of.not_())
 
 
 def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
@@ -574,6 +576,12 @@ def _definitions_used(
     overrides: Overrides,
 ) -> list[DefinitionUsed]:
     used: list[DefinitionUsed] = []
+    for ref in (*plan.excluding, *plan.also_in):  # the other segments a filter names
+        other = catalog.segments.get(ref.name)
+        if other is not None and other is not segment:
+            used.append(DefinitionUsed(other.name, "segment", other.version, other.hash,
+                                       other.source, other.owner, other.label, ref.member,
+                                       dict(overrides.get(other.name, {})), fit_summary(other)))
     if segment:
         for seg in reversed(segment_closure(catalog, segment)):
             used.append(

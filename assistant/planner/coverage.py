@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from assistant.catalog.models import Catalog
 from assistant.errors import Candidate
@@ -100,7 +101,7 @@ def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
     seg = plan.segment
     if sense.kind in ("segment", "member") and any(
             x.name == sense.name and (sense.kind == "segment" or x.member in (None, sense.detail))
-            for x in plan.excluding):
+            for x in (*plan.excluding, *plan.also_in)):
         return True
     if sense.kind == "segment":
         if seg is None:
@@ -135,9 +136,14 @@ def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
     return False
 
 
-def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
+def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
+               as_of: date | None = None) -> list[Span]:
     """Spans of shape words whose meaning the plan carries."""
     cues: list[tuple[re.Pattern[str], bool]] = [
+        (ALL_TIME, _unbounded(plan, catalog)),
+        (UP_TO_NOW, _unbounded(plan, catalog) or plan.intent in (Intent.RETENTION,
+                                                                 Intent.HISTORY)
+         or (plan.time_range is not None and plan.time_range.end == as_of)),
         (COUNT, plan.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.DISTRIBUTION,
                                 Intent.METRIC, Intent.MOVEMENT, Intent.HISTORY,
                                 Intent.RETENTION)),
@@ -148,13 +154,14 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         (SHARE, plan.share or plan.intent == Intent.RETENTION),
         (MATRIX_WORDS, plan.intent == Intent.RETENTION),
         (HYPOTHETICAL, bool(plan.overrides)),
-        (FAMILY_HEAD, plan.segment is not None),
-        (MEMBERSHIP, plan.segment is not None),
+        (FAMILY_HEAD, plan.segment is not None or bool(plan.excluding or plan.also_in)),
+        (MEMBERSHIP, plan.segment is not None or bool(plan.excluding or plan.also_in)),
         (LIGHT_VERBS, True),
         (COURTESY, True),
         (RESTRICTIVE, bool(plan.filters) or plan.segment is not None
          or plan.time_range is not None),
         (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)
+         or bool(plan.also_in)
          or _active_now(plan, catalog)),
         (SIGNUP_WORDS, _signup_used(plan, catalog)),
         (ORDER_WORDS, _orders_used(plan, catalog)),
@@ -187,6 +194,23 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     return spans
 
 
+def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
+    """No period at all: "revenue of all time". A metric with a governed window ("active")
+    still counts over that window, so "ever active" is not what it answers."""
+    if plan.time_range is not None or plan.compared or plan.intent in (
+            Intent.DEFINITION, Intent.HISTORY, Intent.MOVEMENT):
+        return False
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    return metric is None or not metric.default_window_days
+
+
+# The whole history, no period ("lifetime revenue", "orders ever", "since launch").
+ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+total|"
+                      r"historically|since\s+(launch|inception|day\s+one|forever|"
+                      r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b")
+# Up to the as-of date: "so far", "to date".
+UP_TO_NOW = re.compile(r"\b(so\s+far|to\s+date|until\s+now|till\s+now|up\s+to\s+now|"
+                       r"up\s+until\s+now|thus\s+far)\b")
 DISTINCT = re.compile(r"\b(distinct|unique|individual|different)\b")
 
 
@@ -317,7 +341,8 @@ def _unions(plan: QueryPlan) -> bool:
 def _elements(plan: QueryPlan) -> int:
     return (len(plan.filters) + len(plan.group_by) + (plan.segment is not None)
             + (plan.time_range is not None) + (plan.metric is not None) + len(plan.overrides)
-            + len(_chosen(plan)) + (plan.measure is not None))
+            + len(_chosen(plan)) + (plan.measure is not None) + len(plan.excluding)
+            + len(plan.also_in))
 
 
 def _inside(span: Span, spans: Iterable[Span]) -> bool:
@@ -325,7 +350,7 @@ def _inside(span: Span, spans: Iterable[Span]) -> bool:
 
 
 def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
-              claims: list[Claim]) -> list[Leftover]:
+              claims: list[Claim], as_of: date | None = None) -> list[Leftover]:
     """Words of the question that nothing in the plan accounts for, in question order."""
     covered: list[Span] = [c.span for c in claims if (
         _signup_used(plan, catalog) if c.role == "signup"
@@ -336,7 +361,7 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
             covered.append(m.span)
         elif m.span[0] >= 0:
             unused.append(m)
-    covered.extend(_cue_spans(p.text, plan, catalog))
+    covered.extend(_cue_spans(p.text, plan, catalog, as_of))
     covered.extend(_own_words(p.text, plan, catalog))
     out: list[Leftover] = []
     for token in WORD.finditer(p.text):  # words of unused phrases are checked one by one

@@ -50,6 +50,7 @@ class Parse:
     used_dimensions: set[str] = field(default_factory=set)
     claims: list[Claim] = field(default_factory=list)
     excluded: list[tuple[str, str | None]] = field(default_factory=list)  # (segment, member)
+    also: list[tuple[str, str | None]] = field(default_factory=list)  # within these too
 
     def consume(self, span: tuple[int, int]) -> None:
         a, b = span

@@ -639,8 +639,8 @@ def build(d: Draft) -> None:
         intent=intent,
         segment=SegmentRef(name=segment.name, member=member, members=several)
         if segment else None,
-        excluding=tuple(SegmentRef(name=n, member=m) for n, m in d.p.excluded)
-        if segment else (),
+        excluding=tuple(SegmentRef(name=n, member=m) for n, m in d.p.excluded),
+        also_in=tuple(SegmentRef(name=n, member=m) for n, m in d.p.also),
         measure=d.measure,
         metric=MetricRef(name=d.metric) if d.metric and intent not in (
             Intent.LIST, Intent.RETENTION, Intent.HISTORY) else None,
@@ -664,7 +664,7 @@ def build(d: Draft) -> None:
 def coverage(d: Draft) -> None:
     """Every claimed word must be used by the plan; a restated default is no what-if."""
     assert d.plan is not None
-    left = leftovers(d.p, d.plan, d.catalog, d.p.claims)
+    left = leftovers(d.p, d.plan, d.catalog, d.p.claims, d.as_of)
     if left:
         raise ClarificationNeeded(
             messages.not_understood(reading(d.plan, d.catalog), [w.words for w in left]),

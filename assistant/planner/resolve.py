@@ -82,11 +82,20 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
             p.excluded = [(n, without[n]) for n in names if n in without]
             names, chosen = kept, [s for s in chosen if s.name in kept]
             members = [s for s in chosen if s.kind == "member"]
+    if len(names) == 1 and not members and catalog.segments[names[0]].entity == "user" and \
+            names[0] in _negated_segments(p, mentions, set(names)):
+        p.excluded = [(names[0], None)]  # "users who are not engaged": everyone else
+        return None, None
     if len(names) > 1:
         # a required segment named with the one requiring it: keep the outer one
         outer = [n for n in names if not any(n in catalog.segments[o].requires for o in names)]
         with_member = [n for n in outer if any(s.name == n for s in members)]
         names = with_member or outer or names
+    if len(names) == 2:  # "engaged users who are also PQLs": the first named, within the other
+        within = _within(p, mentions, names)
+        if within is not None:
+            names, chosen = [within], [s for s in chosen if s.name == within]
+            members = [s for s in chosen if s.kind == "member"]
     if len(names) > 1:
         raise ClarificationNeeded(
             messages.CLARIFY_AMBIGUOUS.format(phrase=" and ".join(names)),
@@ -150,6 +159,35 @@ def _negated_segments(p: Parse, mentions: list[PhraseMatch],
             if sense.kind in ("segment", "member") and sense.name in names:
                 out[sense.name] = sense.detail or out.get(sense.name)
     return out
+
+
+# Two segments joined as alternatives or as a list ("churned and at-risk", "PQLs or engaged")
+# are not one inside the other.
+COORDINATED = re.compile(r"^\s*(,\s*)?(and|or|&|plus|vs|versus|nor|/)?\s*(the\s+)?$")
+
+
+def _within(p: Parse, mentions: list[PhraseMatch], names: list[str]) -> str | None:
+    """The subject of "<segment A> who are (also) <segment B>": A, with B kept in `p.also`.
+
+    Only when each segment is named once and the words between them are not a coordination;
+    "engaged users and PQLs" stays a question of which one."""
+    named: list[tuple[PhraseMatch, str]] = []
+    for m in mentions:
+        own = {s.name for s in m.senses if s.kind in ("segment", "member")} & set(names)
+        if m.span[0] >= 0 and len(own) == 1:
+            named.append((m, own.pop()))
+    order = list(dict.fromkeys(n for _, n in named))
+    if sorted(order) != sorted(names) or [n for _, n in named] != sorted(
+            (n for _, n in named), key=order.index):
+        return None  # each segment's words together, one after the other
+    last_first = max(m.span[1] for m, n in named if n == order[0])
+    second = [m for m, n in named if n == order[1]]
+    if COORDINATED.match(p.text[last_first:second[0].span[0]]):
+        return None
+    member = next((s.detail for m in second for s in m.senses if s.kind == "member"
+                   and s.name == order[1]), None)
+    p.also = [(order[1], member)]
+    return order[0]
 
 
 def _claim_member_words(p: Parse, phrases: set[str]) -> None:
@@ -224,8 +262,8 @@ def negated(seg: Segment, member: str, p: Parse) -> str:
 
 
 def _scope_before(p: Parse, match: PhraseMatch) -> str:
-    """The words between a phrase and the governed phrase before it (at most ~4 words):
+    """The words between a phrase and the governed phrase before it (at most ~5 words):
     the reach of a negation ("never got activated", "haven't yet been activated")."""
     start = max([m.span[1] for m in p.matches if 0 <= m.span[1] <= match.span[0]], default=0)
     window = p.text[max(start, match.span[0] - 30) : match.span[0]]
-    return window if len(window.split()) <= 4 else ""
+    return window if len(window.split()) <= 5 else ""

@@ -52,6 +52,10 @@ NUMBER_WORD = re.compile(
     r"twelve|fifteen|twenty|thirty)\s+(logins?|weeks?|days?|months?|projects?|times?|points?|"
     r"sessions?|orders?|core|feature)\b")
 WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
+# Negative contractions typed without the apostrophe ("arent", "doesnt"). "cant" and "wont"
+# are left alone: both are words of their own ("cant lose them" names an RFM member).
+BARE_CONTRACTION = re.compile(
+    r"\b(are|is|was|were|do|does|did|have|has|had|could|should|would)nt\b")
 
 
 def normalise(text: str) -> str:
@@ -63,6 +67,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\bonce\b(?=\s+(a|per|every)\s)", "1 time", text)  # "once a day" -> 1 time a day
     text = re.sub(r"\btwice\b", "2 times", text)
     text = re.sub(r"\b(a\s+)?fortnight\b", "2 weeks", text)
+    text = BARE_CONTRACTION.sub(lambda m: f"{m[1]}n't", text)
     text = re.sub(r"\bw/o\b", "without", text)
     text = re.sub(r"\bw/(?=\s)", "with", text)
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "two logins a day"

@@ -61,9 +61,9 @@ def filters_words(plan: dict[str, Any] | None) -> str:
     for f in plan.get("filters") or []:
         sign = "not in" if f.get("exclude") else "="
         parts.append(f"{f.get('dimension')} {sign} {' or '.join(map(str, f.get('values') or []))}")
-    for key in ("excluding",):
+    for key, words in (("excluding", "not in"), ("also_in", "also in")):
         for ref in plan.get(key) or []:
-            parts.append(f"not in {ref.get('name')}" + (f" {ref['member']}" if ref.get("member")
+            parts.append(f"{words} {ref.get('name')}" + (f" {ref['member']}" if ref.get("member")
                                                          else ""))
     tr = plan.get("time_range")
     if isinstance(tr, dict):

@@ -38,3 +38,39 @@ def test_a_list_without_members_of_another_family_member(config, raw):
 def test_revenue_of_one_segment_without_another_is_a_number(config, raw):
     answer = Assistant(config).ask("revenue from champions who are not engaged users")
     assert answer.status == "answered" and len(answer.rows) == 1
+
+
+def test_users_outside_a_segment_are_everyone_else(config, raw):
+    answer = Assistant(config).ask("how many users aren't engaged?")
+    everyone = _ids(raw, "SELECT user_id FROM users")
+    engaged = _ids(raw, reference_sql.engaged_users_sql())
+    assert answer.status == "answered"
+    assert answer.rows[0][-1] == len(everyone - engaged)
+    assert "not in Engaged users" in answer.message
+    assert "engaged_users" in {d.name for d in answer.definitions}
+
+
+def test_one_segment_within_another_keeps_users_in_both(config, raw):
+    answer = Assistant(config).ask("which engaged users are also PQLs?")
+    engaged = _ids(raw, reference_sql.engaged_users_sql())
+    pql = _ids(raw, reference_sql.pql_sql())
+    assert answer.status == "answered"
+    assert {row[0] for row in answer.rows} == engaged & pql
+    assert "also in Product-qualified leads" in answer.message
+    assert {"engaged_users", "pql"} <= {d.name for d in answer.definitions}
+
+
+def test_a_member_within_another_familys_member(config, raw):
+    answer = Assistant(config).ask("how many high churn risk users are RFM champions?")
+    high = {r[0] for r in raw.execute(
+        f"SELECT user_id FROM ({reference_sql.churn_risk_sql()}) WHERE tier = 'high'").fetchall()}
+    champions = {r[0] for r in raw.execute(
+        f"SELECT user_id FROM ({reference_sql.rfm_segment_sql()}) WHERE segment = 'champions'"
+    ).fetchall()}
+    assert answer.status == "answered"
+    assert answer.rows[0][-1] == len(high & champions)
+
+
+def test_two_segments_named_side_by_side_are_not_read_as_one_within_the_other(config):
+    answer = Assistant(config).ask("how many engaged users and PQLs?")
+    assert answer.status == "clarify"

@@ -122,3 +122,29 @@ def test_coverage_names_the_words_no_part_of_the_plan_used(catalog):
     with pytest.raises(ClarificationNeeded) as raised:
         draft_after("coverage", "revenue in may from the moon", catalog)
     assert "moon" in str(raised.value)
+
+
+@pytest.mark.parametrize("question", ["how many orders ever", "lifetime revenue by plan",
+                                      "total revenue of all time", "customers to date",
+                                      "signups since launch by quarter"])
+def test_coverage_reads_the_whole_history_as_no_period(question, catalog):
+    d = draft_after("coverage", question, catalog)
+    assert d.plan.time_range is None and d.plan.compared == ()
+
+
+def test_coverage_keeps_so_far_only_for_a_period_that_runs_to_the_as_of_date(catalog):
+    assert draft_after("coverage", "revenue this year so far", catalog).plan.time_range.end == \
+        AS_OF
+    with pytest.raises(ClarificationNeeded):
+        draft_after("coverage", "revenue in march so far", catalog)
+
+
+def test_coverage_does_not_read_ever_into_a_metric_with_a_governed_window(catalog):
+    # "active" is governed over 30 days: "ever active" is another question
+    with pytest.raises(ClarificationNeeded, match="ever"):
+        draft_after("coverage", "how many users were ever active", catalog)
+
+
+def test_a_negation_typed_without_its_apostrophe_still_negates(catalog):
+    d = draft_after("coverage", "how many users arent churned", catalog)
+    assert "churned" not in d.plan.segment.selected()
