@@ -191,6 +191,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
     for pattern, used in cues:
         if used:
             spans.extend(m.span() for m in pattern.finditer(text))
+    if plan.group_by or plan.intent == Intent.DISTRIBUTION:  # the verb and its particle only
+        spans.extend(s for m in SPLIT_VERB.finditer(text) for s in (m.span(1), m.span(2)))
     return spans
 
 
@@ -231,8 +233,10 @@ def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
 
 
 HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")
-BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+down|split|distribution|"
-                             r"mix|sizes?|counts|grouped|group)\b")
+BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|break\s+out|split|"
+                             r"distribution|mix|sizes?|counts|grouped|group)\b")
+# "Break the engaged segment down by quarter": the verb and its particle, apart.
+SPLIT_VERB = re.compile(r"\b(break|breaking|broke|broken)\b(?:\s+\S+){1,6}?\s+(down|out)\b")
 GROUPING = re.compile(rf"\b{GROUP_LEAD}\b")
 EXCLUDE_WORDS = re.compile(EXCLUDE.pattern.rstrip("$").replace(r"\s+(on\s+|in\s+|from\s+|"
                                                                r"at\s+|the\s+|a\s+|an\s+|"
@@ -277,7 +281,7 @@ MATRIX_WORDS = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|enti
 # Words of comparing two periods ("were there fewer orders in July than June?").
 COMPARISON = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse|"
                         r"drop|dropped|grow|grew|growth|increase[ds]?|decrease[ds]?|differ|"
-                        r"difference|changed?|compare[ds]?|comparing)\b")
+                        r"difference|changed?|compare[ds]?|comparing|than)\b")
 UNION = re.compile(r"\b(or|either|nor|and/or)\b")
 CONJUNCTION = re.compile(r"\b(and|plus|both|also|but|&)\b")
 AS_OF_NOW = re.compile(r"\b(now|rn|currently|current|today|right\s+now|at\s+the\s+moment|"

@@ -75,6 +75,7 @@ from assistant.planner.patterns import (
     WINDOW_DAYS,
     WINDOW_WORD,
 )
+from assistant.planner.rule_questions import rule_question
 from assistant.planner.text import MARK, normalise, phrase_pattern
 from assistant.planner.timephrases import Found, find_time, snapshot_phrase
 
@@ -231,6 +232,7 @@ def senses(d: Draft) -> None:
     p = d.p
     _country_codes(p, d.catalog)
     match_phrases(p, d.catalog)
+    _ranking_superlative(p, d.catalog)
     # words that belong to a what-if value ("45 days inactive") name no segment
     p.matches = [m for m in p.matches if not any(
         a <= m.span[0] and m.span[1] <= b for a, b in d.param_spans)]
@@ -244,6 +246,28 @@ def senses(d: Draft) -> None:
         # "daily actives for the last 10 days": one row per day of a longer period
         d.grain = GRAIN.search(p.text, window.span[0], window.span[1] + 1)
     d.senses = [(m, s) for m in p.matches for s in m.senses]
+
+
+# "Which country *has the most* engaged users": the superlative ranks the rows by count.
+HAS_THE = re.compile(r"\b(has|have|had|with|gets?|got|brings?|brought|produces?|produced|"
+                     r"drives?|sees?|saw)\s+(the\s+)$")
+RANKING_WORD = re.compile(r"^(most|fewest|least)\s")
+
+
+def _ranking_superlative(p: Parse, catalog: Catalog) -> None:
+    """A governed phrase that starts with the superlative of a "which <group> has the most"
+    question ("most engaged") gives that word back to the ranking and is matched again."""
+    if not WHICH.search(p.text):
+        return
+    for m in list(p.matches):
+        a, b = m.span
+        said = p.text[a:b]
+        if a < 0 or not RANKING_WORD.match(said) or not HAS_THE.search(p.text[:a]):
+            continue
+        p.matches.remove(m)
+        word_end = a + len(said.split()[0])
+        p.work = p.work[:a] + MARK * (word_end - a) + p.text[word_end:b] + p.work[b:]
+        match_phrases(p, catalog)
 
 
 def _restatements(d: Draft) -> None:
@@ -665,6 +689,11 @@ def coverage(d: Draft) -> None:
     """Every claimed word must be used by the plan; a restated default is no what-if."""
     assert d.plan is not None
     left = leftovers(d.p, d.plan, d.catalog, d.p.claims, d.as_of)
+    about_rule = rule_question(d.plan, d.catalog, d.text, [w.words for w in left]) \
+        if left else None
+    if about_rule is not None:  # "does revenue include refunded orders?"
+        d.plan = about_rule
+        return
     if left:
         raise ClarificationNeeded(
             messages.not_understood(reading(d.plan, d.catalog), [w.words for w in left]),

@@ -148,3 +148,24 @@ def test_coverage_does_not_read_ever_into_a_metric_with_a_governed_window(catalo
 def test_a_negation_typed_without_its_apostrophe_still_negates(catalog):
     d = draft_after("coverage", "how many users arent churned", catalog)
     assert "churned" not in d.plan.segment.selected()
+
+
+def test_senses_give_the_superlative_of_a_which_question_back_to_the_ranking(catalog):
+    d = draft_after("coverage", "which country has the most engaged users?", catalog)
+    assert d.plan.segment.name == "engaged_users" and d.plan.order == "desc"
+    assert d.plan.limit == 1 and [g.name for g in d.plan.group_by] == ["country"]
+    listed = draft_after("coverage", "list the most engaged users", catalog)
+    assert listed.plan.segment.name == "engagement_score"  # no ranking: the top tier
+
+
+def test_coverage_reads_a_split_verb_around_its_object(catalog):
+    d = draft_after("coverage", "break the churned ones out by plan", catalog)
+    assert [g.name for g in d.plan.group_by] == ["plan"]
+    with pytest.raises(ClarificationNeeded, match="dropped out"):
+        draft_after("coverage", "users who dropped out by plan", catalog)
+
+
+def test_coverage_reads_than_as_part_of_a_comparison_of_two_periods(catalog):
+    d = draft_after("coverage", "did we have more orders in May than April", catalog)
+    assert d.plan.time_range.start == date(2026, 4, 1) and d.plan.time_range.end == \
+        date(2026, 5, 31)
