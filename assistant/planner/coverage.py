@@ -61,6 +61,7 @@ s re ve ll d m
 what which who whom whose where when why how whats what's who's how's
 there here so just really actually exactly roughly approximately basically
 please pls plz thanks thank thx cheers hi hey hello ok okay yes team folks guys quick
+i.e ie e.g eg
 show give tell get find see pull fetch check know want need like let lets let's wondering
 wonder curious look looking figure im i'm u r
 """.split())
@@ -153,6 +154,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (LIST_LOOSE, True),
         (SHARE, plan.share or plan.intent == Intent.RETENTION),
         (MATRIX_WORDS, plan.intent == Intent.RETENTION),
+        (CROSS_TAB, plan.intent == Intent.RETENTION or len(plan.group_by) >= 2 or (
+            plan.intent == Intent.DISTRIBUTION and bool(plan.group_by))),
         (HYPOTHETICAL, bool(plan.overrides)),
         (FAMILY_HEAD, plan.segment is not None or bool(plan.excluding or plan.also_in)),
         (MEMBERSHIP, plan.segment is not None or bool(plan.excluding or plan.also_in)),
@@ -248,18 +251,22 @@ HYPOTHETICAL = re.compile(
     r"rather|then|were|would|meant|means|mean|required|require|requires|needed|need|"
     r"counted|count|counts|use|used|using|raise[sd]?|raising|lower(ed|ing)?|bump(ed)?|"
     r"tighten(ed)?|loosen(ed)?|stricter|looser|changed?|moved?|set|bar|enough|kicked\s+in|"
-    r"measured|measure|looking\s+back|look\s+back|looked\s+back|sustained|"
+    r"measured|measure|looking\s+back|look\s+back|looked\s+back|lookback|sustained|"
     r"kick\s+in|flag(ged)?|cutoff|threshold|window|only|drop(ped|s)?|relax(ed|es|ing)?|"
     r"start(ed|s)?|kick(ed|s)\s+in|keep|keeps|keeping|kept|version|scenario|"
     r"hypothetical|loosest|strictest|possible)\b")
 # Nouns that name a family's members in general ("a churned stage", "score tiers").
 FAMILY_HEAD = re.compile(r"\b(segments?|tiers?|stages?|groups?|buckets?|bands?|levels?|"
-                         r"categor(y|ies)|class(es)?|members?)\b")
+                         r"categor(y|ies)|class(es)?|members?|models?|terms|framework|"
+                         r"scheme|classification)\b")
 # Verbs of being in a segment: "customers who sit among champions", "lands within a tier".
 MEMBERSHIP = re.compile(r"\b(fall|falls|fell|sit|sits|sitting|land|lands|landed|belong|belongs|"
                         r"qualify|qualifies|qualified\s+as|count\s+as|counts\s+as|counted\s+as|"
                         r"classified(\s+as)?|considered|labelled|labeled|tagged|flagged(\s+as)?|"
-                        r"marked(\s+as)?|currently\s+in|stay|stays|remain|remains|rated|ranked)\b")
+                        r"marked(\s+as)?|currently\s+in|stay|stays|remain|remains|rated|ranked|"
+                        r"(come|comes|came|show|shows|showed|end|ends|ended)\s+(out|up)\s+as|"
+                        r"clear|clears|cleared|pass|passes|passed|meet|meets|met|"
+                        r"(make|makes|made)\s+(it|the\s+cut))\b")
 # Verbs with no meaning of their own beside a governed noun ("what revenue does X bring
 # in", "what count of trials did marketing get"). They never carry a condition.
 LIGHT_VERBS = re.compile(r"\b(generated|brought|driven|produced|earned|spent|placed|paid)"
@@ -276,6 +283,8 @@ COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s
                       r"(i'?m|i\s+am)\s+(trying|wondering|curious)|do\s+you\s+know)\b")
 RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
+# A table of two groupings: "tiers x plan", "a matrix of stage by plan", "each cell".
+CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells?|x)\b|\u00d7")
 MATRIX_WORDS = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
                           r"overall|cohorts?)\b")
 # Words of comparing two periods ("were there fewer orders in July than June?").

@@ -75,7 +75,7 @@ from assistant.planner.patterns import (
     WINDOW_DAYS,
     WINDOW_WORD,
 )
-from assistant.planner.rule_questions import rule_question
+from assistant.planner.rule_questions import one_person_question, rule_question
 from assistant.planner.text import MARK, normalise, phrase_pattern
 from assistant.planner.timephrases import Found, find_time, snapshot_phrase
 
@@ -690,7 +690,7 @@ def coverage(d: Draft) -> None:
     assert d.plan is not None
     left = leftovers(d.p, d.plan, d.catalog, d.p.claims, d.as_of)
     about_rule = rule_question(d.plan, d.catalog, d.text, [w.words for w in left]) \
-        if left else None
+        if left else one_person_question(d.plan, d.text)
     if about_rule is not None:  # "does revenue include refunded orders?"
         d.plan = about_rule
         return

@@ -144,7 +144,7 @@ RETENTION = re.compile(
 GROUP_LEAD = (
     r"(?:by|per|each|every|across|for\s+each|for\s+every|split\s+by|broken\s+down\s+by"
     r"|break\s+down\s+by|breakdown\s+by|grouped\s+by|by\s+their|broken\s+out\s+by"
-    r"|broke\s+down\s+by|break\s+out\s+by)"
+    r"|broke\s+down\s+by|break\s+out\s+by|x|\u00d7)"
 )
 GRAIN = re.compile(
     rf"\b{GROUP_LEAD}\s+(?:the\s+)?(signup\s+|order\s+|cohort\s+)?"

@@ -23,6 +23,10 @@ RULE_ASKING = re.compile(rf"^({RULE_VERB}|includ\w*|exclud\w*|count\w*|cover\w*|
                          r"call\w*|requir\w*|need\w*|qualif\w*|consider\w*|affect\w*|"
                          r"matter\w*|factor\w*|decid\w*|go|goes|went)$")
 TOKEN = re.compile(r"[a-z]+")
+# A question about one hypothetical person ("is a trial user with 3 projects a PQL?",
+# "would someone with no logins be churned?") asks what the rule says, not for a number.
+ONE_PERSON = re.compile(r"^(is|would|does|do|can|could|will|should)\s+(a|an|someone|somebody|"
+                        r"anyone|anybody|one)\b")
 
 
 def stem(word: str) -> str:
@@ -49,6 +53,15 @@ def _metric_text(metric: Metric) -> list[str]:
 
 def vocabulary(parts: list[str]) -> set[str]:
     return {stem(w) for part in parts for w in TOKEN.findall(part.lower().replace("_", " "))}
+
+
+def one_person_question(plan: QueryPlan, text: str) -> QueryPlan | None:
+    """The definition of the segment a question about one hypothetical person names."""
+    if plan.segment is None or not ONE_PERSON.match(text) or COUNT.search(text) or \
+            LIST.search(text):
+        return None
+    return QueryPlan(intent=Intent.DEFINITION, segment=SegmentRef(
+        name=plan.segment.name, member=plan.segment.member))
 
 
 def rule_question(plan: QueryPlan, catalog: Catalog, text: str,
@@ -78,4 +91,4 @@ def rule_question(plan: QueryPlan, catalog: Catalog, text: str,
     return None
 
 
-__all__ = ["rule_question", "stem", "vocabulary"]
+__all__ = ["one_person_question", "rule_question", "stem", "vocabulary"]

@@ -54,6 +54,9 @@ NUMBER_WORD = re.compile(
 WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 # Negative contractions typed without the apostrophe ("arent", "doesnt"). "cant" and "wont"
 # are left alone: both are words of their own ("cant lose them" names an RFM member).
+UNITS = {"wk": "week", "yr": "year", "mth": "month", "hr": "hour", "dy": "day"}
+# Unit abbreviations after a number or "per"/"a"/"/" ("3 logins/wk", "2 wks", "per yr").
+UNIT_ABBREVIATION = re.compile(r"(?<=[\d/\s])(wk|yr|mth|hr|dy)(s)?\b")
 BARE_CONTRACTION = re.compile(
     r"\b(are|is|was|were|do|does|did|have|has|had|could|should|would)nt\b")
 
@@ -69,6 +72,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(a\s+)?fortnight\b", "2 weeks", text)
     text = BARE_CONTRACTION.sub(lambda m: f"{m[1]}n't", text)
     text = re.sub(r"\bw/o\b", "without", text)
+    text = UNIT_ABBREVIATION.sub(lambda m: UNITS[m[1]] + ("s" if m[2] else ""), text)
     text = re.sub(r"\bw/(?=\s)", "with", text)
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "two logins a day"
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)

@@ -169,3 +169,28 @@ def test_coverage_reads_than_as_part_of_a_comparison_of_two_periods(catalog):
     d = draft_after("coverage", "did we have more orders in May than April", catalog)
     assert d.plan.time_range.start == date(2026, 4, 1) and d.plan.time_range.end == \
         date(2026, 5, 31)
+
+
+@pytest.mark.parametrize("question", ["churn tier x plan matrix, counts in each cell",
+                                      "lifecycle stage x plan"])
+def test_shape_reads_x_between_a_family_and_a_dimension_as_a_cross_table(question, catalog):
+    d = draft_after("coverage", question, catalog)
+    assert d.plan.intent == Intent.DISTRIBUTION and [g.name for g in d.plan.group_by] == [
+        "plan"]
+
+
+def test_shape_reads_x_between_two_dimensions_as_two_groupings(catalog):
+    d = draft_after("coverage", "users by plan x country", catalog)
+    assert [g.name for g in d.plan.group_by] == ["plan", "country"]
+
+
+def test_unit_abbreviations_bind_like_the_words(catalog):
+    d = draft_after("coverage", "what if engaged meant 5 logins/wk, how many engaged users",
+                    catalog)
+    assert d.plan.override_map() == {"min_logins_per_week": 5}
+
+
+@pytest.mark.parametrize("question", ["how many users come out as healthy in the churn risk model",
+                                      "how many new customers in RFM terms"])
+def test_words_for_a_family_and_for_landing_in_it_are_read(question, catalog):
+    assert draft_after("coverage", question, catalog).plan.segment.member is not None

@@ -52,3 +52,8 @@ def test_a_described_rule_word_the_data_team_adds_is_understood(catalog):
     with pytest.raises(ClarificationNeeded):
         plan("does revenue include taxes", catalog)
     assert plan("does revenue include taxes", other).intent == Intent.DEFINITION
+
+
+def test_a_question_about_one_hypothetical_person_asks_for_the_rule(catalog):
+    got = plan("is a trial user with 3 projects a pql", catalog)
+    assert got.intent == Intent.DEFINITION and got.segment.name == "pql"
