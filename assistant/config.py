@@ -56,7 +56,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("as_of", "SEGQ_AS_OF", date(2026, 6, 30),
             "Date every segment is computed as of (the demo pins 2026-06-30).", _date),
     Setting("semantic_models", "SEGQ_SEMANTIC_MODELS", _default_models_dir(),
-            "Directory of governed YAML definitions."),
+            "Governed definitions: a directory of segq YAML, or a dbt project, Cube model "
+            "folder, Cortex Analyst YAML file or a mix (docs/importing.md). With no warehouse "
+            "set, a shared example's own data becomes the warehouse."),
     Setting("query_log", "SEGQ_QUERY_LOG", str(CACHE_DIR / "querylog.sqlite3"),
             "SQLite file where every question and answer is recorded."),
     Setting("planner", "SEGQ_PLANNER", "rules",

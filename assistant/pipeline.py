@@ -223,6 +223,28 @@ def _login() -> str:
         return "unknown"
 
 
+def _example_warehouse(config: Config) -> Path | None:
+    """The DuckDB file of the example the semantic models belong to (built on first use)."""
+    from assistant.config import CACHE_DIR
+    from assistant.importers.datasets import ensure_dataset, find_dataset
+
+    models = Path(config.semantic_models)
+    if models.resolve() == Path(_default_models()).resolve():
+        return None
+    dataset = find_dataset(models)
+    if dataset is None:
+        return None
+    log.info("using the data of %s as the warehouse (built once per change of its files)",
+             dataset.root)
+    return ensure_dataset(dataset, CACHE_DIR)
+
+
+def _default_models() -> str:
+    from assistant.config import SETTINGS
+
+    return str(next(s.default for s in SETTINGS if s.name == "semantic_models"))
+
+
 class Assistant:
     """Answers questions from governed definitions; one instance serves many threads."""
 
@@ -262,6 +284,8 @@ class Assistant:
             self._warehouse = warehouse
         if self._warehouse is None:
             path = Path(self.config.warehouse)
+            if self.config.uses_default_demo:  # an example's own data, if the models have one
+                path = _example_warehouse(self.config) or path
             if self.config.uses_default_demo and not path.exists():
                 from assistant.demo import ensure_demo
 

@@ -15,11 +15,20 @@ __all__ = ["Catalog", "CatalogHolder", "Dimension", "Member", "Metric", "Paramet
 
 
 def collect_issues(directory: str | Path) -> tuple[Catalog, list[Issue]]:
+    """The catalog at `directory` and every issue found in it.
+
+    A flat directory of segq YAML loads as it always has; anything else (a dbt project, a
+    Cube folder, a Cortex file, a mix) goes through `assistant.importers`."""
     directory = Path(directory)
-    if not directory.is_dir():
+    if not directory.exists():
         raise CatalogError(f"Semantic models directory {directory} does not exist. Set "
                            "SEGQ_SEMANTIC_MODELS or `semantic_models` in the config file.")
-    catalog, issues = build_catalog(directory)
+    from assistant.importers import is_native_directory, load_models
+
+    if is_native_directory(directory):
+        catalog, issues = build_catalog(directory)
+    else:
+        catalog, issues = load_models(directory)
     return catalog, issues + run_rules(catalog)
 
 

@@ -381,14 +381,17 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def build_catalog(directory: Path, limits: LoadLimits = LIMITS) -> tuple[Catalog, list[Issue]]:
-    """Load every `*.yml`/`*.yaml` under `directory`; return the catalog and all issues."""
+def build_catalog(directory: Path, limits: LoadLimits = LIMITS, *,
+                  only: list[Path] | None = None) -> tuple[Catalog, list[Issue]]:
+    """Load every `*.yml`/`*.yaml` under `directory` (or the `only` files of it, when a
+    directory mixes formats); return the catalog and all issues."""
     builder = _Builder()
     tables: dict[str, Table] = {}
     dimensions: dict[str, Dimension] = {}
     metrics: dict[str, Metric] = {}
     segments: dict[str, Segment] = {}
-    files = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
+    files = sorted(only if only is not None
+                   else [*directory.glob("*.yml"), *directory.glob("*.yaml")])
     if not files:
         builder.issues.append(Issue("error", "contains no *.yml semantic model files.",
                                     str(directory), "no-files"))

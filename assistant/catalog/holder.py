@@ -23,9 +23,11 @@ Stamp = tuple[tuple[str, int, int], ...]
 
 def files_stamp(directory: Path) -> Stamp:
     """Name, size and mtime of every model file: cheap to take, changes with any edit."""
+    from assistant.importers.detect import yaml_files
+
     stamp = []
-    try:
-        paths = sorted([*directory.glob("*.yml"), *directory.glob("*.yaml")])
+    try:  # a dbt project keeps its models in subfolders; a single Cortex file is itself
+        paths = [directory] if directory.is_file() else list(yaml_files(directory))
     except OSError:
         return ()
     for path in paths:
@@ -33,7 +35,7 @@ def files_stamp(directory: Path) -> Stamp:
             info = path.stat()
         except OSError:
             continue
-        stamp.append((path.name, info.st_size, info.st_mtime_ns))
+        stamp.append((str(path), info.st_size, info.st_mtime_ns))
     return tuple(stamp)
 
 

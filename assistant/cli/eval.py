@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import json
 import sys
 import uuid
 from pathlib import Path
 
-from assistant.config import Config
+from assistant.config import SETTINGS, Config
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,6 +59,17 @@ def compare(args: argparse.Namespace, config: Config) -> int:
     return 1 if result["regressions"] else 0
 
 
+_DEFAULT_WAREHOUSE = next(s.default for s in SETTINGS if s.name == "warehouse")
+
+
+def _by_setup(cases: list) -> dict[tuple[str, str], list]:
+    """Cases grouped by the models and as-of date their suite asks for, in first-seen order."""
+    groups: dict[tuple[str, str], list] = {}
+    for case in cases:
+        groups.setdefault(case.setup, []).append(case)
+    return groups
+
+
 def run(args: argparse.Namespace, config: Config) -> int:
     if args.compare:
         if args.paths:
@@ -72,13 +82,13 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
         raise ConfigError("`segq eval` needs suite files or directories, or --compare A B.")
     from assistant.evals import GoldQueries, format_summary, load_cases, run_cases
+    from assistant.evals.report import EvalReport
     from assistant.pipeline import Assistant
     from assistant.querylog import QueryLog
 
     if args.planner:
         config = config.replace(planner=args.planner)
     cases = load_cases(args.paths)
-    assistant = Assistant(config)  # answers are logged below, with their pass/fail
     log = None if args.no_log else QueryLog(config.query_log)
     run_id = "eval_" + uuid.uuid4().hex[:10]
 
@@ -87,16 +97,27 @@ def run(args: argparse.Namespace, config: Config) -> int:
             log.record(result.answer, source="eval", eval_run=run_id, eval_case=result.case.id,
                        eval_passed=result.passed)
 
-    def ask(question: str) -> dict:
-        return assistant.ask(question, source="eval").log_dict()
+    results, names = [], set()
+    # Cases run in groups that share a setup: a suite with its own `semantic_models` (a dbt
+    # project, a Cube folder...) gets an assistant over those models and their example data.
+    for (models, as_of), group in _by_setup(cases).items():
+        changes: dict = {}
+        if models:  # its example's data, whatever warehouse is configured for the rest
+            changes = {"semantic_models": models, "warehouse": _DEFAULT_WAREHOUSE}
+        if as_of:
+            changes["as_of"] = as_of
+        assistant = Assistant(config.replace(**changes) if changes else config)
 
-    # Gold runs on the product's own read-only, locked-down warehouse, with its cap and timeout.
-    gold = GoldQueries(assistant.warehouse, assistant.catalog,
-                       allow_restricted=args.allow_restricted_gold)
-    report = run_cases(cases, ask, gold, on_result=record)
-    catalog = assistant.catalog
-    report = dataclasses.replace(report, governed_names=frozenset(
-        [*catalog.segments, *catalog.metrics]))
+        def ask(question: str, assistant: Assistant = assistant) -> dict:
+            return assistant.ask(question, source="eval").log_dict()
+
+        # Gold runs on the product's own read-only, locked-down warehouse, with its cap and
+        # timeout.
+        gold = GoldQueries(assistant.warehouse, assistant.catalog,
+                           allow_restricted=args.allow_restricted_gold)
+        results += run_cases(group, ask, gold, on_result=record).results
+        names |= {*assistant.catalog.segments, *assistant.catalog.metrics}
+    report = EvalReport(results, governed_names=frozenset(names))
     if args.json:
         print(json.dumps(report.to_json_dict(), indent=2, default=str))
     else:

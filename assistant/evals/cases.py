@@ -6,6 +6,7 @@ its `file:line`, so a failing case in a report can be found and fixed.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,6 +31,15 @@ class EvalCase:
     family: str
     source: str  # file:line, so a failing case can be found and fixed
     tags: tuple[str, ...] = ()
+    # The suite's own models and as-of date (a suite over a foreign model, e.g. a dbt project);
+    # empty: the configured ones.
+    semantic_models: str = ""
+    as_of: str = ""
+
+    @property
+    def setup(self) -> tuple[str, str]:
+        """What the case needs the assistant configured with: (semantic_models, as_of)."""
+        return self.semantic_models, self.as_of
 
 
 def load_cases(paths: Sequence[Path]) -> list[EvalCase]:
@@ -82,14 +92,45 @@ def _load_file(file: Path) -> list[EvalCase]:
         raise ConfigError(f"{file}:1: eval file is not valid YAML: {exc}.", file=str(file)) from exc
     if data is None:
         return []
+    suite: dict[str, Any] = {}
+    if isinstance(data, dict) and isinstance(node, yaml.MappingNode):
+        suite, data, node = _suite_header(data, node, file)
     if not isinstance(data, list) or not isinstance(node, yaml.SequenceNode):
         raise ConfigError(
-            f"{file}:1: an eval file must be a list of cases (`- id: ...`).", file=str(file)
+            f"{file}:1: an eval file must be a list of cases (`- id: ...`), or a mapping with "
+            "`cases:` and the suite's `semantic_models:` / `as_of:`.", file=str(file)
         )
     return [
-        _parse_case(item, file, item_node.start_mark.line + 1)
+        dataclasses.replace(_parse_case(item, file, item_node.start_mark.line + 1), **suite)
         for item, item_node in zip(data, node.value, strict=True)
     ]
+
+
+SUITE_KEYS = ("semantic_models", "as_of", "cases", "description")
+
+
+def _suite_header(data: dict, node: yaml.MappingNode,
+                  file: Path) -> tuple[dict[str, Any], Any, Any]:
+    """A suite over its own models: `semantic_models` (a path relative to the suite file, e.g.
+    a dbt project) and `as_of`, then `cases:`; returns them, the cases and their node."""
+    lines = {str(k.value): k.start_mark.line + 1 for k, _ in node.value}
+    for key in data:
+        if key not in SUITE_KEYS:
+            raise ConfigError(f"{file}:{lines.get(str(key), 1)}: unknown suite key `{key}`. "
+                              f"Accepted: {', '.join(SUITE_KEYS)}.", file=str(file))
+    suite: dict[str, Any] = {}
+    if data.get("semantic_models"):
+        models = (file.parent / str(data["semantic_models"])).resolve()
+        if not models.exists():
+            line = lines["semantic_models"]
+            raise ConfigError(f"{file}:{line}: the suite's semantic_models `{models}` does not "
+                              "exist (the path is relative to the suite file).",
+                              file=str(file), line=line)
+        suite["semantic_models"] = str(models)
+    if data.get("as_of"):
+        suite["as_of"] = str(data["as_of"])
+    cases = next((v for k, v in node.value if k.value == "cases"), None)
+    return suite, data.get("cases"), cases
 
 
 def _parse_case(item: Any, file: Path, line: int) -> EvalCase:
