@@ -163,9 +163,13 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         value = _fmt(result.rows[0][0] if result.rows[0][0] is not None else 0)
         if counts_people:
             return f"There are {value} {who}{extra}."
+        if who == "users" and metric.table != catalog.population_table():  # not about people
+            return f"{metric.label}: {value}{extra}."
         return f"{metric.label} for {who}: {value}{extra}."
     dims = ", ".join([d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared))
     what = who[:1].upper() + who[1:] if counts_people else f"{metric.label} of {who}"
+    if not counts_people and who == "users" and metric.table != catalog.population_table():
+        what = metric.label
     return f"{what} by {dims}{extra}: {result.row_count} groups."
 
 

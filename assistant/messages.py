@@ -393,3 +393,9 @@ def access_denied_plain(groups: list[str], contact: str) -> str:
     return (f"That answer needs more than your groups ({', '.join(f'`{g}`' for g in groups)}) "
             f"may see, so nothing ran. Ask {contact or 'the data team'} for access if you "
             "need it.")
+
+
+def foreign_metric_shape(metric: str, source: str) -> str:
+    return (f"`{metric}` ({source}) is a dbt metric: it can be totalled, broken down by its "
+            "dimensions, filtered and limited to a period, but not combined with segments, "
+            "shares or compared periods.")

@@ -234,7 +234,7 @@ def _example_warehouse(config: Config) -> Path | None:
     dataset = find_dataset(models)
     if dataset is None:
         return None
-    log.info("using the data of %s as the warehouse (built once per change of its files)",
+    log.debug("using the data of %s as the warehouse (built once per change of its files)",
              dataset.root)
     return ensure_dataset(dataset, CACHE_DIR)
 

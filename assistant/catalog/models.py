@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.access.models import AccessPolicy
@@ -81,6 +81,9 @@ class Metric:
     restated_by: Restatements = ()
     # (days, phrases): names of the metric over another window ("wau" is 7 days)
     windows: tuple[tuple[int, tuple[str, ...]], ...] = ()
+    # Who compiles it: "" segq's compiler; "metricflow" a dbt metric MetricFlow compiles from
+    # the catalog's `foreign["metricflow"]` documents (assistant/importers/metricflow.py)
+    engine: str = ""
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,8 @@ class Catalog:
     files: tuple[str, ...] = ()
     directory: str = ""
     access: AccessPolicy | None = None  # the `access:` section; None: no policies declared
+    # What a foreign format's own compiler needs, by engine (dbt: MetricFlow's documents)
+    foreign: dict[str, Any] = field(default_factory=dict)
 
     def schema(self, *, include_restricted: bool = True) -> dict[str, dict[str, str]]:
         """sqlglot-style schema {table: {column: type}} of the governed tables."""

@@ -26,7 +26,7 @@ def dimension_columns_exist(catalog: Catalog) -> Iterator[Issue]:
             yield Issue("error", f"Dimension `{dim.name}` uses unknown table `{dim.table}`. "
                         f"Accepted: {', '.join(catalog.tables)}."
                         f"{did_you_mean(dim.table, catalog.tables)}", dim.source)
-        elif table.column(dim.column) is None:
+        elif dim.column and table.column(dim.column) is None:  # "": an expression (dbt)
             names = [c.name for c in table.columns]
             yield Issue("error", f"Dimension `{dim.name}` uses unknown column "
                         f"`{dim.table}.{dim.column}`. Accepted: {', '.join(names)}."
@@ -42,6 +42,8 @@ def metric_tables_exist(catalog: Catalog) -> Iterator[Issue]:
             yield Issue("error", f"Metric `{metric.name}` uses unknown table `{metric.table}`. "
                         f"Accepted: {', '.join(catalog.tables)}."
                         f"{did_you_mean(metric.table, catalog.tables)}", metric.source)
+        elif metric.engine:  # its engine plans its joins and time columns (a dbt metric)
+            continue
         elif metric.time_column and table.column(metric.time_column) is None:
             yield Issue("error", f"Metric `{metric.name}` has unknown time_column "
                         f"`{metric.time_column}` on `{metric.table}`.", metric.source)

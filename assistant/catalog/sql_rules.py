@@ -58,6 +58,8 @@ def fragments(catalog: Catalog) -> Iterator[Fragment]:
                                member.when, member.when_source or member.source, True,
                                f"one boolean SQL condition over {columns}")
     for metric in catalog.metrics.values():
+        if metric.engine:  # compiled by its own engine from its own definition (a dbt metric)
+            continue
         yield Fragment(f"The `expr` of metric `{metric.name}`", metric.expr, metric.source,
                        False, f"one SQL aggregate over `{metric.table}`", (metric.table,))
         if metric.filter:

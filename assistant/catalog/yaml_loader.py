@@ -282,3 +282,44 @@ def _position(text: str | bytes, offset: int) -> tuple[int, int]:
     """1-based (line, column) of `offset`; for bytes, the column counts bytes."""
     before = text[:offset] if isinstance(text, str) else text[:offset].decode("latin-1")
     return before.count("\n") + 1, offset - (before.rfind("\n") + 1) + 1
+
+
+def load_yaml_documents(path: Path, display: str = "", *,
+                        limits: LoadLimits = LIMITS) -> tuple[list[LineDict], list[Issue]]:
+    """A `---`-separated file (MetricFlow's manifest documents) as line-aware mappings, with
+    the same limits as `load_yaml`; each document's lines are lines of the file."""
+    shown = display or str(path)
+    try:
+        if path.stat().st_size > limits.max_file_bytes:
+            return [], [Issue("error", messages.yaml_too_large(shown, path.stat().st_size,
+                                                               limits.max_file_bytes),
+                              f"{shown}:1", "file-size")]
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        return [], [Issue("error", f"cannot be read ({exc}).", f"{shown}:1", "file-unreadable")]
+    loader = _Loader(text)
+    loader.start_budget(limits, shown)
+    loader.duplicate_keys = []
+    docs: list[LineDict] = []
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if isinstance(node, MappingNode):
+                docs.append(loader.construct_document(node))
+            elif node is not None:
+                return docs, [Issue("error", messages.yaml_not_a_mapping(shown, node.id, ()),
+                                    f"{shown}:{node.start_mark.line + 1}", "shape")]
+    except _LimitExceeded as exc:
+        return docs, [Issue("error", exc.problem or "", f"{shown}:{_line(exc)}", exc.rule)]
+    except yaml.MarkedYAMLError as exc:
+        problem = exc.problem or exc.context or "invalid YAML"
+        return docs, [Issue("error", messages.yaml_syntax(shown, problem),
+                            f"{shown}:{_line(exc)}", "yaml-syntax")]
+    except yaml.YAMLError as exc:  # a reader error (a control character) has no mark
+        return docs, [Issue("error", messages.yaml_syntax(shown, str(exc).splitlines()[0]),
+                            f"{shown}:1", "yaml-syntax")]
+    finally:
+        loader.dispose()
+    return docs, [Issue("error", f"repeats the key `{key}`; the later value would silently "
+                        "win. Keep one.", f"{shown}:{line}", "duplicate-key")
+                  for key, line in loader.duplicate_keys]

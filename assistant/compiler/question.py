@@ -59,6 +59,9 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
     """
     if plan.intent in (Intent.DEFINITION, Intent.CATALOG):
         raise CompileError(f"A `{plan.intent}` question has no SQL to compile.")
+    foreign = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    if foreign is not None and foreign.engine:  # a dbt metric: compiled by MetricFlow
+        return _foreign(plan, catalog, foreign, min(plan.limit or row_cap, row_cap) + 1)
     segment = _segment(plan, catalog)
     overrides = resolve_overrides(plan, catalog, segment)
     limit = min(plan.limit or row_cap, row_cap) + 1  # one extra row reveals truncation
@@ -84,6 +87,19 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
     select = select.limit(limit)
     definitions = _definitions_used(plan, catalog, segment, overrides)
     return Compiled(select, dict(ctes), definitions, overrides)
+
+
+def _foreign(plan: QueryPlan, catalog: Catalog, metric: Metric, limit: int) -> Compiled:
+    """A metric another engine compiles from its own definitions (docs/importing.md)."""
+    from assistant.importers.metricflow import compile_metricflow, definition_used
+
+    if plan.segment is not None or plan.excluding or plan.share or plan.compared or (
+            plan.measure is not None):
+        raise CompileError(messages.foreign_metric_shape(metric.name, metric.source))
+    select = compile_metricflow(plan, catalog, metric, limit=limit)
+    # MetricFlow's own CTEs are the governed logic: the validator recompiles and compares them
+    ctes = {cte.alias_or_name: cte.this for cte in select.find_all(exp.CTE)}
+    return Compiled(select, ctes, [definition_used(metric)])
 
 
 def _segment(plan: QueryPlan, catalog: Catalog) -> Segment | None:

@@ -49,9 +49,15 @@ def _native(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
     return catalog, issues
 
 
+def _dbt(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
+    from assistant.importers.dbt import load_dbt
+
+    return load_dbt(files, root)
+
+
 # Format name -> loader. dbt and MetricFlow documents share one loader (one manifest); each
 # foreign format registers its loader here.
-LOADERS: dict[str, Loader] = {NATIVE: _native}
+LOADERS: dict[str, Loader] = {NATIVE: _native, DBT: _dbt}
 _SHARED = {METRICFLOW: DBT}  # formats read by another format's loader, in one call
 
 

@@ -1,4 +1,4 @@
-"""What kind of semantic-model file is this? Decided by content, never by file name alone.
+"""What kind of semantic-model file is this? Decided by content, not by file name.
 
 A directory that `SEGQ_SEMANTIC_MODELS` points at may hold several formats side by side (a dbt
 project next to a Cube model folder, a native segq file, a single Cortex Analyst YAML). Each
@@ -12,8 +12,6 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 NATIVE = "native"
 DBT = "dbt"  # dbt MetricFlow: `semantic_models:` / `metrics:` lists (dbt project YAML)
@@ -43,13 +41,12 @@ def classify(path: Path) -> str:
     """The format of one YAML file, from its parsed top level (plain PyYAML: cheap, no lines)."""
     if path.name in ("dbt_project.yml", "dbt_project.yaml", "packages.yml", "profiles.yml"):
         return DATA
-    try:
-        with path.open(encoding="utf-8") as handle:
-            docs = [d for d in yaml.safe_load_all(handle) if d is not None]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    from assistant.catalog.yaml_loader import load_yaml_documents
+
+    # The bounded loader: a hostile file (an alias bomb, deep nesting) is refused, not expanded
+    docs, issues = load_yaml_documents(path)
+    if issues or not docs:
         return UNKNOWN  # the loader of the directory's main format reports it with its line
-    if not docs or not all(isinstance(d, dict) for d in docs):
-        return UNKNOWN
     keys = {str(k) for d in docs for k in d}
     if keys & _DATA_KEYS:
         return DATA

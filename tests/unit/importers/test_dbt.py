@@ -1,0 +1,140 @@
+"""A dbt project's MetricFlow semantic models answer questions, compiled by MetricFlow itself.
+
+    shop/models/orders.yml     semantic model `orders` (ref('orders')): entity order, customer
+                               measures revenue = SUM(amount), order_count; metrics revenue,
+                               order_count, ratio revenue_per_order
+    shop/models/customers.yml  semantic model `customers`: entity customer, dimension country
+    shop/seeds/*_seed.csv      orders: o1 c1 10.0 paid / o2 c1 30.0 paid / o3 c2 5.0 refunded
+                               customers: c1 FR, c2 US
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from assistant.catalog import collect_issues
+from assistant.config import load_config
+from assistant.pipeline import Assistant
+
+pytest.importorskip("metricflow")
+
+ORDERS = """\
+semantic_models:
+  - name: orders
+    description: One row per order.
+    model: ref('orders')
+    defaults:
+      agg_time_dimension: ordered_at
+    entities:
+      - {name: order, type: primary, expr: order_id}
+      - {name: customer, type: foreign, expr: customer_id}
+    dimensions:
+      - {name: status, type: categorical}
+      - name: ordered_at
+        type: time
+        type_params: {time_granularity: day}
+    measures:
+      - {name: revenue, expr: amount, agg: sum, description: Money from orders.}
+      - {name: order_count, expr: "1", agg: sum, create_metric: true}
+metrics:
+  - name: revenue
+    label: Revenue
+    description: Money from orders.
+    type: simple
+    type_params: {measure: revenue}
+  - name: revenue_per_order
+    label: Revenue per order
+    type: ratio
+    type_params: {numerator: revenue, denominator: order_count}
+"""
+CUSTOMERS = """\
+semantic_models:
+  - name: customers
+    model: ref('customers')
+    entities:
+      - {name: customer, type: primary, expr: customer_id}
+    dimensions:
+      - {name: country, type: categorical}
+"""
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Path:
+    root = tmp_path / "shop"
+    (root / "models").mkdir(parents=True)
+    (root / "seeds").mkdir()
+    (root / "models" / "orders.yml").write_text(ORDERS)
+    (root / "models" / "customers.yml").write_text(CUSTOMERS)
+    (root / "seeds" / "orders_seed.csv").write_text(
+        "order_id,customer_id,amount,status,ds\no1,c1,10.0,paid,2022-01-01\n"
+        "o2,c1,30.0,paid,2022-01-02\no3,c2,5.0,refunded,2022-02-01\n")
+    (root / "seeds" / "customers_seed.csv").write_text(
+        "customer_id,country,ds\nc1,FR,2022-01-01\nc2,US,2022-01-01\n")
+    for model in ("orders", "customers"):
+        (root / "models" / f"{model}.sql").write_text(f"select * from {model}_seed\n")
+    return root
+
+
+def ask(shop: Path, tmp_path: Path, question: str) -> dict:
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(shop / "models"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3")})
+    return Assistant(config).ask(question).log_dict()
+
+
+def test_metrics_and_dimensions_keep_their_dbt_file_and_line(shop: Path) -> None:
+    catalog, issues = collect_issues(shop / "models")
+    assert [i for i in issues if i.level == "error"] == []
+    assert catalog.metrics["revenue"].source == "models/orders.yml:19"
+    assert catalog.metrics["order_count"].source == "models/orders.yml:17"  # create_metric
+    assert catalog.dimensions["customer__country"].source == "models/customers.yml:7"
+    assert catalog.dimensions["order__ordered_at"].grains[0] == "day"
+
+
+def test_an_unknown_key_and_a_ref_to_no_model_are_errors_at_their_line(shop: Path) -> None:
+    (shop / "models" / "orders.yml").write_text(
+        ORDERS.replace("    description: One row per order.\n", "    descripton: x\n")
+        .replace("ref('orders')", "ref('order')"))
+    _, issues = collect_issues(shop / "models")
+    errors = {(i.source, i.rule) for i in issues if i.level == "error"}
+    assert {("models/orders.yml:3", "unknown-key"), ("models/orders.yml:4", "dbt-ref")} <= errors
+    assert "`descripton`. Accepted keys" in " ".join(i.message for i in issues)
+
+
+def test_a_simple_metric_by_a_joined_dimension_equals_hand_written_sql(
+        shop: Path, tmp_path: Path) -> None:
+    answer = ask(shop, tmp_path, "revenue by country")
+    assert answer["status"] == "answered", answer["message"]
+    # SELECT c.country, SUM(o.amount) FROM orders o LEFT JOIN customers c USING (customer_id)
+    assert sorted(map(tuple, answer["rows"])) == [("FR", 40.0), ("US", 5.0)]
+    assert answer["definitions"][0]["source"] == "models/orders.yml:19"
+
+
+def test_a_ratio_metric_is_the_ratio_of_its_sums(shop: Path, tmp_path: Path) -> None:
+    answer = ask(shop, tmp_path, "revenue per order")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"] == [[pytest.approx(45.0 / 3)]]  # SUM(amount) / COUNT(*)
+
+
+def test_a_filter_value_reaches_metricflow_as_a_quoted_literal(shop: Path) -> None:
+    import duckdb
+
+    from assistant.compiler import compile_plan
+    from assistant.errors import CompileError
+    from assistant.importers.datasets import ensure_dataset, find_dataset
+    from assistant.plan import Filter, Intent, MetricRef, QueryPlan
+
+    catalog, _ = collect_issues(shop / "models")
+    plan = QueryPlan(intent=Intent.METRIC, metric=MetricRef(name="revenue"),
+                     filters=(Filter(dimension="order__status", values=("paid", "x' OR 1=1")),))
+    sql = compile_plan(plan, catalog, date(2022, 12, 31), row_cap=100).sql()
+    dataset = find_dataset(shop / "models")
+    assert dataset is not None
+    con = duckdb.connect(str(ensure_dataset(dataset, shop.parent / "cache")), read_only=True)
+    assert con.execute(sql).fetchall() == [(40.0,)]  # SUM(amount) WHERE status = 'paid'
+    templated = plan.model_copy(update={"filters": (
+        Filter(dimension="order__status", values=("{{ Dimension('x') }}",)),)})
+    with pytest.raises(CompileError, match="may not contain"):
+        compile_plan(templated, catalog, date(2022, 12, 31), row_cap=100)
