@@ -428,10 +428,16 @@ def _new_people(d: Draft) -> None:
 
 
 # -- what-ifs ---------------------------------------------------------------------------------
+def _in_metric_name(d: Draft, at: int) -> bool:
+    """Whether the word at `at` is part of a metric's own name ("average policy size")."""
+    return any(m.span[0] <= at < m.span[1] and any(s.kind == "metric" for s in m.senses)
+               for m in d.p.matches)
+
+
 def what_ifs(d: Draft) -> None:
     """Averages of a segment's column, what-if overrides and a window given as a period."""
     average = AVERAGE_OF.search(d.text)
-    if average:
+    if average and not _in_metric_name(d, average.start()):
         d.segment, d.measure = shaping.measure(average, d.text, d.catalog, d.segment)
     d.overrides = whatif.overrides(d.numbers, d.catalog, d.segment, d.p)
     window = _window_override(d.found, d.segment, d.text)
