@@ -231,6 +231,13 @@ def _primary_entity(model: dict[str, Any]) -> str:
     return str(model.get("primary_entity") or "")
 
 
+def _unit_free(label: str) -> tuple[str, ...]:
+    """The label without a parenthesised unit ("Revenue (USD)" -> "Revenue"): how people say
+    it. Derived from the model's own label, never added by hand."""
+    bare = re.sub(r"\s*\([^)]*\)\s*$", "", label).strip()
+    return (bare,) if bare and bare != label else ()
+
+
 def _label(node: dict[str, Any]) -> str:
     return str(node.get("label") or str(node["name"]).replace("_", " "))
 
@@ -252,7 +259,7 @@ def _dimensions(model: dict[str, Any], sources: dict[tuple[str, str], str]) -> l
     for dim in model.get("dimensions") or []:
         is_time = dim.get("type") == "time"
         grain = str((dim.get("type_params") or {}).get("time_granularity") or "day")
-        grains = GRAINS[GRAINS.index(grain):] if grain in GRAINS else ()
+        grains = GRAINS[GRAINS.index(grain):] if grain in GRAINS else GRAINS  # sub-day: all
         name = f"{entity}__{dim['name']}" if entity else str(dim["name"])
         source = sources.get(("dimensions", f"{model['name']}.{dim['name']}"), "")
         expr = str(dim.get("expr") or dim["name"])
@@ -296,7 +303,8 @@ def _metric(metric: dict[str, Any], manifest: ForeignManifest, source: str,
     table = model["node_relation"]["alias"] if model else ""
     time_column = str(((model or {}).get("defaults") or {}).get("agg_time_dimension") or "")
     return Metric(str(metric["name"]), _label(metric), str(metric.get("description") or ""),
-                  "", 1, table, "", "", time_column, None, (), source, content_hash(metric),
+                  "", 1, table, "", "", time_column, None, _unit_free(_label(metric)), source,
+                  content_hash(metric),
                   kind="metric", engine="metricflow")
 
 

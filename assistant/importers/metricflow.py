@@ -145,17 +145,21 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
 def compile_metricflow(plan: QueryPlan, catalog: Catalog, metric: Metric, *,
                        limit: int) -> exp.Select:
     """MetricFlow's SQL for `plan` as a sqlglot tree over the warehouse's own tables."""
+    return compile_request(catalog, limit=limit, **request_parts(plan, catalog, metric))
+
+
+def compile_request(catalog: Catalog, *, limit: int | None, **parts: Any) -> exp.Select:
+    """Any MetricFlow query request (metrics, group-by names, where, time constraint, order,
+    saved query...) over this catalog's dbt models, as a sqlglot SELECT."""
     from metricflow.engine.metricflow_engine import MetricFlowQueryRequest
 
     engine = engine_for(catalog)
-    parts = request_parts(plan, catalog, metric)
     try:
         result = engine.explain(MetricFlowQueryRequest.create(limit=limit, **parts))
     except CompileError:
         raise
     except Exception as exc:  # MetricFlow's own words: an unknown group-by, too many hops
-        first = _reason(exc)
-        raise CompileError(f"MetricFlow cannot compile this question: {first}",
+        raise CompileError(f"MetricFlow cannot compile this question: {_reason(exc)}",
                            reason="metricflow") from exc
     statement = sqlglot.parse_one(result.sql_statement.sql, read="duckdb")
     if not isinstance(statement, exp.Select):
@@ -163,7 +167,7 @@ def compile_metricflow(plan: QueryPlan, catalog: Catalog, metric: Metric, *,
     for table in statement.find_all(exp.Table):  # the default schema, named: drop it
         if table.args.get("db") is not None and table.db == "main":
             table.set("db", None)
-    if statement.args.get("limit") is None:
+    if limit is not None and statement.args.get("limit") is None:
         statement = statement.limit(limit)
     return statement
 
