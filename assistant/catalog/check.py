@@ -28,8 +28,9 @@ def schema_matches(catalog: Catalog, live: dict[str, dict[str, str]]) -> list[Is
                                 f"no such table. Tables there: {', '.join(sorted(live))}.",
                                 table.source, "schema-drift"))
             continue
+        names = {c.lower() for c in live[table.name]}  # DuckDB: identifiers ignore case
         for column in table.columns:
-            if column.name not in live[table.name]:
+            if column.name.lower() not in names:
                 issues.append(Issue("error", f"Column `{table.name}.{column.name}` is declared "
                                     "but missing from the warehouse. Update the model or the "
                                     "warehouse.", table.source, "schema-drift"))
@@ -81,7 +82,9 @@ def plan_issues(catalog: Catalog, as_of: date, warehouse: Adapter | None) -> lis
     for metric in catalog.metrics.values():
         plans.append((QueryPlan(intent=Intent.METRIC, metric=MetricRef(name=metric.name)),
                        metric.source))
-    for dim in catalog.dimensions.values():
+    # A breakdown without a metric counts users; a catalog without them (a dbt project, whose
+    # dimensions are only grouped by through a metric) has its columns checked by schema_matches
+    for dim in catalog.dimensions.values() if "users" in catalog.metrics else ():
         ref = DimensionRef(name=dim.name, grain=dim.grains[0] if dim.grains else None)
         plans.append((QueryPlan(intent=Intent.BREAKDOWN, group_by=(ref,)), dim.source))
     for seg in catalog.segments.values():
