@@ -125,9 +125,35 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).splitlines() or [type(exc).__name__])[0]
 
 
+def keys_unique(catalog: Catalog, warehouse: Adapter,
+                live: dict[str, dict[str, str]]) -> list[Issue]:
+    """A declared primary key (a dbt model's primary entity) must be unique in the data: a
+    join to a table that repeats it fans out and would silently multiply every sum."""
+    issues = []
+    for table in catalog.tables.values():
+        names = {c.lower() for c in live.get(table.name, {})}
+        if not table.primary_key or table.primary_key.lower() not in names:
+            continue
+        key = exp.column(table.primary_key)
+        counted = exp.select(exp.func("COUNT", key.copy()).as_("n"),
+                             exp.func("COUNT", exp.Distinct(expressions=[key.copy()])).as_("d")
+                             ).from_(table.name)
+        rows = warehouse.execute(counted.sql(warehouse.dialect), row_cap=1).rows
+        total, distinct = rows[0] if rows else (0, 0)
+        if total != distinct:
+            issues.append(Issue("error", f"Table `{table.name}` declares `{table.primary_key}` "
+                                f"its primary key, but {total} rows have only {distinct} "
+                                "distinct values: a join to it fans out and multiplies what it "
+                                "meets. Declare the key it has, or make it unique.",
+                                table.source, "fan-out"))
+    return issues
+
+
 def deep_check(catalog: Catalog, warehouse: Adapter | None, as_of: date) -> list[Issue]:
     live = warehouse.schema() if warehouse is not None else catalog.schema()
     issues = schema_matches(catalog, live) if warehouse is not None else []
+    if warehouse is not None:
+        issues += keys_unique(catalog, warehouse, live)
     issues += segment_sql_issues(catalog, live, as_of, warehouse)
     issues += plan_issues(catalog, as_of, warehouse)
     return issues

@@ -249,8 +249,17 @@ def _table(model: dict[str, Any], source: str) -> Table:
             expr = str(item.get("expr") or item["name"])
             names |= _columns(expr) if item.get("expr") else {str(item["name"])}
     relation = model["node_relation"]
-    return Table(relation["alias"], str(model.get("description") or ""), "",
+    return Table(relation["alias"], str(model.get("description") or ""), _primary_key(model),
                  tuple(Column(n.lower(), "") for n in sorted(names)), source)
+
+
+def _primary_key(model: dict[str, Any]) -> str:
+    """The column of the primary entity, when it is one plain column."""
+    for entity in model.get("entities") or []:
+        if entity.get("type") == "primary":
+            expr = str(entity.get("expr") or entity["name"])
+            return expr.lower() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", expr) else ""
+    return ""
 
 
 def _dimensions(model: dict[str, Any], sources: dict[tuple[str, str], str]) -> list[Dimension]:

@@ -138,3 +138,27 @@ def test_a_filter_value_reaches_metricflow_as_a_quoted_literal(shop: Path) -> No
         Filter(dimension="order__status", values=("{{ Dimension('x') }}",)),)})
     with pytest.raises(CompileError, match="may not contain"):
         compile_plan(templated, catalog, date(2022, 12, 31), row_cap=100)
+
+
+def test_validate_reports_a_primary_entity_the_data_repeats(shop: Path) -> None:
+    from assistant.catalog.check import deep_check
+    from assistant.executor import Warehouse
+    from assistant.importers.datasets import ensure_dataset, find_dataset
+
+    def fan_outs() -> list[tuple[str, str]]:
+        catalog, _ = collect_issues(shop / "models")
+        dataset = find_dataset(shop / "models")
+        assert dataset is not None
+        warehouse = Warehouse(ensure_dataset(dataset, shop.parent / "cache"), timeout_s=10,
+                              row_cap=100)
+        try:
+            return [(i.source, i.message.split(",")[0]) for i in
+                    deep_check(catalog, warehouse, date(2022, 12, 31)) if i.rule == "fan-out"]
+        finally:
+            warehouse.close()
+
+    assert fan_outs() == []
+    seed = shop / "seeds" / "customers_seed.csv"
+    seed.write_text(seed.read_text() + "c2,MX,2022-02-01\n")  # customer c2 twice
+    assert fan_outs() == [("models/customers.yml:2", "Table `customers` declares `customer_id` "
+                           "its primary key")]
