@@ -152,6 +152,10 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         else:
             segment_words = population_words(plan, catalog)
             base = who.replace(segment_words, "users", 1)
+            family = catalog.segments.get(plan.segment.name) if plan.segment else None
+            if family is not None and family.is_family and plan.segment and \
+                    plan.segment.selected() and counts_people:  # who the family classifies
+                base = base.replace("users", f"users classified by {family.label}", 1)
         if not counts_people:  # "what % of revenue came from the US": a part of a metric
             total = metric.label.lower() + ("" if base == "users" else f" of {base}")
             verb = "are" if "DISTINCT" in metric.expr.upper() else "comes from"

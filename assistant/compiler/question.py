@@ -327,6 +327,9 @@ def _share(
 ) -> tuple[exp.Select, Ctes]:
     """ "What share of trial users are PQLs?": the part, the whole, and the fraction.
 
+    A member of a family is a share of the users the family classifies: every tier of churn
+    risk is of users with activity, every RFM segment of customers.
+
     The part is the segment (and member); without a segment it is the last filter ("what % of
     Q1 signups came from referrals?") and the other filters describe the whole. With
     `share_of_metric` the part is having the metric ("what % of enterprise users were active
@@ -387,7 +390,10 @@ def _share_part(
         return member, filters, []
     if segment is not None:
         ctes = segment_ctes(catalog, segment, as_of, overrides)
-        alias = src.join_segment(segment, left=True)
+        # a member's share is of the users its family classifies ("high churn risk" of users
+        # with a churn risk tier); a plain segment's is of everyone
+        classified = segment.is_family and bool(plan.segment and plan.segment.selected())
+        alias = src.join_segment(segment, left=not classified)
         member = exp.column("user_id", table=alias).is_(exp.null()).not_()
         selected = plan.segment.selected() if plan.segment else ()
         if selected:

@@ -476,9 +476,11 @@ def quantity(d: Draft) -> None:
                                    share=SHARE.search(d.text) is not None)
     d.metric = shaping.buyers(d.p, d.catalog, d.metric, d.segment)
     segment, current = d.segment, d.snapshot or d.found
-    if segment is not None and segment.history and current is not None and \
-            current.start >= d.as_of:  # "champions today" is membership now, as of as_of
-        d.snapshot = d.found = None
+    if current is not None and current.start >= d.as_of and (
+            segment is not None and segment.history or d.population(d.metric)
+            and not d.signups_of_period and not SIGNUP_WORDS.search(d.text)
+            and not re.search(r"\bnew\b", d.text)):  # "new users today" are today's signups
+        d.snapshot = d.found = None  # "engaged users today" is membership now, as of as_of
     if d.snapshot is not None and d.found is None and not (segment and segment.history):
         d.snapshot, d.found = None, d.snapshot  # signups of a named quarter: a plain period
     if d.as_of_snapshot and segment is not None and segment.history and \

@@ -103,11 +103,13 @@ COUNT = re.compile(
     r"n\s+of|(a|the)\s+(number|count|total|headcount|figure))\b"
 )
 LIST = re.compile(
-    r"\b(list|who\s+are|who\s+is|who's|whos|which\s+(users|customers|accounts|"
+    r"\b(list|(?<![a-z]\s)(?<![a-z])who(\s+are|\s+is|'s|s\b)|"
+    r"(?<=\b(me|us)\s)who(\s+are|\s+is|'s)|which\s+(users|customers|accounts|"
     r"ones|people|leads|of\s+our)|show\s+(me\s+)?(the\s+|all\s+|our\s+)?"
     r"(users|customers|accounts|people|leads|members|ids)|export|user\s+ids|"
     r"give\s+me\s+(the\s+|a\s+)?(list|users|customers|ids|accounts)|"
-    r"names\s+of|who\s+(has|have|made|signed)|(the\s+|their\s+|just\s+)?ids|"
+    r"names\s+of|(?<![a-z]\s)(?<![a-z])who\s+(has|have|made|signed)|"
+    r"(?<=\b(me|us)\s)who\s+(has|have|made|signed)|(the\s+|their\s+|just\s+)?ids|"
     r"(can|could|would)\s+(you|u)\s+(pull|get|grab|export|fetch))\b"
 )
 NEGATIVE = re.compile(  # the closed class of negative words and negative auxiliaries

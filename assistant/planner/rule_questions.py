@@ -13,7 +13,7 @@ import re
 
 from assistant.catalog.models import Catalog, Metric, Segment
 from assistant.plan import Intent, MetricRef, QueryPlan, SegmentRef
-from assistant.planner.patterns import COUNT, LIST, RULE_VERB
+from assistant.planner.patterns import COUNT, LIST, RULE_VERB, SHARE, SUPERLATIVE
 
 # The forms of a question (not of a request): "does …", "is …", "what …", "how …".
 QUESTION_FORM = re.compile(r"^(do|does|did|is|are|was|were|can|could|should|would|will|what|"
@@ -68,10 +68,11 @@ def rule_question(plan: QueryPlan, catalog: Catalog, text: str,
                   left: list[str]) -> QueryPlan | None:
     """The definition plan when `left` (words the data plan did not use) are all words of
     the rule of the one definition the question names; else None."""
-    if not QUESTION_FORM.match(text) or COUNT.search(text) or LIST.search(text):
-        return None
-    if plan.filters or plan.group_by or plan.time_range or plan.overrides or plan.limit or \
-            plan.excluding or plan.also_in or plan.measure:
+    if not QUESTION_FORM.match(text) or COUNT.search(text) or LIST.search(text) or \
+            SHARE.search(text) or SUPERLATIVE.search(text):
+        return None  # a number is asked for
+    if plan.share or plan.filters or plan.group_by or plan.time_range or plan.overrides or \
+            plan.limit or plan.excluding or plan.also_in or plan.measure:
         return None
     segment = catalog.segments.get(plan.segment.name) if plan.segment else None
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None

@@ -26,6 +26,7 @@ from assistant.plan import (
 )
 from assistant.planner import PlanOutcome
 from assistant.planner.change_question import recognise as recognise_change
+from assistant.planner.coverage import FUNCTION_WORDS
 from assistant.planner.lexicon import build_lexicon, vocabulary
 from assistant.planner.parsing import (
     Parse,
@@ -38,6 +39,7 @@ from assistant.planner.patterns import (
     ACTION,
     CATALOG,
     CLAUSE_BREAK,
+    COMPARE_PERIODS,
     COUNT,
     DEFINITION,
     DEFINITION_ASIDE,
@@ -55,6 +57,20 @@ from assistant.planner.text import Corrector, normalise, phrase_pattern, words
 from assistant.planner.timephrases import find_time
 
 
+def _only_periods(text: str, as_of: date) -> bool:
+    """A clause that is nothing but periods ("orders: march vs april") is part of the
+    question; one with other words ("need to call them this week") is context."""
+    found = find_time(text, as_of)
+    if found is None:
+        return False
+    rest = text[:found.span[0]] + " " + text[found.span[1]:]
+    second = find_time(rest, as_of)
+    if second is not None:
+        rest = rest[:second.span[0]] + " " + rest[second.span[1]:]
+    return all(w in FUNCTION_WORDS or COMPARE_PERIODS.fullmatch(w) or w in ("and", "or")
+               for w in rest.split())
+
+
 class RulesPlanner:
     """Deterministic planner over the catalog's own vocabulary."""
 
@@ -69,7 +85,7 @@ class RulesPlanner:
     def plan(self, question: str, catalog: Catalog, *, as_of: date,
              choice: str | None = None) -> PlanOutcome:
         full = self._corrector(catalog).correct(normalise(question))
-        main = self._main_clauses(question, catalog)
+        main = self._main_clauses(question, catalog, as_of)
         text = full if main == question else self._corrector(catalog).correct(normalise(main))
         p = Parse(question, text, text)
         if writes(question) or ACTION.search(text):  # actions only in the question itself
@@ -93,7 +109,7 @@ class RulesPlanner:
         return self._correctors[key]
 
     # -- 1. refusals ----------------------------------------------------------------------
-    def _main_clauses(self, question: str, catalog: Catalog) -> str:
+    def _main_clauses(self, question: str, catalog: Catalog, as_of: date) -> str:
         """Drop clauses that name nothing governed and ask nothing ("for Monday's board slides:
         list ...", "... ? planning a thank-you email"): context, not part of the question.
         Clauses with a governed phrase, a parameter's words, "list", "how many" or a question
@@ -111,7 +127,7 @@ class RulesPlanner:
                     for seg in catalog.segments.values() for param in seg.parameters
                 for syn in (*param.synonyms, param.label))
             asks = LIST.search(text) or COUNT.search(text) or DEFINITION.search(text)
-            if probe.matches or asks or what_if:
+            if probe.matches or asks or what_if or _only_periods(text, as_of):
                 kept.append(clause)
         return " ".join(kept) if kept else question
 

@@ -68,3 +68,17 @@ def test_share_of_a_plan_that_was_active_matches_plain_sql(config, raw):
         "DATE '2026-06-30')), count(DISTINCT u.user_id) FROM users u WHERE u.plan = 'enterprise'"
     ).fetchone()
     assert answer.rows[0][:2] == [active, everyone]
+
+
+def test_a_tiers_share_is_of_the_users_the_tiers_classify(config, raw):
+    # churn risk classifies users with at least one event: a tier's share is of those users
+    answer = Assistant(config).ask("what share of paid social users are at high churn risk?")
+    members, everyone, share = answer.rows[0]
+    tiers = {r[0]: r[-1] for r in raw.execute(reference_sql.churn_risk_sql()).fetchall()}
+    paid_social = {r[0] for r in raw.execute(
+        "SELECT user_id FROM users WHERE acquisition_channel = 'paid_social'").fetchall()}
+    classified = paid_social & set(tiers)
+    high = {u for u in classified if tiers[u] == "high"}
+    assert (members, everyone) == (len(high), len(classified))
+    assert share == pytest.approx(len(high) / len(classified))
+    assert "classified by Churn risk" in answer.message
