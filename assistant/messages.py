@@ -399,3 +399,22 @@ def foreign_metric_shape(metric: str, source: str) -> str:
     return (f"`{metric}` ({source}) is a dbt metric: it can be totalled, broken down by its "
             "dimensions, filtered and limited to a period, but not combined with segments, "
             "shares or compared periods.")
+
+
+def join_fans_out(base: str, table: str, relationship: str, one: str, many: str,
+                  source: str) -> str:
+    return (
+        f"I can't answer that from `{base}` with a column of `{table}`: the only declared way "
+        f"there goes through relationship `{relationship}` ({source}), where one `{one}` row "
+        f"meets many `{many}` rows, so every `{base}` figure would be counted several times. "
+        f"Missing: a many-to-one relationship from `{base}` to `{table}`, or a metric defined "
+        f"on `{table}`'s side."
+    )
+
+
+def join_missing(base: str, table: str) -> str:
+    return (
+        f"I can't answer that: it needs `{base}` joined to `{table}`, and the semantic model "
+        f"declares no relationship between them. Missing: a relationship from `{base}` to "
+        f"`{table}` (the data team can declare one)."
+    )

@@ -6,6 +6,7 @@ from typing import Any
 
 from assistant.access.models import ACCESS_VALUES, MEMBER_KEYS, POLICY_KINDS
 from assistant.catalog.builder import KEYS, ROLES
+from assistant.catalog.models import RELATIONSHIP_TYPES
 from assistant.plan import QueryPlan
 
 
@@ -83,6 +84,11 @@ def models_schema() -> dict[str, Any]:
                 "windows": {"type": "array", "items": _object("window", {
                     "days": {"type": "integer", "minimum": 1}, "synonyms": strings})}})},
             "segments": {"type": "array", "items": segment},
+            "relationships": {"type": "array", "items": _object("relationship", {
+                "type": {"enum": list(RELATIONSHIP_TYPES)}, "unique_key": {"type": "boolean"},
+                "keys": {"type": "array", "minItems": 1, "items": {
+                    "type": "object", "required": ["from", "to"], "additionalProperties": False,
+                    "properties": {"from": {"type": "string"}, "to": {"type": "string"}}}}})},
             "access": _access_schema(strings),
         },
     }

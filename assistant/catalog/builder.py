@@ -26,15 +26,17 @@ from assistant.catalog.models import (
     Member,
     Metric,
     Parameter,
+    Relationship,
     Segment,
     Stage,
     Table,
 )
+from assistant.catalog.relationships import from_references, relationship
 from assistant.catalog.yaml_loader import LIMITS, LineDict, LineList, LoadLimits, load_yaml
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
 
-TOP_KEYS = {"tables", "dimensions", "metrics", "segments", "access"}
+TOP_KEYS = {"tables", "dimensions", "metrics", "segments", "access", "relationships"}
 KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, optional)
     "table": ({"name", "columns"}, {"description", "primary_key"}),
     "column": ({"name", "type"}, {"access", "references", "description"}),
@@ -57,6 +59,7 @@ KEYS: dict[str, tuple[set[str], set[str]]] = {  # object kind -> (required, opti
     "stage": ({"name", "sql"}, set()),
     "example": ({"question", "plan"}, set()),
     "window": ({"days", "synonyms"}, set()),
+    "relationship": ({"name", "from", "to", "keys", "type"}, {"unique_key", "description"}),
 }
 # Roles tell the planner what an object is for, so no planner code names a catalog object.
 ROLES: dict[str, tuple[str, ...]] = {
@@ -396,6 +399,7 @@ def build_catalog(directory: Path, limits: LoadLimits = LIMITS, *,
         builder.issues.append(Issue("error", "contains no *.yml semantic model files.",
                                     str(directory), "no-files"))
     seen: dict[str, str] = {}
+    declared: list[Relationship] = []
     access_sections: list[tuple[str, LineDict]] = []
     unread = 0  # files that did not load: their objects are missing, not misnamed
     for path in files:
@@ -416,6 +420,11 @@ def build_catalog(directory: Path, limits: LoadLimits = LIMITS, *,
             else:
                 builder.error(data, "`access` must be a mapping with keys contact, "
                               "default_group, groups, policies.", "access-shape", "access")
+        for node in builder.items(data, "relationships", "relationship",
+                                  f"model file `{path.name}`"):
+            rel = relationship(builder, node)
+            if rel is not None:
+                declared.append(rel)
         sections: list[tuple[str, dict, Callable[[Any], Any]]] = [
             ("tables", tables, builder.table), ("dimensions", dimensions, builder.dimension),
             ("metrics", metrics, builder.metric), ("segments", segments, builder.segment),
@@ -439,7 +448,8 @@ def build_catalog(directory: Path, limits: LoadLimits = LIMITS, *,
                 if key != "tables":
                     seen[obj.name] = obj.source
     catalog = Catalog(tables, dimensions, metrics, segments,
-                      tuple(str(f) for f in files), str(directory))
+                      tuple(str(f) for f in files), str(directory),
+                      relationships=(*declared, *from_references(tables.values())))
     from assistant.access.parse import AccessBuilder  # it reads the loader's LineDict types
 
     access = AccessBuilder(catalog, complete=unread == 0)

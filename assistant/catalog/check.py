@@ -153,7 +153,10 @@ def deep_check(catalog: Catalog, warehouse: Adapter | None, as_of: date) -> list
     live = warehouse.schema() if warehouse is not None else catalog.schema()
     issues = schema_matches(catalog, live) if warehouse is not None else []
     if warehouse is not None:
+        from assistant.catalog.key_checks import relationship_key_issues
+
         issues += keys_unique(catalog, warehouse, live)
+        issues += relationship_key_issues(catalog, warehouse)
     issues += segment_sql_issues(catalog, live, as_of, warehouse)
     issues += plan_issues(catalog, as_of, warehouse)
     return issues

@@ -33,6 +33,41 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
 
+RELATIONSHIP_TYPES = ("many_to_one", "one_to_many", "one_to_one")
+
+
+@dataclass(frozen=True)
+class Relationship:
+    """A declared join between two governed tables: `from_table` rows to `to_table` rows.
+
+    `keys` pairs a column of `from_table` with a column of `to_table` (all must be equal).
+    `type` says how many rows of each side meet: `many_to_one` means each `from_table` row has
+    at most one `to_table` row. `unique_key`: the `to` columns are known unique in the data (a
+    primary key the warehouse enforces or `segq validate` checks), so a join may read the table
+    itself; otherwise a join to the one side reads its distinct (key, attribute) rows.
+    """
+
+    name: str
+    from_table: str
+    to_table: str
+    keys: tuple[tuple[str, str], ...]
+    type: str
+    source: str
+    unique_key: bool = False
+
+    def reversed(self) -> Relationship:
+        """The same join read from the other side (`many_to_one` becomes `one_to_many`)."""
+        flipped = {"many_to_one": "one_to_many", "one_to_many": "many_to_one"}
+        return Relationship(self.name, self.to_table, self.from_table,
+                            tuple((b, a) for a, b in self.keys),
+                            flipped.get(self.type, self.type), self.source)
+
+    @property
+    def fans_out(self) -> bool:
+        """Walking this join from `from_table` can meet several `to_table` rows per row."""
+        return self.type == "one_to_many"
+
+
 @dataclass(frozen=True)
 class DimensionValue:
     value: str
@@ -227,6 +262,7 @@ class Catalog:
     access: AccessPolicy | None = None  # the `access:` section; None: no policies declared
     # What a foreign format's own compiler needs, by engine (dbt: MetricFlow's documents)
     foreign: dict[str, Any] = field(default_factory=dict)
+    relationships: tuple[Relationship, ...] = ()  # declared joins (and column `references`)
 
     def schema(self, *, include_restricted: bool = True) -> dict[str, dict[str, str]]:
         """sqlglot-style schema {table: {column: type}} of the governed tables."""

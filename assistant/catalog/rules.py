@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 
 from assistant.catalog.cluster_rules import RULES as CLUSTER_RULES
 from assistant.catalog.models import Catalog
+from assistant.catalog.relationships import relationship_names_unique, relationships_resolve
 from assistant.catalog.sql_rules import fragments_parse, no_restricted_columns
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
@@ -47,7 +48,7 @@ def metric_tables_exist(catalog: Catalog) -> Iterator[Issue]:
         elif metric.time_column and table.column(metric.time_column) is None:
             yield Issue("error", f"Metric `{metric.name}` has unknown time_column "
                         f"`{metric.time_column}` on `{metric.table}`.", metric.source)
-        elif table.column("user_id") is None:
+        elif catalog.segments and table.column("user_id") is None:
             yield Issue("error", f"Metric `{metric.name}` reads `{metric.table}`, which has no "
                         "`user_id` to join segments and dimensions on.", metric.source)
 
@@ -176,6 +177,8 @@ RULES: tuple[Rule, ...] = (
     examples_are_plans,
     fragments_parse,
     no_restricted_columns,
+    relationships_resolve,
+    relationship_names_unique,
     *CLUSTER_RULES,
 )
 

@@ -14,8 +14,9 @@ from sqlglot import exp
 
 from assistant import messages
 from assistant.answer import DefinitionUsed
-from assistant.catalog.models import Catalog, Dimension, Metric, Segment
+from assistant.catalog.models import Catalog, Dimension, Metric, Relationship, Segment
 from assistant.compiler.clusters import fit_summary
+from assistant.compiler.joins import join_condition, join_path, join_source
 from assistant.compiler.portable import render
 from assistant.compiler.rows import RowFilter, restrict_rows
 from assistant.compiler.segments import (
@@ -157,19 +158,33 @@ def _clip(time_range: TimeRange, as_of: date) -> tuple[date, date]:
 
 
 class _From:
-    """Builds the FROM/JOIN/WHERE of a question over a base table, joining only what's used."""
+    """Builds the FROM/JOIN/WHERE of a question over a base table, joining only what's used.
+
+    Tables are joined through declared relationships only (`joins.py`); segments on user_id.
+    """
 
     def __init__(self, base: str, catalog: Catalog) -> None:
         self.base = base
         self.catalog = catalog
-        self.joins: list[tuple[str, str]] = []  # (table, alias)
+        self.joins: list[tuple[str, str]] = []  # (table or segment, alias), in join order
+        self.hops: dict[str, Relationship] = {}  # alias -> the relationship it is joined by
+        self.used: dict[str, list[str]] = {}  # alias -> the columns read from it
         self.left: set[str] = set()  # aliases joined with LEFT JOIN (shares keep everyone)
         self.where: list[exp.Expr] = []
 
     def col(self, table: str, column: str) -> exp.Column:
-        if table != self.base and table not in [a for _, a in self.joins]:
-            self.joins.append((table, table))
+        if table != self.base and table not in self.hops:
+            for hop in join_path(self.catalog, self.base, table):
+                if hop.to_table not in self.hops and hop.to_table != self.base:
+                    self.hops[hop.to_table] = hop
+                    self.joins.append((hop.to_table, hop.to_table))
+                    self._use(hop.to_table, *[b for _, b in hop.keys])
+        self._use(table, column)
         return exp.column(column, table=table)
+
+    def _use(self, alias: str, *columns: str) -> None:
+        used = self.used.setdefault(alias, [])
+        used.extend(c for c in columns if c not in used)
 
     def join_segment(self, segment: Segment, *, left: bool = False) -> str:
         self.joins.append((segment.name, "seg"))
@@ -180,9 +195,20 @@ class _From:
     def apply(self, select: exp.Select) -> exp.Select:
         select = select.from_(exp.to_table(self.base).as_(self.base))
         for table, alias in self.joins:
-            on = exp.column("user_id", table=alias).eq(exp.column("user_id", table=self.base))
+            hop = self.hops.get(alias)
+            source: exp.Expr
+            on: exp.Expr
+            if hop is None:  # a governed segment: its rows are users
+                on = exp.column("user_id", table=alias).eq(exp.column("user_id", table=self.base))
+                source = exp.to_table(table).as_(alias)
+            else:
+                for later in self.hops.values():  # a later hop joins on this alias's keys
+                    if later.from_table == alias:
+                        self._use(alias, *[a for a, _ in later.keys])
+                on = join_condition(hop, hop.from_table, alias)
+                source = join_source(hop, alias, self.used[alias])
             kind = "left" if alias in self.left else None
-            select = select.join(exp.to_table(table).as_(alias), on=on, join_type=kind)
+            select = select.join(source, on=on, join_type=kind)
         for cond in self.where:
             select = select.where(cond)
         return select
@@ -266,6 +292,10 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
         if plan.time_range and plan.time_range.column
         else (metric.time_column)
     )
+    if not time_col:  # a metric with no time column (a foreign model's measure): no period
+        if plan.time_range or plan.compared:
+            raise CompileError(f"Metric `{metric.name}` has no time column to limit a period on.")
+        return
     owner = _time_owner(catalog, metric, time_col)
     if plan.compared and owner not in (metric.table, "users"):
         raise CompileError("Compared periods must be on the metric's own time column "

@@ -23,7 +23,7 @@ UNKNOWN = "unknown"
 
 _SKIP_DIRS = {".git", "target", "dbt_packages", "node_modules", "logs", "__pycache__",
               ".venv"}
-_NATIVE_KEYS = {"tables", "dimensions", "metrics", "segments", "access"}
+_NATIVE_KEYS = {"tables", "dimensions", "metrics", "segments", "access", "relationships"}
 _DBT_KEYS = {"semantic_models", "saved_queries", "version", "models", "sources", "seeds",
              "snapshots", "exposures", "macros", "analyses", "unit_tests", "data_tests"}
 _METRICFLOW_KEYS = {"semantic_model", "metric", "project_configuration", "saved_query",

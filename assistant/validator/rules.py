@@ -19,6 +19,7 @@ from assistant import messages
 from assistant.access.scope import denials, row_condition, unreadable_columns
 from assistant.compiler.portable import render
 from assistant.errors import Issue
+from assistant.validator.joins import governed_joins_only
 from assistant.validator.runner import SqlContext
 
 FORBIDDEN = (
@@ -294,6 +295,7 @@ RULES = (
     no_row_or_alias_tricks,
     allowed_functions_only,
     governed_columns_only,
+    governed_joins_only,
     limit_present,
     overrides_within_bounds,
     governed_segment_logic,
