@@ -35,6 +35,9 @@ class SqlContext:
     # trusting `expected_ctes`, and checks the principal's row filter and columns.
     principal: Principal | None = None
     as_of: date | None = None
+    # The joins of the statement the validator compiled itself from the plan (rendered SQL):
+    # governed by construction (declared relationships, or a foreign engine's own entities).
+    governed_joins: frozenset[str] = frozenset()
 
     def recompiled(self) -> SqlContext:
         """This context with `expected_ctes` compiled here from the plan, when it is known."""
@@ -44,7 +47,9 @@ class SqlContext:
 
         compiled = compile_plan(self.plan, self.catalog, self.as_of,
                                 row_cap=max(1, self.max_limit - 1))
-        return dataclasses.replace(self, expected_ctes=compiled.governed_ctes)
+        joins = frozenset(j.sql(self.dialect) for j in compiled.expression.find_all(exp.Join))
+        return dataclasses.replace(self, expected_ctes=compiled.governed_ctes,
+                                   governed_joins=joins)
 
 
 Rule = Callable[[exp.Expr, "SqlContext"], Iterator[Issue]]
