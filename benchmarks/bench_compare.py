@@ -1,0 +1,178 @@
+"""segq against hand-written SQL, paired and interleaved, on demo warehouses of several sizes.
+
+    python benchmarks/bench_compare.py                          # 100,000 and 1,000,000 users
+    python benchmarks/bench_compare.py --users 100000 --keep /tmp/segq-bench --rounds 5
+
+For every size it prints one table:
+* each segment family and the metric + users join: segq's compiled SQL and the hand SQL of the
+  same question (benchmarks/hand_sql.py) run alternately on one DuckDB connection (2 threads);
+  the ratio of their medians, and whether the results are equal;
+* warm added time: the whole `Assistant.ask` (plan, compile, validate, execute; result cache
+  off) minus the hand SQL, p50 over rounds, for Q1–Q3-style metric questions;
+* the same question asked twice (result cache on): the second answer's time;
+* cold start: `segq ask ... --json` as a new process against
+  `python -c "import duckdb; ..."` running the hand SQL.
+MetricFlow is compared when the `metricflow` package is installed (it is not by default).
+Warehouses are built into --keep DIR (default: a temporary directory) when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import duckdb
+from hand_sql import FAMILIES, METRIC_QUESTIONS, USERS
+
+from assistant.config import load_config
+from assistant.demo import build_demo
+from assistant.pipeline import Assistant
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _normal(rows: list[Any]) -> list[tuple[Any, ...]]:
+    def cell(v: Any) -> Any:
+        if isinstance(v, float | Decimal):
+            return round(float(v), 6)
+        return str(v) if v is not None and not isinstance(v, int | str) else v
+    return sorted((tuple(cell(v) for v in row) for row in rows), key=repr)
+
+
+def _timed(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[float, list[Any]]:
+    started = time.perf_counter()
+    rows = con.execute(sql).fetchall()
+    return (time.perf_counter() - started) * 1000, rows
+
+
+def _assistant(path: Path, cache: bool, log: Path) -> Assistant:
+    env = {"SEGQ_WAREHOUSE": str(path), "SEGQ_SEMANTIC_MODELS": str(REPO / "semantic_models"),
+           "SEGQ_QUERY_TIMEOUT": "600", "SEGQ_QUESTION_TIMEOUT": "600",
+           "SEGQ_RESULT_CACHE": "on" if cache else "off", "SEGQ_QUERY_LOG": str(log)}
+    return Assistant(load_config(environ=env))
+
+
+def families(con: duckdb.DuckDBPyConnection, assistant: Assistant,
+             rounds: int) -> list[list[str]]:
+    """segq SQL / hand SQL per family: alternating runs on one connection, medians."""
+    out = []
+    for family, question, hand in FAMILIES:
+        answer = assistant.ask(question, source="benchmark")
+        if answer.status != "answered":
+            out.append([family, "-", "-", "-", f"not answered ({answer.status})"])
+            continue
+        segq_ms, hand_ms, equal = [], [], True
+        for i in range(rounds):
+            pair = [(segq_ms, answer.sql), (hand_ms, hand)]
+            for times, sql in pair if i % 2 == 0 else reversed(pair):
+                ms, rows = _timed(con, sql)
+                times.append(ms)
+                if sql is hand:
+                    equal = equal and _normal(rows) == _normal(answer.rows)
+        s, h = statistics.median(segq_ms), statistics.median(hand_ms)
+        out.append([family, f"{s:.0f}", f"{h:.0f}", f"{s / h:.2f}x", "equal" if equal
+                    else "DIFFERENT"])
+    return out
+
+
+def warm(con: duckdb.DuckDBPyConnection, assistant: Assistant, rounds: int) -> list[list[str]]:
+    """The whole ask (cache off) minus the hand SQL on the same data, paired, p50."""
+    out = []
+    for label, question, hand in METRIC_QUESTIONS:
+        assistant.ask(question, source="benchmark")
+        added, stages = [], []
+        for _ in range(rounds):
+            answer = assistant.ask(question, source="benchmark")
+            ms, _rows = _timed(con, hand)
+            added.append(answer.timings_ms["total"] - ms)
+            stages.append(answer.timings_ms)
+        p50 = {k: statistics.median(t[k] for t in stages)
+               for k in ("plan", "compile", "validate", "execute")}
+        out.append([f"warm added time: {label}", f"+{statistics.median(added):.1f} ms", "",
+                    "", "plan {plan:.1f} / compile {compile:.1f} / validate {validate:.1f} / "
+                    "execute {execute:.1f} ms p50".format(**p50)])
+    return out
+
+
+def repeat(assistant: Assistant, rounds: int) -> list[list[str]]:
+    out = []
+    for label, question, _hand in FAMILIES[:2] + METRIC_QUESTIONS[1:2]:
+        first = assistant.ask(question, source="benchmark")
+        again = [assistant.ask(question, source="benchmark") for _ in range(rounds)]
+        p50 = statistics.median(a.timings_ms["total"] for a in again)
+        cached = all(a.extra.get("cached") for a in again)
+        out.append([f"asked again: {label}", f"{p50:.1f} ms",
+                    f"first {first.timings_ms['total']:.0f} ms", "",
+                    "from the result cache" if cached else "recomputed"])
+    return out
+
+
+def cold(path: Path, rounds: int, log: Path) -> list[list[str]]:
+    """A new process each time: segq ask against python + duckdb running the hand SQL."""
+    env = {**os.environ, "SEGQ_WAREHOUSE": str(path), "SEGQ_QUERY_LOG": str(log),
+           "SEGQ_SEMANTIC_MODELS": str(REPO / "semantic_models")}
+    segq = [str(Path(sys.executable).parent / "segq"), "ask", "how many users do we have?",
+            "--json"]
+    raw = [sys.executable, "-c", f"import duckdb; con = duckdb.connect({str(path)!r}, "
+           f"read_only=True); print(con.execute({USERS!r}).fetchall())"]
+    subprocess.run(segq, env=env, capture_output=True, check=True)  # warms the OS file cache
+    times: dict[str, list[float]] = {"segq": [], "raw": []}
+    for i in range(rounds):
+        order = [("segq", segq), ("raw", raw)]
+        for name, cmd in order if i % 2 == 0 else reversed(order):
+            started = time.perf_counter()
+            subprocess.run(cmd, env=env, capture_output=True, check=True)
+            times[name].append(time.perf_counter() - started)
+    s, r = statistics.median(times["segq"]), statistics.median(times["raw"])
+    return [["cold start, one question (process)", f"{s * 1000:.0f}", f"{r * 1000:.0f}",
+             f"{s / r:.2f}x", "segq ask --json vs python -c 'import duckdb; ...'"]]
+
+
+def metricflow_row() -> list[list[str]]:
+    if importlib.util.find_spec("metricflow") is None:
+        return [["MetricFlow", "-", "-", "-", "not installed: not compared"]]
+    return [["MetricFlow", "-", "-", "-", "installed, but its comparison is not built yet"]]
+
+
+def run(users: int, directory: Path, rounds: int) -> list[list[str]]:
+    path = directory / f"demo-{users}.duckdb"
+    if not path.exists():
+        build_demo(path, users=users, seed=42)
+    log = directory / "bench-querylog.sqlite3"
+    con = duckdb.connect(str(path), read_only=True, config={"threads": 2})
+    rows = families(con, _assistant(path, False, log), rounds)
+    rows += warm(con, _assistant(path, False, log), rounds * 2)
+    rows += repeat(_assistant(path, True, log), rounds)
+    con.close()
+    rows += cold(path, rounds, log)
+    return rows + metricflow_row()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--keep", type=Path, help="directory to build warehouses in and keep")
+    parser.add_argument("--rounds", type=int, default=5, help="paired runs per figure")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = args.keep or Path(tmp)
+        directory.mkdir(parents=True, exist_ok=True)
+        for users in args.users:
+            print(f"\n{users:,} users\n")
+            print("| figure | segq ms | hand ms | segq / hand | note |")
+            print("| --- | --- | --- | --- | --- |")
+            for row in run(users, directory, args.rounds):
+                print("| " + " | ".join(row) + " |", flush=True)
+
+
+if __name__ == "__main__":
+    main()
