@@ -560,7 +560,7 @@ def _members_only(plan: QueryPlan, catalog: Catalog, segment: Segment,
         and metric.role == "population" and not metric.filter
         and segment.entity == "user" and not segment.is_cluster
         and plan.measure is None and not restricted
-        and not (plan.filters or plan.group_by or plan.excluding or plan.time_range
+        and not (plan.filters or plan.group_by or plan.excluding or plan.also_in or plan.time_range
                  or plan.compared or plan.share or plan.order)
     )
 

@@ -24,6 +24,9 @@ AS_OF = date(2026, 6, 30)
 ROW_CAP = 10_000
 COUNT = QueryPlan.model_validate({"intent": "count", "segment": {"name": "engaged_users"}})
 LIST = QueryPlan.model_validate({"intent": "list", "segment": {"name": "engaged_users"}})
+# A count with a filter on users joins the segment (a bare count reads the segment's CTE alone)
+FILTERED_COUNT = QueryPlan.model_validate({"intent": "count", "segment": {"name": "engaged_users"},
+                                          "filters": [{"dimension": "country", "values": ["US"]}]})
 GOVERNED_JOIN = "JOIN engaged_users AS seg"
 LOOK_ALIKE = """engaged_copy AS (
   SELECT user_id, logins FROM engaged_users__recent_logins WHERE logins >= 1
@@ -77,11 +80,11 @@ def test_an_edited_governed_cte_is_one_issue(catalog, analyst) -> None:
 
 
 def test_a_governed_cte_present_but_not_read_is_one_issue(catalog, analyst) -> None:
-    sql = compiled_sql(catalog, COUNT)
+    sql = compiled_sql(catalog, FILTERED_COUNT)
     tampered = sql.replace(GOVERNED_JOIN + "\n  ON seg.user_id = users.user_id\n", "")
     assert "JOIN" not in tampered.split("SELECT\n  COUNT")[1]
 
-    found = issues(catalog, tampered, COUNT, analyst)
+    found = issues(catalog, tampered, FILTERED_COUNT, analyst)
 
     assert [rule for rule, _ in found] == ["governed_ctes_read"]
     assert "`engaged_users` is in the SQL but the answer does not read it" in found[0][1]
