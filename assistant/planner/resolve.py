@@ -169,8 +169,8 @@ COORDINATED = re.compile(r"^\s*(,\s*)?(and|or|&|plus|vs|versus|nor|/)?\s*(the\s+
 def _within(p: Parse, mentions: list[PhraseMatch], names: list[str]) -> str | None:
     """The subject of "<segment A> who are (also) <segment B>": A, with B kept in `p.also`.
 
-    Only when each segment is named once and the words between them are not a coordination;
-    "engaged users and PQLs" stays a question of which one."""
+    Only when each segment's words stand together, one segment after the other, and the words
+    between them are not a coordination: "engaged users and PQLs" stays a question of which."""
     named: list[tuple[PhraseMatch, str]] = []
     for m in mentions:
         own = {s.name for s in m.senses if s.kind in ("segment", "member")} & set(names)
