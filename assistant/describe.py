@@ -29,18 +29,13 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         elif plan.intent != Intent.DISTRIBUTION:
             words = seg.label.lower() if seg.label.lower().endswith("users") else (
                 f"users in {seg.label}")
-    for ref in plan.excluding:
-        other = catalog.segments.get(ref.name)
-        member = other.member(ref.member) if other and ref.member else None
-        label = f"{other.label} `{member.label}`" if other and member else (
-            other.label if other else ref.name)
-        words += f" who are not in {label}"
-    for ref in plan.also_in:
-        other = catalog.segments.get(ref.name)
-        member = other.member(ref.member) if other and ref.member else None
-        label = f"{other.label} `{member.label}`" if other and member else (
-            other.label if other else ref.name)
-        words += f" who are also in {label}"
+    for relation, refs in (("not", plan.excluding), ("also", plan.also_in)):
+        for ref in refs:
+            other = catalog.segments.get(ref.name)
+            member = other.member(ref.member) if other and ref.member else None
+            label = f"{other.label} `{member.label}`" if other and member else (
+                other.label if other else ref.name)
+            words += f" who are {relation} in {label}"
     for flt in plan.filters:
         dim = catalog.dimensions.get(flt.dimension)
         labels = []

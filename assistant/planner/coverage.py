@@ -238,7 +238,7 @@ def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
 HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")
 BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|break\s+out|split|"
                              r"distribution|mix|sizes?|counts|grouped|group)\b")
-# "Break the engaged segment down by quarter": the verb and its particle, apart.
+# A split verb with its object between it and its particle ("break X down", "broke Y out").
 SPLIT_VERB = re.compile(r"\b(break|breaking|broke|broken)\b(?:\s+\S+){1,6}?\s+(down|out)\b")
 GROUPING = re.compile(rf"\b{GROUP_LEAD}\b")
 EXCLUDE_WORDS = re.compile(EXCLUDE.pattern.rstrip("$").replace(r"\s+(on\s+|in\s+|from\s+|"

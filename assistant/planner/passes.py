@@ -248,7 +248,7 @@ def senses(d: Draft) -> None:
     d.senses = [(m, s) for m in p.matches for s in m.senses]
 
 
-# "Which country *has the most* engaged users": the superlative ranks the rows by count.
+# "Which <group> *has the most* <people>": the superlative ranks the rows by count.
 HAS_THE = re.compile(r"\b(has|have|had|with|gets?|got|brings?|brought|produces?|produced|"
                      r"drives?|sees?|saw)\s+(the\s+)$")
 RANKING_WORD = re.compile(r"^(most|fewest|least)\s")
