@@ -114,6 +114,7 @@ class Answer:
     as_of: str | None = None  # ISO date the data was read as of (config `as_of`)
     principal: Principal | None = None  # whom the answer was computed for (access policy)
     extra: dict[str, Any] = field(default_factory=dict)  # e.g. definition text, catalog listing
+    cached_at: str | None = None  # rows from the result cache: when they were computed (UTC)
 
     def __post_init__(self) -> None:
         if self.status not in STATUSES:
@@ -140,6 +141,8 @@ class Answer:
             "failure": self.failure.to_dict() if self.failure else None,
             "as_of": self.as_of,
             "principal": self.principal.to_dict() if self.principal else None,
+            "cached": self.cached_at is not None,
+            "cached_at": self.cached_at,
         }
 
     def log_dict(self) -> dict[str, Any]:

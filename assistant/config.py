@@ -61,6 +61,12 @@ SETTINGS: tuple[Setting, ...] = (
             "set, a shared example's own data becomes the warehouse."),
     Setting("query_log", "SEGQ_QUERY_LOG", str(CACHE_DIR / "querylog.sqlite3"),
             "SQLite file where every question and answer is recorded."),
+    Setting("result_cache", "SEGQ_RESULT_CACHE", True,
+            "Answer an identical validated query on an unchanged DuckDB warehouse from stored "
+            "rows (docs/performance.md); off: every question runs.", _bool),
+    Setting("cache_dir", "SEGQ_CACHE_DIR", "",
+            "Folder of segq's caches (result cache, compiled catalog); empty: the query log's "
+            "folder."),
     Setting("planner", "SEGQ_PLANNER", "rules",
             "Which planner turns questions into QueryPlans.", choices=("rules", "llm", "auto")),
     Setting("llm_model", "SEGQ_LLM_MODEL", "gpt-4o-mini", "Chat model used by the llm planner."),
@@ -110,6 +116,8 @@ class Config:
     as_of: date
     semantic_models: str
     query_log: str
+    result_cache: bool
+    cache_dir: str
     planner: str
     llm_model: str
     openai_api_key: str
@@ -132,6 +140,11 @@ class Config:
         return self.warehouse == _BY_NAME["warehouse"].default or (
             "://" not in self.warehouse
             and Path(self.warehouse) == Path(_BY_NAME["warehouse"].default))
+
+    @property
+    def cache_path(self) -> Path:
+        """Where caches live: `cache_dir`, else the query log's folder."""
+        return Path(self.cache_dir or Path(self.query_log).expanduser().parent).expanduser()
 
     @property
     def llm_configured(self) -> bool:

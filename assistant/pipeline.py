@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import calendar
 import getpass
+import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
@@ -40,7 +42,7 @@ from assistant import messages
 from assistant.access.identity import principal_for
 from assistant.access.models import Identity, Principal
 from assistant.access.scope import check_plan, row_condition, scoped_catalog
-from assistant.answer import Answer
+from assistant.answer import Answer, DefinitionUsed
 from assistant.catalog import Catalog, CatalogHolder
 from assistant.compiler import compile_plan
 from assistant.config import Config
@@ -58,6 +60,7 @@ from assistant.failures import denied_by_validator, failure_of, internal_failure
 from assistant.gate import denial_probe, policy_screen
 from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
 from assistant.planner.followup import follow_up
+from assistant.resultcache import ResultCache, cache_key, duckdb_version, files_hash
 from assistant.validator import SqlContext, validate_sql
 from assistant.warehouses import Adapter, dialect_of, engine_of, open_warehouse
 
@@ -127,6 +130,36 @@ class _Deadline:
                     self.seconds, stage)
         return QuestionTimeout(messages.question_timeout(self.seconds), reason="deadline",
                                stage=stage)
+
+
+class _Memo:
+    """A small thread-safe LRU map of memo key -> (catalog, sql, definitions)."""
+
+    SIZE = 512
+
+    def __init__(self) -> None:
+        self._items: OrderedDict[str, tuple[Catalog, str, tuple[DefinitionUsed, ...]]] = (
+            OrderedDict())
+        self._lock = threading.Lock()
+
+    def get(self, key: str | None, catalog: Catalog) -> Any:
+        """The entry made with this very catalog, else None."""
+        if key is None:
+            return None
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+        return item if item[0] is catalog else None
+
+    def put(self, key: str | None, item: tuple[Catalog, str, tuple[DefinitionUsed, ...]]) -> None:
+        if key is None:
+            return
+        with self._lock:
+            self._items[key] = item
+            while len(self._items) > self.SIZE:
+                self._items.popitem(last=False)
 
 
 # Admission control: query slots per warehouse file, shared by every Assistant in the process.
@@ -258,6 +291,11 @@ class Assistant:
         self._warehouse = warehouse
         self._planner = planner
         self.query_log = query_log
+        self._results: ResultCache | None = None
+        self._hashed: tuple[Catalog, str] | None = None
+        # Validated SQL per plan and asker (kept while the result cache is on): a repeated
+        # question skips compile and validate; an entry is used only with its own catalog.
+        self._validated: _Memo = _Memo()
 
     @property
     def catalog(self) -> Catalog:
@@ -438,29 +476,80 @@ class Assistant:
         def rows(user_id: exp.Expr) -> exp.Expr | None:
             return row_condition(catalog, principal, user_id)
 
+        memo = self._memo_key(plan, catalog, principal)
+        known = self._validated.get(memo, catalog)
         with clock.stage("compile"):
-            compiled = deadline.run("compile", compile_plan, plan, catalog, self.config.as_of,
-                                    row_cap=self.config.row_cap, row_filter=rows)
-            sql = deadline.run("compile", compiled.sql, self.dialect)
-        answer.sql, answer.definitions = sql, compiled.definitions
+            if known is not None:  # this plan's SQL, validated for this asker before
+                sql, definitions = known[1], list(known[2])
+            else:
+                compiled = deadline.run("compile", compile_plan, plan, catalog,
+                                        self.config.as_of, row_cap=self.config.row_cap,
+                                        row_filter=rows)
+                sql = deadline.run("compile", compiled.sql, self.dialect)
+                definitions = compiled.definitions
+        answer.sql, answer.definitions = sql, definitions
         try:
             with clock.stage("validate"):
-                deadline.run("validate", validate_sql, sql, SqlContext(
-                    catalog, plan, max_limit=self.config.row_cap + 1,
-                    allow_pii=self.config.allow_pii, dialect=self.dialect,
-                    principal=principal, as_of=self.config.as_of))
+                if known is None:
+                    deadline.run("validate", validate_sql, sql, SqlContext(
+                        catalog, plan, max_limit=self.config.row_cap + 1,
+                        allow_pii=self.config.allow_pii, dialect=self.dialect,
+                        principal=principal, as_of=self.config.as_of))
+                    self._validated.put(memo, (catalog, sql, tuple(definitions)))
             with clock.stage("execute"):
                 cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
-                result = self._execute(sql, cap, deadline)
+                result, answer.cached_at = self._rows(sql, cap, deadline, catalog)
         except SegqError as exc:
             failed = self._failure(question, denied_by_validator(exc, catalog, principal), plan)
-            failed.sql, failed.definitions = sql, compiled.definitions
+            failed.sql, failed.definitions = sql, definitions
             return failed
         answer.status = "answered"
         answer.columns, answer.rows = result.columns, [list(r) for r in result.rows]
         answer.row_count, answer.truncated = result.row_count, result.truncated
         answer.message = sentence(plan, catalog, result)
         return answer
+
+    # -- the result cache (assistant/resultcache.py) --------------------------------------
+    @property
+    def results(self) -> ResultCache | None:
+        """The shared store of results; None when the result cache is off."""
+        if not self.config.result_cache:
+            return None
+        if self._results is None:
+            self._results = ResultCache(self.config.cache_path)
+        return self._results
+
+    def _catalog_hash(self, catalog: Catalog) -> str:
+        seen = self._hashed
+        if seen is None or seen[0] is not catalog:
+            seen = self._hashed = (catalog, files_hash(catalog.files))
+        return seen[1]
+
+    def _memo_key(self, plan: QueryPlan, catalog: Catalog, principal: Principal) -> str | None:
+        """What makes a plan's validated SQL the same again; None when caching is off."""
+        if not self.config.result_cache:
+            return None
+        return json.dumps([plan.to_dict(), self._catalog_hash(catalog), principal.to_dict(),
+                           self.config.as_of, self.dialect, self.config.row_cap,
+                           self.config.allow_pii], default=str, sort_keys=True)
+
+    def _rows(self, sql: str, cap: int, deadline: _Deadline,
+              catalog: Catalog) -> tuple[Result, str | None]:
+        """The query's rows, from the result cache when this SQL ran on this very data
+        before; also when they were computed (None: just now)."""
+        store, warehouse = self.results, self.warehouse
+        version = (duckdb_version(warehouse.path)
+                   if store is not None and isinstance(warehouse, Warehouse) else None)
+        if store is None or version is None:
+            return self._execute(sql, cap, deadline), None
+        key = cache_key(sql, cap=cap, warehouse=version, catalog=self._catalog_hash(catalog),
+                        as_of=self.config.as_of.isoformat())
+        hit = store.get(key)
+        if hit is not None:
+            return Result(hit.columns, hit.rows, hit.truncated, 0.0), hit.computed_at
+        result = self._execute(sql, cap, deadline)
+        store.put(key, sql, result.columns, result.rows, result.truncated)
+        return result, None
 
     def _execute(self, sql: str, cap: int, deadline: _Deadline) -> Result:
         """Run in one of the warehouse's query slots, within what is left of the deadline.

@@ -109,7 +109,7 @@ def repeat(assistant: Assistant, rounds: int) -> list[list[str]]:
         first = assistant.ask(question, source="benchmark")
         again = [assistant.ask(question, source="benchmark") for _ in range(rounds)]
         p50 = statistics.median(a.timings_ms["total"] for a in again)
-        cached = all(a.extra.get("cached") for a in again)
+        cached = all(a.cached_at is not None for a in again)
         out.append([f"asked again: {label}", f"{p50:.1f} ms",
                     f"first {first.timings_ms['total']:.0f} ms", "",
                     "from the result cache" if cached else "recomputed"])

@@ -24,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--choice", help="answer a clarification with this candidate (NAME[:MEMBER])")
     p.add_argument("--planner", choices=["rules", "llm", "auto"], help="override SEGQ_PLANNER")
     p.add_argument("--no-log", action="store_true", help="do not record in the query log")
+    p.add_argument("--no-cache", action="store_true",
+                   help="run the query even if the result cache holds its rows")
     p.set_defaults(handler=run)
 
 
@@ -48,6 +50,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
 
     if args.planner:
         config = config.replace(planner=args.planner)
+    if args.no_cache:
+        config = config.replace(result_cache=False)
     assistant = build_assistant(config, log=not args.no_log)
     answer = assistant.ask(args.question, source="cli", choice=args.choice)
     if args.json:

@@ -290,6 +290,7 @@ def _summary(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
     summary["groups"] = from_json(row["groups"]) or []
     summary["truncated"] = from_flag(row["truncated"])
     summary["eval_passed"] = from_flag(row["eval_passed"])
+    summary["cached"] = row["cached_at"] is not None
     summary["definitions"] = [
         {k: d[k] for k in ("name", "kind", "version", "hash", "member")}
         for d in _definitions(conn, row["id"])

@@ -122,13 +122,18 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE feedback ADD COLUMN comment TEXT;
     CREATE INDEX answers_thread ON answers (channel, thread_ts, created_at);
     """,
+    # When the rows of an answer served from the result cache were computed (UTC ISO text;
+    # NULL: the query ran for this answer). docs/performance.md describes the cache.
+    """
+    ALTER TABLE answers ADD COLUMN cached_at TEXT;
+    """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 ANSWER_COLUMNS = tuple(
     """id created_at source user channel thread_ts question question_norm planner confidence
     intent plan sql status message columns row_count truncated error timings timing_total_ms
-    candidates eval_run eval_case eval_passed failure principal groups as_of""".split()  # noqa: SIM905 -- word list, reads better
+    candidates eval_run eval_case eval_passed failure principal groups as_of cached_at""".split()  # noqa: SIM905 -- word list, reads better
 )
 # Columns a surface sets after recording an answer (never overwritten by `record`).
 FOLLOW_UP_COLUMNS = ("delivery", "delivered_ts", "followup_of")

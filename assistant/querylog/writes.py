@@ -110,6 +110,7 @@ class Writes(Store):
                     "principal": _principal_id(answer.get("principal")),
                     "groups": to_json(answer.get("groups")),
                     "as_of": answer.get("as_of"),
+                    "cached_at": answer.get("cached_at"),
                 },
             )
             conn.execute("DELETE FROM answer_definitions WHERE answer_id = ?", (answer["id"],))

@@ -9,7 +9,7 @@ chart's title, the CSV's header comment and the file names.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from assistant.answer import Answer, DefinitionUsed
@@ -101,3 +101,13 @@ def chart_caption(answer: Answer) -> str:
     parts += [f"{d.label or d.name} v{d.version} ({d.hash})" for d in answer.definitions[:3]]
     parts.append(f"segq {answer.id}")
     return " · ".join(p for p in parts if p)
+
+
+def cached_words(computed_at: str) -> str:
+    """"From the result cache: the same query on unchanged data, computed 2 Dec 2026 20:31 UTC"."""
+    try:
+        when = datetime.fromisoformat(computed_at)
+        stamp = f"{when.day} {when:%b %Y %H:%M} UTC"
+    except ValueError:
+        stamp = computed_at
+    return f"From the result cache: the same query on unchanged data, computed {stamp}."

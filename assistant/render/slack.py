@@ -19,7 +19,7 @@ from typing import Any
 
 from assistant.answer import Answer, DefinitionUsed
 from assistant.render import cards
-from assistant.render.provenance import as_of_words
+from assistant.render.provenance import as_of_words, cached_words
 from assistant.render.slack_answer import body_blocks, carried_context, provenance_context
 from assistant.render.slack_blocks import (
     MAX_ACTIONS_ELEMENTS,
@@ -313,6 +313,8 @@ def _answered(answer: Answer, table_rows: int, catalog: Any) -> list[dict[str, A
         proof = [*proof[: MAX_CONTEXT_ELEMENTS - 3], f"… and {extra} more definitions"]
     timing = answer.timings_ms.get("total")
     reference = REFERENCE.format(ref=answer.id) + (f" · {timing:,.0f} ms" if timing else "")
+    if answer.cached_at:
+        reference += " · " + cached_words(answer.cached_at)
     footer = [" · ".join(notes)] if notes else []
     blocks.append(context([*proof, reference, *footer]))
     blocks.append(_answer_buttons(answer, csv=csv))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from assistant.answer import Answer, json_value
+from assistant.render.provenance import cached_words
 
 MAX_ROWS = 20
 MAX_WIDTH = 28
@@ -50,6 +51,8 @@ def render(answer: Answer, *, show_sql: bool = False) -> str:
             + (f", overrides {overrides}" if overrides else "") + ")"
             + (f"\n  {d.fit}" if d.fit else "")
         )
+    if answer.cached_at:
+        parts.append(cached_words(answer.cached_at))
     if answer.status in ("error", "refused") and answer.id not in answer.message:
         parts.append(f"Reference: {answer.id}")
     if show_sql and answer.sql:
