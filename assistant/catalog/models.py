@@ -263,6 +263,7 @@ class Catalog:
     # What a foreign format's own compiler needs, by engine (dbt: MetricFlow's documents)
     foreign: dict[str, Any] = field(default_factory=dict)
     relationships: tuple[Relationship, ...] = ()  # declared joins (and column `references`)
+    examples: tuple[Example, ...] = ()  # a foreign model's verified questions (no plan)
 
     def schema(self, *, include_restricted: bool = True) -> dict[str, dict[str, str]]:
         """sqlglot-style schema {table: {column: type}} of the governed tables."""

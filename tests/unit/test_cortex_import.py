@@ -1,0 +1,119 @@
+"""Snowflake's Cortex Analyst revenue model (shared/external/cortex-analyst) read as a segq
+catalog: every object keeps its file:line, the vocabulary (synonyms, sample values, verified
+questions) comes along, and questions across its relationships answer what SQL written by hand
+over the same tables says, without the region table's duplicate keys multiplying revenue.
+
+The tables are loaded into DuckDB exactly as the folder's README says.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from assistant.compiler import compile_plan
+from assistant.importers.cortex import load_cortex
+from assistant.plan import DimensionRef, Filter, Intent, MetricRef, QueryPlan, TimeGrain, TimeRange
+from assistant.validator import SqlContext, validate_sql
+
+ROOT = Path(__file__).resolve().parents[3] / "shared" / "external" / "cortex-analyst"
+if not ROOT.is_dir():
+    ROOT = Path("/work/shared/external/cortex-analyst")
+pytestmark = pytest.mark.skipif(not ROOT.is_dir(), reason="shared/external is not checked out")
+AS_OF = date(2024, 11, 7)
+
+
+@pytest.fixture(scope="module")
+def cortex():
+    catalog, issues = load_cortex([ROOT / "revenue_timeseries.yaml"], ROOT)
+    con = duckdb.connect()
+    data = ROOT / "data"
+    con.execute(f"""
+        CREATE TABLE daily_revenue AS SELECT CAST(column0 AS DATE) AS date,
+          CAST(column1 AS DOUBLE) AS revenue, CAST(column2 AS DOUBLE) AS cogs,
+          CAST(column3 AS DOUBLE) AS forecasted_revenue, CAST(column4 AS INTEGER) AS product_id,
+          CAST(column5 AS INTEGER) AS region_id
+        FROM read_csv('{data / "daily_revenue.csv"}', header = true, all_varchar = true,
+                      names = ['column0','column1','column2','column3','column4','column5']);
+        CREATE TABLE product_dim AS SELECT CAST(column0 AS INTEGER) AS product_id,
+          column1 AS product_line
+        FROM read_csv('{data / "product.csv"}', header = true, all_varchar = true,
+                      names = ['column0','column1']);
+        CREATE TABLE region_dim AS SELECT CAST(column0 AS INTEGER) AS region_id,
+          column1 AS sales_region, column2 AS state
+        FROM read_csv('{data / "region.csv"}', header = true, all_varchar = true,
+                      names = ['column0','column1','column2']);
+    """)
+    return catalog, issues, con
+
+
+def _rows(cortex, plan: QueryPlan) -> list[tuple]:
+    catalog, _, con = cortex
+    compiled = compile_plan(plan, catalog, AS_OF, row_cap=1000)
+    sql = compiled.sql()
+    validate_sql(sql, SqlContext(catalog, plan, compiled.governed_ctes, as_of=AS_OF))
+    return sorted(tuple(round(v, 6) if isinstance(v, float) else v for v in r)
+                  for r in con.execute(sql).fetchall())
+
+
+def _gold(cortex, sql: str) -> list[tuple]:
+    return sorted(tuple(round(v, 6) if isinstance(v, float) else v for v in r)
+                  for r in cortex[2].execute(textwrap.dedent(sql)).fetchall())
+
+
+def test_every_object_keeps_its_cortex_file_and_line(cortex) -> None:
+    catalog, _, _ = cortex
+    assert catalog.metrics["daily_revenue"].source == "cortex-analyst/revenue_timeseries.yaml:21"
+    assert catalog.dimensions["sales_region"].source == "cortex-analyst/revenue_timeseries.yaml:96"
+    assert catalog.relationships[1].source == "cortex-analyst/revenue_timeseries.yaml:130"
+
+
+def test_the_model_vocabulary_comes_along(cortex) -> None:
+    catalog, _, _ = cortex
+    assert catalog.metrics["daily_revenue"].synonyms == ("sales", "income")
+    assert [v.value for v in catalog.dimensions["product_line"].values] == [
+        "Electronics", "Clothing", "Home Appliances", "Toys", "Books"]
+    assert catalog.dimensions["date"].is_time
+    assert [e.question for e in catalog.examples][0] == "daily cumulative expenses in 2023 dec"
+
+
+def test_quirks_are_reported_at_their_line_not_dropped(cortex) -> None:
+    _, issues, _ = cortex
+    found = {(i.level, i.source) for i in issues}
+    assert ("warning", "cortex-analyst/revenue_timeseries.yaml:39") in found  # no aggregation
+    assert ("warning", "cortex-analyst/revenue_timeseries.yaml:114") in found  # search service
+    assert not [i for i in issues if i.level == "error"]
+
+
+def test_revenue_by_sales_region_is_not_multiplied_by_the_duplicate_region_rows(cortex) -> None:
+    got = _rows(cortex, QueryPlan(intent=Intent.BREAKDOWN, metric=MetricRef(name="daily_revenue"),
+                                  group_by=(DimensionRef(name="sales_region"),)))
+    assert got == _gold(cortex, """
+        SELECT r.sales_region, SUM(d.revenue) FROM daily_revenue d
+        JOIN (SELECT DISTINCT region_id, sales_region FROM region_dim) r USING (region_id)
+        GROUP BY 1""")
+    literal = _gold(cortex, "SELECT SUM(d.revenue) FROM daily_revenue d JOIN region_dim r "
+                            "USING (region_id)")[0][0]
+    assert abs(sum(v for _, v in got) * 5 - literal) < 1e-3  # the literal join is 5x
+
+
+def test_profit_for_a_product_line_by_month(cortex) -> None:
+    plan = QueryPlan(intent=Intent.BREAKDOWN, metric=MetricRef(name="daily_profit"),
+                     group_by=(DimensionRef(name="date", grain=TimeGrain.MONTH),),
+                     filters=(Filter(dimension="product_line", values=("Toys",)),),
+                     time_range=TimeRange(start=date(2023, 1, 1), end=date(2023, 6, 30)))
+    assert _rows(cortex, plan) == _gold(cortex, """
+        SELECT CAST(DATE_TRUNC('month', d.date) AS DATE), SUM(d.revenue - d.cogs)
+        FROM daily_revenue d JOIN product_dim p ON p.product_id = d.product_id
+        WHERE p.product_line = 'Toys' AND d.date BETWEEN DATE '2023-01-01' AND DATE '2023-06-30'
+        GROUP BY 1""")
+
+
+def test_the_average_absolute_error_keeps_its_declared_aggregation(cortex) -> None:
+    got = _rows(cortex, QueryPlan(intent=Intent.METRIC,
+                                  metric=MetricRef(name="daily_forecast_abs_error")))
+    assert got == _gold(cortex, "SELECT AVG(ABS(forecasted_revenue - revenue)) FROM daily_revenue")
