@@ -22,6 +22,7 @@ from typing import Any
 from assistant.catalog.models import Catalog
 from assistant.errors import Issue
 from assistant.importers.detect import (
+    CORTEX,
     DATA,
     DBT,
     METRICFLOW,
@@ -57,7 +58,13 @@ def _dbt(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
 
 # Format name -> loader. dbt and MetricFlow documents share one loader (one manifest); each
 # foreign format registers its loader here.
-LOADERS: dict[str, Loader] = {NATIVE: _native, DBT: _dbt}
+def _cortex(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
+    from assistant.importers.cortex import load_cortex
+
+    return load_cortex(files, root)
+
+
+LOADERS: dict[str, Loader] = {NATIVE: _native, DBT: _dbt, CORTEX: _cortex}
 _SHARED = {METRICFLOW: DBT}  # formats read by another format's loader, in one call
 
 
