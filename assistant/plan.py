@@ -103,7 +103,9 @@ class TimeRange(_Frozen):
 
     start: date
     end: date
-    column: Literal["signup_at", "ordered_at", "event_at"] | None = None
+    # Any governed time column (a foreign model's metric is timed by its own, `created_at`);
+    # the compiler refuses one no governed table has
+    column: str | None = Field(None, max_length=MAX_NAME)
     phrase: str = Field("", description="The words of the question that gave this range",
                         max_length=MAX_TEXT)
 
