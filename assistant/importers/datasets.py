@@ -151,7 +151,42 @@ def _tutorial_load(con: duckdb.DuckDBPyConnection, root: Path) -> None:
     _day_spine(con, "mf_time_spine", "ds", date(2000, 1, 1), date(2030, 12, 31))
 
 
+# -- Cortex Analyst quickstart (cortex-analyst/README.md, "Tables and how to load them") -------
+# Upstream loads the CSVs positionally into tables it defines, so the column names and types
+# are the table definitions', not the CSV headers (`Region` is `sales_region`; `DATE` holds
+# timestamps, kept as their date part).
+_CORTEX_TABLES = {
+    "daily_revenue": ("daily_revenue.csv", (("date", "DATE"), ("revenue", "DOUBLE"),
+                                            ("cogs", "DOUBLE"), ("forecasted_revenue", "DOUBLE"),
+                                            ("product_id", "INTEGER"), ("region_id", "INTEGER"))),
+    "product_dim": ("product.csv", (("product_id", "INTEGER"), ("product_line", "VARCHAR"))),
+    "region_dim": ("region.csv", (("region_id", "INTEGER"), ("sales_region", "VARCHAR"),
+                                  ("state", "VARCHAR"))),
+}
+
+
+def _cortex_inputs(root: Path) -> list[Path]:
+    return [root / "data" / source for source, _ in _CORTEX_TABLES.values()]
+
+
+def _cortex_detect(root: Path) -> bool:
+    return all(p.is_file() for p in _cortex_inputs(root))
+
+
+def _cortex_load(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    for table, (source, columns) in _CORTEX_TABLES.items():
+        # Read every field as text by position, then cast: a timestamp becomes its DATE
+        names = [name for name, _ in columns]
+        text = {name: "VARCHAR" for name in names}
+        relation = con.read_csv(str(root / "data" / source), header=True, names=names,
+                                dtype=text)
+        relation.project(", ".join(
+            f"CAST(CAST({_ident(n)} AS TIMESTAMP) AS DATE) AS {_ident(n)}" if t == "DATE"
+            else f"CAST({_ident(n)} AS {t}) AS {_ident(n)}" for n, t in columns)).create(table)
+
+
 RECIPES: list[Recipe] = [
+    Recipe("cortex-analyst", _cortex_detect, _cortex_inputs, _cortex_load),
     Recipe("acme-insurance", _acme_detect, _acme_inputs, _acme_load),
     Recipe("mf-tutorial", _tutorial_detect, _tutorial_inputs, _tutorial_load),
     Recipe("metricflow-snapshots", _snapshots_detect, _snapshots_inputs, _snapshots_load),
