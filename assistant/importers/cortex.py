@@ -59,6 +59,7 @@ AGGREGATIONS = {"sum": "SUM", "avg": "AVG", "min": "MIN", "max": "MAX", "median"
 TYPES = {"number": "DOUBLE", "varchar": "VARCHAR", "text": "VARCHAR", "string": "VARCHAR",
          "date": "DATE", "timestamp": "TIMESTAMP", "boolean": "BOOLEAN"}
 GRAINS = ("day", "week", "month", "quarter", "year")
+ROW_GRAINS = {"daily", "weekly", "monthly", "quarterly", "yearly", "annual"}
 
 
 class _Cortex:
@@ -186,9 +187,11 @@ class _Cortex:
                          "default_aggregation")
             return
         inner = f"DISTINCT {expr}" if aggregation == "count_distinct" else expr
-        self.metric(node, logical, physical, f"{AGGREGATIONS[aggregation]}({inner})")
+        self.metric(node, logical, physical, f"{AGGREGATIONS[aggregation]}({inner})",
+                    _label(name, aggregation))
 
-    def metric(self, node: LineDict, logical: str, physical: str, expr: str) -> None:
+    def metric(self, node: LineDict, logical: str, physical: str, expr: str,
+               label: str = "") -> None:
         name = str(node.get("name", "?"))
         try:
             tree = sqlglot.parse_one(expr, read="snowflake")
@@ -204,7 +207,7 @@ class _Cortex:
             column.set("table", exp.to_identifier(physical))
             column.set("this", exp.to_identifier(column.name.lower()))
             self.add_column(physical, column.name, str(node.get("data_type", "")))
-        metric = Metric(self.name_for(logical, name), name.replace("_", " "),
+        metric = Metric(self.name_for(logical, name), label or name.replace("_", " "),
                         " ".join(str(node.get("description", "")).split()), "", 1, physical,
                         tree.sql("duckdb"), "", "", None, self.b.strings(node, "synonyms"),
                         self.b.where(node), content_hash(node))
@@ -271,6 +274,17 @@ class _Cortex:
         return Catalog(tables, self.dimensions, self.metrics, {}, (display,), display,
                        relationships=tuple(self.relationships),
                        examples=tuple(self.examples))
+
+
+def _label(name: str, aggregation: str) -> str:
+    """A summed measure named for its table's row grain (`daily_revenue` on a table of days):
+    summed over any period it is that period's revenue, so its label drops the grain word (the
+    name stays a phrase too). An averaged one keeps it: the average *daily* error is not the
+    error of a month."""
+    words = name.split("_")
+    if aggregation == "sum" and len(words) > 1 and words[0].lower() in ROW_GRAINS:
+        return " ".join(words[1:])
+    return name.replace("_", " ")
 
 
 def _with_time(metric: Metric, column: str) -> Metric:
