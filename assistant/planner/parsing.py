@@ -80,6 +80,15 @@ def match_phrases(p: Parse, catalog: Catalog) -> None:
     p.matches.sort(key=lambda m: m.span[0])
 
 
+def governed_words(text: str, span: tuple[int, int], catalog: Catalog) -> bool:
+    """Whether the words at `span` are part of a phrase the catalog governs: a word a
+    built-in list treats as ungoverned, a region or a grain ("profit", "europe", "daily")
+    is the catalog's own when one of its names, labels, synonyms or values says it."""
+    a, b = span
+    return any(m.start() <= a and b <= m.end() for entry in build_lexicon(catalog)
+               if entry.phrase.split()[0][:4] in text for m in entry.pattern.finditer(text))
+
+
 def choice_allows(choice: str, sense: Sense) -> bool:
     seg, _, member = choice.partition(":")
     return sense.name == seg and (not member or sense.detail == member or sense.kind != "member")

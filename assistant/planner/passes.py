@@ -43,7 +43,15 @@ from assistant.plan import (
 from assistant.planner import resolve, shaping, whatif
 from assistant.planner.coverage import closest_readings, leftovers
 from assistant.planner.lexicon import Entry, Sense
-from assistant.planner.parsing import Claim, Number, Parse, PhraseMatch, candidate, match_phrases
+from assistant.planner.parsing import (
+    Claim,
+    Number,
+    Parse,
+    PhraseMatch,
+    candidate,
+    governed_words,
+    match_phrases,
+)
 from assistant.planner.patterns import (
     AVERAGE_OF,
     COMPARE_PERIODS,
@@ -176,7 +184,8 @@ def guards(d: Draft) -> None:
     vague = VAGUE_TIME.search(text)
     if d.found is None and d.snapshot is None and vague:
         raise ClarificationNeeded(messages.CLARIFY_PERIOD.format(phrase=vague[0]), [])
-    region = REGION.search(text)
+    region = next((m for m in REGION.finditer(text)
+                   if not governed_words(text, m.span(), d.catalog)), None)
     if region:
         geography = d.catalog.geography()
         accepted = ", ".join(f"{v.label} ({v.value})" for v in geography.values) \
@@ -200,7 +209,8 @@ def numbers(d: Draft) -> None:
     for a, b in d.param_spans:
         masked = masked[:a] + MARK * (b - a) + masked[b:]
     d.grain = next((g for g in GRAIN.finditer(masked)  # "daily actives" is a metric
-                    if not (g[3] and re.match(r"\s+actives?\b", masked[g.end():]))), None)
+                    if not (g[3] and re.match(r"\s+actives?\b", masked[g.end():]))
+                    and not (g[3] and governed_words(masked, g.span(), d.catalog))), None)
     if d.grain:
         p.claim(d.grain.span(), "grain")
 

@@ -32,6 +32,7 @@ from assistant.planner.parsing import (
     Parse,
     candidate,
     choice_allows,
+    governed_words,
     match_phrases,
 )
 from assistant.planner.passes import plan_data_question
@@ -90,7 +91,7 @@ class RulesPlanner:
         p = Parse(question, text, text)
         if writes(question) or ACTION.search(text):  # actions only in the question itself
             raise Refusal(messages.REFUSE_WRITE, "write request", final=True)
-        self._guard(Parse(question, full, full))
+        self._guard(Parse(question, full, full), catalog)
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
         definition = self._definition(p, catalog, choice, as_of)
@@ -131,8 +132,9 @@ class RulesPlanner:
                 kept.append(clause)
         return " ".join(kept) if kept else question
 
-    def _guard(self, p: Parse) -> None:
-        """Personal data, off-topic and ungoverned requests anywhere in the question."""
+    def _guard(self, p: Parse, catalog: Catalog) -> None:
+        """Personal data, off-topic and ungoverned requests anywhere in the question (a word
+        the catalog governs, like a model's own `profit`, is not ungoverned)."""
         pii = PII.search(p.text)
         if pii and not self.allow_pii:
             raise Refusal(messages.REFUSE_PII.format(column="email" if "mail" in pii[0]
@@ -140,7 +142,8 @@ class RulesPlanner:
                           final=True)
         if OFF_TOPIC.search(p.text):
             raise Refusal(messages.REFUSE_OFF_TOPIC, "off topic")
-        ungoverned = UNGOVERNED.search(p.text)
+        ungoverned = next((m for m in UNGOVERNED.finditer(p.text)
+                           if not governed_words(p.text, m.span(), catalog)), None)
         if ungoverned and not DEFINITION.search(p.text):
             raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{ungoverned[0]}`"),
                           f"ungoverned: {ungoverned[0]}")
