@@ -19,8 +19,11 @@ def _fmt(value: Any) -> str:
 
 
 def population(plan: QueryPlan, catalog: Catalog) -> str:
-    """Words for the users a plan is about, e.g. "users in the At risk lifecycle stage"."""
-    words = "users"
+    """Words for the users a plan is about, e.g. "users in the At risk lifecycle stage".
+
+    A catalog that counts no population (an imported revenue model) has no "users": its words
+    are only the filters and the period ("with sales region Europe, in 2023-01-01 to ...")."""
+    words = "users" if catalog.population_metrics() or plan.segment else ""
     if plan.segment:
         seg = catalog.segments[plan.segment.name]
         if plan.segment.selected():
@@ -54,12 +57,25 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
     elif plan.time_range and plan.intent not in (Intent.HISTORY, Intent.MOVEMENT):
         tr = plan.time_range
         col = tr.column or ""
-        verb = {"ordered_at": "ordered", "event_at": "active"}.get(col, "signed up")
+        verb = {catalog.signup_column(): "signed up", catalog.order_column(): "ordered"}.get(
+            col, "in" if col else "signed up")
         if plan.intent in (Intent.METRIC, Intent.BREAKDOWN) and plan.metric and not col:
             verb = "in"
         phrase = f" ({tr.phrase})" if tr.phrase else ""
         words += f", {verb} {_span(tr.start, tr.end)}{phrase}"
-    return words
+    return words.strip()
+
+
+def joined(head: str, word: str, who: str) -> str:
+    """ "revenue for users with plan Pro", or without a population "revenue with sales region
+    Europe" / "revenue, in 2023-01-01 to 2023-12-31"."""
+    if not who:
+        return head
+    if who.startswith(","):
+        return f"{head}{who}"
+    if who.startswith(("with ", "excluding ")):
+        return f"{head} {who}"
+    return f"{head} {word} {who}"
 
 
 def _span(start: date, end: date) -> str:
@@ -162,12 +178,12 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         value = _fmt(result.rows[0][0] if result.rows[0][0] is not None else 0)
         if counts_people:
             return f"There are {value} {who}{extra}."
-        if who == "users" and metric.table != catalog.population_table():  # not about people
+        if who in ("users", "") and metric.table != catalog.population_table():  # no people
             return f"{metric.label}: {value}{extra}."
-        return f"{metric.label} for {who}: {value}{extra}."
+        return f"{joined(metric.label, 'for', who)}: {value}{extra}."
     dims = ", ".join([d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared))
-    what = who[:1].upper() + who[1:] if counts_people else f"{metric.label} of {who}"
-    if not counts_people and who == "users" and metric.table != catalog.population_table():
+    what = who[:1].upper() + who[1:] if counts_people else joined(metric.label, "of", who)
+    if not counts_people and who in ("users", "") and metric.table != catalog.population_table():
         what = metric.label
     return f"{what} by {dims}{extra}: {result.row_count} groups."
 
@@ -211,4 +227,4 @@ def reading(plan: QueryPlan, catalog: Catalog) -> str:
     order = {"desc": ", highest first", "asc": ", lowest first"}.get(plan.order or "", "")
     top = f", top {plan.limit}" if plan.limit else ""
     share = " and their share" if plan.share else ""
-    return f"{_metric_words(plan, catalog)} of {who}{by}{share}{order}{top}{extra}"
+    return f"{joined(_metric_words(plan, catalog), 'of', who)}{by}{share}{order}{top}{extra}"
