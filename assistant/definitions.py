@@ -31,7 +31,9 @@ def definition_text(catalog: Catalog, name: str) -> str:
     """The YAML block of a definition, exactly as governed in its file."""
     obj = _lookup(catalog, name)
     file, _, line = obj.source.rpartition(":")
-    lines = (Path(catalog.directory).parent / file).read_text(encoding="utf-8").splitlines()
+    root = Path(catalog.directory)  # sources are shown relative to the folder's parent; a
+    root = root.parent if root.is_file() else root  # single model file is in its folder
+    lines = (root.parent / file).read_text(encoding="utf-8").splitlines()
     start = int(line) - 1
     first = lines[start]
     indent = len(first) - len(first.lstrip(" -"))
