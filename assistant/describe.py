@@ -57,8 +57,8 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
     elif plan.time_range and plan.intent not in (Intent.HISTORY, Intent.MOVEMENT):
         tr = plan.time_range
         col = tr.column or ""
-        verb = {catalog.signup_column(): "signed up", catalog.order_column(): "ordered"}.get(
-            col, "in" if col else "signed up")
+        verbs = {catalog.signup_column(): "signed up", catalog.order_column(): "ordered"}
+        verb = verbs.get(col, "in") if col else "signed up"
         if plan.intent in (Intent.METRIC, Intent.BREAKDOWN) and plan.metric and not col:
             verb = "in"
         phrase = f" ({tr.phrase})" if tr.phrase else ""
