@@ -136,6 +136,7 @@ class _Cortex:
         for section in ("dimensions", "time_dimensions"):
             for item in self.b.items(node, section, "dimension", f"table `{logical}`"):
                 self.dimension(item, logical, physical, time=section == "time_dimensions")
+        self.table_named_dimension(logical, physical, key_columns)
         for section in ("measures", "facts"):
             for item in self.b.items(node, section, "measure", f"table `{logical}`"):
                 self.measure(item, logical, physical)
@@ -146,6 +147,16 @@ class _Cortex:
                       f"(`{item.get('expr', '')}`) is not imported: segq has no named filters "
                       "over a foreign table yet, so questions using it are refused.",
                       "not-imported")
+
+    def table_named_dimension(self, logical: str, physical: str, key: list[str]) -> None:
+        """A logical table with one descriptive dimension (`region`: `sales_region`, beside
+        its key) is what its name means in a question: "revenue by region"."""
+        own = [d for d in self.dimensions.values() if d.table == physical and not d.is_time
+               and d.column not in key]
+        if len(own) == 1 and logical.replace("_", " ") not in own[0].synonyms:
+            dim = own[0]
+            self.dimensions[dim.name] = dataclasses.replace(
+                dim, synonyms=(*dim.synonyms, logical.replace("_", " ")))
 
     def dimension(self, node: LineDict, logical: str, physical: str, *, time: bool) -> None:
         name = str(node.get("name", "?"))
