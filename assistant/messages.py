@@ -210,10 +210,17 @@ CLARIFY_NOT_FILTERABLE = (
     "to a country, plan, channel or company size. Would the whole figure help, or a count of "
     "users in a segment with that filter?"
 )
-CLARIFY_VAGUE = (
-    "Happy to help: which numbers do you need? For example signups, active users, revenue, "
-    "orders, churn risk tiers or lifecycle stages, for a period like \"last month\"."
+CLARIFY_EXTREME_WITHIN = (
+    "I can rank the periods by their totals (\"which month had the lowest revenue\"), but not "
+    "find the lowest or highest single value within each period. Would the ranking of the "
+    "totals help?"
 )
+def clarify_vague(examples: list[str]) -> str:
+    """Which numbers? With examples from the catalog's own labels (metrics, then segments)."""
+    named = examples[:6]
+    listed = ", ".join(named[:-1]) + f" or {named[-1]}" if len(named) > 1 else "".join(named)
+    example = f" For example {listed}, for a period like \"last month\"." if named else ""
+    return f"Happy to help: which numbers do you need?{example}"
 CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER

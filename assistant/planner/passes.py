@@ -180,7 +180,7 @@ def guards(d: Draft) -> None:
     """Questions too vague to plan, and regions the catalog does not declare."""
     text = d.text
     if VAGUE_QUESTION.search(text):
-        raise ClarificationNeeded(messages.CLARIFY_VAGUE, [])
+        raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     vague = VAGUE_TIME.search(text)
     if d.found is None and d.snapshot is None and vague:
         raise ClarificationNeeded(messages.CLARIFY_PERIOD.format(phrase=vague[0]), [])
@@ -192,6 +192,12 @@ def guards(d: Draft) -> None:
             if geography else ""
         raise ClarificationNeeded(messages.CLARIFY_REGION.format(
             region=region[0], accepted=accepted), [])
+
+
+def _examples(catalog: Catalog) -> list[str]:
+    """What a vague question could ask for, in the catalog's words: metrics, then segments."""
+    metrics = [m.label.lower() for m in catalog.metrics.values()]
+    return metrics[:4] + [s.label.lower() for s in catalog.segments.values()][:2]
 
 
 # -- numbers ----------------------------------------------------------------------------------
@@ -642,7 +648,7 @@ def _recognised(d: Draft) -> None:
     if recognised:
         return
     if DATA_WORDS.search(d.text) or COUNT.search(d.text):  # "how many?": in scope, but what?
-        raise ClarificationNeeded(messages.CLARIFY_VAGUE, [])
+        raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
 
 
