@@ -16,38 +16,43 @@ import duckdb
 import pytest
 
 from assistant.compiler import compile_plan
+from assistant.config import load_config
 from assistant.importers.cortex import load_cortex
+from assistant.importers.datasets import ensure_dataset, find_dataset
+from assistant.pipeline import Assistant
 from assistant.plan import DimensionRef, Filter, Intent, MetricRef, QueryPlan, TimeGrain, TimeRange
 from assistant.validator import SqlContext, validate_sql
 
-ROOT = Path(__file__).resolve().parents[3] / "shared" / "external" / "cortex-analyst"
+ROOT = Path(__file__).resolve().parents[4] / "shared" / "external" / "cortex-analyst"
 if not ROOT.is_dir():
     ROOT = Path("/work/shared/external/cortex-analyst")
 pytestmark = pytest.mark.skipif(not ROOT.is_dir(), reason="shared/external is not checked out")
 AS_OF = date(2024, 11, 7)
 
 
+HAND_LOAD = """
+CREATE TABLE daily_revenue AS SELECT CAST(column0 AS DATE) AS date,
+          CAST(column1 AS DOUBLE) AS revenue, CAST(column2 AS DOUBLE) AS cogs,
+          CAST(column3 AS DOUBLE) AS forecasted_revenue, CAST(column4 AS INTEGER) AS product_id,
+          CAST(column5 AS INTEGER) AS region_id
+        FROM read_csv('{data}/daily_revenue.csv', header = true, all_varchar = true,
+                      names = ['column0','column1','column2','column3','column4','column5']);
+        CREATE TABLE product_dim AS SELECT CAST(column0 AS INTEGER) AS product_id,
+          column1 AS product_line
+        FROM read_csv('{data}/product.csv', header = true, all_varchar = true,
+                      names = ['column0','column1']);
+        CREATE TABLE region_dim AS SELECT CAST(column0 AS INTEGER) AS region_id,
+          column1 AS sales_region, column2 AS state
+        FROM read_csv('{data}/region.csv', header = true, all_varchar = true,
+                      names = ['column0','column1','column2']);
+"""
+
+
 @pytest.fixture(scope="module")
 def cortex():
     catalog, issues = load_cortex([ROOT / "revenue_timeseries.yaml"], ROOT)
     con = duckdb.connect()
-    data = ROOT / "data"
-    con.execute(f"""
-        CREATE TABLE daily_revenue AS SELECT CAST(column0 AS DATE) AS date,
-          CAST(column1 AS DOUBLE) AS revenue, CAST(column2 AS DOUBLE) AS cogs,
-          CAST(column3 AS DOUBLE) AS forecasted_revenue, CAST(column4 AS INTEGER) AS product_id,
-          CAST(column5 AS INTEGER) AS region_id
-        FROM read_csv('{data / "daily_revenue.csv"}', header = true, all_varchar = true,
-                      names = ['column0','column1','column2','column3','column4','column5']);
-        CREATE TABLE product_dim AS SELECT CAST(column0 AS INTEGER) AS product_id,
-          column1 AS product_line
-        FROM read_csv('{data / "product.csv"}', header = true, all_varchar = true,
-                      names = ['column0','column1']);
-        CREATE TABLE region_dim AS SELECT CAST(column0 AS INTEGER) AS region_id,
-          column1 AS sales_region, column2 AS state
-        FROM read_csv('{data / "region.csv"}', header = true, all_varchar = true,
-                      names = ['column0','column1','column2']);
-    """)
+    con.execute(HAND_LOAD.format(data=ROOT / "data"))
     return catalog, issues, con
 
 
@@ -117,3 +122,76 @@ def test_the_average_absolute_error_keeps_its_declared_aggregation(cortex) -> No
     got = _rows(cortex, QueryPlan(intent=Intent.METRIC,
                                   metric=MetricRef(name="daily_forecast_abs_error")))
     assert got == _gold(cortex, "SELECT AVG(ABS(forecasted_revenue - revenue)) FROM daily_revenue")
+
+
+# -- the example's data as the warehouse, and questions asked in words ------------------------
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    """The three tables loaded by hand (above) into a DuckDB file the assistant opens."""
+    path = tmp_path_factory.mktemp("cortex") / "hand.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(HAND_LOAD.format(data=ROOT / "data"))
+    con.close()
+    return path
+
+
+def ask(warehouse: Path, tmp_path: Path, question: str) -> dict:
+    config = load_config(environ={
+        "SEGQ_SEMANTIC_MODELS": str(ROOT / "revenue_timeseries.yaml"),
+        "SEGQ_WAREHOUSE": str(warehouse), "SEGQ_AS_OF": AS_OF.isoformat(),
+        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3")})
+    return Assistant(config).ask(question).log_dict()
+
+
+def test_the_example_data_recipe_loads_what_the_readme_says(cortex, tmp_path: Path) -> None:
+    dataset = find_dataset(ROOT / "revenue_timeseries.yaml")
+    assert dataset is not None and dataset.recipe.name == "cortex-analyst"
+    con = duckdb.connect(str(ensure_dataset(dataset, tmp_path)), read_only=True)
+    for table in ("daily_revenue", "product_dim", "region_dim"):
+        assert sorted(con.execute(f"SELECT * FROM {table}").fetchall()) == sorted(
+            cortex[2].execute(f"SELECT * FROM {table}").fetchall())
+    assert con.execute("SELECT typeof(date) FROM daily_revenue LIMIT 1").fetchall() == [("DATE",)]
+
+
+def test_revenue_by_region_in_words_cites_the_cortex_measure(warehouse: Path, cortex,
+                                                              tmp_path: Path) -> None:
+    answer = ask(warehouse, tmp_path, "sales by region in 2024")
+    assert answer["status"] == "answered", answer["message"]
+    assert sorted(tuple(round(v, 6) if isinstance(v, float) else v for v in r)
+                  for r in answer["rows"]) == _gold(cortex, """
+        SELECT r.sales_region, SUM(d.revenue) FROM daily_revenue d
+        JOIN (SELECT DISTINCT region_id, sales_region FROM region_dim) r USING (region_id)
+        WHERE d.date BETWEEN DATE '2024-01-01' AND DATE '2024-12-31' GROUP BY 1""")
+    assert answer["definitions"][0]["source"] == "cortex-analyst/revenue_timeseries.yaml:21"
+    assert "users" not in answer["message"] and "signed up" not in answer["message"]
+
+
+def test_revenue_by_month_is_not_read_as_a_daily_grain(warehouse: Path, cortex,
+                                                        tmp_path: Path) -> None:
+    answer = ask(warehouse, tmp_path, "daily revenue by month")
+    assert answer["status"] == "answered", answer["message"]
+    assert len(answer["rows"]) == _gold(cortex, "SELECT COUNT(DISTINCT DATE_TRUNC('month', date)) "
+                                                "FROM daily_revenue")[0][0] == 25
+
+
+def test_a_word_the_model_defines_is_not_refused_as_ungoverned(warehouse: Path, cortex,
+                                                                tmp_path: Path) -> None:
+    answer = ask(warehouse, tmp_path, "how much profit did we make in Europe?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == pytest.approx(_gold(cortex, """
+        SELECT SUM(revenue - cogs) FROM daily_revenue
+        WHERE region_id IN (SELECT region_id FROM region_dim WHERE sales_region = 'Europe')""")
+        [0][0])
+    assert ask(warehouse, tmp_path, "what is our margin?")["status"] == "refused"
+
+
+def test_the_lowest_day_within_each_month_is_a_clarification_not_a_ranking(
+        warehouse: Path, tmp_path: Path) -> None:
+    answer = ask(warehouse, tmp_path, "what was the lowest daily revenue each month?")
+    assert answer["status"] == "clarify"
+
+
+def test_a_definition_question_shows_the_cortex_block(warehouse: Path, tmp_path: Path) -> None:
+    answer = ask(warehouse, tmp_path, "what does daily revenue mean?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["definitions"][0]["source"] == "cortex-analyst/revenue_timeseries.yaml:21"
