@@ -15,8 +15,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from assistant.catalog import collect_issues
+from assistant.catalog.check import deep_check
 from assistant.compiler import compile_plan
 from assistant.config import load_config
+from assistant.executor import Warehouse
 from assistant.importers.cortex import load_cortex
 from assistant.importers.datasets import ensure_dataset, find_dataset
 from assistant.pipeline import Assistant
@@ -195,3 +198,28 @@ def test_a_definition_question_shows_the_cortex_block(warehouse: Path, tmp_path:
     answer = ask(warehouse, tmp_path, "what does daily revenue mean?")
     assert answer["status"] == "answered", answer["message"]
     assert answer["definitions"][0]["source"] == "cortex-analyst/revenue_timeseries.yaml:21"
+
+
+# -- segq validate --------------------------------------------------------------------------
+def test_an_unknown_key_is_an_error_at_its_line(tmp_path: Path) -> None:
+    folder = tmp_path / "cortex"
+    folder.mkdir()
+    text = (ROOT / "revenue_timeseries.yaml").read_text()
+    (folder / "model.yaml").write_text(text.replace("        default_aggregation: sum\n",
+                                                    "        default_agregation: sum\n", 1))
+    catalog, issues = collect_issues(folder / "model.yaml")
+    errors = [(i.source, i.rule) for i in issues if i.level == "error"]
+    assert ("cortex/model.yaml:25", "unknown-key") in errors  # the misspelt key's line
+    assert "`default_agregation`" in " ".join(i.message for i in issues)
+
+
+def test_validate_reports_the_declared_region_key_the_data_repeats(warehouse: Path) -> None:
+    catalog, _ = collect_issues(ROOT / "revenue_timeseries.yaml")
+    store = Warehouse(warehouse, timeout_s=10, row_cap=100)
+    try:
+        found = [(i.level, i.source, i.rule) for i in deep_check(catalog, store, AS_OF)]
+    finally:
+        store.close()
+    # region_dim: 25 rows, 5 distinct region_id (SELECT COUNT(*), COUNT(DISTINCT region_id))
+    assert ("error", "cortex-analyst/revenue_timeseries.yaml:83", "fan-out") in found
+    assert [f for f in found if f[0] == "error" and f[2] != "fan-out"] == []
