@@ -62,7 +62,8 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         if plan.intent in (Intent.METRIC, Intent.BREAKDOWN) and plan.metric and not col:
             verb = "in"
         phrase = f" ({tr.phrase})" if tr.phrase else ""
-        words += f", {verb} {_span(tr.start, tr.end)}{phrase}"
+        verb = "" if verb == "in" and tr.start == tr.end else f"{verb} "  # not "in on <day>"
+        words += f", {verb}{_span(tr.start, tr.end)}{phrase}"
     return words.strip()
 
 
