@@ -32,6 +32,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -44,6 +45,7 @@ from assistant.access.models import Identity, Principal
 from assistant.access.scope import check_plan, row_condition, scoped_catalog
 from assistant.answer import Answer, DefinitionUsed
 from assistant.catalog import Catalog, CatalogHolder
+from assistant.catalog.cache import load_cached
 from assistant.compiler import compile_plan
 from assistant.config import Config
 from assistant.describe import sentence
@@ -286,7 +288,8 @@ class Assistant:
                  query_log: Any = None) -> None:
         self.config = config
         # A catalog passed in is fixed; one loaded from the config follows edits to its files.
-        self._catalogs = CatalogHolder(config.semantic_models) if catalog is None else None
+        self._catalogs = CatalogHolder(config.semantic_models, loader=partial(
+            load_cached, cache_dir=config.cache_path)) if catalog is None else None
         self._catalog = catalog
         self._warehouse = warehouse
         self._planner = planner

@@ -18,9 +18,32 @@ def number_literal(value: float | int) -> exp.Expr:
     return exp.Literal.number(value)
 
 
+# Parsed governed SQL by (text, condition): each fragment is parsed once per process (or
+# never, when the compiled catalog cache primes it) and every caller gets its own copy.
+_PARSED: dict[tuple[str, bool], exp.Expr] = {}
+_PARSED_MAX = 4_096
+
+
 def parse_fragment(sql: str, *, condition: bool = False) -> exp.Expr:
     """Parse governed SQL written by the data team in YAML (never user text)."""
-    return sqlglot.parse_one(sql, read=DIALECT, into=exp.Condition if condition else None)
+    tree = _PARSED.get((sql, condition))
+    if tree is None:
+        tree = sqlglot.parse_one(sql, read=DIALECT, into=exp.Condition if condition else None)
+        if len(_PARSED) < _PARSED_MAX:
+            _PARSED[(sql, condition)] = tree
+    return tree.copy()
+
+
+def parsed_fragments() -> dict[tuple[str, bool], exp.Expr]:
+    """The fragments parsed so far (for the compiled catalog cache)."""
+    return dict(_PARSED)
+
+
+def prime_fragments(trees: dict[tuple[str, bool], exp.Expr]) -> None:
+    """Fragments parsed by an earlier process, as stored in the compiled catalog cache."""
+    for key, tree in trees.items():
+        if len(_PARSED) < _PARSED_MAX:
+            _PARSED.setdefault(key, tree)
 
 
 # -- parameters -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from assistant.catalog.cache import derived
 from assistant.catalog.models import Catalog
 from assistant.planner.text import normalise, phrase_pattern
 
@@ -45,9 +46,14 @@ def _variants(text: str) -> set[str]:
     return {base} if base else set()
 
 
-@lru_cache(maxsize=8)
 def build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
     """All phrases, longest first, so the most specific reading wins."""
+    known: tuple[Entry, ...] | None = derived(catalog, "lexicon")  # compiled catalog cache
+    return known if known is not None else _build_lexicon(catalog)
+
+
+@lru_cache(maxsize=8)
+def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
     senses: dict[str, list[Sense]] = {}
 
     def add(phrases: set[str], sense: Sense) -> None:
@@ -89,9 +95,14 @@ def _all(phrases: tuple[str, ...]) -> set[str]:
     return out
 
 
-@lru_cache(maxsize=8)
 def vocabulary(catalog: Catalog) -> frozenset[str]:
     """Words the typo corrector may correct towards."""
+    known: frozenset[str] | None = derived(catalog, "vocabulary")  # compiled catalog cache
+    return known if known is not None else _vocabulary(catalog)
+
+
+@lru_cache(maxsize=8)
+def _vocabulary(catalog: Catalog) -> frozenset[str]:
     from assistant.planner.coverage import FUNCTION_WORDS, MODIFIERS
     from assistant.planner.text import STOPWORDS
 
