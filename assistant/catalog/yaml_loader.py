@@ -236,6 +236,19 @@ def load_yaml(path: Path, display: str = "", *, top_keys: Collection[str] = (),
         line, column = _position(raw, exc.start)
         return issue(line, messages.yaml_not_utf8(shown, raw[exc.start], line, column),
                      "encoding")
+    return load_yaml_text(text, shown, top_keys=top_keys, limits=limits)
+
+
+def load_yaml_text(text: str, shown: str, *, top_keys: Collection[str] = (),
+                   limits: LoadLimits = LIMITS) -> tuple[LineDict | None, list[Issue]]:
+    """`load_yaml` of text already read (a rendered template), with the same limits."""
+
+    def issue(line: int, message: str, rule: str) -> tuple[None, list[Issue]]:
+        return None, [Issue("error", message, f"{shown}:{line}", rule)]
+
+    if len(text.encode("utf-8")) > limits.max_file_bytes:
+        return issue(1, messages.yaml_too_large(shown, len(text), limits.max_file_bytes),
+                     "file-size")
     bad = _NON_PRINTABLE.search(text)
     if bad:
         line, column = _position(text, bad.start())

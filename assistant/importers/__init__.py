@@ -23,6 +23,7 @@ from assistant.catalog.models import Catalog
 from assistant.errors import Issue
 from assistant.importers.detect import (
     CORTEX,
+    CUBE,
     DATA,
     DBT,
     METRICFLOW,
@@ -56,15 +57,22 @@ def _dbt(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
     return load_dbt(files, root)
 
 
-# Format name -> loader. dbt and MetricFlow documents share one loader (one manifest); each
-# foreign format registers its loader here.
+def _cube(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
+    from assistant.importers.cube import load_cube
+
+    return load_cube(files, root)
+
+
 def _cortex(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
     from assistant.importers.cortex import load_cortex
 
     return load_cortex(files, root)
 
 
-LOADERS: dict[str, Loader] = {NATIVE: _native, DBT: _dbt, CORTEX: _cortex}
+# Format name -> loader. dbt and MetricFlow documents share one loader (one manifest); each
+# foreign format registers its loader here.
+LOADERS: dict[str, Loader] = {NATIVE: _native, DBT: _dbt, CORTEX: _cortex,
+                             CUBE: _cube}
 _SHARED = {METRICFLOW: DBT}  # formats read by another format's loader, in one call
 
 

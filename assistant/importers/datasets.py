@@ -185,10 +185,31 @@ def _cortex_load(con: duckdb.DuckDBPyConnection, root: Path) -> None:
             else f"CAST({_ident(n)} AS {t}) AS {_ident(n)}" for n, t in columns)).create(table)
 
 
+# -- Cube's cube_demo (cube/README.md): each CSV into schema `ecom` ---------------------------
+def _cube_detect(root: Path) -> bool:
+    return (root / "model").is_dir() and (root / "data").is_dir() and any(
+        (root / "data").glob("*.csv")) and any((root / "model").rglob("*.yml"))
+
+
+def _cube_inputs(root: Path) -> list[Path]:
+    return sorted((root / "data").glob("*.csv"))
+
+
+def _cube_load(con: duckdb.DuckDBPyConnection, root: Path) -> None:
+    """`ecom.<name>` per CSV, as the README says; the cubes' `sql_table: ECOM.ORDERS` is
+    table `orders` to segq, which reads the warehouse's default schema, so each table is also
+    a view there."""
+    con.execute("CREATE SCHEMA IF NOT EXISTS ecom")
+    for path in _cube_inputs(root):
+        _create_from_csv(con, f"ecom.{_ident(path.stem)}", path)
+        con.execute(f"CREATE VIEW {_ident(path.stem)} AS SELECT * FROM ecom.{_ident(path.stem)}")
+
+
 RECIPES: list[Recipe] = [
     Recipe("cortex-analyst", _cortex_detect, _cortex_inputs, _cortex_load),
     Recipe("acme-insurance", _acme_detect, _acme_inputs, _acme_load),
     Recipe("mf-tutorial", _tutorial_detect, _tutorial_inputs, _tutorial_load),
+    Recipe("cube", _cube_detect, _cube_inputs, _cube_load),
     Recipe("metricflow-snapshots", _snapshots_detect, _snapshots_inputs, _snapshots_load),
 ]
 

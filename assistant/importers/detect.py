@@ -45,6 +45,8 @@ def classify(path: Path) -> str:
 
     # The bounded loader: a hostile file (an alias bomb, deep nesting) is refused, not expanded
     docs, issues = load_yaml_documents(path)
+    if issues and _is_cube_template(path):
+        return CUBE  # Cube renders its model files with Jinja first; its loader does too
     if issues or not docs:
         return UNKNOWN  # the loader of the directory's main format reports it with its line
     keys = {str(k) for d in docs for k in d}
@@ -64,6 +66,23 @@ def classify(path: Path) -> str:
     if keys <= _NATIVE_KEYS:
         return NATIVE
     return UNKNOWN
+
+
+def _is_cube_template(path: Path) -> bool:
+    """A Jinja template whose rendering has a top-level `cubes:` or `views:` key."""
+    from assistant.catalog.yaml_loader import load_yaml_text
+    from assistant.importers.cube_jinja import is_template, render
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return False
+    if not is_template(text):
+        return False
+    rendered, issues = render(text, path.name)
+    data, found = load_yaml_text(rendered, path.name) if not issues or all(
+        i.level != "error" for i in issues) else (None, [])
+    return data is not None and bool({str(k) for k in data} & {"cubes", "views"})
 
 
 def _first_item_has(doc: dict, key: str, *wanted: str) -> bool:
