@@ -66,7 +66,8 @@ def match_phrases(p: Parse, catalog: Catalog) -> None:
     """Leftmost-longest matching: at each position the longest governed phrase wins."""
     found: list[tuple[int, int, Entry]] = []
     for entry in build_lexicon(catalog):
-        if entry.phrase.split()[0][:4] not in p.work:
+        first = entry.phrase.split()[0]
+        if first.removesuffix("y")[:4] not in p.work:  # "city" also matches "cities"
             continue  # cheap pre-check before the regex
         found.extend((m.start(), m.end(), entry) for m in entry.pattern.finditer(p.work))
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))

@@ -89,6 +89,8 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
     last = phrase.split()[-1] if parts else ""
     if len(last) > 3 and last.endswith("s") and not last.endswith("ss"):
         parts[-1] = re.escape(last[:-1]) + "s?"
+    elif len(last) > 2 and last.endswith("y") and last[-2] not in "aeiou":
+        parts[-1] = re.escape(last[:-1]) + "(?:y|ies)"  # city / cities, category / categories
     else:
         parts[-1] = parts[-1] + "s?"
     body = r"\s+".join(parts)
