@@ -383,12 +383,16 @@ class _Builder2:
 
     def synonyms(self, cube: _Cube, name: str, node: LineDict) -> tuple[str, ...]:
         """How people say a member from the model's own names, never added by hand: a plain
-        `count` is the number of the cube's rows ("number of orders", "orders"); a member
-        named after its cube reads "<member> of <cube>" ("total amount of line items")."""
+        `count` is the number of the cube's rows ("number of orders", "orders"), a count
+        named `<kind>_count` is "<kind> <cube>" ("completed orders"); a member named after its
+        cube reads "<member> of <cube>" ("total amount of line items")."""
         noun = cube.name.replace("_", " ")
         said = [f"{name.replace('_', ' ')} of {noun}"] if self.name(cube, name) != name else []
         if str(node.get("type")) == "count" and not node.get("filters") and not node.get("sql"):
             said += [f"number of {noun}", noun]
+        elif str(node.get("type")) == "count" and name.endswith("_count"):  # completed_count
+            kind = name.removesuffix("_count").replace("_", " ")
+            said += [f"{kind} {noun}", f"number of {kind} {noun}"]
         return tuple(said)
 
     def sub_query(self, cube: _Cube, node: LineDict) -> tuple[_Cube, str, str] | None:
