@@ -119,6 +119,9 @@ class Metric:
     # Who compiles it: "" segq's compiler; "metricflow" a dbt metric MetricFlow compiles from
     # the catalog's `foreign["metricflow"]` documents (assistant/importers/metricflow.py)
     engine: str = ""
+    # The table of `time_column` when it is not `table`'s own, reached through declared joins
+    # (Cube's orders.total_amount sums line items but is timed by the order's created_at)
+    time_table: str = ""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterator
 
 from assistant.catalog.cluster_rules import RULES as CLUSTER_RULES
-from assistant.catalog.models import Catalog
+from assistant.catalog.models import Catalog, Metric
 from assistant.catalog.relationships import relationship_names_unique, relationships_resolve
 from assistant.catalog.sql_rules import fragments_parse, no_restricted_columns
 from assistant.errors import Issue
@@ -45,13 +45,20 @@ def metric_tables_exist(catalog: Catalog) -> Iterator[Issue]:
                         f"{did_you_mean(metric.table, catalog.tables)}", metric.source)
         elif metric.engine:  # its engine plans its joins and time columns (a dbt metric)
             continue
-        elif metric.time_column and table.column(metric.time_column) is None:
+        elif metric.time_column and not _has_time_column(catalog, metric):
             yield Issue("error", f"Metric `{metric.name}` has unknown time_column "
-                        f"`{metric.time_column}` on `{metric.table}`.", metric.source)
+                        f"`{metric.time_column}` on `{metric.time_table or metric.table}`.",
+                        metric.source)
         elif catalog.segments and table.column("user_id") is None:
             yield Issue("error", f"Metric `{metric.name}` reads `{metric.table}`, which has no "
                         "`user_id` to join segments and dimensions on.", metric.source)
 
+
+
+def _has_time_column(catalog: Catalog, metric: Metric) -> bool:
+    """The metric's time column is on its own table, or on its `time_table`."""
+    timed = catalog.tables.get(metric.time_table or metric.table)
+    return timed is not None and timed.column(metric.time_column) is not None
 
 def segment_references_exist(catalog: Catalog) -> Iterator[Issue]:
     for seg in catalog.segments.values():

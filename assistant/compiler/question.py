@@ -262,7 +262,7 @@ def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
 def _group_column(catalog: Catalog, ref: DimensionRef, src: _From, metric: Metric) -> exp.Expr:
     if ref.name == metric.time_column and ref.name not in catalog.dimensions:
         grain = ref.grain.value if ref.grain else "month"
-        trunc = _truncated(src.col(metric.table, metric.time_column), grain)
+        trunc = _truncated(src.col(metric.time_table or metric.table, metric.time_column), grain)
         return as_date(trunc).as_(f"{ref.name.removesuffix('_at')}_{grain}")
     dim = _dimension(catalog, ref.name)
     column = src.col(dim.table, dim.column)
@@ -284,6 +284,8 @@ def _truncated(column: exp.Expr, grain: str) -> exp.Expr:
 
 def _time_owner(catalog: Catalog, metric: Metric, column: str) -> str:
     """The table a time column belongs to, preferring the metric's own table, then users."""
+    if metric.time_table and column == metric.time_column:
+        return metric.time_table
     for name in (metric.table, "users", *catalog.tables):
         table = catalog.tables.get(name)
         if table is not None and table.column(column) is not None:
@@ -306,10 +308,11 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
             raise CompileError(f"Metric `{metric.name}` has no time column to limit a period on.")
         return
     owner = _time_owner(catalog, metric, time_col)
-    if plan.compared and owner not in (metric.table, "users"):
+    timed = (metric.table, metric.time_table or metric.table, "users")
+    if plan.compared and owner not in timed:
         raise CompileError("Compared periods must be on the metric's own time column "
                            f"(`{metric.time_column}`), not `{time_col}`.")
-    if owner in (metric.table, "users"):
+    if owner in timed:
         column = src.col(owner, time_col)
         if plan.compared:
             src.where.append(exp.or_(*[time_filter(column, *_clip(r, as_of))
@@ -331,7 +334,8 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
         )
         src.where.append(exp.column("user_id", table=metric.table).isin(query=inner))
         if metric.time_column:
-            src.where.append(time_filter(src.col(metric.table, metric.time_column), None, as_of))
+            timed_by = metric.time_table or metric.table
+            src.where.append(time_filter(src.col(timed_by, metric.time_column), None, as_of))
     if plan.time_range and time_col != metric.time_column and metric.default_window_days:
         # "of the people who signed up in Q1, how many are active?": the period picks the
         # people; the metric still counts activity in its own governed window
