@@ -358,11 +358,12 @@ class _Builder2:
                          "bad-value", "type")
             return
         table, time_column, owner = cube.table, self.time_column(cube), cube
+        time_table = ""
         try:
             over = self.sub_query(cube, node)
-            if over is not None:
+            if over is not None:  # over the other cube's rows, timed by this cube's own time
                 owner, expr, condition = over
-                table, time_column = owner.table, ""
+                table, time_table = owner.table, cube.table if time_column else ""
             else:
                 seen = (f"{cube.name}.{name}",)
                 expr = self.sql.aggregate(cube, node, seen, inline=False)
@@ -378,7 +379,7 @@ class _Builder2:
         metric = Metric(self.name(cube, name), self.label(cube, name, node), _description(node),
                         "", 1, table, tree.sql("duckdb"), filter_sql, time_column, None,
                         self.synonyms(cube, name, node), self.r.at(cube.file, node),
-                        content_hash(node))
+                        content_hash(node), time_table=time_table)
         self.metrics[metric.name] = metric
 
     def synonyms(self, cube: _Cube, name: str, node: LineDict) -> tuple[str, ...]:

@@ -207,3 +207,26 @@ def test_the_shared_cube_demo_loads_with_its_documented_quirks_reported() -> Non
             "model/views/orders_view.yml:21", "model/views/line_items_view.yml:18"} <= warned
     assert catalog.metrics["completed_percentage"].source == "model/cubes/orders.yml:43"
     assert catalog.metrics["average_order_value"].table == "line_items"
+
+
+def test_a_period_on_a_sub_query_measure_filters_its_own_cubes_time(
+        shop: Path, tmp_path: Path) -> None:
+    # items.created_at is not the order's: revenue "in 2022" is of orders created in 2022
+    answer = ask(shop, tmp_path, "revenue in 2022")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == hand(shop, """
+        SELECT SUM(i.price) FROM items i JOIN orders o ON o.id = i.order_id
+        WHERE year(CAST(o.created_at AS TIMESTAMP)) = 2022""")[0][0]
+
+
+def test_older_relationship_names_mean_what_cube_means_by_them(shop: Path) -> None:
+    (shop / "model" / "cubes" / "orders.yml").write_text(ORDERS.replace(
+        "        relationship: many_to_one",
+        "        relationship: has_one\n"
+        "      - {name: items, sql: \"{CUBE}.ID = {items}.ORDER_ID\", relationship: has_many}"))
+    catalog, issues = load_models(shop / "model")
+    assert not [i for i in issues if i.level == "error"], issues
+    types = {r.name: (r.type, r.keys) for r in catalog.relationships}
+    assert types == {"orders.customers": ("one_to_one", (("customer_id", "id"),)),
+                     "orders.items": ("one_to_many", (("id", "order_id"),)),
+                     "items.orders": ("many_to_one", (("order_id", "id"),))}
