@@ -489,7 +489,7 @@ def _window_override(found: Found | None, segment: Segment | None,
 def quantity(d: Draft) -> None:
     """The asked quantity binds the metric; a period becomes a snapshot or a plain range."""
     d.metric = shaping.metric_name(d.senses, d.segment, d.catalog,
-                                   share=SHARE.search(d.text) is not None)
+                                   share=_asks_share(d))
     d.metric = shaping.buyers(d.p, d.catalog, d.metric, d.segment)
     segment, current = d.segment, d.snapshot or d.found
     if current is not None and current.start >= d.as_of and (
@@ -596,7 +596,7 @@ def _intent(d: Draft) -> Intent:
     wants_count = COUNT.search(text) is not None or re.search(
         r"\bhow\s+(much|many)\b", text) is not None  # a quantity is never a list
     people = d.population(metric) or metric in {m.name for m in d.catalog.buyer_metrics()}
-    if SHARE.search(text) and not family_whole and people:
+    if _asks_share(d) and not family_whole and people:
         return Intent.BREAKDOWN if group_by else Intent.COUNT  # "which percentage of ... who ..."
     if (LIST.search(text) or WHICH.search(text)) and not wants_count and not family_whole \
             and not group_by and not (_measured(d) and not EXPLICIT_LIST.search(text)):
@@ -652,8 +652,15 @@ def _recognised(d: Draft) -> None:
     raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
 
 
+def _asks_share(d: Draft) -> bool:
+    """A share word outside every metric's own name: "completed percentage" names a metric
+    (a model's `completed_percentage`), "what percentage of trial users" asks for a share."""
+    named = [m.span for m, s in d.senses if s.kind == "metric"]
+    return any(not any(a <= hit.start() < b for a, b in named) for hit in SHARE.finditer(d.text))
+
+
 def _shares(d: Draft) -> None:
-    share = SHARE.search(d.text) is not None
+    share = _asks_share(d)
     d.wants_share = share and d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) and (
         d.segment is None or d.segment.entity == "user")
     d.share_of_metric = d.wants_share and d.segment is None and _metric_is_the_part(d)
