@@ -179,6 +179,15 @@ def test_a_number_measure_combines_its_measures_with_their_filters(
     assert answer["rows"][0][-1] == pytest.approx(expected)
 
 
+def test_a_share_word_in_a_measures_own_name_names_that_measure(
+        shop: Path, tmp_path: Path) -> None:
+    answer = ask(shop, tmp_path, "paid share by country")
+    assert answer["status"] == "answered", answer["message"]
+    assert sorted(map(tuple, answer["rows"])) == hand(shop, """
+        SELECT c.country, AVG(CASE WHEN o.status = 'paid' THEN 1.0 ELSE 0 END) FROM orders o
+        JOIN customers c ON c.id = o.customer_id GROUP BY 1 ORDER BY 1""")
+
+
 def test_a_sum_of_a_sub_query_dimension_is_the_other_cubes_sum_through_two_hops(
         shop: Path, tmp_path: Path) -> None:
     answer = ask(shop, tmp_path, "revenue by country")
