@@ -337,9 +337,22 @@ class _Builder2:
         self.r.columns.setdefault(table, {})[tree.name] = "TIMESTAMP" if kind == "time" else ""
         time = kind == "time"
         dim = Dimension(self.name(cube, name), self.label(cube, name, node), _description(node),
-                        table, tree.name, "time" if time else "categorical", (), (),
+                        table, tree.name, "time" if time else "categorical",
+                        self.dimension_synonyms(cube, name), (),
                         GRAINS if time else (), self.r.at(cube.file, node), content_hash(node))
         self.dimensions[dim.name] = dim
+
+    def dimension_synonyms(self, cube: _Cube, name: str) -> tuple[str, ...]:
+        """A dimension said with its cube ("product name", "order status"), and one named
+        after its cube without it (`products.product_category` is also "category"): from the
+        model's own names, never added by hand."""
+        one = cube.name.removesuffix("s").replace("_", " ")
+        words = name.replace("_", " ")
+        if words.startswith(f"{one} "):
+            rest = words.removeprefix(f"{one} ")
+            taken = rest.replace(" ", "_") in self.uses
+            return () if taken else (rest,)
+        return (f"{one} {words}",)
 
     def time_column(self, cube: _Cube) -> str:
         for node in cube.dimensions.values():

@@ -49,6 +49,9 @@ cubes:
         type: number
         sql: "{paid_count} * 1.0 / NULLIF({count}, 0)"
       - {name: revenue, sql: "{CUBE.amount}", type: sum}
+      - {name: buyers, sql: CUSTOMER_ID, type: count_distinct}
+    segments:
+      - {name: paid, sql: "{CUBE}.STATUS = 'paid'"}
 """
 ITEMS = """\
 cubes:
@@ -239,3 +242,26 @@ def test_older_relationship_names_mean_what_cube_means_by_them(shop: Path) -> No
     assert types == {"orders.customers": ("one_to_one", (("customer_id", "id"),)),
                      "orders.items": ("one_to_many", (("id", "order_id"),)),
                      "items.orders": ("many_to_one", (("order_id", "id"),))}
+
+
+def test_count_distinct_is_distinct_and_what_segq_cannot_import_is_said_at_its_line(
+        shop: Path, tmp_path: Path) -> None:
+    (shop / "model" / "cubes" / "extra.yml").write_text(
+        "cubes:\n"
+        "  - name: recent\n"
+        "    sql: SELECT * FROM ecom.orders WHERE created_at > '2022-06-01'\n"
+        "  - name: refunds\n"
+        "    sql_table: ECOM.REFUNDS\n"
+        "    measures:\n"
+        "      - {name: refunded, sql: AMOUNT, type: summ}\n")
+    catalog, issues = load_models(shop / "model")
+    found = {(i.level, i.source, i.rule) for i in issues}
+    assert ("warning", "model/cubes/orders.yml:25", "not-imported") in found  # segment paid
+    assert ("warning", "model/cubes/extra.yml:2", "not-imported") in found  # a sql: cube
+    assert ("error", "model/cubes/extra.yml:7", "bad-value") in found  # type summ
+    assert "refunded" not in catalog.metrics
+    (shop / "model" / "cubes" / "extra.yml").unlink()
+    answer = ask(shop, tmp_path, "buyers")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == hand(
+        shop, "SELECT COUNT(DISTINCT customer_id) FROM orders")[0][0]
