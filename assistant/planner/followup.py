@@ -72,7 +72,7 @@ def follow_up(question: str, previous: QueryPlan, catalog: Catalog, *, as_of: da
     wants_list = bool(_LIST.match(text))
     if wants_list:
         text = ""
-    time_range, text = _time(text, as_of)
+    time_range, text = _time(text, as_of, catalog)
     rest = _trim(text)
     fragment, name, confidence = _plan_fragment(rest, catalog, as_of, planner, choice)
     if fragment is None and not (wants_list or time_range):
@@ -105,14 +105,14 @@ def _strip_cues(text: str) -> tuple[bool, str]:
     return text != before, " ".join(text.split())
 
 
-def _time(text: str, as_of: date) -> tuple[TimeRange | None, str]:
+def _time(text: str, as_of: date, catalog: Catalog) -> tuple[TimeRange | None, str]:
     found = find_time(text, as_of)
     if found is None:
         return None, text
     rest = (text[: found.span[0]] + " " + text[found.span[1]:]).strip()
     signups = bool(_SIGNUPS.search(rest))
     rest = _SIGNUPS.sub(" ", rest)
-    column = "signup_at" if signups else None
+    column = catalog.signup_column() or None if signups else None
     return TimeRange(start=found.start, end=found.end, column=column, phrase=found.phrase), (
         " ".join(rest.split()))
 
@@ -163,16 +163,18 @@ def merge(previous: QueryPlan, fragment: QueryPlan | None, *, time_range: TimeRa
                     measured=catalog is not None and _names_a_measure(merged, catalog))
 
 
-def _time_column(previous: QueryPlan, changes: dict[str, Any], catalog: Catalog | None) -> str:
-    """A bare period means the metric's own time column, else signup (users have no other)."""
+def _time_column(previous: QueryPlan, changes: dict[str, Any],
+                 catalog: Catalog | None) -> str | None:
+    """A bare period means the metric's own time column, else the one the thread used, else
+    the population's signup column (people have no other)."""
     metric = changes.get("metric") or previous.metric
     if catalog is not None and metric is not None and metric.name in catalog.metrics:
         column = catalog.metrics[metric.name].time_column
-        if column in ("signup_at", "ordered_at", "event_at"):
+        if column:
             return column
     if previous.time_range is not None and previous.time_range.column:
         return previous.time_range.column
-    return "signup_at"
+    return catalog.signup_column() or None if catalog is not None else None
 
 
 def _names_a_measure(plan: QueryPlan, catalog: Catalog) -> bool:

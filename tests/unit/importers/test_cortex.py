@@ -223,3 +223,18 @@ def test_validate_reports_the_declared_region_key_the_data_repeats(warehouse: Pa
     # region_dim: 25 rows, 5 distinct region_id (SELECT COUNT(*), COUNT(DISTINCT region_id))
     assert ("error", "cortex-analyst/revenue_timeseries.yaml:83", "fan-out") in found
     assert [f for f in found if f[0] == "error" and f[2] != "fan-out"] == []
+
+
+def test_a_thread_follow_up_filters_the_models_own_time_column(cortex) -> None:
+    from assistant.planner.followup import follow_up
+    from assistant.planner.rules import RulesPlanner
+
+    catalog = cortex[0]
+    planner = RulesPlanner()
+    previous = planner.plan("revenue by region", catalog, as_of=AS_OF).plan
+    followed = follow_up("what about 2023?", previous, catalog, as_of=AS_OF, planner=planner)
+    assert followed is not None
+    assert _rows(cortex, followed.plan) == _gold(cortex, """
+        SELECT r.sales_region, SUM(d.revenue) FROM daily_revenue d
+        JOIN (SELECT DISTINCT region_id, sales_region FROM region_dim) r USING (region_id)
+        WHERE d.date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31' GROUP BY 1""")
