@@ -169,7 +169,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
                     plan.segment.selected() and counts_people:  # who the family classifies
                 base = base.replace("users", f"users classified by {family.label}", 1)
         if not counts_people:  # "what % of revenue came from the US": a part of a metric
-            total = metric.label.lower() + ("" if base == "users" else f" of {base}")
+            total = metric.label.lower() + ("" if base in ("users", "") else f" of {base}")
+            segment_words = segment_words.removeprefix("with ")  # "comes from product line X"
             verb = "are" if "DISTINCT" in metric.expr.upper() else "comes from"
             return (f"{float(share or 0):.1%} of {total} ({_fmt(members)} of "
                     f"{_fmt(everyone)}) {verb} {segment_words}{extra}.")
