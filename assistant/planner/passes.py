@@ -726,13 +726,24 @@ def coverage(d: Draft) -> None:
         d.plan = about_rule
         return
     if left:
+        said = _as_said(d.p)
         raise ClarificationNeeded(
-            messages.not_understood(reading(d.plan, d.catalog), [w.words for w in left]),
+            messages.not_understood(reading(d.plan, d.catalog), [
+                " ".join(said.get(w, w) for w in x.words.split(" ")) for x in left]),
             closest_readings(d.catalog, d.plan))
     restated = [o for o in d.plan.overrides if whatif.is_default(o, d.catalog)]
     if restated:  # "at 3 logins weekly" restates the governed rule: no what-if
         d.plan = d.plan.model_copy(update={"overrides": tuple(
             o for o in d.plan.overrides if o not in restated)})
+
+
+def _as_said(p: Parse) -> dict[str, str]:
+    """Typo-corrected words back to the asker's own ("state", not the "stage" it was read
+    as), so a clarification names what was not understood as it was written."""
+    original, read = normalise(p.original).split(" "), p.text.split(" ")
+    if len(original) != len(read):
+        return {}
+    return {now: then for then, now in zip(original, read, strict=True) if then != now}
 
 
 PASSES: tuple[Callable[[Draft], None], ...] = (
