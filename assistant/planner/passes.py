@@ -450,10 +450,26 @@ def _in_metric_name(d: Draft, at: int) -> bool:
                for m in d.p.matches)
 
 
+def _averaged_metric(d: Draft, average: re.Match[str]) -> PhraseMatch | None:
+    """"Average absolute error" where the metric named right after the word is itself an
+    average (AVG(...)): the word restates the metric's own aggregation."""
+    if average[1] == "median":
+        return None
+    return next((m for m in d.p.matches if m.span[0] == average.start(2) and any(
+        s.kind == "metric" and (metric := d.catalog.metrics.get(s.name)) is not None
+        and metric.expr.upper().startswith("AVG(") for s in m.senses)), None)
+
+
 def what_ifs(d: Draft) -> None:
     """Averages of a segment's column, what-if overrides and a window given as a period."""
     average = AVERAGE_OF.search(d.text)
-    if average and not _in_metric_name(d, average.start()):
+    named = _averaged_metric(d, average) if average else None
+    if average and named is not None:  # "average absolute error": the word is the metric's
+        d.p.matches[d.p.matches.index(named)] = PhraseMatch(named.entry,
+                                                            (average.start(1), named.span[1]))
+        d.p.consume(average.span(1))
+        d.senses = [(m, s) for m in d.p.matches for s in m.senses]
+    elif average and not _in_metric_name(d, average.start()):
         d.segment, d.measure = shaping.measure(average, d.text, d.catalog, d.segment)
     d.overrides = whatif.overrides(d.numbers, d.catalog, d.segment, d.p)
     window = _window_override(d.found, d.segment, d.text)
