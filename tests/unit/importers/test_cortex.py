@@ -238,3 +238,14 @@ def test_a_thread_follow_up_filters_the_models_own_time_column(cortex) -> None:
         SELECT r.sales_region, SUM(d.revenue) FROM daily_revenue d
         JOIN (SELECT DISTINCT region_id, sales_region FROM region_dim) r USING (region_id)
         WHERE d.date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31' GROUP BY 1""")
+
+
+def test_average_restates_an_averaged_metric_but_is_no_average_of_a_sum(
+        warehouse: Path, cortex, tmp_path: Path) -> None:
+    answer = ask(warehouse, tmp_path, "what was the average absolute error in 2024?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == pytest.approx(_gold(cortex, """
+        SELECT AVG(ABS(forecasted_revenue - revenue)) FROM daily_revenue
+        WHERE date BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'""")[0][0])
+    # the mean of the days' revenue is not the summed measure: no number of another shape
+    assert ask(warehouse, tmp_path, "average daily revenue in 2023")["status"] == "refused"
