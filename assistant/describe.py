@@ -7,7 +7,7 @@ from typing import Any
 
 from assistant.catalog.models import Catalog
 from assistant.executor import Result
-from assistant.plan import Intent, QueryPlan
+from assistant.plan import OPEN_START, Intent, QueryPlan
 
 
 def _fmt(value: Any) -> str:
@@ -81,6 +81,8 @@ def joined(head: str, word: str, who: str) -> str:
 
 def _span(start: date, end: date) -> str:
     """ "on 2026-03-03" for one day, "2026-01-05 to 2026-01-11" for a range."""
+    if start == OPEN_START:
+        return f"up to {end.isoformat()}"
     return f"on {start.isoformat()}" if start == end else \
         f"{start.isoformat()} to {end.isoformat()}"
 

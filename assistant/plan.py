@@ -98,8 +98,13 @@ class Filter(_Frozen):
     exclude: bool = False
 
 
+# The start of a period open on the left ("before 2026", "up until February"): no lower bound.
+OPEN_START = date.min
+
+
 class TimeRange(_Frozen):
-    """Inclusive date range; `column` picks the time column (default depends on the metric)."""
+    """Inclusive date range; `column` picks the time column (default depends on the metric).
+    A start of 0001-01-01 (`OPEN_START`) means no lower bound."""
 
     start: date
     end: date
@@ -108,6 +113,10 @@ class TimeRange(_Frozen):
     column: str | None = Field(None, max_length=MAX_NAME)
     phrase: str = Field("", description="The words of the question that gave this range",
                         max_length=MAX_TEXT)
+
+    @property
+    def open_start(self) -> bool:
+        return self.start == OPEN_START
 
 
 class Override(_Frozen):

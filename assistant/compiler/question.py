@@ -147,8 +147,25 @@ def _segment(plan: QueryPlan, catalog: Catalog) -> Segment | None:
     return segment
 
 
+def _population(catalog: Catalog) -> Metric:
+    """The metric that counts the entity segments are made of (`role: population`)."""
+    found = catalog.population_metrics()
+    if not found:
+        raise CompileError("No metric counts the population (`role: population` in the "
+                           "semantic models), so there is nothing to count people with.")
+    return found[0]
+
+
+def _population_key(catalog: Catalog) -> exp.Column:
+    """`<population table>.<its primary key>`: the column that identifies one person."""
+    table = _population(catalog).table
+    return exp.column(catalog.tables[table].primary_key, table=table)
+
+
 def _metric(plan: QueryPlan, catalog: Catalog) -> Metric:
-    name = plan.metric.name if plan.metric else "users"
+    if plan.metric is None:
+        return _population(catalog)
+    name = plan.metric.name
     metric = catalog.metrics.get(name)
     if metric is None:
         raise CompileError(messages.unknown_object("metric", name, list(catalog.metrics)))
@@ -162,8 +179,9 @@ def _dimension(catalog: Catalog, name: str) -> Dimension:
     return dim
 
 
-def _clip(time_range: TimeRange, as_of: date) -> tuple[date, date]:
-    return time_range.start, min(time_range.end, as_of)
+def _clip(time_range: TimeRange, as_of: date) -> tuple[date | None, date]:
+    """The range's bounds up to as_of; no lower bound for a period open on the left."""
+    return None if time_range.open_start else time_range.start, min(time_range.end, as_of)
 
 
 class _From:
@@ -283,16 +301,18 @@ def _truncated(column: exp.Expr, grain: str) -> exp.Expr:
 
 
 def _time_owner(catalog: Catalog, metric: Metric, column: str) -> str:
-    """The table a time column belongs to, preferring the metric's own table, then users."""
+    """The table a time column belongs to, preferring the metric's own table, then the
+    population's."""
     if metric.time_table and column == metric.time_column:
         return metric.time_table
-    for name in (metric.table, "users", *catalog.tables):
+    for name in (metric.table, catalog.population_table(), *catalog.tables):
         table = catalog.tables.get(name)
         if table is not None and table.column(column) is not None:
             return name
+    accepted = sorted({m.time_column for m in catalog.metrics.values() if m.time_column}
+                      | {d.column for d in catalog.dimensions.values() if d.is_time})
     raise CompileError(
-        f"Time column `{column}` is not in any governed table. Accepted: "
-        "signup_at, ordered_at, event_at."
+        f"Time column `{column}` is not in any governed table. Accepted: {', '.join(accepted)}."
     )
 
 
@@ -308,7 +328,7 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
             raise CompileError(f"Metric `{metric.name}` has no time column to limit a period on.")
         return
     owner = _time_owner(catalog, metric, time_col)
-    timed = (metric.table, metric.time_table or metric.table, "users")
+    timed = (metric.table, metric.time_table or metric.table, catalog.population_table())
     if plan.compared and owner not in timed:
         raise CompileError("Compared periods must be on the metric's own time column "
                            f"(`{metric.time_column}`), not `{time_col}`.")
@@ -379,15 +399,15 @@ def _share(
     in the last 30 days?"). For sums such as revenue the part filters every aggregate.
     """
     metric = _metric(plan, catalog)
-    if metric.name not in ("users", "customers") and not plan.share_of_metric:
+    if metric.role not in ("population", "buyers") and not plan.share_of_metric:
         return _metric_share(plan, catalog, segment, as_of, overrides, metric)
-    src = _From("users", catalog)
+    users_metric = _population(catalog)
+    src = _From(users_metric.table, catalog)
     member, filters, ctes = _share_part(plan, catalog, segment, as_of, overrides, src, metric)
     plan = plan.model_copy(update={"filters": filters})
-    users_metric = catalog.metrics["users"]
     groups = [_group_column(catalog, ref, src, users_metric) for ref in plan.group_by]
     _filters(plan, catalog, src)
-    if metric.table == "users" or plan.share_of_metric:
+    if metric.table == users_metric.table or plan.share_of_metric:
         _period(
             plan.model_copy(update={"time_range": None}) if plan.share_of_metric else plan,
             catalog,
@@ -397,11 +417,9 @@ def _share(
         )
     else:  # "what % of our customers": the whole is the metric's users in its period
         src.where.append(
-            exp.column("user_id", table="users").isin(
-                query=_metric_users(plan, catalog, metric, as_of)
-            )
+            _population_key(catalog).isin(query=_metric_users(plan, catalog, metric, as_of))
         )
-    user = exp.column("user_id", table="users")
+    user = _population_key(catalog)
     members = exp.func("COUNT", exp.Distinct(expressions=[exp.Case().when(member, user.copy())]))
     everyone = exp.func("COUNT", exp.Distinct(expressions=[user.copy()]))
     select = src.apply(
@@ -427,7 +445,7 @@ def _share_part(
     """The condition that makes a user part of the share, the remaining filters, the CTEs."""
     filters = plan.filters
     if plan.share_of_metric:
-        member: exp.Expr = exp.column("user_id", table="users").isin(
+        member: exp.Expr = _population_key(catalog).isin(
             query=_metric_users(plan, catalog, metric, as_of)
         )
         return member, filters, []
@@ -516,7 +534,7 @@ def _aggregate(
     overrides: Overrides,
 ) -> tuple[exp.Select, Ctes]:
     """count / metric / breakdown / distribution: a metric grouped by dimensions or members."""
-    metric = _metric(plan, catalog) if plan.measure is None else catalog.metrics["users"]
+    metric = _metric(plan, catalog) if plan.measure is None else _population(catalog)
     src = _From(metric.table, catalog)
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
     groups: list[exp.Expr] = []
@@ -602,16 +620,17 @@ def _listing(
     overrides: Overrides,
 ) -> tuple[exp.Select, Ctes]:
     """Which users: ids plus their governed attributes, never restricted columns."""
-    src = _From("users", catalog)
+    people = _population(catalog)
+    src = _From(people.table, catalog)
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
-    columns: list[exp.Expr] = [
-        exp.column("user_id", table="users"),
-        as_date(exp.column("signup_at", table="users")).as_("signup_date"),
-    ]
+    columns: list[exp.Expr] = [_population_key(catalog)]
+    if people.time_column:
+        columns.append(as_date(exp.column(people.time_column, table=people.table))
+                       .as_("signup_date"))
     columns += [
-        exp.column(d.column, table="users").as_(d.name)
+        exp.column(d.column, table=people.table).as_(d.name)
         for d in catalog.dimensions.values()
-        if d.table == "users" and not d.is_time
+        if d.table == people.table and not d.is_time
     ]
     if segment:
         alias = src.join_segment(segment)
@@ -630,8 +649,8 @@ def _listing(
                 )
     _filters(plan, catalog, src)
     _exclusions(plan, catalog, src, as_of, overrides, ctes)
-    _period(plan, catalog, catalog.metrics["users"], src, as_of)
-    select = src.apply(exp.select(*columns)).order_by(exp.column("user_id", table="users"))
+    _period(plan, catalog, people, src, as_of)
+    select = src.apply(exp.select(*columns)).order_by(_population_key(catalog))
     return select, ctes
 
 
@@ -646,9 +665,10 @@ def _retention(
     select = exp.select(*[exp.column(c) for c in segment.columns]).from_(segment.name)
     if plan.time_range:
         start, end = _clip(plan.time_range, as_of)
-        start = start.replace(day=1)
+        month = exp.column("cohort_month")
         select = select.where(
-            exp.column("cohort_month").between(date_literal(start), date_literal(end))
+            month <= date_literal(end) if start is None
+            else month.between(date_literal(start.replace(day=1)), date_literal(end))
         )
     if plan.month_number is not None:
         select = select.where(exp.column("month_number").eq(number_literal(plan.month_number)))

@@ -37,7 +37,8 @@ def history(
     overrides: Overrides,
 ) -> tuple[exp.Select, Ctes]:
     """Segment sizes at every month end: the governed definition computed once per snapshot."""
-    start = plan.time_range.start if plan.time_range else None
+    start = plan.time_range.start if plan.time_range and not plan.time_range.open_start \
+        else None
     end = min(plan.time_range.end, as_of) if plan.time_range else as_of
     ctes: Ctes = []
     parts: list[exp.Select] = []

@@ -47,7 +47,7 @@ _LEAD = re.compile(r"^(?:since|over|during|in|within|across)\s+(?:the\s+)?")
 def comparison_dates(when: str, as_of: date) -> tuple[date, date, str] | None:
     """(start, end, phrase) for the period words, or None unless they are all a period."""
     since = when.startswith("since ")
-    found = find_time(when, as_of)
+    found = find_time(when, as_of, bounded=False)  # "since" is read here, as a change from
     if found is None:
         return None
     rest = (when[: found.span[0]] + " " + when[found.span[1]:]).strip()

@@ -141,10 +141,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
                as_of: date | None = None) -> list[Span]:
     """Spans of shape words whose meaning the plan carries."""
     cues: list[tuple[re.Pattern[str], bool]] = [
-        (ALL_TIME, _unbounded(plan, catalog)),
-        (UP_TO_NOW, _unbounded(plan, catalog) or plan.intent in (Intent.RETENTION,
-                                                                 Intent.HISTORY)
-         or (plan.time_range is not None and plan.time_range.end == as_of)),
+        *_period_cues(plan, catalog, as_of),
         (COUNT, plan.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.DISTRIBUTION,
                                 Intent.METRIC, Intent.MOVEMENT, Intent.HISTORY,
                                 Intent.RETENTION)),
@@ -199,6 +196,20 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
     return spans
 
 
+def _period_cues(plan: QueryPlan, catalog: Catalog,
+                 as_of: date | None) -> list[tuple[re.Pattern[str], bool]]:
+    """Words about the extent of time: the whole history, a total from the beginning, up to
+    now."""
+    unbounded = _unbounded(plan, catalog)
+    return [
+        (ALL_TIME, unbounded),
+        (CUMULATIVE, (unbounded or bool(plan.time_range and plan.time_range.open_start))
+         and not any(g.grain for g in plan.group_by)),
+        (UP_TO_NOW, unbounded or plan.intent in (Intent.RETENTION, Intent.HISTORY)
+         or (plan.time_range is not None and plan.time_range.end == as_of)),
+    ]
+
+
 def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
     """No period at all: "revenue of all time". A metric with a governed window ("active")
     still counts over that window, so "ever active" is not what it answers."""
@@ -213,6 +224,9 @@ def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
 ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+total|"
                       r"historically|since\s+(launch|inception|day\s+one|forever|"
                       r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b")
+# A total from the beginning ("cumulative revenue up until March"); over a grain it would be a
+# running total, which no plan computes.
+CUMULATIVE = re.compile(r"\b(cumulative|cumulatively|running\s+total)\b")
 # Up to the as-of date: "so far", "to date".
 UP_TO_NOW = re.compile(r"\b(so\s+far|to\s+date|until\s+now|till\s+now|up\s+to\s+now|"
                        r"up\s+until\s+now|thus\s+far)\b")

@@ -148,13 +148,15 @@ def periods(d: Draft) -> None:
         lead = TIME_LEAD.search(p.text, 0, found.span[0])
         if lead:
             p.claims.append(Claim(lead.span(), "time"))
+        _restatements_of(p, found, d.as_of)
         second = find_time(p.work, d.as_of)
         if second is not None and not (COMPARE_PERIODS.search(text) or
                                        shaping.joined_periods(text, found, second)):
             second = None  # another period elsewhere: coverage will call it out
         if second is not None:
             p.claim(second.span, "time")
-            found = _shared_year(found, second, d.as_of)
+            found, second = _year_of_both(p, found, second, d.as_of)
+            found, second = _shared_year(found, second, d.as_of)
             found, d.compared_grain, d.compared = shaping.compare_periods(found, second)
         elif (MOVE.search(text) or WHERE_GO.search(text) or
                 p.text[found.span[1]:found.span[1] + 2] == "'s"):
@@ -164,15 +166,60 @@ def periods(d: Draft) -> None:
         ORDER_WORDS.search(text)
 
 
-def _shared_year(first: Found, second: Found, as_of: date) -> Found:
-    """A year written once after two periods ("the first or second half of 2024") belongs
-    to both."""
-    year = re.search(r"\b(20\d\d)\b", second.phrase)
-    if first.span[0] > second.span[0] or year is None or re.search(r"\b20\d\d\b",
-                                                                  first.phrase):
-        return first
-    again = find_time(f"{first.phrase} {year[1]}", as_of)
-    return Found(again.start, again.end, first.phrase, first.span) if again else first
+def _restatements_of(p: Parse, found: Found, as_of: date) -> None:
+    """Periods that say `found` again in other words ("this past week (last 7 days)", "Q1
+    (jan, feb, mar)"): consecutive periods that together cover exactly `found`."""
+    work, spans, covered = p.work, [], found.start
+    while (again := find_time(work, as_of)) is not None:
+        if again.start != covered or again.end > found.end:
+            break
+        spans.append(again.span)
+        work = work[:again.span[0]] + MARK * (again.span[1] - again.span[0]) + \
+            work[again.span[1]:]
+        covered = again.end + timedelta(days=1)
+        if again.end == found.end:
+            for span in spans:
+                p.claim(span, "time")
+            return
+
+
+def _year_of_both(p: Parse, first: Found, second: Found, as_of: date) -> tuple[Found, Found]:
+    """A year said once after two compared periods ("Q1 vs Q2 this year", "march or april of
+    last year") is the year of both."""
+    year = find_time(p.work, as_of)
+    if year is None or not YEAR_ONLY.fullmatch(year.phrase) or \
+            year.span[0] < max(first.span[1], second.span[1]):
+        return first, second
+    if any(WRITTEN_YEAR.search(f.phrase) for f in (first, second)):
+        return first, second
+    again = [find_time(f"{f.phrase} {year.start.year}", as_of) for f in (first, second)]
+    if again[0] is None or again[1] is None or not all(
+            year.start <= g.start and g.end <= year.end for g in again if g):
+        return first, second
+    p.claim(year.span, "time")
+    return (Found(again[0].start, again[0].end, first.phrase, first.span),
+            Found(again[1].start, again[1].end, second.phrase, second.span))
+
+
+# A period that is only a year: "this year", "of last year", "in 2025".
+YEAR_ONLY = re.compile(r"(?:(?:in|of|for|during)\s+)?(?:(?:this|last|previous|prior|current)\s+"
+                       r"year|20\d\d)")
+
+
+def _shared_year(first: Found, second: Found, as_of: date) -> tuple[Found, Found]:
+    """A year written once, on the later of two periods ("the first or second half of 2024",
+    "march vs april of last year"), belongs to both."""
+    early, late = sorted((first, second), key=lambda f: f.span[0])
+    if not WRITTEN_YEAR.search(late.phrase) or WRITTEN_YEAR.search(early.phrase):
+        return first, second
+    again = find_time(f"{early.phrase} {late.start.year}", as_of)
+    if again is None:
+        return first, second
+    early = Found(again.start, again.end, early.phrase, early.span)
+    return (early, late) if early.span == first.span else (late, early)
+
+
+WRITTEN_YEAR = re.compile(r"\b20\d\d\b|'\d\d\b|\byear\b")
 
 
 # -- guards -----------------------------------------------------------------------------------

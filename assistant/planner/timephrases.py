@@ -24,6 +24,9 @@ NUMBER_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, 
                 "ninety": 90}
 
 
+OPEN = date.min  # no lower bound (assistant.plan.OPEN_START)
+
+
 @dataclass(frozen=True)
 class Found:
     start: date
@@ -151,6 +154,8 @@ def _day_patterns(as_of: date) -> list[tuple[str, Resolver]]:
          lambda m: (day(m), day(m) + timedelta(days=6))),
         (rf"\bsince\s+{_day('a')}", lambda m: (day(m), as_of)),
         (rf"\b(?:on\s+)?{_day('a')}", lambda m: (day(m), day(m))),
+        (r"\b(?:on\s+)?(20\d\d)-(\d\d)-(\d\d)\b",
+         lambda m: (date(int(m[1]), int(m[2]), int(m[3])),) * 2),
     ]
 
 
@@ -251,7 +256,7 @@ def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
         (rf"\b(?:in\s+|over\s+|during\s+|within\s+)?(?:the\s+)?(?:last|past|previous|trailing)"
          rf"\s+{N_RE}\s+(days?|weeks?|months?|years?)\b",
          lambda m: last_n(_n(m[1]), m[2])),
-        (r"\b(?:in\s+|over\s+)?(?:the\s+)?(?:last|past)\s+(day|week|month|year)\b",
+        (r"\b(?:in\s+|over\s+)?(?:the\s+|this\s+)?(?:last|past)\s+(day|week|month|year)\b",
          lambda m: last_n(1, m[1])),
         (r"\byesterday\b", lambda m: (as_of - timedelta(days=1), as_of - timedelta(days=1))),
         (r"\btoday\b", lambda m: (as_of, as_of)),
@@ -267,10 +272,12 @@ def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
     ]
 
 
-def find_time(text: str, as_of: date) -> Found | None:
-    """The first (most specific) time phrase in normalised text, resolved to dates."""
+def _atom(text: str, as_of: date, anchor: str = "") -> Found | None:
+    """The most specific single period in text. `anchor` "^" keeps only one that starts the
+    text, "$" only one that ends it."""
     for pattern, resolve in _patterns(as_of):
-        match = re.search(pattern, text)
+        body = f"^(?:{pattern})" if anchor == "^" else f"(?:{pattern})$" if anchor else pattern
+        match = re.search(body, text)
         if match:
             try:
                 start, end = resolve(match)
@@ -282,13 +289,101 @@ def find_time(text: str, as_of: date) -> Found | None:
     return None
 
 
+# Two periods joined into one range: "jan - jun", "q1 through q3", "from march to may".
+RANGE_JOIN = re.compile(r"^\s*(?:-|to|through|thru|until|till)\s+")
+# A bound before a period: what it keeps of the timeline around that period.
+# (The period's own words may hold the "of": "since the start" + "of 2025".)
+BEFORE = re.compile(r"\b(?:before|prior\s+to|earlier\s+than|pre)\s+(?:the\s+(?:start|beginning)"
+                    r"(?:\s+of)?\s+)?$")
+AFTER = re.compile(r"\b(?:after|later\s+than|post)\s+(?:the\s+end(?:\s+of)?\s+)?$")
+UNTIL = re.compile(r"\b(?:up\s+until|up\s+till|up\s+to|until|till|untill)\s+(?:the\s+)?"
+                   r"(?:end(?:\s+of)?\s+)?$")
+SINCE = re.compile(r"\b(?:since|starting(?:\s+(?:from|in|with))?)\s+(?:the\s+(?:start|beginning)"
+                   r"(?:\s+of)?\s+)?$")
+# "so far in 2026", "2026 to date": the period up to as_of.
+TO_DATE_BEFORE = re.compile(r"\b(?:so|thus)\s+far\s+(?:in\s+|this\s+)?$")
+TO_DATE_AFTER = re.compile(r"^\s*(?:so\s+far|thus\s+far|to\s+date|until\s+now|till\s+now)\b")
+# A year written in a period ("2025", "'25", "this year"): the other period of a range keeps it.
+HAS_YEAR = re.compile(rf"{YEAR_RE}|\byear\b")
+
+
+def find_time(text: str, as_of: date, *, bounded: bool = True) -> Found | None:
+    """The first (most specific) time phrase in normalised text, resolved to dates, with
+    what joins it to a second period ("jan - jun") and, when `bounded`, what bounds it
+    ("before 2026", "up until the end of february", "so far in 2026")."""
+    found = _atom(text, as_of)
+    if found is None:
+        return None
+    found = _range(text, found, as_of)
+    return _bounded(text, found, as_of) if bounded else found
+
+
+def _range(text: str, found: Found, as_of: date) -> Found:
+    """`found` joined with the period on its other side of a range word, if there is one."""
+    a, b = found.span
+    join = RANGE_JOIN.search(text[b:])
+    if join:
+        right = _atom(text[b + join.end():], as_of, "^")
+        if right is not None:
+            end = b + join.end() + right.span[1]
+            return _joined(text, found, right, (a, end), as_of) or found
+    head = re.search(r"\s*(?:-|to|through|thru|until|till)\s*$", text[:a])
+    if head and head.start() > 0:
+        left = _atom(text[:head.start()].rstrip(), as_of, "$")
+        if left is not None:
+            return _joined(text, left, found, (left.span[0], b), as_of) or found
+    return found
+
+
+def _joined(text: str, left: Found, right: Found, span: tuple[int, int],
+            as_of: date) -> Found | None:
+    """One range from the start of `left` to the end of `right`; a year written only on the
+    right belongs to the left too ("jan - jun this year")."""
+    if not HAS_YEAR.search(left.phrase) and HAS_YEAR.search(right.phrase):
+        again = _atom(f"{left.phrase} {right.end.year}", as_of)
+        if again is not None and again.start <= right.end:
+            left = again
+    if left.start > right.end:
+        return None
+    lead = re.search(r"\b(?:from|between)\s+$", text[:span[0]])
+    if lead:
+        span = (lead.start(), span[1])
+    return Found(left.start, right.end, text[span[0]:span[1]].strip(), span)
+
+
+def _bounded(text: str, found: Found, as_of: date) -> Found:
+    """The period as the bound the words around it make of it."""
+    a, b = found.span
+    before = text[:a]
+    for pattern, bounds in (
+        (BEFORE, lambda f: (OPEN, f.start - timedelta(days=1))),
+        (AFTER, lambda f: (f.end + timedelta(days=1), as_of)),
+        (UNTIL, lambda f: (OPEN, f.end)),
+        (SINCE, lambda f: (f.start, as_of)),
+        (TO_DATE_BEFORE, lambda f: (f.start, as_of) if f.end >= as_of else (f.end, f.start)),
+    ):
+        match = pattern.search(before)
+        if match:
+            start, end = bounds(found)
+            if start > end:  # "after June" at the end of June, "march so far" in June
+                return found
+            return Found(start, end, text[match.start():b].strip(), (match.start(), b))
+    after = TO_DATE_AFTER.search(text[b:])
+    if after and found.start <= as_of <= found.end:  # only a period still running
+        end = b + after.end()
+        return Found(found.start, min(found.end, as_of), text[a:end].strip(), (a, end))
+    return found
+
+
 def snapshot_phrase(text: str, as_of: date) -> Found | None:
     """"end of July", "end of 2024", "as of November 2024": a single month end."""
     match = re.search(rf"\b(?:at\s+the\s+)?(?:end\s+of|as\s+of)\s+(?:the\s+)?(?:{MONTH_YEAR}|"
                       rf"(20\d\d)|q([1-4])(?:\s+({YEAR_RE}))?|(last|previous)\s+(month|quarter|year))",
                       text)
-    if not match:
-        return None
+    if not match or re.search(r"\b(?:until|till|up\s+to|before|after|since|through|thru)\s+"
+                              r"(?:the\s+)?$",
+                              text[:match.start()]):
+        return None  # "up until the end of february": a period that ends there
     if match[4]:
         quarter = int(match[4])
         end = quarter_range(_year(match[5], latest_quarter(quarter, as_of)), quarter)[1]

@@ -21,6 +21,7 @@ import pytest
 from assistant.compiler import compile_plan
 from assistant.executor import Result, Warehouse
 from assistant.plan import (
+    OPEN_START,
     DimensionRef,
     Intent,
     MetricRef,
@@ -448,6 +449,17 @@ def metric_plan(
     return QueryPlan(
         intent=intent, metric=MetricRef(name=metric), group_by=group_by, time_range=time_range
     )
+
+
+@pytest.mark.parametrize("metric", ["revenue", "orders", "customers", "users"])
+def test_a_period_open_on_the_left_counts_everything_up_to_its_end(wh, catalog, metric):
+    """ "Revenue before 2026": no lower bound, the end inclusive."""
+    column = {"users": "signup_at"}.get(metric, "ordered_at")
+    open_left = TimeRange(start=OPEN_START, end=date(2025, 12, 31), column=column)
+    got = run_plan(wh, catalog, metric_plan(metric, time_range=open_left)).rows
+    expected = run_sql(wh, plain_metric(metric, end=date(2025, 12, 31)))
+    assert expected[0][0]
+    assert_same_rows(got, expected)
 
 
 @pytest.mark.parametrize("metric", list(PLAIN_METRICS))

@@ -194,3 +194,19 @@ def test_unit_abbreviations_bind_like_the_words(catalog):
                                       "how many new customers in RFM terms"])
 def test_words_for_a_family_and_for_landing_in_it_are_read(question, catalog):
     assert draft_after("coverage", question, catalog).plan.segment.member is not None
+
+
+@pytest.mark.parametrize("question", ["active users this past week (last 7 days)",
+                                      "month 0 retention of the q1 2026 cohorts (jan, feb, mar)"])
+def test_a_period_said_again_in_other_words_is_one_period(question, catalog):
+    d = draft_after("coverage", question, catalog)
+    assert d.plan.compared == () and d.plan.time_range is not None
+
+
+def test_a_year_after_two_compared_periods_is_the_year_of_both(catalog):
+    plan = draft_after("coverage", "orders in march vs april of last year", catalog).plan
+    months = {(r.start.isoformat(), r.end.isoformat()) for r in plan.compared} or {
+        (plan.time_range.start.isoformat(), plan.time_range.end.isoformat())}
+    assert all(start.startswith("2025") and end.startswith("2025") for start, end in months)
+    plan = draft_after("coverage", "revenue q1 vs q2 this year", catalog).plan
+    assert plan.time_range.start.year == plan.time_range.end.year == 2026

@@ -92,3 +92,50 @@ def test_a_period_of_last_or_this_year(phrase: str, start: str, end: str) -> Non
     found = find_time(normalise(phrase), AS_OF)
     assert found is not None
     assert (found.start.isoformat(), found.end.isoformat()) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("signed up after 2026-05-15", "2026-05-16", "2026-06-30"),
+        ("orders before 2026", "0001-01-01", "2025-12-31"),
+        ("revenue before the start of q2", "0001-01-01", "2026-03-31"),
+        ("revenue up until the end of february 2026", "0001-01-01", "2026-02-28"),
+        ("signups until april", "0001-01-01", "2026-04-30"),
+        ("orders after the end of q1", "2026-04-01", "2026-06-30"),
+        ("active since the start of 2025", "2025-01-01", "2026-06-30"),
+        ("revenue so far in 2026", "2026-01-01", "2026-06-30"),
+        ("revenue for 2026 to date", "2026-01-01", "2026-06-30"),
+        ("signups on 2026-03-03", "2026-03-03", "2026-03-03"),
+    ],
+)
+def test_words_around_a_period_make_it_a_bound(phrase: str, start: str, end: str) -> None:
+    """ "before"/"after"/"until"/"since the start of"/"so far" keep that side of the period;
+    0001-01-01 is no lower bound at all."""
+    found = find_time(normalise(phrase), AS_OF)
+    assert found is not None
+    assert (found.start.isoformat(), found.end.isoformat()) == (start, end)
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("jan\u2013jun this year", "2026-01-01", "2026-06-30"),  # the year of the right side
+        ("q1 through q2", "2026-01-01", "2026-06-30"),
+        ("from january until march 2026", "2026-01-01", "2026-03-31"),
+        ("2026-01-01 to 2026-03-31", "2026-01-01", "2026-03-31"),
+        ("nov 2025 - feb 2026", "2025-11-01", "2026-02-28"),
+    ],
+)
+def test_two_periods_joined_by_a_range_word_are_one_range(phrase: str, start: str,
+                                                          end: str) -> None:
+    found = find_time(normalise(phrase), AS_OF)
+    assert found is not None
+    assert (found.start.isoformat(), found.end.isoformat()) == (start, end)
+    assert found.phrase == normalise(phrase)  # every word of it is consumed
+
+
+def test_so_far_only_bounds_a_period_still_running() -> None:
+    """March is over on 2026-06-30: "march so far" is not a period it can mean."""
+    found = find_time(normalise("revenue in march so far"), AS_OF)
+    assert found is not None and "so far" not in found.phrase
