@@ -307,7 +307,7 @@ COMPARISON = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|
                         r"difference|changed?|compare[ds]?|comparing|than)\b")
 UNION = re.compile(r"\b(or|either|nor|and/or)\b")
 CONJUNCTION = re.compile(r"\b(and|plus|both|also|but|&)\b")
-AS_OF_NOW = re.compile(r"\b(now|rn|currently|current|today|right\s+now|at\s+the\s+moment|"
+AS_OF_NOW = re.compile(r"\b(now|rn|atm|currently|current|today|right\s+now|at\s+the\s+moment|"
                        r"as\s+of\s+today|at\s+present|presently)\b")
 
 

@@ -89,12 +89,12 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
     if len(names) > 1:
         # a required segment named with the one requiring it: keep the outer one
         outer = [n for n in names if not any(n in catalog.segments[o].requires for o in names)]
+        # "champions who are also engaged users": the first named, within the other
+        within = _within(p, mentions, outer) if len(outer) == 2 else None
         with_member = [n for n in outer if any(s.name == n for s in members)]
-        names = with_member or outer or names
-    if len(names) == 2:  # "engaged users who are also PQLs": the first named, within the other
-        within = _within(p, mentions, names)
+        names = [within] if within else with_member or outer or names
         if within is not None:
-            names, chosen = [within], [s for s in chosen if s.name == within]
+            chosen = [s for s in chosen if s.name == within]
             members = [s for s in chosen if s.kind == "member"]
     if len(names) > 1:
         raise ClarificationNeeded(

@@ -7,6 +7,7 @@ Matching works on a normalised lower-case string; a matched phrase is *consumed*
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Iterable
 
@@ -51,6 +52,10 @@ NUMBER_WORD = re.compile(
     r"\b(half a dozen|a dozen|a single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
     r"twelve|fifteen|twenty|thirty)\s+(logins?|weeks?|days?|months?|projects?|times?|points?|"
     r"sessions?|orders?|core|feature)\b")
+# A number word after a ranking word counts the rows ("top three countries").
+RANKED_NUMBER = re.compile(
+    r"\b(top|bottom|best|worst|highest|lowest)\s+(two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|fifteen|twenty|thirty)\b")
 WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 # Negative contractions typed without the apostrophe ("arent", "doesnt"). "cant" and "wont"
 # are left alone: both are words of their own ("cant lose them" names an RFM member).
@@ -75,6 +80,7 @@ def normalise(text: str) -> str:
     text = UNIT_ABBREVIATION.sub(lambda m: UNITS[m[1]] + ("s" if m[2] else ""), text)
     text = re.sub(r"\bw/(?=\s)", "with", text)
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "two logins a day"
+    text = RANKED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)  # "top three" -> top 3
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "1,000+" is one number
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)
@@ -108,6 +114,10 @@ class Corrector:
         self.vocab = {w for w in vocabulary if len(w) >= 3}
         self.governed = frozenset(governed)
         self._long = sorted(w for w in self.vocab if len(w) >= 4 and w.isalpha())
+        self._short: dict[int, list[str]] = {}
+        for w in sorted(self.vocab | STOPWORDS):
+            if len(w) in (4, 5) and w.isalpha():
+                self._short.setdefault(len(w), []).append(w)
 
     def _inflected(self, token: str) -> bool:
         """ "rated", "invited", "logging": a vocabulary word with an ending, not a typo."""
@@ -123,19 +133,47 @@ class Corrector:
         catalog word ("finance" / "france") is not a typo of it."""
         for match in difflib.get_close_matches(token, self._long, n=4, cutoff=0.75):
             allowed = 2 if len(token) >= 8 and match in self.governed else 1
-            if match[0] == token[0] and edit_distance(token, match) <= allowed:
+            distance = edit_distance(token, match)
+            if match[0] == token[0] and distance <= allowed and not (
+                    distance == 2 and _other_ending(token, match)):
                 return match
         return None
+
+    def _dropped_letter(self, token: str) -> str | None:
+        """A short word typed without one of its vowels ("usrs", "frm", "chrn"): the one
+        vocabulary word it is with the vowel back. Only tokens that are no word of their own
+        in plain English: without any vowel or unspeakable, or one letter short of a catalog
+        word."""
+        vowels = len(re.findall(r"[aeiouy]", token))
+        if vowels > 1 or vowels == 1 and len(token) < 4:
+            return None
+        # no English word of four letters has three consonants in a row ("usrs")
+        unspeakable = vowels == 0 or re.search(r"[^aeiouy]{3}", token) is not None
+        targets = self._short.get(len(token) + 1, ())
+        found = {w for w in targets if w[0] == token[0] and (unspeakable or (
+                     w in self.governed and w not in STOPWORDS))
+                 and any(w[i] in "aeiou" and w[:i] + w[i + 1:] == token
+                         for i in range(1, len(w)))}
+        return found.pop() if len(found) == 1 else None
 
     def correct(self, text: str) -> str:
         out = []
         for token in text.split(" "):
-            if (len(token) >= 5 and token.isalpha() and token not in self.vocab
-                    and token not in STOPWORDS):
+            known = token in self.vocab or token in STOPWORDS or not token.isalpha()
+            if len(token) >= 5 and not known:
                 out.append(token if self._inflected(token) else self._closest(token) or token)
+            elif len(token) in (3, 4) and not known:
+                out.append(self._dropped_letter(token) or token)
             else:
                 out.append(token)
         return " ".join(out)
+
+
+def _other_ending(token: str, match: str) -> bool:
+    """ "produces" / "product": the same stem with another ending is another word, not a
+    typo (a typo two edits away changes letters inside the word too)."""
+    stem = len(os.path.commonprefix([token, match]))
+    return stem >= min(len(token), len(match)) - 2 and token.endswith(("s", "es", "ed", "ing"))
 
 
 def edit_distance(a: str, b: str) -> int:

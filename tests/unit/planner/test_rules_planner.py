@@ -79,6 +79,32 @@ def test_typos_still_find_the_definition(planner, catalog):
     assert plan(planner, catalog, "engagd users count").segment.name == "engaged_users"
 
 
+def test_a_short_word_typed_without_a_vowel_is_the_word(planner, catalog):
+    p = plan(planner, catalog, "how many engaged usrs signed up in Q1")
+    assert p.segment.name == "engaged_users" and p.time_range.start == date(2026, 1, 1)
+    p = plan(planner, catalog, "signups frm brazil in march")
+    assert [(f.dimension, f.values) for f in p.filters] == [("country", ("BR",))]
+
+
+def test_a_word_with_another_ending_is_not_corrected_into_a_catalog_word(planner, catalog):
+    """ "produces" is a verb, not a typo of "product" (product-qualified leads)."""
+    p = plan(planner, catalog, "which channel produces the most champions")
+    assert (p.segment.name, p.segment.member) == ("rfm_segment", "champions")
+    assert [g.name for g in p.group_by] == ["acquisition_channel"] and p.limit == 1
+
+
+def test_a_member_within_a_segment_named_after_it(planner, catalog):
+    p = plan(planner, catalog, "how many champions are also engaged users")
+    assert (p.segment.name, p.segment.member) == ("rfm_segment", "champions")
+    assert [a.name for a in p.also_in] == ["engaged_users"]
+
+
+def test_top_n_written_as_a_word(planner, catalog):
+    p = plan(planner, catalog, "top three countries for PQLs")
+    assert p.segment.name == "pql" and p.limit == 3 and p.order == "desc"
+    assert [g.name for g in p.group_by] == ["country"]
+
+
 @pytest.mark.parametrize(("question", "word"), [
     ("free users by country, finance asks", "finance"),  # not "France"
     ("how many customers completed an order wrongly", "completed"),  # not "computed"
