@@ -150,6 +150,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
         (LIST_LOOSE, True),
         (SHARE, plan.share or plan.intent == Intent.RETENTION),
+        (SHARE_WHOLE, plan.share),
+        (SHARE_RATE, plan.share and plan.segment is not None),
         (MATRIX_WORDS, plan.intent == Intent.RETENTION),
         (CROSS_TAB, plan.intent == Intent.RETENTION or len(plan.group_by) >= 2 or (
             plan.intent == Intent.DISTRIBUTION and bool(plan.group_by))),
@@ -158,8 +160,11 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (MEMBERSHIP, plan.segment is not None or bool(plan.excluding or plan.also_in)),
         (LIGHT_VERBS, True),
         (COURTESY, True),
+        (ACCEPTANCE, True),
         (RESTRICTIVE, bool(plan.filters) or plan.segment is not None
          or plan.time_range is not None),
+        (ALREADY, plan.segment is not None and plan.intent not in (Intent.HISTORY,
+                                                                    Intent.MOVEMENT)),
         (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)
          or bool(plan.also_in)
          or _active_now(plan, catalog)),
@@ -203,6 +208,7 @@ def _period_cues(plan: QueryPlan, catalog: Catalog,
     unbounded = _unbounded(plan, catalog)
     return [
         (ALL_TIME, unbounded),
+        (AT_SOME_POINT, unbounded or plan.time_range is not None),
         (CUMULATIVE, (unbounded or bool(plan.time_range and plan.time_range.open_start))
          and not any(g.grain for g in plan.group_by)),
         (UP_TO_NOW, unbounded or plan.intent in (Intent.RETENTION, Intent.HISTORY)
@@ -224,6 +230,8 @@ def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
 ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+total|"
                       r"historically|since\s+(launch|inception|day\s+one|forever|"
                       r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b")
+# "Active at some point in 2025": anywhere in the period (or in all of history).
+AT_SOME_POINT = re.compile(r"\bat\s+(some|any)\s+(point|time|stage)\b")
 # A total from the beginning ("cumulative revenue up until March"); over a grain it would be a
 # running total, which no plan computes.
 CUMULATIVE = re.compile(r"\b(cumulative|cumulatively|running\s+total)\b")
@@ -295,6 +303,15 @@ COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s
                       r"(i'?d|i\s+would|would)\s+(really\s+)?(appreciate|love)|"
                       r"(quick|small)\s+(question|one|ask)|any\s+chance|"
                       r"(i'?m|i\s+am)\s+(trying|wondering|curious)|do\s+you\s+know)\b")
+# The whole a share is of: "of our user base", "of the churn-risk population" (the plan's
+# denominator is the population or the users the family classifies).
+SHARE_WHOLE = re.compile(r"\b(whole\s+|entire\s+)?(user\s+|customer\s+)?(base|population)\b")
+# "engagement rate per plan": a segment's share of each group.
+SHARE_RATE = re.compile(r"\brates?\b")
+# Membership reached by now: "have already churned".
+ALREADY = re.compile(r"\balready\b")
+# "is fine", "would be great": how the asker takes the answer, not what it is.
+ACCEPTANCE = re.compile(r"\b(is|are|would\s+be|'?s)\s+(fine|ok|okay|good|great|perfect|enough)\b")
 RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
 # A table of two groupings: "tiers x plan", "a matrix of stage by plan", "each cell".

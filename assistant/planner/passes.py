@@ -61,6 +61,7 @@ from assistant.planner.patterns import (
     DISTRIBUTION,
     EXPLICIT_LIST,
     GRAIN,
+    GRAIN_WORD,
     HISTORY,
     LIMIT,
     LIST,
@@ -266,6 +267,13 @@ def numbers(d: Draft) -> None:
                     and not (g[3] and governed_words(masked, g.span(), d.catalog))), None)
     if d.grain:
         p.claim(d.grain.span(), "grain")
+        for again in GRAIN.finditer(p.work):  # "weekly signups, by signup week": said twice
+            if _grain_unit(again) == _grain_unit(d.grain):
+                p.claim(again.span(), "grain")
+
+
+def _grain_unit(match: re.Match[str]) -> str:
+    return match[2] or GRAIN_WORD[match[3]]
 
 
 def _month_number(p: Parse) -> int | None:

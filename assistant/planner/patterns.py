@@ -238,6 +238,12 @@ CLAUSE_BREAK = re.compile(r"[?!:;\n]+|\s[-\u2013\u2014]+\s|(?<=\w)\.\s+")
 SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(?:team\s+)?"
                      r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|question|q)\s*[.,]*\s*$",
                      re.IGNORECASE)
+# Who the answer is for, opening a clause: "sales wants PQLs by channel", "my boss needs the
+# churned users". A singular asker (one word, or "X team") and a verb of wanting; a plural
+# subject ("engaged users want ...") takes "want" and is never read as the asker.
+REQUESTER = re.compile(r"^\s*(?:(?:the|my|our)\s+)?[a-z]+(?:\s+team)?\s+(?:wants|needs|asked\s+for|"
+                       r"asks\s+for|is\s+asking\s+for|requested|would\s+like)\s+"
+                       r"(?:to\s+(?:see|know|get|have|pull)\s+)?(?=\S)", re.IGNORECASE)
 WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|by\s+(signup\s+)?cohort|"
                           r"(each|every|all)\s+(signup\s+)?cohorts?|cohorts|monthly\s+cohort)\b")
 EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)?|\bother\s+than|"

@@ -49,6 +49,7 @@ from assistant.planner.patterns import (
     NUMBER,
     OFF_TOPIC,
     PII,
+    REQUESTER,
     SPEAKER,
     UNGOVERNED,
     WHAT_IS,
@@ -115,9 +116,10 @@ class RulesPlanner:
         list ...", "... ? planning a thank-you email"): context, not part of the question.
         Clauses with a governed phrase, a parameter's words, "list", "how many" or a question
         about a definition ("how's that defined?") stay."""
-        clauses = [c.strip() for c in CLAUSE_BREAK.split(question) if c and c.strip()]
+        clauses = [REQUESTER.sub("", c.strip()) for c in CLAUSE_BREAK.split(question)
+                   if c and c.strip()]
         if len(clauses) < 2:
-            return question
+            return clauses[0] if clauses else question
         kept = []
         for clause in [c for c in clauses if not SPEAKER.match(c)]:
             text = self._corrector(catalog).correct(normalise(clause))

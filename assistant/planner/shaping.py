@@ -24,7 +24,7 @@ from assistant.planner.patterns import (
     SIGNUP_WORDS,
     SUPERLATIVE,
 )
-from assistant.planner.text import phrase_pattern
+from assistant.planner.text import normalise, phrase_pattern
 from assistant.planner.timephrases import Found
 
 
@@ -75,11 +75,13 @@ def new_means_signups(p: Parse, segment: Segment) -> bool:
     named_family = any(
         s.kind == "segment" and s.name == segment.name for m in p.matches for s in m.senses
     )
+    family_words = set(normalise(f"{segment.name} {segment.label}").split())
     via_new = [
         m
         for m in p.matches
         if m.entry.phrase.startswith("new ")
         and any(s.kind == "member" and s.name == segment.name for s in m.senses)
+        and not family_words & set(m.entry.phrase.split())  # "the new stage" names the stage
     ]
     return bool(via_new) and not named_family and len(p.matches) >= 1
 

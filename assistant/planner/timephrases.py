@@ -322,6 +322,8 @@ def _range(text: str, found: Found, as_of: date) -> Found:
     """`found` joined with the period on its other side of a range word, if there is one."""
     a, b = found.span
     join = RANGE_JOIN.search(text[b:])
+    if join is None and re.search(r"\bbetween\s+$", text[:a]):
+        join = re.match(r"\s*and\s+", text[b:])  # "between 2026-04-10 and 2026-04-20"
     if join:
         right = _atom(text[b + join.end():], as_of, "^")
         if right is not None:

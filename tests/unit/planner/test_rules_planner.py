@@ -668,3 +668,35 @@ def test_a_definition_question_is_about_what_it_names_first_besides_people(
 def test_with_no_segment_named_a_definition_question_is_about_its_first_metric(planner, catalog):
     p = plan(planner, catalog, "who counts as a customer, someone with any order?")
     assert (p.intent, p.metric.name) == (Intent.DEFINITION, "customers")
+
+
+def test_the_new_stage_named_with_a_grain_keeps_the_stage(planner, catalog):
+    """ "New" in "the new stage" names the lifecycle stage; only "new users" in a period or
+    by a grain are signups."""
+    p = plan(planner, catalog, "signups in the new stage by signup week")
+    assert (p.segment.name, p.segment.member) == ("lifecycle_stage", "new")
+    assert [(g.name, g.grain) for g in p.group_by] == [("signup_at", "week")]
+    p = plan(planner, catalog, "new users by week")
+    assert p.segment is None and [(g.name, g.grain) for g in p.group_by] == [("signup_at", "week")]
+
+
+def test_a_grain_said_twice_is_one_grain(planner, catalog):
+    p = plan(planner, catalog, "monthly revenue by month")
+    assert [(g.name, g.grain) for g in p.group_by] == [("ordered_at", "month")]
+    with pytest.raises(ClarificationNeeded):
+        plan(planner, catalog, "weekly revenue by month")  # two grains: which one?
+
+
+def test_the_asker_opening_the_question_is_context(planner, catalog):
+    p = plan(planner, catalog, "sales wants PQLs by acquisition channel")
+    assert p.segment.name == "pql" and (p.metric is None or p.metric.name == "users")
+    assert [g.name for g in p.group_by] == ["acquisition_channel"]
+
+
+@pytest.mark.parametrize("question", [
+    "what percent of our user base is in the churned stage",
+    "what % of the churn-risk population is in the high tier?",
+])
+def test_the_whole_of_a_share_in_words(planner, catalog, question):
+    p = plan(planner, catalog, question)
+    assert p.share and p.segment is not None and p.segment.member is not None

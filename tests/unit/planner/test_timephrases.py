@@ -139,3 +139,9 @@ def test_so_far_only_bounds_a_period_still_running() -> None:
     """March is over on 2026-06-30: "march so far" is not a period it can mean."""
     found = find_time(normalise("revenue in march so far"), AS_OF)
     assert found is not None and "so far" not in found.phrase
+
+
+def test_between_two_days_is_the_range_from_one_to_the_other() -> None:
+    found = find_time(normalise("active users between 2026-04-10 and 2026-04-20"), AS_OF)
+    assert found is not None
+    assert (found.start, found.end) == (date(2026, 4, 10), date(2026, 4, 20))
