@@ -163,6 +163,14 @@ REFUSE_WRITE = (
     "I only read data: I can't delete, drop, update or insert anything, and no answer of mine "
     "changes the warehouse. " + CAN_ANSWER
 )
+REFUSE_ACTION = (
+    "I only answer questions about data: I can't send messages or contact anyone. I can list "
+    "the users you mean (ids), so your team can reach them. " + CAN_ANSWER
+)
+REFUSE_INSTRUCTIONS = (
+    "I answer questions in words from the governed definitions only; I don't take instructions "
+    "to set them aside and I don't run SQL typed into a question. " + CAN_ANSWER
+)
 REFUSE_PII = (
     "That needs a restricted column (`{column}` is personal data), which I don't return. "
     "I can list user ids or counts instead."

@@ -149,9 +149,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (LIST, plan.intent == Intent.LIST or bool(plan.group_by)),
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
         (LIST_LOOSE, True),
-        (SHARE, plan.share or plan.intent == Intent.RETENTION),
-        (SHARE_WHOLE, plan.share),
-        (SHARE_RATE, plan.share and plan.segment is not None),
+        *_share_cues(plan),
         (MATRIX_WORDS, plan.intent == Intent.RETENTION),
         (CROSS_TAB, plan.intent == Intent.RETENTION or len(plan.group_by) >= 2 or (
             plan.intent == Intent.DISTRIBUTION and bool(plan.group_by))),
@@ -199,6 +197,15 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
     if plan.group_by or plan.intent == Intent.DISTRIBUTION:  # the verb and its particle only
         spans.extend(s for m in SPLIT_VERB.finditer(text) for s in (m.span(1), m.span(2)))
     return spans
+
+
+def _share_cues(plan: QueryPlan) -> list[tuple[re.Pattern[str], bool]]:
+    """Words of a share: the share itself, its whole ("of our user base"), a segment's rate."""
+    return [
+        (SHARE, plan.share or plan.intent == Intent.RETENTION),
+        (SHARE_WHOLE, plan.share),
+        (SHARE_RATE, plan.share and plan.segment is not None),
+    ]
 
 
 def _period_cues(plan: QueryPlan, catalog: Catalog,

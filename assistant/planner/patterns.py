@@ -18,6 +18,17 @@ SQL_WRITE = re.compile(
     r"schema|database)\b|\b(grant|revoke)\s+\w+\s+(on|to|from)\b|\bmerge\s+into\b|"
     r"\bignore\s+(all\s+)?(previous|prior|above|your)\s+(instructions|rules)\b"
 )
+# Instructions aimed at the assistant instead of a question ("disregard prior instructions",
+# "ignore the governed definitions", "you are now a sql console"), and SQL typed in to be run.
+INJECTION = re.compile(
+    r"\b(ignore|disregard|forget|override|bypass|skip)\s+(all\s+|any\s+)?(of\s+)?(the\s+|your\s+|"
+    r"my\s+|these\s+|those\s+)?(previous\s+|prior\s+|above\s+|earlier\s+|governed\s+|system\s+|"
+    r"original\s+)*(instructions?|rules|definitions|prompts?|guidelines|guardrails|constraints)\b|"
+    r"\byou\s+are\s+(now\s+)?(a|an|my)\s+(sql|database|shell|python|raw)\b|"
+    r"\b(act|behave|pretend)\s+(as|like)\s+(a|an)\s+(sql|database|shell)\b"
+)
+RAW_SQL = re.compile(r"\bselect\s+(\*|distinct\b|count\s*\(|[a-z_][\w.]*\s*(,|\bfrom\b))[^;]*?"
+                     r"\bfrom\s+[a-z_]\w*", re.IGNORECASE)
 IMPERATIVE_WRITE = re.compile(
     r"^(?:(?:please|pls|kindly|hey|hi|ok|okay|now|also|then|and|segq|can\s+you|could\s+you|"
     r"would\s+you|will\s+you|i\s+need\s+you\s+to|i\s+want\s+you\s+to|go\s+ahead\s+and|"
@@ -28,19 +39,33 @@ IMPERATIVE_WRITE = re.compile(
 )
 
 
+# A clause that starts by asking to contact people ("dm every champion", "send a slack message
+# to churned users", "email them"): an action on the world, not a question about data.
+IMPERATIVE_ACTION = re.compile(
+    r"^(?:(?:please|pls|kindly|hey|hi|ok|okay|now|also|then|and|segq|can\s+you|could\s+you|"
+    r"would\s+you|will\s+you|i\s+need\s+you\s+to|i\s+want\s+you\s+to|go\s+ahead\s+and|"
+    r"quickly|just)\s+)*"
+    r"(send|email|e-mail|dm|message|text|call|notify|ping|contact|slack|tweet|reach\s+out\s+to)"
+    r"\b(?!\s+(?:by|per|over|me|us)\b)"  # "send me the numbers" asks for an answer
+)
+
+
+def _starts_a_clause(pattern: re.Pattern[str], text: str) -> bool:
+    clauses = re.split(r"[.?!;:\n]+|,\s*(?:and\s+|then\s+)?|\s(?:and|then)\s", text)
+    return any(pattern.match(c.strip(" '\"*_`")) for c in clauses if c.strip())
+
+
+def acts(question: str) -> bool:
+    """Whether a clause of the question asks to contact people (see IMPERATIVE_ACTION)."""
+    return _starts_a_clause(IMPERATIVE_ACTION, question.lower())
+
+
 def writes(question: str) -> bool:
     """Whether the question asks to change data (see SQL_WRITE and IMPERATIVE_WRITE)."""
     text = question.lower()
-    if SQL_WRITE.search(text):
-        return True
-    clauses = re.split(r"[.?!;:\n]+|,\s*(?:and\s+|then\s+)?|\s(?:and|then)\s", text)
-    return any(IMPERATIVE_WRITE.match(c.strip(" '\"*_`")) for c in clauses if c.strip())
+    return SQL_WRITE.search(text) is not None or _starts_a_clause(IMPERATIVE_WRITE, text)
 
 
-ACTION = re.compile(
-    r"\b(send|email|e mail|notify|message|text|call)\s+(an?\s+)?(email\s+)?"
-    r"(to\s+)?(all|them|every|these|those|the|our)\b"
-)
 PII = re.compile(
     r"\b(e ?mails?|email address(es)?|phone( numbers?)?|home address(es)?|"
     r"ip address(es)?|passwords?|ssn|social security|credit cards?|"
@@ -78,7 +103,21 @@ DEFINITION = re.compile(
     r"^(do|does|did|is|are|will)\b.*\b(count|counted|included|include|includes|excluded|"
     r"exclude|excludes)\s+(toward|towards|in|as|into|from|for)\b|"
     r"\b(definition|meaning)\s+of\b|\bwhat\s+is\s+meant\s+by\b|"
-    r"\b(who|what)\s+counts\s+as\b"
+    r"\b(who|what)\s+counts\s+as\b|"
+    # when a rule applies, what it takes, where a figure comes from, what it looks at
+    r"\bwhen\s+(do|does|is|are|would|should)\s+(we|you|they|someone|somebody|one|a\s+user|users|"
+    r"an?\s+\w+)\s+(call|count|consider|considered|classify|label|flag|mark|treat|in)\b|"
+    r"\bwhat\s+(does|do)\s+.*\b(need|have)\s+to\s+do\s+to\s+(become|be|count|qualify|get|reach)\b|"
+    # a figure's source ("where does the orders number come from"); people coming from
+    # somewhere ("where do our users come from?") is a breakdown question
+    r"\b(where|how)\s+(does|do)\s+(the\s+|this\s+|that\s+|our\s+|its\s+)?([\w-]+\s+){0,2}"
+    r"(number|figure|metric|count|stat|value|data|total|kpi)s?\s+come\s+from\b|"
+    r"^(do|does|did|would|will)\b.*\bmake\s+(someone|somebody|a\s+user|users?|a\s+customer|you|"
+    r"them|one)\b|"
+    r"\bhow\s+(far|many\s+(days|weeks|months))\s+back\s+(does|do|is|are)\b|"
+    r"^(is|are)\s+(the\s+)?\w+(\s+\w+)?\s+(gross|net)\b|"
+    r"\bover\s+what\s+(window|period|timeframe|time\s+frame|lookback)\b|"
+    r"\bwhich\s+(events|actions|orders|logins|activities)\s+(count|go\s+in|are\s+included)\b"
 )
 # Weaker signs of a question about a definition, trusted only when the question names no
 # period and no number: where a figure comes from, what goes into a score, which window is
@@ -244,6 +283,18 @@ SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(
 REQUESTER = re.compile(r"^\s*(?:(?:the|my|our)\s+)?[a-z]+(?:\s+team)?\s+(?:wants|needs|asked\s+for|"
                        r"asks\s+for|is\s+asking\s+for|requested|would\s+like)\s+"
                        r"(?:to\s+(?:see|know|get|have|pull)\s+)?(?=\S)", re.IGNORECASE)
+# What the answer is for: "for the QBR deck", "ahead of monday's board meeting", "for the
+# sales handoff". The head noun is an occasion or a document, never something counted.
+PURPOSE = re.compile(
+    r"\b(?:for|in|into|ahead\s+of|before)\s+(?:the|our|my|a|an|this|next|tomorrow'?s|today'?s|"
+    r"(?:mon|tues|wednes|thurs|fri)day'?s|this\s+week'?s|next\s+week'?s)\s+(?:[\w'/&-]+\s+){0,2}"
+    r"(?:deck|slides?|review|meeting|handoff|hand-off|campaign|presentation|sync|standup|"
+    r"stand-up|offsite|newsletter|outreach|kickoff|kick-off|retro|all-hands|memo|doc|writeup|"
+    r"write-up|pitch|workshop|qbr|1:1|one-on-one|board\s+pack)\b", re.IGNORECASE)
+# The asker of a figure already named: "december revenue, finance needs it".
+REQUESTER_OF_IT = re.compile(r"[,;]?\s*\b(?:the\s+|my\s+|our\s+)?[a-z]+(?:\s+team)?\s+"
+                             r"(?:wants|needs|asked\s+for|requested)\s+(?:it|this|that|these|them)\b",
+                             re.IGNORECASE)
 WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|by\s+(signup\s+)?cohort|"
                           r"(each|every|all)\s+(signup\s+)?cohorts?|cohorts|monthly\s+cohort)\b")
 EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)?|\bother\s+than|"

@@ -37,7 +37,6 @@ from assistant.planner.parsing import (
 )
 from assistant.planner.passes import plan_data_question
 from assistant.planner.patterns import (
-    ACTION,
     CATALOG,
     CLAUSE_BREAK,
     COMPARE_PERIODS,
@@ -45,14 +44,19 @@ from assistant.planner.patterns import (
     DEFINITION,
     DEFINITION_ASIDE,
     HOW_MUCH_OR_MANY,
+    INJECTION,
     LIST,
     NUMBER,
     OFF_TOPIC,
     PII,
+    PURPOSE,
+    RAW_SQL,
     REQUESTER,
+    REQUESTER_OF_IT,
     SPEAKER,
     UNGOVERNED,
     WHAT_IS,
+    acts,
     writes,
 )
 from assistant.planner.text import Corrector, normalise, phrase_pattern, words
@@ -90,8 +94,12 @@ class RulesPlanner:
         main = self._main_clauses(question, catalog, as_of)
         text = full if main == question else self._corrector(catalog).correct(normalise(main))
         p = Parse(question, text, text)
-        if writes(question) or ACTION.search(text):  # actions only in the question itself
+        if writes(question):
             raise Refusal(messages.REFUSE_WRITE, "write request", final=True)
+        if acts(question):  # actions only in the question itself
+            raise Refusal(messages.REFUSE_ACTION, "action request", final=True)
+        if INJECTION.search(full) or RAW_SQL.search(question):
+            raise Refusal(messages.REFUSE_INSTRUCTIONS, "instructions or raw sql", final=True)
         self._guard(Parse(question, full, full), catalog)
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
@@ -116,8 +124,9 @@ class RulesPlanner:
         list ...", "... ? planning a thank-you email"): context, not part of the question.
         Clauses with a governed phrase, a parameter's words, "list", "how many" or a question
         about a definition ("how's that defined?") stay."""
-        clauses = [REQUESTER.sub("", c.strip()) for c in CLAUSE_BREAK.split(question)
-                   if c and c.strip()]
+        clauses = [self._without_purpose(REQUESTER_OF_IT.sub(" ", REQUESTER.sub("", c.strip())),
+                                         catalog)
+                   for c in CLAUSE_BREAK.split(question) if c and c.strip()]
         if len(clauses) < 2:
             return clauses[0] if clauses else question
         kept = []
@@ -133,6 +142,18 @@ class RulesPlanner:
             if probe.matches or asks or what_if or _only_periods(text, as_of):
                 kept.append(clause)
         return " ".join(kept) if kept else question
+
+    def _without_purpose(self, clause: str, catalog: Catalog) -> str:
+        """The clause without what the answer is for ("for the QBR deck", "for the pipeline
+        review"), unless those words name a segment, member, value or dimension: "for the
+        enterprise review" may be a filter, so it stays and coverage asks."""
+        for match in reversed(list(PURPOSE.finditer(clause))):
+            text = self._corrector(catalog).correct(normalise(match[0]))
+            probe = Parse(match[0], text, text)
+            match_phrases(probe, catalog)
+            if not any(s.kind != "metric" for m in probe.matches for s in m.senses):
+                clause = (clause[:match.start()] + " " + clause[match.end():]).strip()
+        return clause
 
     def _guard(self, p: Parse, catalog: Catalog) -> None:
         """Personal data, off-topic and ungoverned requests anywhere in the question (a word

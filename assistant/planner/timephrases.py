@@ -268,6 +268,14 @@ def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
         (r"\b(january|february|march|april|june|july|august|september|october|november|"
          r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b(?!\s*\d)",
          lambda m: month_of(m[1], None)),
+        # "may" is a verb too: a month only beside another period it is compared or ranged with
+        (rf"\b(may)\b(?=\s+(?:vs|versus|or|and|to|through|thru|-|compared\s+(?:to|with))\s+"
+         rf"(?:the\s+)?(?:(?:{MONTH_RE}|q[1-4]|h[12]|20\d\d|last|this)\b|\u2022))",
+         lambda m: month_of(m[1], None)),
+        (r"(?:(?<=\bvs\s)|(?<=\bor\s)|(?<=\bto\s)|(?<=\bthru\s)|(?<=\bversus\s)|(?<=\bthrough\s)|"
+         r"(?<=\s-\s)|(?<=\bwith\s)|(?<=\band\s))(may)\b(?!\s+(?:i|we|you|be|have|not|need|want|"
+         r"also|help|ask)\b)",
+         lambda m: month_of(m[1], None)),
         (r"\b(20\d\d)\b", lambda m: (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31))),
     ]
 

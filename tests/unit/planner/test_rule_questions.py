@@ -29,8 +29,7 @@ def test_words_of_the_rule_ask_for_the_rule(question, name, catalog):
                     got.segment.name if got.segment else None}
 
 
-@pytest.mark.parametrize("question", ["is revenue growing", "is revenue gross or net",
-                                      "did revenue go up"])
+@pytest.mark.parametrize("question", ["is revenue growing", "did revenue go up"])
 def test_words_outside_the_rule_still_get_a_clarification(question, catalog):
     with pytest.raises(ClarificationNeeded):
         plan(question, catalog)
