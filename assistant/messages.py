@@ -183,6 +183,10 @@ CLARIFY_PARAMETER = (
     "{value:g} looks like a what-if value for `{parameter}`, which belongs to `{owner}`, not to "
     "`{segment}`. Which definition did you mean?"
 )
+CLARIFY_OTHER_MEMBER = (
+    "{value:g} reads as a what-if value for `{parameter}`, the rule of `{owner}`, but the "
+    "question names `{member}` next to it. Which rule did you mean to change?"
+)
 CLARIFY_UNIT = (
     "{value} is not a whole number of {unit}, and the {parameter} is counted in {unit}. "
     "Could you ask again with a value in {unit}?"

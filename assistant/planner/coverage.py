@@ -379,8 +379,11 @@ def _negates(plan: QueryPlan) -> bool:
     if any(f.exclude for f in plan.filters) or plan.excluding:
         return True
     chosen = _chosen(plan)
+    # "champions at the end of March who are no longer champions": the members they moved to
+    # leave the first out; "still champions" negates nothing
+    moved_out = bool(plan.to_members) and not set(chosen) & set(plan.to_members)
     return any(m.startswith("not_") for m in chosen + plan.to_members) or len(chosen) > 1 or (
-        bool(plan.to_members))
+        moved_out)
 
 
 def _unions(plan: QueryPlan) -> bool:

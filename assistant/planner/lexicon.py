@@ -95,6 +95,15 @@ def _all(phrases: tuple[str, ...]) -> set[str]:
     return out
 
 
+# Numbers and ordinals in words are words, never typos of another ("three" is no "there").
+NUMBER_WORDS = frozenset("""
+zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen
+sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
+hundred thousand million dozen first second third fourth fifth sixth seventh eighth ninth
+tenth eleventh twelfth
+""".split())
+
+
 def vocabulary(catalog: Catalog) -> frozenset[str]:
     """Words the typo corrector may correct towards."""
     known: frozenset[str] | None = derived(catalog, "vocabulary")  # compiled catalog cache
@@ -106,7 +115,7 @@ def _vocabulary(catalog: Catalog) -> frozenset[str]:
     from assistant.planner.coverage import FUNCTION_WORDS, MODIFIERS
     from assistant.planner.text import STOPWORDS
 
-    words: set[str] = set(STOPWORDS) | FUNCTION_WORDS | MODIFIERS
+    words: set[str] = set(STOPWORDS) | FUNCTION_WORDS | MODIFIERS | NUMBER_WORDS
     for entry in build_lexicon(catalog):
         words.update(entry.phrase.split())
     for seg in catalog.segments.values():

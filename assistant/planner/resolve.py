@@ -104,9 +104,10 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
     if names:
         seg = catalog.segments[names[0]]
         return seg, _members_of(p, seg, members, outside)
-    # parameters alone can name a segment: "a what-if of 7 projects"
+    # parameters alone can name a segment in a what-if ("a what-if of 7 projects"); outside
+    # one, "users with 3 projects" counts users, not the segment that also asks for 3 projects
     owners = {s.name for s in whatif.param_hits(numbers, catalog)}
-    if len(owners) == 1:
+    if len(owners) == 1 and WHAT_IF.search(p.text):
         return catalog.segments[owners.pop()], None
     return None, None
 
@@ -159,6 +160,10 @@ def _negated_segments(p: Parse, mentions: list[PhraseMatch],
             if sense.kind in ("segment", "member") and sense.name in names:
                 out[sense.name] = sense.detail or out.get(sense.name)
     return out
+
+
+WHAT_IF = re.compile(r"\b(what[\s-]+if|if\s+(we|the|you|it|our)|suppose|supposing|imagine|assume|"
+                     r"assuming|hypothetically|instead\s+of|would\s+(be|have|qualify|count))\b")
 
 
 # Two segments joined as alternatives or as a list ("churned and at-risk", "PQLs or engaged")

@@ -176,6 +176,7 @@ def overrides(
             options.append((named, affinity, distance, seg_name, param_name))
         if options:
             _, _, _, seg_name, param_name = min(options)
+            _other_members_word(number, scope[seg_name], param_name, catalog)
             param = scope[seg_name].parameter(param_name)
             value = _in_unit(number, param)
             if (
@@ -228,6 +229,23 @@ def _named(seg: Segment, param_name: str, text: str) -> bool:
         return False
     phrases = {normalise(s) for s in (*param.synonyms, param.label)}
     return any(not UNIT_ONLY.match(ph) and phrase_pattern(ph).search(text) for ph in phrases)
+
+
+def _other_members_word(number: Number, seg: Segment, param: str, catalog: Catalog) -> None:
+    """ "The low-risk inactivity threshold": a member named right before the value's words
+    that is not the member the parameter belongs to (`high_inactive_days`) asks about
+    another rule; say so rather than change the wrong one."""
+    owner = next((m for m in seg.members if param.startswith(m.name + "_")), None)
+    if owner is None:
+        return
+    close = number.before[-45:]
+    for member in seg.members:
+        words_ = {member.name.replace("_", " "), normalise(member.label)}
+        if member is not owner and any(phrase_pattern(w).search(close) for w in words_):
+            raise ClarificationNeeded(
+                messages.CLARIFY_OTHER_MEMBER.format(
+                    value=number.value, parameter=param, owner=owner.label, member=member.label),
+                [candidate(catalog, seg.name, None)])
 
 
 def member_affinity(param: str, seg: Segment, before: str) -> bool:

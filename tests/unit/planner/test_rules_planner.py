@@ -753,3 +753,34 @@ def test_may_as_a_verb_is_no_month(planner, catalog):
 def test_where_people_come_from_is_no_definition_question(planner, catalog):
     p = plan(planner, catalog, "where do our users come from? break down by channel")
     assert p.intent == Intent.BREAKDOWN and [g.name for g in p.group_by] == ["acquisition_channel"]
+
+
+def test_a_number_word_is_never_corrected_into_another_word(planner, catalog):
+    """ "three" is one edit from "there"; read as that, month three was silently dropped."""
+    p = plan(planner, catalog, "retention rate, March 2025 cohort, month three")
+    assert p.month_number == 3
+
+
+def test_a_parameter_alone_names_its_segment_only_in_a_what_if(planner, catalog):
+    """ "Users with 3 projects" are not the PQLs (who also need onboarding and an invite)."""
+    with pytest.raises(ClarificationNeeded):
+        plan(planner, catalog, "how many users have 3 projects")
+    p = plan(planner, catalog, "what if it took 5 projects")
+    assert p.segment.name == "pql" and [(o.parameter, o.value) for o in p.overrides] == [
+        ("min_projects", 5.0)]
+
+
+def test_a_negation_a_movement_plan_does_not_carry_is_called_out(planner, catalog):
+    """Champions now who were *not* champions then is no "still champions" question."""
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog,
+             "customers who are champions today but weren't champions at the end of April")
+    assert "weren't" in info.value.message
+    p = plan(planner, catalog, "champions at the end of march who are no longer champions")
+    assert "champions" not in p.to_members
+
+
+def test_a_what_if_beside_another_members_name_asks_which_rule(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "lower the low-risk inactivity threshold to 5 days: tier counts?")
+    assert "high_inactive_days" in info.value.message
