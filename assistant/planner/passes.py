@@ -712,13 +712,21 @@ def scope(d: Draft) -> None:
                                   [candidate(d.catalog, segment.name, None)] if segment else [])
 
 
+# How a business is doing, with nothing named: a data question too vague to plan.
+VAGUE_DATA = re.compile(r"\b(grow|growing|growth|grew|trend|trending|up\s+or\s+down|biggest|"
+                        r"busiest|best|worst|performing|performance|pipeline|momentum|"
+                        r"kpis?|going\s+up|going\s+down)\b")
+
+
 def _recognised(d: Draft) -> None:
     recognised = bool(d.segment or d.filters or d.group_by or not d.population(d.metric)
                       or d.signups_of_period
                       or any(s.kind in ("metric", "dimension") for _, s in d.senses))
     if recognised:
         return
-    if DATA_WORDS.search(d.text) or COUNT.search(d.text):  # "how many?": in scope, but what?
+    if DATA_WORDS.search(d.text) or COUNT.search(d.text) or VAGUE_DATA.search(d.text) or \
+            d.found is not None or d.grain is not None:  # "how many?", "are we growing?",
+        # "what about Q1?": in scope, but what?
         raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
 

@@ -265,7 +265,7 @@ IF_CLAUSE = re.compile(
     r"required|needed|had)\b"
 )
 COUNTRY_CODES = re.compile(r"\b(US|GB|UK|DE|FR|IN|BR|CA|AU|JP|NL)\b")
-SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|what\s+%|"
+SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|portion|what\s+%|"
                    r"how\s+much\s+of)\s+(of\s+)?(our\s+|the\s+|all\s+)?\b|"
                    r"%\s+of\s+(our\s+|the\s+|all\s+)?")
 REGION = re.compile(r"\b(europe|european|eu|emea|apac|asia|asian|latam|latin\s+america|"
@@ -299,7 +299,8 @@ WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|by\s+(signup\s+
                           r"(each|every|all)\s+(signup\s+)?cohorts?|cohorts|monthly\s+cohort)\b")
 EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)?|\bother\s+than|"
                      r"\bapart\s+from|\bbesides|\bnon|\bwithout)\s+(on\s+|in\s+|from\s+|at\s+|"
-                     r"the\s+|a\s+|an\s+|any\s+)*$")
+                     r"the\s+|a\s+|an\s+|any\s+|anyone\s+|anybody\s+|everyone\s+|those\s+|people\s+|users\s+"
+                     r"|who\s+(?:are|is)\s+|that\s+(?:are|is)\s+)*$")
 COMPARE_PERIODS = re.compile(r"\b(vs|versus|compared?\s+(with|to)|compare|comparing|against|"
                              r"relative\s+to)\b")
 DATA_WORDS = re.compile(r"\b(numbers?|stats?|statistics|metrics?|kpis?|data|figures|report|"

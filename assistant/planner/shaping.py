@@ -192,10 +192,24 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
     order row."""
     counts_people = metric is None or (metric in catalog.metrics and
                                        catalog.metrics[metric].table == catalog.population_table())
-    if segment is not None or not counts_people or not ORDER_WORDS.search(p.text):
+    if segment is not None and _counts_members(p):  # "how many PQLs have placed an order"
+        counts_people = True
+    elif segment is not None:
+        return metric
+    if not counts_people or not ORDER_WORDS.search(p.text):
         return metric
     found = catalog.buyer_metrics()
     return found[0].name if len(found) == 1 else metric
+
+
+def _counts_members(p: Parse) -> bool:
+    """ "How many <segment> ...": the first governed words after "how many" name people (a
+    segment or member), so the count is of people, whatever they did."""
+    asked = re.search(r"\bhow\s+many\b", p.text)
+    if asked is None:
+        return False
+    after = [m for m in p.matches if m.span[0] >= asked.end()]
+    return bool(after) and any(s.kind in ("segment", "member") for s in after[0].senses)
 
 
 def filters(p: Parse, senses: Senses, catalog: Catalog,

@@ -81,6 +81,8 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(a\s+)?fortnight\b", "2 weeks", text)
     text = BARE_CONTRACTION.sub(lambda m: f"{m[1]}n't", text)
     text = re.sub(r"\bw/o\b", "without", text)
+    text = re.sub(r"(?<=[a-z])\s*\+\s*(?=[a-z])", " and ", text)  # "free+trial", "pro + enterprise"
+    text = re.sub(r"\b(\d+)\s?d\b", r"\1 days", text)  # "last 30d"
     text = UNIT_ABBREVIATION.sub(lambda m: UNITS[m[1]] + ("s" if m[2] else ""), text)
     text = re.sub(r"\bw/(?=\s)", "with", text)
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "two logins a day"

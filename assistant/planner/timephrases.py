@@ -55,7 +55,8 @@ def latest_month(month: int, as_of: date) -> int:
     return as_of.year if month <= as_of.month else as_of.year - 1
 
 
-HALVES = {"h1": 1, "first": 1, "1st": 1, "h2": 2, "second": 2, "2nd": 2}
+HALVES = {"h1": 1, "first": 1, "1st": 1, "front": 1, "h2": 2, "second": 2, "2nd": 2, "back": 2,
+          "latter": 2}
 
 
 def half_range(year: int, half: int) -> tuple[date, date]:
@@ -189,7 +190,7 @@ def _named_periods(as_of: date) -> list[tuple[str, Resolver]]:
 
     return [
         (rf"\bq([1-4])\s+{REL_YEAR}", lambda m: quarter_range(year(m[2]), int(m[1]))),
-        (rf"\b(h1|h2|first\s+half|second\s+half)\s+{REL_YEAR}",
+        (rf"\b(h1|h2|first\s+half|second\s+half|back\s+half|front\s+half)\s+{REL_YEAR}",
          lambda m: half_range(year(m[2]), HALVES[m[1].split()[0]])),
         (rf"\b({MONTH_RE})\s+{REL_YEAR}", lambda m: month_of(m[1], _relative_year(m[2], as_of))),
         (r"\b(\d{4}-\d\d-\d\d)\s+(?:to|through|until|and|-)\s+(\d{4}-\d\d-\d\d)\b",
@@ -208,7 +209,8 @@ def _named_periods(as_of: date) -> list[tuple[str, Resolver]]:
         (rf"\bsince\s+q([1-4])(?:\s+({YEAR_RE}))?",
          lambda m: (quarter_range(_year(m[2], latest_quarter(int(m[1]), as_of)),
                                   int(m[1]))[0], as_of)),
-        (rf"\b(h1|h2|first\s+half|second\s+half|1st\s+half|2nd\s+half)(?:\s+(?:of\s+)?"
+        (rf"\b(h1|h2|first\s+half|second\s+half|1st\s+half|2nd\s+half|back\s+half|front\s+half|"
+         rf"latter\s+half)(?:\s+(?:of\s+)?"
          rf"({YEAR_RE}))?\b",
          lambda m: half_range(_year(m[2], latest_half(HALVES[m[1].split()[0]], as_of)),
                               HALVES[m[1].split()[0]])),
