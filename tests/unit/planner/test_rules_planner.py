@@ -784,3 +784,9 @@ def test_a_what_if_beside_another_members_name_asks_which_rule(planner, catalog)
     with pytest.raises(ClarificationNeeded) as info:
         plan(planner, catalog, "lower the low-risk inactivity threshold to 5 days: tier counts?")
     assert "high_inactive_days" in info.value.message
+
+
+def test_a_verb_of_bringing_people_in_counts_people_not_revenue(planner, catalog):
+    p = plan(planner, catalog,
+             "which acquisition channels bring in engaged users? give me the count per channel")
+    assert p.segment.name == "engaged_users" and (p.metric is None or p.metric.name == "users")
