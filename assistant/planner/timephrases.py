@@ -83,7 +83,7 @@ def _n(text: str) -> int:
 
 
 N_RE = r"(\d+|" + "|".join(NUMBER_WORDS) + ")"
-MONTH_YEAR = rf"({MONTH_RE})(?:\s+(?:of\s+)?({YEAR_RE}))?"
+MONTH_YEAR = rf"({MONTH_RE})\b(?:\s+(?:of\s+)?({YEAR_RE}))?"
 
 
 Resolver = Callable[[re.Match[str]], tuple[date, date]]

@@ -145,3 +145,8 @@ def test_between_two_days_is_the_range_from_one_to_the_other() -> None:
     found = find_time(normalise("active users between 2026-04-10 and 2026-04-20"), AS_OF)
     assert found is not None
     assert (found.start, found.end) == (date(2026, 4, 10), date(2026, 4, 20))
+
+
+@pytest.mark.parametrize("phrase", ["revenue by marketing channel", "users from augusta"])
+def test_a_word_that_starts_like_a_month_is_no_month(phrase: str) -> None:
+    assert find_time(normalise(phrase), AS_OF) is None
