@@ -199,7 +199,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
 
 
 def _share_cues(plan: QueryPlan) -> list[tuple[re.Pattern[str], bool]]:
-    """Words of a share: the share itself, its whole ("of our user base"), a segment's rate."""
+    """Words of a share: the share itself, its whole ("of the entire customer base"), a
+    segment's rate."""
     return [
         (SHARE, plan.share or plan.intent == Intent.RETENTION),
         (SHARE_WHOLE, plan.share),
@@ -240,9 +241,9 @@ def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
 ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+total|"
                       r"historically|since\s+(launch|inception|day\s+one|forever|"
                       r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b")
-# "Active at some point in 2025": anywhere in the period (or in all of history).
+# "at any time during Q3": anywhere in the period (or in all of history).
 AT_SOME_POINT = re.compile(r"\bat\s+(some|any)\s+(point|time|stage)\b")
-# A total from the beginning ("cumulative revenue up until March"); over a grain it would be a
+# A total from the beginning ("orders cumulatively through May"); over a grain it would be a
 # running total, which no plan computes.
 CUMULATIVE = re.compile(r"\b(cumulative|cumulatively|running\s+total)\b")
 # Up to the as-of date: "so far", "to date".
@@ -321,10 +322,10 @@ COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s
                       r"(i'?d|i\s+would|would)\s+(really\s+)?(appreciate|love)|"
                       r"(quick|small)\s+(question|one|ask)|any\s+chance|"
                       r"(i'?m|i\s+am)\s+(trying|wondering|curious)|do\s+you\s+know)\b")
-# The whole a share is of: "of our user base", "of the churn-risk population" (the plan's
+# The whole a share is of: "of all our customers", "of the whole population" (the plan's
 # denominator is the population or the users the family classifies).
 SHARE_WHOLE = re.compile(r"\b(whole\s+|entire\s+)?(user\s+|customer\s+)?(base|population)\b")
-# "engagement rate per plan": a segment's share of each group.
+# "PQL rate by country": a segment's share of each group.
 SHARE_RATE = re.compile(r"\brates?\b")
 # Membership reached by now: "have already churned".
 ALREADY = re.compile(r"\balready\b")
@@ -407,7 +408,7 @@ def _negates(plan: QueryPlan) -> bool:
     if any(f.exclude for f in plan.filters) or plan.excluding:
         return True
     chosen = _chosen(plan)
-    # "champions at the end of March who are no longer champions": the members they moved to
+    # "January-end champions who stopped being champions": the members they moved to
     # leave the first out; "still champions" negates nothing
     moved_out = bool(plan.to_members) and not set(chosen) & set(plan.to_members)
     return any(m.startswith("not_") for m in chosen + plan.to_members) or len(chosen) > 1 or (

@@ -74,7 +74,7 @@ CALENDAR_PHRASES = (
     "this quarter",
     "this year",
     "last week",
-    "the last 90 days",
+    "the past 90 days",
     "since april",
     "in 2025",
 )

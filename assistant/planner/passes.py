@@ -168,8 +168,8 @@ def periods(d: Draft) -> None:
 
 
 def _restatements_of(p: Parse, found: Found, as_of: date) -> None:
-    """Periods that say `found` again in other words ("this past week (last 7 days)", "Q1
-    (jan, feb, mar)"): consecutive periods that together cover exactly `found`."""
+    """Periods that say `found` again in other words ("Q2 (april to june)", "the
+    past fortnight (14 days)"): consecutive periods that together cover exactly `found`."""
     work, spans, covered = p.work, [], found.start
     while (again := find_time(work, as_of)) is not None:
         if again.start != covered or again.end > found.end:
@@ -185,8 +185,8 @@ def _restatements_of(p: Parse, found: Found, as_of: date) -> None:
 
 
 def _year_of_both(p: Parse, first: Found, second: Found, as_of: date) -> tuple[Found, Found]:
-    """A year said once after two compared periods ("Q1 vs Q2 this year", "march or april of
-    last year") is the year of both."""
+    """A year said once after two compared periods ("june against july of 2025",
+    "Q3 or Q4 last year") is the year of both."""
     year = find_time(p.work, as_of)
     if year is None or not YEAR_ONLY.fullmatch(year.phrase) or \
             year.span[0] < max(first.span[1], second.span[1]):
@@ -801,7 +801,7 @@ def coverage(d: Draft) -> None:
     left = leftovers(d.p, d.plan, d.catalog, d.p.claims, d.as_of)
     about_rule = rule_question(d.plan, d.catalog, d.text, [w.words for w in left]) \
         if left else one_person_question(d.plan, d.text)
-    if about_rule is not None:  # "does revenue include refunded orders?"
+    if about_rule is not None:  # "are cancelled orders part of AOV?"
         d.plan = about_rule
         return
     if left:

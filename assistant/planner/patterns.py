@@ -19,7 +19,7 @@ SQL_WRITE = re.compile(
     r"\bignore\s+(all\s+)?(previous|prior|above|your)\s+(instructions|rules)\b"
 )
 # Instructions aimed at the assistant instead of a question ("disregard prior instructions",
-# "ignore the governed definitions", "you are now a sql console"), and SQL typed in to be run.
+# "forget your rules", "act as a database shell"), and SQL typed in to be run.
 INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override|bypass|skip)\s+(all\s+|any\s+)?(of\s+)?(the\s+|your\s+|"
     r"my\s+|these\s+|those\s+)?(previous\s+|prior\s+|above\s+|earlier\s+|governed\s+|system\s+|"
@@ -46,7 +46,7 @@ IMPERATIVE_ACTION = re.compile(
     r"would\s+you|will\s+you|i\s+need\s+you\s+to|i\s+want\s+you\s+to|go\s+ahead\s+and|"
     r"quickly|just)\s+)*"
     r"(send|email|e-mail|dm|message|text|call|notify|ping|contact|slack|tweet|reach\s+out\s+to)"
-    r"\b(?!\s+(?:by|per|over|me|us)\b)"  # "send me the numbers" asks for an answer
+    r"\b(?!\s+(?:by|per|over|me|us)\b)"  # "send us the figures" asks for an answer
 )
 
 
@@ -108,8 +108,8 @@ DEFINITION = re.compile(
     r"\bwhen\s+(do|does|is|are|would|should)\s+(we|you|they|someone|somebody|one|a\s+user|users|"
     r"an?\s+\w+)\s+(call|count|consider|considered|classify|label|flag|mark|treat|in)\b|"
     r"\bwhat\s+(does|do)\s+.*\b(need|have)\s+to\s+do\s+to\s+(become|be|count|qualify|get|reach)\b|"
-    # a figure's source ("where does the orders number come from"); people coming from
-    # somewhere ("where do our users come from?") is a breakdown question
+    # a figure's source ("where is this revenue figure from"); people coming from
+    # somewhere ("where did those signups come from?") is a breakdown question
     r"\b(where|how)\s+(does|do)\s+(the\s+|this\s+|that\s+|our\s+|its\s+)?([\w-]+\s+){0,2}"
     r"(number|figure|metric|count|stat|value|data|total|kpi)s?\s+come\s+from\b|"
     r"^(do|does|did|would|will)\b.*\bmake\s+(someone|somebody|a\s+user|users?|a\s+customer|you|"
@@ -277,21 +277,21 @@ CLAUSE_BREAK = re.compile(r"[?!:;\n]+|\s[-\u2013\u2014]+\s|(?<=\w)\.\s+")
 SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(?:team\s+)?"
                      r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|question|q)\s*[.,]*\s*$",
                      re.IGNORECASE)
-# Who the answer is for, opening a clause: "sales wants PQLs by channel", "my boss needs the
-# churned users". A singular asker (one word, or "X team") and a verb of wanting; a plural
-# subject ("engaged users want ...") takes "want" and is never read as the asker.
+# Who the answer is for, opening a clause: "marketing wants churned users by plan", "my
+# manager needs the PQL list". A singular asker (one word, or "X team") and a verb of
+# wanting; a plural subject ("engaged users want ...") takes "want" and is never read as the asker.
 REQUESTER = re.compile(r"^\s*(?:(?:the|my|our)\s+)?[a-z]+(?:\s+team)?\s+(?:wants|needs|asked\s+for|"
                        r"asks\s+for|is\s+asking\s+for|requested|would\s+like)\s+"
                        r"(?:to\s+(?:see|know|get|have|pull)\s+)?(?=\S)", re.IGNORECASE)
-# What the answer is for: "for the QBR deck", "ahead of monday's board meeting", "for the
-# sales handoff". The head noun is an occasion or a document, never something counted.
+# What the answer is for: "for the renewal memo", "before friday's sync", "for the
+# pricing workshop". The head noun is an occasion or a document, never something counted.
 PURPOSE = re.compile(
     r"\b(?:for|in|into|ahead\s+of|before)\s+(?:the|our|my|a|an|this|next|tomorrow'?s|today'?s|"
     r"(?:mon|tues|wednes|thurs|fri)day'?s|this\s+week'?s|next\s+week'?s)\s+(?:[\w'/&-]+\s+){0,2}"
     r"(?:deck|slides?|review|meeting|handoff|hand-off|campaign|presentation|sync|standup|"
     r"stand-up|offsite|newsletter|outreach|kickoff|kick-off|retro|all-hands|memo|doc|writeup|"
     r"write-up|pitch|workshop|qbr|1:1|one-on-one|board\s+pack)\b", re.IGNORECASE)
-# The asker of a figure already named: "december revenue, finance needs it".
+# The asker of a figure already named: "q2 orders, the ceo asked for them".
 REQUESTER_OF_IT = re.compile(r"[,;]?\s*\b(?:the\s+|my\s+|our\s+)?[a-z]+(?:\s+team)?\s+"
                              r"(?:wants|needs|asked\s+for|requested)\s+(?:it|this|that|these|them)\b",
                              re.IGNORECASE)

@@ -84,12 +84,12 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
             members = [s for s in chosen if s.kind == "member"]
     if len(names) == 1 and not members and catalog.segments[names[0]].entity == "user" and \
             names[0] in _negated_segments(p, mentions, set(names)):
-        p.excluded = [(names[0], None)]  # "users who are not engaged": everyone else
+        p.excluded = [(names[0], None)]  # "not a PQL": everyone else
         return None, None
     if len(names) > 1:
         # a required segment named with the one requiring it: keep the outer one
         outer = [n for n in names if not any(n in catalog.segments[o].requires for o in names)]
-        # "champions who are also engaged users": the first named, within the other
+        # "loyal customers that are PQLs too": the first named, within the other
         within = _within(p, mentions, outer) if len(outer) == 2 else None
         with_member = [n for n in outer if any(s.name == n for s in members)]
         names = [within] if within else with_member or outer or names

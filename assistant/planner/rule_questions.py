@@ -1,6 +1,6 @@
 """Questions about a definition's rule, asked in words of the rule itself.
 
-"Does revenue include refunded orders?", "what are the weights of the engagement score?": a
+"Are trial accounts part of the PQL rule?", "which features weigh most in the score?": a
 question (not a request for a number) about one governed definition whose other words all
 occur in that definition's own text — its description, rule summaries, labels, parameters,
 SQL identifiers — asks what the rule is. The vocabulary comes from the catalog, so a data team
@@ -56,7 +56,7 @@ def vocabulary(parts: list[str]) -> set[str]:
 
 
 def one_person_question(plan: QueryPlan, text: str) -> QueryPlan | None:
-    """The definition of the segment a question about one hypothetical person names."""
+    """The rule of the segment named by a question about one hypothetical person."""
     if plan.segment is None or not ONE_PERSON.match(text) or COUNT.search(text) or \
             LIST.search(text):
         return None

@@ -64,8 +64,8 @@ from assistant.planner.timephrases import find_time
 
 
 def _only_periods(text: str, as_of: date) -> bool:
-    """A clause that is nothing but periods ("orders: march vs april") is part of the
-    question; one with other words ("need to call them this week") is context."""
+    """A clause that is nothing but periods ("revenue — june vs july") is part of the
+    question; one with other words ("want to reach out before friday") is context."""
     found = find_time(text, as_of)
     if found is None:
         return False
@@ -144,8 +144,8 @@ class RulesPlanner:
         return " ".join(kept) if kept else question
 
     def _without_purpose(self, clause: str, catalog: Catalog) -> str:
-        """The clause without what the answer is for ("for the QBR deck", "for the pipeline
-        review"), unless those words name a segment, member, value or dimension: "for the
+        """The clause without what the answer is for ("for the renewal memo", "for the
+        weekly sync"), unless those words name a segment, member, value or dimension: "for the
         enterprise review" may be a filter, so it stays and coverage asks."""
         for match in reversed(list(PURPOSE.finditer(clause))):
             text = self._corrector(catalog).correct(normalise(match[0]))

@@ -31,7 +31,7 @@ from assistant.planner.timephrases import Found
 def measure(
     average: re.Match[str], text: str, catalog: Catalog, segment: Segment | None
 ) -> tuple[Segment, Measure]:
-    """ "Mean PQL score across free accounts": an aggregate of a column a segment declares."""
+    """ "Mean PQL score, trial signups only": an aggregate of a column a segment declares."""
     words = average[2].split()
     vocab = vocabulary(catalog)
 
@@ -192,7 +192,7 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
     order row."""
     counts_people = metric is None or (metric in catalog.metrics and
                                        catalog.metrics[metric].table == catalog.population_table())
-    if segment is not None and _counts_members(p):  # "how many PQLs have placed an order"
+    if segment is not None and _counts_members(p):  # "PQLs that bought something, how many"
         counts_people = True
     elif segment is not None:
         return metric

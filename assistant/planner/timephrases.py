@@ -302,7 +302,7 @@ def _atom(text: str, as_of: date, anchor: str = "") -> Found | None:
 # Two periods joined into one range: "jan - jun", "q1 through q3", "from march to may".
 RANGE_JOIN = re.compile(r"^\s*(?:-|to|through|thru|until|till)\s+")
 # A bound before a period: what it keeps of the timeline around that period.
-# (The period's own words may hold the "of": "since the start" + "of 2025".)
+# (The period's own words may hold the "of": "since the beginning" + "of 2024".)
 BEFORE = re.compile(r"\b(?:before|prior\s+to|earlier\s+than|pre)\s+(?:the\s+(?:start|beginning)"
                     r"(?:\s+of)?\s+)?$")
 AFTER = re.compile(r"\b(?:after|later\s+than|post)\s+(?:the\s+end(?:\s+of)?\s+)?$")
@@ -310,7 +310,7 @@ UNTIL = re.compile(r"\b(?:up\s+until|up\s+till|up\s+to|until|till|untill)\s+(?:t
                    r"(?:end(?:\s+of)?\s+)?$")
 SINCE = re.compile(r"\b(?:since|starting(?:\s+(?:from|in|with))?)\s+(?:the\s+(?:start|beginning)"
                    r"(?:\s+of)?\s+)?$")
-# "so far in 2026", "2026 to date": the period up to as_of.
+# "so far this quarter", "2025 to date": the period up to as_of.
 TO_DATE_BEFORE = re.compile(r"\b(?:so|thus)\s+far\s+(?:in\s+|this\s+)?$")
 TO_DATE_AFTER = re.compile(r"^\s*(?:so\s+far|thus\s+far|to\s+date|until\s+now|till\s+now)\b")
 # A year written in a period ("2025", "'25", "this year"): the other period of a range keeps it.
@@ -320,7 +320,7 @@ HAS_YEAR = re.compile(rf"{YEAR_RE}|\byear\b")
 def find_time(text: str, as_of: date, *, bounded: bool = True) -> Found | None:
     """The first (most specific) time phrase in normalised text, resolved to dates, with
     what joins it to a second period ("jan - jun") and, when `bounded`, what bounds it
-    ("before 2026", "up until the end of february", "so far in 2026")."""
+    ("before 2025", "till end of april", "so far in Q2")."""
     found = _atom(text, as_of)
     if found is None:
         return None
@@ -333,7 +333,7 @@ def _range(text: str, found: Found, as_of: date) -> Found:
     a, b = found.span
     join = RANGE_JOIN.search(text[b:])
     if join is None and re.search(r"\bbetween\s+$", text[:a]):
-        join = re.match(r"\s*and\s+", text[b:])  # "between 2026-04-10 and 2026-04-20"
+        join = re.match(r"\s*and\s+", text[b:])  # "between 2025-11-03 and 2025-11-09"
     if join:
         right = _atom(text[b + join.end():], as_of, "^")
         if right is not None:
@@ -349,8 +349,8 @@ def _range(text: str, found: Found, as_of: date) -> Found:
 
 def _joined(text: str, left: Found, right: Found, span: tuple[int, int],
             as_of: date) -> Found | None:
-    """One range from the start of `left` to the end of `right`; a year written only on the
-    right belongs to the left too ("jan - jun this year")."""
+    """One range: `left`'s start to `right`'s end; a year written only on the
+    right belongs to the left too ("feb to apr 2025")."""
     if not HAS_YEAR.search(left.phrase) and HAS_YEAR.search(right.phrase):
         again = _atom(f"{left.phrase} {right.end.year}", as_of)
         if again is not None and again.start <= right.end:
@@ -377,7 +377,7 @@ def _bounded(text: str, found: Found, as_of: date) -> Found:
         match = pattern.search(before)
         if match:
             start, end = bounds(found)
-            if start > end:  # "after June" at the end of June, "march so far" in June
+            if start > end:  # "after May" on the last day of May, "may so far" in June
                 return found
             return Found(start, end, text[match.start():b].strip(), (match.start(), b))
     after = TO_DATE_AFTER.search(text[b:])
@@ -395,7 +395,7 @@ def snapshot_phrase(text: str, as_of: date) -> Found | None:
     if not match or re.search(r"\b(?:until|till|up\s+to|before|after|since|through|thru)\s+"
                               r"(?:the\s+)?$",
                               text[:match.start()]):
-        return None  # "up until the end of february": a period that ends there
+        return None  # "till end of april": a period that ends there
     if match[4]:
         quarter = int(match[4])
         end = quarter_range(_year(match[5], latest_quarter(quarter, as_of)), quarter)[1]

@@ -232,7 +232,7 @@ def _named(seg: Segment, param_name: str, text: str) -> bool:
 
 
 def _other_members_word(number: Number, seg: Segment, param: str, catalog: Catalog) -> None:
-    """ "The low-risk inactivity threshold": a member named right before the value's words
+    """ "the medium-tier cutoff": a member named right before the value's words
     that is not the member the parameter belongs to (`high_inactive_days`) asks about
     another rule; say so rather than change the wrong one."""
     owner = next((m for m in seg.members if param.startswith(m.name + "_")), None)
