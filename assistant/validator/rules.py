@@ -117,7 +117,7 @@ def row_or_alias_tricks(tree: exp.Expr, tables: Iterable[exp.Table]) -> Iterator
         if isinstance(alias, exp.TableAlias) and alias.columns:
             yield Issue("error", f"Renaming the columns of `{table.name}` in its alias is not "
                         "allowed.")
-    for scope in traverse_scope(tree.copy()):
+    for scope in traverse_scope(tree):  # reads the tree, changes nothing: no copy needed
         for column in scope.columns:
             if not column.table and column.name in scope.sources:
                 yield Issue("error", f"`{column.name}` refers to a whole row of a table; name "
@@ -202,10 +202,15 @@ def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
         found = occurrences.get(name) or []
         if not found:
             yield Issue("error", f"The governed definition `{name}` is missing from the SQL.")
-        elif any(_normal(body, ctx.dialect) != _normal(expected, ctx.dialect, compiled=True)
+        elif any(_normal(body, ctx.dialect) != _expected_normal(name, expected, ctx)
                  for body in found):
             yield Issue("error", f"The SQL of `{name}` differs from its governed definition; "
                         "segment logic may not be edited in a query.")
+
+
+def _expected_normal(name: str, expected: exp.Expr, ctx: SqlContext) -> exp.Expr:
+    known = ctx.expected_normal.get(name)
+    return known if known is not None else _normal(expected, ctx.dialect, compiled=True)
 
 
 def _foreign_ctes(tree: exp.Expr, ctx: SqlContext) -> list[str]:
@@ -235,10 +240,11 @@ def governed_ctes_read(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     if ctx.plan is None or not ctx.expected_ctes or _foreign_ctes(tree, ctx):
         return
     bodies = {c.alias_or_name: c.this for c in tree.find_all(exp.CTE)}
-    main = tree.copy()
-    main.set("with_", None)
+    # The outer query is everything of the statement but its WITH (read without copying it)
     read: set[str] = set()
-    todo: list[exp.Expr] = [main]
+    todo: list[exp.Expr] = [v for key, value in tree.args.items() if key != "with_"
+                            for v in (value if isinstance(value, list) else [value])
+                            if isinstance(v, exp.Expr)]
     while todo:
         for table in todo.pop().find_all(exp.Table):
             if table.name in bodies and table.name not in read:

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -38,18 +41,47 @@ class SqlContext:
     # The joins of the statement the validator compiled itself from the plan (rendered SQL):
     # governed by construction (declared relationships, or a foreign engine's own entities).
     governed_joins: frozenset[str] = frozenset()
+    # Each expected CTE as it reads back from its rendered SQL (what statements are compared
+    # with); filled with the governed compilation, else as the rules need it.
+    expected_normal: dict[str, exp.Expr] = field(default_factory=dict)
 
     def recompiled(self) -> SqlContext:
-        """This context with `expected_ctes` compiled here from the plan, when it is known."""
+        """This context with `expected_ctes` compiled here from the plan, when it is known.
+
+        The compilation is the validator's own, made once per (plan, catalog snapshot, as-of,
+        cap, dialect) and kept (`_GOVERNED`): a plan asked again is checked against the same
+        governed trees without compiling and re-parsing them again."""
         if self.plan is None or self.as_of is None:
             return self
+        key = json.dumps([self.plan.to_dict(), self.as_of.isoformat(), self.max_limit,
+                          self.dialect], default=str, sort_keys=True)
+        with _GOVERNED_LOCK:
+            kept = _GOVERNED.get(key)
+            if kept is not None and kept[0] is self.catalog:
+                _GOVERNED.move_to_end(key)
+                return dataclasses.replace(self, expected_ctes=kept[1], governed_joins=kept[2],
+                                           expected_normal=kept[3])
         from assistant.compiler import compile_plan
+        from assistant.compiler.portable import render
 
         compiled = compile_plan(self.plan, self.catalog, self.as_of,
                                 row_cap=max(1, self.max_limit - 1))
         joins = frozenset(j.sql(self.dialect) for j in compiled.expression.find_all(exp.Join))
+        normal = {name: sqlglot.parse_one(render(tree, self.dialect, pretty=False),
+                                          read=self.dialect)
+                  for name, tree in compiled.governed_ctes.items()}
+        with _GOVERNED_LOCK:
+            _GOVERNED[key] = (self.catalog, compiled.governed_ctes, joins, normal)
+            while len(_GOVERNED) > GOVERNED_KEPT:
+                _GOVERNED.popitem(last=False)
         return dataclasses.replace(self, expected_ctes=compiled.governed_ctes,
-                                   governed_joins=joins)
+                                   governed_joins=joins, expected_normal=normal)
+
+
+GOVERNED_KEPT = 256
+_GOVERNED: OrderedDict[str, tuple[Catalog, dict[str, exp.Expr], frozenset[str],
+                                  dict[str, exp.Expr]]] = OrderedDict()
+_GOVERNED_LOCK = threading.Lock()
 
 
 Rule = Callable[[exp.Expr, "SqlContext"], Iterator[Issue]]
