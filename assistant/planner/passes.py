@@ -316,7 +316,25 @@ def senses(d: Draft) -> None:
             (window.end - window.start).days + 1:
         # "daily actives for the last 10 days": one row per day of a longer period
         d.grain = GRAIN.search(p.text, window.span[0], window.span[1] + 1)
+    elif window is None and d.grain is None and d.found is not None:
+        d.grain = _own_window_grain(p, d.catalog, d.found)
     d.senses = [(m, s) for m in p.matches for s in m.senses]
+
+
+def _own_window_grain(p: Parse, catalog: Catalog, found: Found) -> re.Match[str] | None:
+    """A windowed metric whose own governed phrase holds a window adjective ("monthly active
+    users") over a longer named period is read per that window: one row per month of the
+    year, not one distinct count over all of it."""
+    days = (found.end - found.start).days + 1
+    for match in p.matches:
+        if match.span[0] < 0 or not any(
+                s.kind == "metric" and (m := catalog.metrics.get(s.name)) is not None and
+                m.default_window_days and m.default_window_days < days for s in match.senses):
+            continue
+        grain = GRAIN.search(p.text, match.span[0], match.span[1])
+        if grain is not None and grain[0] in WINDOW_GRAIN:
+            return grain
+    return None
 
 
 # "Which <group> *has the most* <people>": the superlative ranks the rows by count.

@@ -66,6 +66,10 @@ WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 UNITS = {"wk": "week", "yr": "year", "mth": "month", "hr": "hour", "dy": "day"}
 # Unit abbreviations after a number or "per"/"a"/"/" ("3 logins/wk", "2 wks", "per yr").
 UNIT_ABBREVIATION = re.compile(r"(?<=[\d/\s])(wk|yr|mth|hr|dy)(s)?\b")
+# "who've", "they're", "we'll", "i'm", "they'd": the auxiliary spelled out, so it is read as the
+# function word it is. ("n't" stays: negation patterns read it; "'s" may be a possessive.)
+CONTRACTION = re.compile(r"(?<=[a-z])'(ve|re|ll|m|d)\b")
+CONTRACTED = {"ve": "have", "re": "are", "ll": "will", "m": "am", "d": "would"}
 BARE_CONTRACTION = re.compile(
     r"\b(are|is|was|were|do|does|did|have|has|had|could|should|would)nt\b")
 
@@ -80,6 +84,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\btwice\b", "2 times", text)
     text = re.sub(r"\b(a\s+)?fortnight\b", "2 weeks", text)
     text = BARE_CONTRACTION.sub(lambda m: f"{m[1]}n't", text)
+    text = CONTRACTION.sub(lambda m: " " + CONTRACTED[m[1]], text)
     text = re.sub(r"\bw/o\b", "without", text)
     text = re.sub(r"(?<=[a-z])\s*\+\s*(?=[a-z])", " and ", text)  # "free+trial", "pro + enterprise"
     text = re.sub(r"\b(\d+)\s?d\b", r"\1 days", text)  # "last 30d"

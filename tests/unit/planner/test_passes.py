@@ -75,6 +75,21 @@ def test_senses_reads_a_window_adjective_before_a_windowed_metric(catalog):
     assert (d.found.start, d.found.end) == (AS_OF, AS_OF)
 
 
+@pytest.mark.parametrize(("question", "grain"), [("monthly active users in 2026", "month"),
+                                                  ("monthly actives in Q2 by plan", "month")])
+def test_a_window_adjective_in_the_metrics_own_name_gives_one_row_per_window(
+        question, grain, catalog):
+    d = draft_after("coverage", question, catalog)
+    assert [g.grain.value for g in d.plan.group_by if g.grain] == [grain]
+
+
+@pytest.mark.parametrize("question", ["monthly active users",
+                                      "monthly active users in the last 30 days"])
+def test_a_window_adjective_over_its_own_window_is_one_number(question, catalog):
+    d = draft_after("coverage", question, catalog)
+    assert d.plan.intent == Intent.METRIC and not d.plan.group_by
+
+
 def test_subject_finds_the_cohort_segment_for_retention_words(catalog):
     d = draft_after("subject", "retention of users who signed up in march", catalog)
     assert d.segment is catalog.retention_segment()
@@ -143,6 +158,13 @@ def test_coverage_does_not_read_ever_into_a_metric_with_a_governed_window(catalo
     # "active" is governed over 30 days: "ever active" is another question
     with pytest.raises(ClarificationNeeded, match="ever"):
         draft_after("coverage", "how many users were ever active", catalog)
+
+
+def test_a_contracted_auxiliary_is_read_as_the_word_it_stands_for(catalog):
+    assert normalise("users who've churned, they're gone, we'll see") == \
+        "users who have churned they are gone we will see"
+    d = draft_after("coverage", "how many engaged users we've got on pro", catalog)
+    assert d.plan.segment.name == "engaged_users"
 
 
 def test_a_negation_typed_without_its_apostrophe_still_negates(catalog):
