@@ -54,6 +54,7 @@ from assistant.planner.parsing import (
 )
 from assistant.planner.patterns import (
     AVERAGE_OF,
+    CHANGE_VERB,
     COMPARE_PERIODS,
     COUNT,
     COUNTRY_CODES,
@@ -72,6 +73,7 @@ from assistant.planner.patterns import (
     ORDINALS,
     REGION,
     RETENTION,
+    SAME_LAST_YEAR,
     SHARE,
     SIGNUP_WORDS,
     SUPERLATIVE,
@@ -86,7 +88,7 @@ from assistant.planner.patterns import (
 )
 from assistant.planner.rule_questions import one_person_question, rule_question
 from assistant.planner.text import MARK, normalise, phrase_pattern
-from assistant.planner.timephrases import Found, find_time, snapshot_phrase
+from assistant.planner.timephrases import Found, ends_of, find_time, snapshot_phrase
 
 Senses = list[tuple[PhraseMatch, Sense]]
 WINDOW_GRAIN = ("daily", "weekly", "monthly")
@@ -150,21 +152,49 @@ def periods(d: Draft) -> None:
         if lead:
             p.claims.append(Claim(lead.span(), "time"))
         _restatements_of(p, found, d.as_of)
-        second = find_time(p.work, d.as_of)
+        earlier = _year_earlier(p, found, d.as_of)
+        second = earlier or find_time(p.work, d.as_of)
         if second is not None and not (COMPARE_PERIODS.search(text) or
+                                       SAME_LAST_YEAR.search(text) or
                                        shaping.joined_periods(text, found, second)):
             second = None  # another period elsewhere: coverage will call it out
         if second is not None:
             p.claim(second.span, "time")
-            found, second = _year_of_both(p, found, second, d.as_of)
-            found, second = _shared_year(found, second, d.as_of)
+            if earlier is None:
+                found, second = _year_of_both(p, found, second, d.as_of)
+                found, second = _shared_year(found, second, d.as_of)
             found, d.compared_grain, d.compared = shaping.compare_periods(found, second)
+        elif CHANGE_VERB.search(text) and (ends := ends_of(found, d.as_of)) is not None:
+            # "did orders go up from Q4 to Q1": the two ends compared, not the range between
+            found, d.compared_grain, d.compared = shaping.compare_periods(*ends)
         elif (MOVE.search(text) or WHERE_GO.search(text) or
                 p.text[found.span[1]:found.span[1] + 2] == "'s"):
             d.snapshot, found = found, None
     d.found = found
     d.as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
         ORDER_WORDS.search(text)
+
+
+def _year_earlier(p: Parse, found: Found, as_of: date) -> Found | None:
+    """ "Q2 this year vs the same quarter last year", "june, year over year": the same dates
+    a year before `found`, as the period it is compared with."""
+    said = SAME_LAST_YEAR.search(p.work)
+    if said is None:
+        return None
+    p.claim(said.span(), "time")
+    year = find_time(p.work, as_of)
+    if year is not None and YEAR_ONLY.fullmatch(year.phrase) and \
+            year.start <= found.start and found.end <= year.end:
+        p.claim(year.span, "time")  # "Q2 this year": the year of the period itself
+    start, end = (_a_year_before(x) for x in (found.start, found.end))
+    return Found(start, end, "the same period a year earlier", said.span())
+
+
+def _a_year_before(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
 
 
 def _restatements_of(p: Parse, found: Found, as_of: date) -> None:

@@ -103,7 +103,8 @@ def compare_periods(first: Found, second: Found) -> tuple[Found, str | None, tup
         return None
 
     span = (min(a.span[0], b.span[0]), max(a.span[1], b.span[1]))
-    whole = Found(a.start, max(a.end, b.end), f"{a.phrase} vs {b.phrase}", span)
+    said = sorted((first, second), key=lambda f: f.span[0])  # in the question's order
+    whole = Found(a.start, max(a.end, b.end), f"{said[0].phrase} vs {said[1].phrase}", span)
     kinds = {grain(a), grain(b)}
     if len(kinds) == 1 and None not in kinds and (b.start - a.end).days == 1:
         return whole, kinds.pop(), ()

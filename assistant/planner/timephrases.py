@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
@@ -33,6 +33,7 @@ class Found:
     end: date
     phrase: str
     span: tuple[int, int]
+    ends: tuple[Found, Found] | None = None  # the two periods a range was joined from
 
 
 def _year(text: str | None, default: int) -> int:
@@ -300,7 +301,9 @@ def _atom(text: str, as_of: date, anchor: str = "") -> Found | None:
 
 
 # Two periods joined into one range: "jan - jun", "q1 through q3", "from march to may".
-RANGE_JOIN = re.compile(r"^\s*(?:-|to|through|thru|until|till)\s+")
+# Either end may be said as a bound: "from the start of 2025 until the end of september".
+RANGE_JOIN = re.compile(r"^\s*(?:-|to|through|thru|until|till|up\s+to|up\s+until)\s+"
+                        r"(?:the\s+(?:end|close|last\s+day)\s+(?:of\s+)?)?")
 # A bound before a period: what it keeps of the timeline around that period.
 # (The period's own words may hold the "of": "since the beginning" + "of 2024".)
 BEFORE = re.compile(r"\b(?:before|prior\s+to|earlier\s+than|pre)\s+(?:the\s+(?:start|beginning)"
@@ -337,9 +340,12 @@ def _range(text: str, found: Found, as_of: date) -> Found:
     if join:
         right = _atom(text[b + join.end():], as_of, "^")
         if right is not None:
-            end = b + join.end() + right.span[1]
+            at = b + join.end()
+            right = replace(right, span=(at + right.span[0], at + right.span[1]))
+            end = right.span[1]
             return _joined(text, found, right, (a, end), as_of) or found
-    head = re.search(r"\s*(?:-|to|through|thru|until|till)\s*$", text[:a])
+    head = re.search(r"\s*(?:-|to|through|thru|until|till|up\s+to|up\s+until)\s+"
+                     r"(?:the\s+(?:end|close|last\s+day)\s+(?:of\s+)?)?$", text[:a])
     if head and head.start() > 0:
         left = _atom(text[:head.start()].rstrip(), as_of, "$")
         if left is not None:
@@ -357,10 +363,29 @@ def _joined(text: str, left: Found, right: Found, span: tuple[int, int],
             left = again
     if left.start > right.end:
         return None
-    lead = re.search(r"\b(?:from|between)\s+$", text[:span[0]])
+    lead = re.search(r"\b(?:from|between)\s+(?:the\s+(?:start|beginning|first\s+day)\s+"
+                     r"(?:of\s+)?)?$", text[:span[0]])
     if lead:
         span = (lead.start(), span[1])
-    return Found(left.start, right.end, text[span[0]:span[1]].strip(), span)
+    return Found(left.start, right.end, text[span[0]:span[1]].strip(), span, (left, right))
+
+
+def ends_of(found: Found, as_of: date) -> tuple[Found, Found] | None:
+    """The two periods a range was said with ("from april to may": April and May), or None
+    for a single period."""
+    if found.ends is not None:
+        return found.ends
+    body = re.sub(r"^(?:from|between)\s+", "", found.phrase)
+    sides = re.split(r"\s+(?:to|through|thru|until|till|and|-)\s+", body)
+    if len(sides) != 2:
+        return None
+    right = _atom(sides[1], as_of, "^") or _atom(f"to {sides[1]}", as_of, "$")  # "... to may"
+    left = _atom(sides[0], as_of, "^")
+    if right is None or left is None:
+        return None
+    if not HAS_YEAR.search(sides[0]) and HAS_YEAR.search(sides[1]):
+        left = _atom(f"{sides[0]} {right.end.year}", as_of, "^") or left
+    return (replace(left, span=found.span), replace(right, span=found.span))
 
 
 def _bounded(text: str, found: Found, as_of: date) -> Found:
@@ -392,7 +417,7 @@ def snapshot_phrase(text: str, as_of: date) -> Found | None:
     match = re.search(rf"\b(?:at\s+the\s+)?(?:end\s+of|as\s+of)\s+(?:the\s+)?(?:{MONTH_YEAR}|"
                       rf"(20\d\d)|q([1-4])(?:\s+({YEAR_RE}))?|(last|previous)\s+(month|quarter|year))",
                       text)
-    if not match or re.search(r"\b(?:until|till|up\s+to|before|after|since|through|thru)\s+"
+    if not match or re.search(r"\b(?:until|till|up\s+to|before|after|since|through|thru|to)\s+"
                               r"(?:the\s+)?$",
                               text[:match.start()]):
         return None  # "till end of april": a period that ends there

@@ -50,3 +50,22 @@ def test_a_period_elsewhere_in_the_sentence_is_not_silently_dropped(config):
     assert answer.status in ("clarify", "answered")
     if answer.status == "answered":  # only if both periods were used
         assert "2026-04-01" in answer.message and "2026-01-01" in answer.message
+
+
+@pytest.mark.parametrize("question", ["did orders go up from Q4 to Q1?",
+                                      "did orders drop between march and may 2026"])
+def test_a_change_from_one_period_to_another_compares_the_two_ends(question, config, raw):
+    answer = Assistant(config).ask(question)
+    assert answer.status == "answered"
+    first, second = (("2025-10-01", "2025-12-31"), ("2026-01-01", "2026-03-31")) \
+        if "Q4" in question else (("2026-03-01", "2026-03-31"), ("2026-05-01", "2026-05-31"))
+    assert sorted(row[-1] for row in answer.rows) == sorted(
+        [_orders(raw, *first), _orders(raw, *second)])
+
+
+def test_the_same_quarter_last_year_is_compared_with_the_quarter_named(config, raw):
+    answer = Assistant(config).ask("orders in Q2 this year vs the same quarter last year")
+    assert answer.status == "answered"
+    assert sorted(row[-1] for row in answer.rows) == sorted(
+        [_orders(raw, "2026-04-01", "2026-06-30"), _orders(raw, "2025-04-01", "2025-06-30")])
+    assert "a year earlier" in answer.message

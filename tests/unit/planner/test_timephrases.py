@@ -125,6 +125,9 @@ def test_words_around_a_period_make_it_a_bound(phrase: str, start: str, end: str
         ("from january until march 2026", "2026-01-01", "2026-03-31"),
         ("2026-01-01 to 2026-03-31", "2026-01-01", "2026-03-31"),
         ("nov 2025 - feb 2026", "2025-11-01", "2026-02-28"),
+        ("from the start of 2025 until the end of september 2025", "2025-01-01", "2025-09-30"),
+        ("from the beginning of q4 to the end of q1", "2025-10-01", "2026-03-31"),
+        ("from january to the end of march", "2026-01-01", "2026-03-31"),
     ],
 )
 def test_two_periods_joined_by_a_range_word_are_one_range(phrase: str, start: str,
