@@ -575,6 +575,7 @@ def what_ifs(d: Draft) -> None:
     elif average and not _in_metric_name(d, average.start()):
         d.segment, d.measure = shaping.measure(average, d.text, d.catalog, d.segment)
     d.overrides = whatif.overrides(d.numbers, d.catalog, d.segment, d.p)
+    _owner_is_no_selection(d)
     window = _window_override(d.found, d.segment, d.text)
     if window is not None:  # "logging in 3 times weekly across the past 6 weeks"
         d.overrides.append(window)
@@ -588,6 +589,27 @@ def what_ifs(d: Draft) -> None:
         if passed is not None:
             d.p.claim(passed, "segment")
             d.member = d.segment.members[0].name
+
+
+def _owner_is_no_selection(d: Draft) -> None:
+    """ "Lower the low-risk cutoff to 5 days: tier counts?": a member said once, right before
+    the words of the rule being changed, names that rule, not the rows asked for."""
+    if not isinstance(d.member, str) or d.member not in whatif.rule_owners(
+            d.numbers, d.catalog, d.segment):
+        return
+    said = [m for m in d.p.matches if m.span[0] >= 0 and any(
+        s.kind == "member" and s.detail == d.member for s in m.senses)]
+    member = next((m for m in d.segment.members if m.name == d.member), None) \
+        if d.segment else None
+    if len(said) != 1 or member is None:
+        return
+    patterns = [said[0].entry.pattern, *(phrase_pattern(w) for w in {
+        member.name.replace("_", " "), normalise(member.label)})]
+    end = said[0].span[1]
+    compound = any(not d.p.text[end:a].strip() for n in d.numbers for a, _ in n.spans if a >= end)
+    if compound and len({x.start() for pat in patterns for x in pat.finditer(d.p.text)}) == 1:
+        d.p.claim(said[0].span, "number")
+        d.member = None
 
 
 def _window_override(found: Found | None, segment: Segment | None,

@@ -47,6 +47,7 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
                     _near(number, seg.name, param.name, normalise(syn))
         if number.params:
             _claim_value(p, number)
+            _restated_value(p, number, catalog)
             found.append(number)
     return found
 
@@ -101,6 +102,18 @@ def _claim_value(p: Parse, number: Number) -> None:
     bound = AT_LEAST.match(p.work, number.span[1])
     if bound and bound.end() > bound.start():
         p.claims.append(Claim(bound.span(), "number"))
+
+
+def _restated_value(p: Parse, number: Number, catalog: Catalog) -> None:
+    """ "(same 3 logins/week bar)": a word for the governed value before a number that is
+    that value says the rule is kept as it is."""
+    lead = DEFAULT_WORD.search(p.work, 0, number.span[0])
+    if lead is None:
+        return
+    defaults = {param.default for _, seg, name in number.params
+                if (param := catalog.segments[seg].parameter(name)) is not None}
+    if number.value in defaults:
+        p.claim(lead.span(), "number")
 
 
 DEFAULT_WORD = re.compile(r"\b(normal|usual|standard|default|current|governed|regular|existing|"
@@ -174,8 +187,10 @@ def overrides(
             named = 0 if duration and in_days and _named(
                 scope[seg_name], param_name, p.text) else 1
             options.append((named, affinity, distance, seg_name, param_name))
-        if options:
-            _, _, _, seg_name, param_name = min(options)
+        owned = _member_parameter(number, scope)
+        chosen = owned[:2] if owned else (min(options)[3:] if options else None)
+        if chosen:
+            seg_name, param_name = chosen
             _other_members_word(number, scope[seg_name], param_name, catalog)
             param = scope[seg_name].parameter(param_name)
             value = _in_unit(number, param)
@@ -214,6 +229,33 @@ def _in_unit(number: Number, param: Parameter | None) -> float:
         raise ClarificationNeeded(messages.CLARIFY_UNIT.format(
             value=f"{number.value:g} {said[1]}", parameter=param.label, unit=param.unit), [])
     return value
+
+
+def rule_owners(numbers: list[Number], catalog: Catalog, segment: Segment | None) -> set[str]:
+    """Members named only as the owner of the rule a what-if changes ("the low-risk cutoff")."""
+    if segment is None:
+        return set()
+    scope = {s.name: s for s in [catalog.segments[r] for r in segment.requires] + [segment]}
+    return {owned[2] for n in numbers if (owned := _member_parameter(n, scope))
+            and owned[0] == segment.name}
+
+
+def _member_parameter(number: Number,
+                      scope: dict[str, Segment]) -> tuple[str, str, str] | None:
+    """ "the at-risk threshold of 10 days", "lower the low-risk cutoff to 5 days": a duration
+    said right after a member's name sets the parameter of that member's own rule that is
+    counted in days or weeks, whichever parameter the other words name."""
+    if re.match(r"\s*(days?|weeks?)\b", number.after) is None:
+        return None
+    close = number.before[-45:]
+    hits = {
+        (seg.name, param.name, member.name)
+        for seg in scope.values() for member in seg.members for param in seg.parameters
+        if param.name.startswith(member.name + "_") and param.unit in DAYS_IN and any(
+            phrase_pattern(w).search(close)
+            for w in {member.name.replace("_", " "), normalise(member.label)})
+    }
+    return hits.pop() if len(hits) == 1 else None
 
 
 def _unit(seg: Segment, param_name: str) -> str:

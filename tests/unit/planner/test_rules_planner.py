@@ -780,9 +780,18 @@ def test_a_negation_a_movement_plan_does_not_carry_is_called_out(planner, catalo
     assert "champions" not in p.to_members
 
 
+def test_a_duration_after_a_members_name_changes_that_members_own_rule(planner, catalog):
+    p = plan(planner, catalog, "churn tier sizes if the low-risk cutoff were only 5 days")
+    assert [(o.parameter, o.value) for o in p.overrides] == [("low_inactive_days", 5)]
+    assert p.segment.member is None  # the member names the rule changed, not the rows asked
+    p = plan(planner, catalog, "at-risk stage count with an at-risk cutoff of 10 days")
+    assert [(o.parameter, o.value) for o in p.overrides] == [("at_risk_inactive_days", 10)]
+    assert p.segment.member == "at_risk"
+
+
 def test_a_what_if_beside_another_members_name_asks_which_rule(planner, catalog):
     with pytest.raises(ClarificationNeeded) as info:
-        plan(planner, catalog, "lower the low-risk inactivity threshold to 5 days: tier counts?")
+        plan(planner, catalog, "churn tiers if the medium-risk inactivity cutoff were 5 days")
     assert "high_inactive_days" in info.value.message
 
 
@@ -790,3 +799,10 @@ def test_a_verb_of_bringing_people_in_counts_people_not_revenue(planner, catalog
     p = plan(planner, catalog,
              "which acquisition channels bring in engaged users? give me the count per channel")
     assert p.segment.name == "engaged_users" and (p.metric is None or p.metric.name == "users")
+
+
+def test_the_same_governed_value_said_beside_a_change_keeps_that_rule(planner, catalog):
+    p = plan(planner, catalog, "engaged count with a 6 week window and the same 3 logins a week")
+    assert [(o.parameter, o.value) for o in p.overrides] == [("weeks", 6)]
+    with pytest.raises(ClarificationNeeded):  # "same" beside a value that is not the rule's
+        plan(planner, catalog, "engaged users at the same 5 logins a week")
