@@ -159,10 +159,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         return f"{who[:1].upper()}{who[1:]} by {label}{extra}: {result.row_count} groups."
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]
-        if plan.segment is None and plan.filters:  # the part is the last filter
-            whole = plan.model_copy(update={"filters": plan.filters[:-1]})
-            part = plan.model_copy(update={"filters": plan.filters[-1:], "time_range": None})
-            base, segment_words = population(whole, catalog), population(part, catalog)
+        if plan.share_part() != "segment":  # the whole and the part are the plan's other parts
+            base, segment_words = (population(p, catalog) for p in _share_sides(plan))
         else:
             segment_words = population_words(plan, catalog)
             base = who.replace(segment_words, "users", 1)
@@ -190,6 +188,20 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     if not counts_people and who in ("users", "") and metric.table != catalog.population_table():
         what = metric.label
     return f"{what} by {dims}{extra}: {result.row_count} groups."
+
+
+def _share_sides(plan: QueryPlan) -> tuple[QueryPlan, QueryPlan]:
+    """A share's whole and its part, each as a plan whose population words describe it."""
+    bare = {"also_in": (), "excluding": (), "filters": (), "time_range": None, "segment": None}
+    kind = plan.share_part()
+    if kind == "also_in":
+        return (plan.model_copy(update={"also_in": ()}),
+                plan.model_copy(update={**bare, "segment": plan.also_in[0]}))
+    if kind == "excluding":
+        return (plan.model_copy(update={"excluding": ()}),
+                plan.model_copy(update={**bare, "excluding": plan.excluding}))
+    return (plan.model_copy(update={"filters": plan.filters[:-1]}),
+            plan.model_copy(update={**bare, "filters": plan.filters[-1:]}))
 
 
 def _metric_words(plan: QueryPlan, catalog: Catalog) -> str:

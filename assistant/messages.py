@@ -209,6 +209,12 @@ CLARIFY_RETENTION = (
     "you mean (e.g. \"month-1 retention for the January 2026 cohort\")? Or choose below to see "
     "the whole cohort matrix."
 )
+CLARIFY_BY_FAMILY = (
+    "I can break a segment down by a governed dimension, but not yet by the members of "
+    "another segment family ({other}). I can "
+    "count one family's members who are also in a given member of the other; or pick one "
+    "family's breakdown below."
+)
 CLARIFY_COMPARE_PERIODS = (
     "I can compare consecutive months, quarters or years in one answer (\"revenue in Q1 vs "
     "Q2\"). For other periods, please ask for each one separately."

@@ -161,12 +161,30 @@ class QueryPlan(_Frozen):
         False, description="Share: the part is having the metric (\"were active\"); filters "
         "describe the whole"
     )
+    share_of_segment: bool = Field(
+        False, description="Share: the segment (and member) is the whole; the part is the "
+        "segment in also_in or, without one, the last filter (\"what share of champions are "
+        "high churn risk\", \"what % of engaged users are on pro\")"
+    )
     to_members: tuple[str, ...] = Field(
         (), description="Movement: keep users who are now (at as_of) in these members",
         max_length=MAX_MEMBERS,
     )
     limit: int | None = Field(None, ge=1, le=1_000_000)
     order: Literal["asc", "desc"] | None = Field(None, description="Sort by the measure")
+
+    def share_part(self) -> str:
+        """What a share's part is: "metric", "segment" (the segment asked about), "also_in"
+        (the other segment), "excluding" (not being in the excluded one) or "filter" (the last
+        filter); the rest of the plan describes the whole."""
+        if self.share_of_metric:
+            return "metric"
+        if self.segment is not None and not self.share_of_segment:
+            return "segment"
+        if self.also_in:
+            return "also_in"
+        return "excluding" if self.excluding and (self.segment is None or not self.filters) \
+            else "filter"
 
     def override_map(self) -> dict[str, float]:
         return {o.parameter: o.value for o in self.overrides}

@@ -38,7 +38,7 @@ from assistant.compiler.sql import (
     time_filter,
 )
 from assistant.errors import CompileError
-from assistant.plan import DimensionRef, Filter, Intent, QueryPlan, TimeRange
+from assistant.plan import DimensionRef, Filter, Intent, QueryPlan, SegmentRef, TimeRange
 
 
 @dataclass(frozen=True)
@@ -247,19 +247,23 @@ def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
     """Users in none of `plan.excluding` and in all of `plan.also_in`: an anti-semi-join or a
     semi-join on each governed segment."""
     for ref, keep in [*((r, False) for r in plan.excluding), *((r, True) for r in plan.also_in)]:
-        other = catalog.segments.get(ref.name)
-        if other is None:
-            raise CompileError(messages.unknown_object("segment", ref.name,
-                                                       sorted(catalog.segments)))
-        known = {name for name, _ in ctes}
-        ctes.extend(c for c in segment_ctes(catalog, other, as_of, overrides)
-                    if c[0] not in known)
-        inner = exp.select("user_id").from_(other.name)
-        if ref.member:
-            inner = inner.where(exp.column(other.member_column).eq(
-                exp.Literal.string(ref.member)))
-        member_of = exp.column("user_id", table=src.base).isin(query=inner)
+        member_of = _member_of(ref, catalog, src, as_of, overrides, ctes)
         src.where.append(member_of if keep else member_of.not_())
+
+
+def _member_of(ref: SegmentRef, catalog: Catalog, src: _From, as_of: date, overrides: Overrides,
+               ctes: Ctes) -> exp.Expr:
+    """The condition that a user is in another governed segment (and member); its CTEs are
+    added to `ctes` once."""
+    other = catalog.segments.get(ref.name)
+    if other is None:
+        raise CompileError(messages.unknown_object("segment", ref.name, sorted(catalog.segments)))
+    known = {name for name, _ in ctes}
+    ctes.extend(c for c in segment_ctes(catalog, other, as_of, overrides) if c[0] not in known)
+    inner = exp.select("user_id").from_(other.name)
+    if ref.member:
+        inner = inner.where(exp.column(other.member_column).eq(exp.Literal.string(ref.member)))
+    return exp.column("user_id", table=src.base).isin(query=inner)
 
 
 def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
@@ -407,6 +411,8 @@ def _share(
     plan = plan.model_copy(update={"filters": filters})
     groups = [_group_column(catalog, ref, src, users_metric) for ref in plan.group_by]
     _filters(plan, catalog, src)
+    # what else the whole is (not) in, less what `share_of_segment` made the part
+    _exclusions(plan.model_copy(update=_share_whole(plan)), catalog, src, as_of, overrides, ctes)
     if metric.table == users_metric.table or plan.share_of_metric:
         _period(
             plan.model_copy(update={"time_range": None}) if plan.share_of_metric else plan,
@@ -449,6 +455,8 @@ def _share_part(
             query=_metric_users(plan, catalog, metric, as_of)
         )
         return member, filters, []
+    if segment is not None and plan.share_of_segment:
+        return _part_of_segment(plan, catalog, segment, as_of, overrides, src)
     if segment is not None:
         ctes = segment_ctes(catalog, segment, as_of, overrides)
         # a member's share is of the users its family classifies ("high churn risk" of users
@@ -465,12 +473,51 @@ def _share_part(
                 ),
             )
         return member, filters, ctes
+    if plan.share_part() == "excluding":  # "what % of free users are not PQLs"
+        ctes = []
+        return _other_segment_part(plan, catalog, src, as_of, overrides, ctes)
     if filters:
         part, rest = filters[-1], filters[:-1]
         dim = _dimension(catalog, part.dimension)
         member = src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in part.values])
         return (member.not_() if part.exclude else member), rest, []
     raise CompileError("A share needs a part: a segment or a dimension value.")
+
+
+def _other_segment_part(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
+                        overrides: Overrides,
+                        ctes: Ctes) -> tuple[exp.Expr, tuple[Filter, ...], Ctes]:
+    """A share whose part is being in the also_in segment, or not being in the excluded one."""
+    if plan.share_part() == "also_in":
+        return _member_of(plan.also_in[0], catalog, src, as_of, overrides, ctes), plan.filters, ctes
+    part = _member_of(plan.excluding[0], catalog, src, as_of, overrides, ctes).not_()
+    return part, plan.filters, ctes
+
+
+def _share_whole(plan: QueryPlan) -> dict[str, tuple[SegmentRef, ...]]:
+    """The segments a share's whole is (not) in: all of them, less the one that is the part."""
+    part = plan.share_part()
+    return {part: ()} if part in ("also_in", "excluding") else {}
+
+
+def _part_of_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, as_of: date,
+                     overrides: Overrides, src: _From) -> tuple[exp.Expr, tuple[Filter, ...], Ctes]:
+    """ "What share of champions are high churn risk?": the segment's members are the whole;
+    the part is membership of the also_in segment, or else the last filter."""
+    ctes = segment_ctes(catalog, segment, as_of, overrides)
+    alias = src.join_segment(segment, left=False)
+    selected = plan.segment.selected() if plan.segment else ()
+    if selected:
+        src.where.append(exp.column(segment.member_column, table=alias).isin(
+            *[exp.Literal.string(m) for m in selected]))
+    if plan.share_part() != "filter":  # "what share of engaged users are not champions"
+        return _other_segment_part(plan, catalog, src, as_of, overrides, ctes)
+    if not plan.filters:
+        raise CompileError("A share of a segment needs a part: another segment or a value.")
+    value, rest = plan.filters[-1], plan.filters[:-1]
+    dim = _dimension(catalog, value.dimension)
+    member = src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in value.values])
+    return (member.not_() if value.exclude else member), rest, ctes
 
 
 def _metric_users(plan: QueryPlan, catalog: Catalog, metric: Metric, as_of: date) -> exp.Select:

@@ -126,6 +126,7 @@ class Draft:
     to_members: tuple[str, ...] = ()
     wants_share: bool = False
     share_of_metric: bool = False
+    share_of_segment: bool = False
     order: str | None = None  # "asc" | "desc" when a pass ranks the rows itself
     plan: QueryPlan | None = None
 
@@ -338,6 +339,7 @@ def senses(d: Draft) -> None:
     p.matches = [m for m in p.matches if not any(
         a <= m.span[0] and m.span[1] <= b for a, b in d.param_spans)]
     _restatements(d)
+    _member_beside_family(p, d.catalog)
     window = _metric_window(p, d.catalog, d.as_of)
     if window is not None and d.found is None and d.snapshot is None:
         d.found = window
@@ -349,6 +351,25 @@ def senses(d: Draft) -> None:
     elif window is None and d.grain is None and d.found is not None:
         d.grain = _own_window_grain(p, d.catalog, d.found)
     d.senses = [(m, s) for m in p.matches for s in m.senses]
+
+
+def _member_beside_family(p: Parse, catalog: Catalog) -> None:
+    """ "not in the engaged lifecycle stage": a word that names another segment, said right
+    before a family that has a member of that name, is that member of the family."""
+    for i, match in enumerate(p.matches):
+        if match.span[0] < 0 or any(s.kind == "member" for s in match.senses):
+            continue
+        said = p.text[match.span[0]:match.span[1]]
+        nxt = next((m for m in p.matches if m.span[0] >= match.span[1] and
+                    not p.text[match.span[1]:m.span[0]].strip()), None)
+        families = [catalog.segments[s.name] for s in (nxt.senses if nxt else ())
+                    if s.kind == "segment" and s.name in catalog.segments]
+        owned = [(f.name, m.name) for f in families for m in f.members
+                 if said in {m.name.replace("_", " "), normalise(m.label)}]
+        if len(owned) == 1:
+            entry = Entry(match.entry.phrase, match.entry.pattern,
+                          (Sense("member", owned[0][0], owned[0][1]),))
+            p.matches[i] = PhraseMatch(entry, match.span)
 
 
 def _own_window_grain(p: Parse, catalog: Catalog, found: Found) -> re.Match[str] | None:
@@ -813,10 +834,28 @@ def _shares(d: Draft) -> None:
     d.wants_share = share and d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) and (
         d.segment is None or d.segment.entity == "user")
     d.share_of_metric = d.wants_share and d.segment is None and _metric_is_the_part(d)
+    d.share_of_segment = d.wants_share and _segment_is_the_whole(d)
     unsupported = d.intent not in (Intent.RETENTION, Intent.DEFINITION, Intent.CATALOG)
     if share and unsupported and not d.wants_share or d.wants_share and \
             d.segment is None and not d.filters and not d.share_of_metric:
         raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
+
+
+def _segment_is_the_whole(d: Draft) -> bool:
+    """ "What share of champions are high churn risk?", "what % of engaged users are on pro":
+    the segment named first is the whole and what follows it the part; "what % of trial users
+    are PQLs" is the other way round (the value first)."""
+    if d.segment is None or d.segment.entity != "user":
+        return False
+    if d.p.also or d.p.excluded and not d.filters:
+        return True
+    if not d.filters:
+        return False
+    named = [m.span[0] for m in d.p.matches if m.span[0] >= 0 and any(
+        s.kind in ("segment", "member") and s.name == d.segment.name for s in m.senses)]
+    values = [m.span[0] for m in d.p.matches if m.span[0] >= 0 and any(
+        s.kind == "value" and s.name == d.filters[-1].dimension for s in m.senses)]
+    return bool(named and values) and min(named) < min(values)
 
 
 def _metric_is_the_part(d: Draft) -> bool:
@@ -861,6 +900,7 @@ def build(d: Draft) -> None:
         order=d.order or shaping.order(d.p, d.group_by, intent, ranked=d.limit is not None),
         share=d.wants_share,
         share_of_metric=d.share_of_metric,
+        share_of_segment=d.share_of_segment,
     )
 
 

@@ -14,7 +14,7 @@ from assistant.errors import ClarificationNeeded
 from assistant.planner import whatif
 from assistant.planner.lexicon import Sense
 from assistant.planner.parsing import Claim, Number, Parse, PhraseMatch, candidate
-from assistant.planner.patterns import EXCLUDE, IF_CLAUSE, NEGATION, NEGATIVE
+from assistant.planner.patterns import EXCLUDE, GROUP_LEAD, IF_CLAUSE, NEGATION, NEGATIVE
 from assistant.planner.text import normalise, phrase_pattern
 from assistant.planner.timephrases import Found
 
@@ -90,7 +90,7 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
         # a required segment named with the one requiring it: keep the outer one
         outer = [n for n in names if not any(n in catalog.segments[o].requires for o in names)]
         # "loyal customers that are PQLs too": the first named, within the other
-        within = _within(p, mentions, outer) if len(outer) == 2 else None
+        within = _within(p, catalog, mentions, outer) if len(outer) == 2 else None
         with_member = [n for n in outer if any(s.name == n for s in members)]
         names = [within] if within else with_member or outer or names
         if within is not None:
@@ -171,7 +171,12 @@ WHAT_IF = re.compile(r"\b(what[\s-]+if|if\s+(we|the|you|it|our)|suppose|supposin
 COORDINATED = re.compile(r"^\s*(,\s*)?(and|or|&|plus|vs|versus|nor|/)?\s*(the\s+)?$")
 
 
-def _within(p: Parse, mentions: list[PhraseMatch], names: list[str]) -> str | None:
+# A second family after a breakdown word: one row per member of each, which is not a plan.
+BY_FAMILY = re.compile(rf"(?:^|\s){GROUP_LEAD}\s+(?:the\s+|their\s+|each\s+)?$")
+
+
+def _within(p: Parse, catalog: Catalog, mentions: list[PhraseMatch],
+            names: list[str]) -> str | None:
     """The subject of "<segment A> who are (also) <segment B>": A, with B kept in `p.also`.
 
     Only when each segment's words stand together, one segment after the other, and the words
@@ -187,8 +192,13 @@ def _within(p: Parse, mentions: list[PhraseMatch], names: list[str]) -> str | No
         return None  # each segment's words together, one after the other
     last_first = max(m.span[1] for m, n in named if n == order[0])
     second = [m for m, n in named if n == order[1]]
-    if COORDINATED.match(p.text[last_first:second[0].span[0]]):
+    between = p.text[last_first:second[0].span[0]]
+    if COORDINATED.match(between):
         return None
+    if BY_FAMILY.search(between):  # "lifecycle stage x churn tier", "champions by churn risk"
+        raise ClarificationNeeded(
+            messages.CLARIFY_BY_FAMILY.format(other=catalog.segments[order[1]].label),
+            [candidate(catalog, order[0], None), candidate(catalog, order[1], None)])
     member = next((s.detail for m in second for s in m.senses if s.kind == "member"
                    and s.name == order[1]), None)
     p.also = [(order[1], member)]

@@ -82,3 +82,41 @@ def test_a_tiers_share_is_of_the_users_the_tiers_classify(config, raw):
     assert (members, everyone) == (len(high), len(classified))
     assert share == pytest.approx(len(high) / len(classified))
     assert "classified by Churn risk" in answer.message
+
+
+def _ids(raw, sql: str, where: str = "") -> set[int]:
+    return {r[0] for r in raw.execute(f"SELECT user_id FROM ({sql}) s {where}").fetchall()}
+
+
+def test_a_share_of_a_segment_in_another_is_of_the_segment_named_first(config, raw):
+    answer = Assistant(config).ask("what share of our champions are high churn risk?")
+    members, everyone, share = answer.rows[0]
+    champions = _ids(raw, reference_sql.rfm_segment_sql(), "WHERE segment = 'champions'")
+    high = _ids(raw, reference_sql.churn_risk_sql(), "WHERE tier = 'high'")
+    assert (members, everyone) == (len(champions & high), len(champions))
+    assert share == pytest.approx(len(champions & high) / len(champions))
+    assert answer.message.startswith(f"{len(champions & high) / len(champions):.1%} of users in "
+                                     "RFM segment `Champions`")
+
+
+def test_a_share_of_a_segment_on_a_plan_is_of_the_segment(config, raw):
+    answer = Assistant(config).ask("what share of engaged users are on the pro plan?")
+    engaged = _ids(raw, reference_sql.engaged_users_sql())
+    pro = {r[0] for r in raw.execute("SELECT user_id FROM users WHERE plan = 'pro'").fetchall()}
+    assert list(answer.rows[0][:2]) == [len(engaged & pro), len(engaged)]
+    assert answer.message.startswith(f"{len(engaged & pro) / len(engaged):.1%} of engaged users")
+
+
+@pytest.mark.parametrize(("question", "whole"), [
+    ("what share of engaged users are not champions?", "engaged"),
+    ("what percentage of free users are not PQLs?", "free")])
+def test_a_share_that_is_not_in_a_segment_keeps_the_named_whole(question, whole, config, raw):
+    answer = Assistant(config).ask(question)
+    if whole == "engaged":
+        base = _ids(raw, reference_sql.engaged_users_sql())
+        other = _ids(raw, reference_sql.rfm_segment_sql(), "WHERE segment = 'champions'")
+    else:
+        base = {r[0] for r in raw.execute("SELECT user_id FROM users WHERE plan = 'free'")
+                .fetchall()}
+        other = _ids(raw, reference_sql.pql_sql())
+    assert list(answer.rows[0][:2]) == [len(base - other), len(base)]

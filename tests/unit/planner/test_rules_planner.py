@@ -806,3 +806,18 @@ def test_the_same_governed_value_said_beside_a_change_keeps_that_rule(planner, c
     assert [(o.parameter, o.value) for o in p.overrides] == [("weeks", 6)]
     with pytest.raises(ClarificationNeeded):  # "same" beside a value that is not the rule's
         plan(planner, catalog, "engaged users at the same 5 logins a week")
+
+
+def test_a_word_for_another_segment_before_a_family_is_that_familys_member(planner, catalog):
+    p = plan(planner, catalog, "how many engaged users are not in the engaged lifecycle stage")
+    assert p.segment.name == "engaged_users"
+    assert [(x.name, x.member) for x in p.excluding] == [("lifecycle_stage", "engaged")]
+
+
+@pytest.mark.parametrize("question", ["lifecycle stage x churn risk tier",
+                                      "champions split by churn risk"])
+def test_a_family_broken_down_by_another_family_is_asked_about_not_filtered(question, planner,
+                                                                             catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, question)
+    assert "another segment family" in info.value.message
