@@ -22,7 +22,7 @@ from typing import Any
 
 import yaml
 
-from assistant.catalog.builder import content_hash
+from assistant.catalog.documents import content_hash
 from assistant.errors import Issue
 
 KINDS = {"segments": "segment", "metrics": "metric", "dimensions": "dimension"}

@@ -14,13 +14,10 @@ from sqlglot import exp
 from sqlglot.errors import ParseError
 
 from assistant.access.models import MEMBER_KEYS, POLICY_KINDS, AccessPolicy, Group, Members, Policy
-from assistant.catalog.yaml_loader import LineDict, LineList
+from assistant.catalog.documents import AccessDoc, Document, MembersDoc, PolicyDoc
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
 
-ACCESS_KEYS = {"default_group", "groups", "policies", "contact"}
-GROUP_KEYS = {"name", "description", "members", "attributes"}
-POLICY_KEYS = {*POLICY_KINDS, "groups", "filter", "description"}
 PLACEHOLDER = re.compile(r"\{\{\s*user\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 BAD_PLACEHOLDER = re.compile(r"\{\{(?!\s*user\.[A-Za-z_][A-Za-z0-9_]*\s*\}\})")
 
@@ -37,86 +34,39 @@ def parse_filter(text: str) -> exp.Expr:
 
 
 class AccessBuilder:
-    """Collects issues while typing one or more `access:` sections."""
+    """Collects issues while typing the `access:` section, validated as an `AccessDoc`."""
 
     def __init__(self, catalog: Any, *, complete: bool = True) -> None:
         self.catalog = catalog
         self.complete = complete  # False: a model file did not load, so names may be missing
         self.issues: list[Issue] = []
-        self.file = ""
 
-    def where(self, node: Any, key: str | None = None) -> str:
-        line = 0
-        if isinstance(node, LineDict):
-            line = node.line_of(key) if key else node.line
-        return f"{self.file}:{line}" if line else self.file
-
-    def error(self, node: Any, message: str, rule: str, key: str | None = None) -> None:
-        self.issues.append(Issue("error", message, self.where(node, key), rule))
-
-    def keys(self, node: Any, accepted: set[str], what: str) -> bool:
-        if not isinstance(node, dict):
-            self.error(node, f"{what} must be a mapping. Accepted keys: "
-                       f"{', '.join(sorted(accepted))}.", "access-shape")
-            return False
-        for key in node:
-            if key not in accepted:
-                self.error(node, f"{what} has unknown key `{key}`. Accepted keys: "
-                           f"{', '.join(sorted(accepted))}.{did_you_mean(str(key), accepted)}",
-                           "access-unknown-key", str(key))
-        return True
-
-    def words(self, node: dict, key: str, what: str) -> tuple[str, ...]:
-        value = node.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or any(isinstance(v, dict | list) for v in value):
-            self.error(node, f"`{key}` of {what} must be a list of words. Write it as "
-                       f"`{key}: [first, second]`.", "access-shape", key)
-            return ()
-        return tuple(str(v) for v in value)
+    def error(self, doc: Document, message: str, rule: str, key: str | None = None) -> None:
+        self.issues.append(Issue("error", message, doc.at(key), rule))
 
     # -- sections -------------------------------------------------------------------------
-    def build(self, sections: list[tuple[str, LineDict]]) -> AccessPolicy | None:
+    def build(self, sections: list[AccessDoc]) -> AccessPolicy | None:
         if not sections:
             return None
         if len(sections) > 1:
-            self.file = sections[1][0]
-            self.error(sections[1][1], f"defines `access` again; it is already defined in "
-                       f"{sections[0][0]}. Keep one access section.", "access-duplicate")
-        self.file, node = sections[0]
-        if not self.keys(node, ACCESS_KEYS, "The `access` section"):
-            return None
-        groups = self._groups(node)
-        default = str(node.get("default_group", ""))
+            self.error(sections[1], f"defines `access` again; it is already defined in "
+                       f"{sections[0].file}. Keep one access section.", "access-duplicate")
+        doc = sections[0]
+        groups = self._groups(doc)
+        default = doc.default_group
         if default not in groups:
-            self.error(node, f"`default_group` `{default}` is not a declared group. Accepted: "
+            self.error(doc, f"`default_group` `{default}` is not a declared group. Accepted: "
                        f"{', '.join(sorted(groups)) or 'none declared'}."
                        f"{did_you_mean(default, groups)} Everyone no group matches gets its "
                        "rights, so declare it (with no members for least privilege).",
                        "access-unknown-group", "default_group" if default else None)
-        policies = self._policies(node, groups)
-        return AccessPolicy(groups, default, tuple(policies), self.where(node),
-                            str(node.get("contact", "")))
+        policies = self._policies(doc, groups)
+        return AccessPolicy(groups, default, tuple(policies), doc.at(), doc.contact)
 
-    def _list(self, node: dict, key: str) -> list[LineDict]:
-        value = node.get(key)
-        if value is None:
-            return []
-        if not isinstance(value, LineList) or any(not isinstance(v, LineDict) for v in value):
-            self.error(node, f"`{key}` of `access` must be a list of mappings.", "access-shape",
-                       key)
-            return []
-        return list(value)
-
-    def _groups(self, node: dict) -> dict[str, Group]:
+    def _groups(self, doc: AccessDoc) -> dict[str, Group]:
         groups: dict[str, Group] = {}
-        for item in self._list(node, "groups"):
-            name = str(item.get("name", ""))
-            if not self.keys(item, GROUP_KEYS, f"Group `{name}`"):
-                continue
+        for item in doc.groups:
+            name = item.name
             if not name:
                 self.error(item, "A group is missing required key `name`.", "access-shape")
                 continue
@@ -124,40 +74,21 @@ class AccessBuilder:
                 self.error(item, f"Group `{name}` is declared twice; first at "
                            f"{groups[name].source}.", "access-duplicate")
                 continue
-            groups[name] = Group(name, str(item.get("description", "")),
-                                 self._members(item, name), self._attributes(item, name),
-                                 self.where(item))
+            groups[name] = Group(name, item.description, _members(item.members),
+                                 tuple(item.attributes.items()), item.at())
         return groups
 
-    def _members(self, item: LineDict, name: str) -> Members:
-        raw = item.get("members") or {}
-        if not self.keys(raw, set(MEMBER_KEYS), f"`members` of group `{name}`"):
-            return Members()
-        return Members(**{k: tuple(w.lower() if k != "slack_users" else w
-                                   for w in self.words(raw, k, f"group `{name}`"))
-                          for k in MEMBER_KEYS})
-
-    def _attributes(self, item: LineDict, name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-        raw = item.get("attributes") or {}
-        if not isinstance(raw, dict):
-            self.error(item, f"`attributes` of group `{name}` must map a name to values, e.g. "
-                       "`attributes: {regions: [GB, DE]}`.", "access-shape", "attributes")
-            return ()
-        return tuple((str(k), self.words(raw, k, f"group `{name}`")) for k in raw)
-
-    def _policies(self, node: dict, groups: dict[str, Group]) -> list[Policy]:
+    def _policies(self, doc: AccessDoc, groups: dict[str, Group]) -> list[Policy]:
         policies = []
         declared = {k for g in groups.values() for k, _ in g.attributes}
-        for item in self._list(node, "policies"):
-            if not self.keys(item, POLICY_KEYS, "A policy"):
-                continue
-            kinds = [k for k in POLICY_KINDS if k in item]
+        for item in doc.policies:
+            kinds = [k for k in POLICY_KINDS if getattr(item, k) is not None]
             if len(kinds) != 1:
                 self.error(item, f"A policy names exactly one of {', '.join(POLICY_KINDS)}; "
                            f"this one names {', '.join(kinds) or 'none'}.", "access-shape")
                 continue
-            kind, target = kinds[0], str(item[kinds[0]])
-            who = self.words(item, "groups", f"the {kind} policy of `{target}`")
+            kind, target = kinds[0], str(getattr(item, kinds[0]))
+            who = item.groups
             for group in who:
                 if group not in groups:
                     self.error(item, f"The {kind} policy of `{target}` names unknown group "
@@ -168,17 +99,17 @@ class AccessBuilder:
                 self.error(item, f"The {kind} policy of `{target}` grants no `groups`. List "
                            "the groups that may use it.", "access-shape")
             self._target(item, kind, target)
-            text = str(item.get("filter", ""))
+            text = item.filter
             if (kind == "rows") != bool(text):
                 self.error(item, "`filter` belongs to `rows` policies, and every `rows` policy "
                            "needs one (e.g. `filter: \"country IN {{ user.regions }}\"`).",
                            "access-shape")
             elif text:
                 self._filter(item, target, text, declared)
-            policies.append(Policy(kind, target, who, self.where(item), text))
+            policies.append(Policy(kind, target, who, item.at(), text))
         return policies
 
-    def _target(self, item: LineDict, kind: str, target: str) -> None:
+    def _target(self, item: PolicyDoc, kind: str, target: str) -> None:
         catalog = self.catalog
         names: dict[str, Any] = {"segment": catalog.segments, "metric": catalog.metrics,
                                  "dimension": catalog.dimensions, "rows": catalog.tables}.get(
@@ -197,7 +128,7 @@ class AccessBuilder:
                        "users a principal sees. Accepted: tables with `user_id`.",
                        "access-unknown-object", kind)
 
-    def _filter(self, item: LineDict, table: str, text: str, declared: set[str]) -> None:
+    def _filter(self, item: PolicyDoc, table: str, text: str, declared: set[str]) -> None:
         if BAD_PLACEHOLDER.search(text):
             self.error(item, "`filter` has a `{{ … }}` that is not `{{ user.<attribute> }}`.",
                        "access-filter", "filter")
@@ -227,3 +158,11 @@ class AccessBuilder:
                for n in tree.walk()):
             self.error(item, "`filter` may only compare columns with values (=, IN, AND, OR, "
                        "NOT, <, >).", "access-filter", "filter")
+
+
+def _members(doc: MembersDoc | None) -> Members:
+    """Members match case-insensitively, except Slack user ids, which are kept as written."""
+    if doc is None:
+        return Members()
+    return Members(**{k: tuple(w if k == "slack_users" else w.lower() for w in getattr(doc, k))
+                      for k in MEMBER_KEYS})

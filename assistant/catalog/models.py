@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from assistant.access.models import AccessPolicy
+from assistant.catalog.documents import RelationshipType
 
 # The rule of a definition in stakeholders' words: restatements, each a tuple of parts, each
 # part a tuple of alternative phrases ("finished onboarding", "completed onboarding") or a
@@ -33,7 +34,7 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
 
-RELATIONSHIP_TYPES = ("many_to_one", "one_to_many", "one_to_one")
+RELATIONSHIP_TYPES: tuple[str, ...] = get_args(RelationshipType)
 
 
 @dataclass(frozen=True)

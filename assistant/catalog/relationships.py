@@ -17,49 +17,17 @@ The compiler joins only through these; the validator accepts only these.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Any
 
-from assistant.catalog.models import RELATIONSHIP_TYPES, Catalog, Relationship, Table
+from assistant.catalog.documents import RelationshipDoc
+from assistant.catalog.models import Catalog, Relationship, Table
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
 
-if TYPE_CHECKING:
-    from assistant.catalog.builder import _Builder
 
-KEY_KEYS = {"from", "to"}
-
-
-def relationship(b: _Builder, node: Any) -> Relationship | None:
-    """One item of `relationships:`, checked key by key; None when it cannot be used."""
-    name = str(node.get("name", "?")) if isinstance(node, dict) else "?"
-    if not b.check_keys(node, "relationship", name):
-        return None
-    kind = str(node["type"])
-    if kind not in RELATIONSHIP_TYPES:
-        b.error(node, f"Relationship `{name}` has type `{kind}`. Accepted: "
-                f"{', '.join(RELATIONSHIP_TYPES)}.{did_you_mean(kind, RELATIONSHIP_TYPES)}",
-                "bad-value", "type")
-        return None
-    keys = []
-    for item in b.items(node, "keys", "key", f"relationship `{name}`"):
-        unknown = sorted(str(k) for k in item if k not in KEY_KEYS)
-        if unknown or not set(item) >= KEY_KEYS:
-            b.error(item, f"A key of relationship `{name}` must be `{{from: <column of "
-                    f"{node['from']}>, to: <column of {node['to']}>}}`; got keys "
-                    f"{', '.join(str(k) for k in item)}.", "shape")
-            continue
-        keys.append((str(item["from"]), str(item["to"])))
-    if not keys:
-        b.error(node, f"Relationship `{name}` declares no `keys`. Add `keys: [{{from: ..., "
-                "to: ...}]`.", "missing-key", "keys")
-        return None
-    unique = node.get("unique_key", False)
-    if not isinstance(unique, bool):
-        b.error(node, f"`unique_key` of relationship `{name}` must be true or false.", "type",
-                "unique_key")
-        unique = False
-    return Relationship(name, str(node["from"]), str(node["to"]), tuple(keys), kind,
-                        b.where(node), unique)
+def relationship(doc: RelationshipDoc) -> Relationship:
+    """One item of `relationships:`, already validated (keys, type) as a document."""
+    return Relationship(doc.name, doc.from_, doc.to, tuple((k.from_, k.to) for k in doc.keys),
+                        doc.type, doc.at(), doc.unique_key)
 
 
 def from_references(tables: Iterable[Table]) -> list[Relationship]:

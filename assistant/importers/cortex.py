@@ -27,7 +27,7 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from assistant.catalog.builder import _Builder, content_hash
+from assistant.catalog.documents import content_hash
 from assistant.catalog.models import (
     RELATIONSHIP_TYPES,
     Catalog,
@@ -39,6 +39,7 @@ from assistant.catalog.models import (
     Relationship,
     Table,
 )
+from assistant.catalog.reporter import LineReporter
 from assistant.catalog.yaml_loader import LineDict, load_yaml
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
@@ -63,7 +64,7 @@ ROW_GRAINS = {"daily", "weekly", "monthly", "quarterly", "yearly", "annual"}
 
 
 class _Cortex:
-    def __init__(self, b: _Builder) -> None:
+    def __init__(self, b: LineReporter) -> None:
         self.b = b
         self.columns: dict[str, dict[str, str]] = {}  # physical table -> column -> type
         self.table_source: dict[str, str] = {}
@@ -306,7 +307,7 @@ def load_cortex(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
     """Load Cortex Analyst semantic model files; the catalog and every issue at file:line."""
     parts, issues = [], []
     for path in files:
-        b = _Builder()
+        b = LineReporter()
         b.file = f"{root.name}/{path.relative_to(root)}" if path.is_relative_to(root) \
             else path.name
         data, found = load_yaml(path, display=b.file, top_keys=TOP)

@@ -38,8 +38,9 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
 
-from assistant.catalog.builder import _Builder, content_hash
+from assistant.catalog.documents import content_hash
 from assistant.catalog.models import Catalog, Column, Dimension, Metric, Relationship, Table
+from assistant.catalog.reporter import LineReporter
 from assistant.catalog.yaml_loader import LineDict, LineList, load_yaml_text
 from assistant.errors import Issue
 from assistant.importers.cube_jinja import render
@@ -94,7 +95,7 @@ class _Cube:
 
 class _Reader:
     def __init__(self) -> None:
-        self.b = _Builder()
+        self.b = LineReporter()
         self.cubes: dict[str, _Cube] = {}
         self.views: list[tuple[str, LineDict]] = []
         self.joins: list[tuple[_Cube, LineDict]] = []

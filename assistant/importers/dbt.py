@@ -28,7 +28,7 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
-from assistant.catalog.builder import content_hash
+from assistant.catalog.documents import content_hash
 from assistant.catalog.models import Catalog, Column, Dimension, Metric, Table
 from assistant.catalog.yaml_loader import LineDict, load_yaml, load_yaml_documents
 from assistant.errors import Issue

@@ -327,4 +327,5 @@ def test_a_metric_window_of_zero_days_is_an_error_at_its_line(models):
     edit(path, "- {days: 7, synonyms: [wau, waus]}", "- {days: 0, synonyms: [wau, waus]}")
     issue = only([i for i in errors_of(models) if i.rule == "bounds"])
     assert_at(issue.source, path, "{days: 0")
-    assert "at least 1 day" in issue.message
+    assert "A window of metric `active_users` has `days: 0`; it must be at least 1." in (
+        issue.message)
