@@ -146,6 +146,9 @@ def periods(d: Draft) -> None:
     d.snapshot = snapshot_phrase(text, d.as_of)
     if d.snapshot:
         p.claim(d.snapshot.span, "time")
+    said = SAME_LAST_YEAR.search(p.work)  # before "last year" is read as a period of its own
+    if said is not None:
+        p.claim(said.span(), "time")
     found = find_time(p.work, d.as_of) if not d.snapshot else None
     if found:
         p.claim(found.span, "time")
@@ -153,7 +156,7 @@ def periods(d: Draft) -> None:
         if lead:
             p.claims.append(Claim(lead.span(), "time"))
         _restatements_of(p, found, d.as_of)
-        earlier = _year_earlier(p, found, d.as_of)
+        earlier = _year_earlier(p, found, d.as_of, said) if said else None
         second = earlier or find_time(p.work, d.as_of)
         if second is not None and not (COMPARE_PERIODS.search(text) or
                                        SAME_LAST_YEAR.search(text) or
@@ -176,13 +179,9 @@ def periods(d: Draft) -> None:
         ORDER_WORDS.search(text)
 
 
-def _year_earlier(p: Parse, found: Found, as_of: date) -> Found | None:
+def _year_earlier(p: Parse, found: Found, as_of: date, said: re.Match[str]) -> Found:
     """ "Q2 this year vs the same quarter last year", "june, year over year": the same dates
     a year before `found`, as the period it is compared with."""
-    said = SAME_LAST_YEAR.search(p.work)
-    if said is None:
-        return None
-    p.claim(said.span(), "time")
     year = find_time(p.work, as_of)
     if year is not None and YEAR_ONLY.fullmatch(year.phrase) and \
             year.start <= found.start and found.end <= year.end:

@@ -192,6 +192,8 @@ def _within(p: Parse, catalog: Catalog, mentions: list[PhraseMatch],
         return None  # each segment's words together, one after the other
     last_first = max(m.span[1] for m, n in named if n == order[0])
     second = [m for m, n in named if n == order[1]]
+    if any(catalog.segments[n].entity != "user" for n in order):
+        return None  # only people are in one segment and also in another
     between = p.text[last_first:second[0].span[0]]
     if COORDINATED.match(between):
         return None
