@@ -412,7 +412,7 @@ def _read_as(p: Parse, spans: list[tuple[int, int]], sense: Sense) -> None:
         return
     spans = _joined(p.text, spans)
     phrase = p.text[spans[0][0]:spans[0][1]]
-    entry = Entry(phrase, phrase_pattern(phrase), (sense,))
+    entry = Entry(phrase, (sense,))
     p.matches = [m for m in p.matches if not any(
         m.span[0] < b and a < m.span[1] for a, b in spans)]
     for span in spans:
@@ -431,8 +431,7 @@ def _country_codes(p: Parse, catalog: Catalog) -> None:
         value = {"UK": "GB"}.get(code, code)
         if value not in declared:
             continue
-        entry = Entry(code.lower(), phrase_pattern(code.lower()),
-                      (Sense("value", geography.name, value),))
+        entry = Entry(code.lower(), (Sense("value", geography.name, value),))
         spans = [m.span() for m in entry.pattern.finditer(p.work)]
         p.matches.append(PhraseMatch(entry, spans[0] if spans else (-1, -1)))
         for span in spans:
