@@ -9,6 +9,7 @@ the catalog builder and its rules, the directory classifier's format importers).
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -71,3 +72,32 @@ def test_the_demo_build_help_states_the_generators_own_wait():
     from assistant.demo import BUILD_WAIT_S
 
     assert WAIT_HELP_S == BUILD_WAIT_S
+
+
+def test_segq_ask_answers_with_cyclic_collection_paused_then_restores_it(config, capsys,
+                                                                         monkeypatch):
+    """Its imports would trigger ~160 collections; `cycles_kept` pauses them for the one
+    question and gives collection back to a caller who asks in-process."""
+    from assistant.cli import build_parser
+    from assistant.cli.ask import cycles_kept, run
+    from assistant.pipeline import Assistant
+
+    seen: list[bool] = []
+    ask = Assistant.ask
+
+    def observed(self, *args, **kwargs):
+        seen.append(gc.isenabled())
+        return ask(self, *args, **kwargs)
+
+    monkeypatch.setattr(Assistant, "ask", observed)
+    args = build_parser().parse_args(["ask", "how many champions?", "--no-cache"])
+    assert run(args, config) == 0
+    assert "champions" in capsys.readouterr().out
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        with cycles_kept():  # a caller's own pause is left as it was
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
