@@ -14,8 +14,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from assistant.errors import ConfigError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
@@ -200,6 +198,8 @@ def load_config(path: str | Path | None = None, environ: Mapping[str, str] | Non
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
+    import yaml  # here, not at the top: most runs have no config file to read
+
     try:
         data = yaml.safe_load(path.read_text()) or {}
     except FileNotFoundError:

@@ -260,12 +260,12 @@ def _login() -> str:
 
 def _example_warehouse(config: Config) -> Path | None:
     """The DuckDB file of the example the semantic models belong to (built on first use)."""
-    from assistant.config import CACHE_DIR
-    from assistant.importers.datasets import ensure_dataset, find_dataset
-
     models = Path(config.semantic_models)
     if models.resolve() == Path(_default_models()).resolve():
         return None
+    from assistant.config import CACHE_DIR
+    from assistant.importers.datasets import ensure_dataset, find_dataset  # YAML, DuckDB loaders
+
     dataset = find_dataset(models)
     if dataset is None:
         return None

@@ -9,28 +9,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError
 
+from assistant.access.filters import PLACEHOLDER, parse_filter
 from assistant.access.models import MEMBER_KEYS, POLICY_KINDS, AccessPolicy, Group, Members, Policy
 from assistant.catalog.documents import AccessDoc, Document, MembersDoc, PolicyDoc
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
 
-PLACEHOLDER = re.compile(r"\{\{\s*user\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 BAD_PLACEHOLDER = re.compile(r"\{\{(?!\s*user\.[A-Za-z_][A-Za-z0-9_]*\s*\}\})")
-
-
-def placeholder_column(attribute: str) -> str:
-    return f"__user_{attribute}__"
-
-
-def parse_filter(text: str) -> exp.Expr:
-    """The filter with each `{{ user.x }}` as a placeholder column, to be bound per principal."""
-    sql = PLACEHOLDER.sub(lambda m: f"({placeholder_column(m[1])})", text)
-    tree = sqlglot.parse_one(sql, read="duckdb", into=exp.Condition)
-    return tree
 
 
 class AccessBuilder:

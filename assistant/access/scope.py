@@ -21,8 +21,8 @@ from typing import Any
 from sqlglot import exp
 
 from assistant import messages
+from assistant.access.filters import parse_filter
 from assistant.access.models import AccessPolicy, Principal
-from assistant.access.parse import parse_filter
 from assistant.catalog.models import Catalog, Table
 from assistant.errors import Refusal
 from assistant.plan import QueryPlan

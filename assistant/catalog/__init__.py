@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.catalog.builder import build_catalog
 from assistant.catalog.holder import CatalogHolder
 from assistant.catalog.models import Catalog, Dimension, Member, Metric, Parameter, Segment
-from assistant.catalog.rules import run_rules
-from assistant.errors import CatalogError, Issue
+from assistant.errors import CatalogError
+
+if TYPE_CHECKING:
+    from assistant.errors import Issue
 
 __all__ = ["Catalog", "CatalogHolder", "Dimension", "Member", "Metric", "Parameter", "Segment",
            "load_catalog", "collect_issues"]
@@ -23,6 +25,10 @@ def collect_issues(directory: str | Path) -> tuple[Catalog, list[Issue]]:
     if not directory.exists():
         raise CatalogError(f"Semantic models directory {directory} does not exist. Set "
                            "SEGQ_SEMANTIC_MODELS or `semantic_models` in the config file.")
+    # The builder (YAML) and the rules are imported here, not at the top: a process that
+    # reads the compiled catalog cache (`catalog/cache.py`) never needs them.
+    from assistant.catalog.builder import build_catalog
+    from assistant.catalog.rules import run_rules
     from assistant.importers import is_native_directory, load_models
 
     if is_native_directory(directory):

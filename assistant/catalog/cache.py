@@ -86,16 +86,21 @@ def load_cached(directory: str | Path, cache_dir: str | Path) -> Catalog:
     from assistant.importers import is_native_directory
 
     directory, cache_dir = Path(directory), Path(cache_dir)
-    if not directory.is_dir() or not is_native_directory(directory):
+    if not directory.is_dir():
         return load_catalog(directory)
     try:
         key = f"{code_stamp()}|{models_hash(directory)}"
     except OSError:  # a file vanished while being read: load it the ordinary way
         return load_catalog(directory)
     path = cache_file(directory, cache_dir)
+    # Only a native directory is ever written, and the key hashes every YAML file under it
+    # (names and bytes), so a hit is a directory that is still native: it is not classified
+    # again, which would parse every model file (and import the YAML loader) at each start.
     catalog = _read(path, key)
     if catalog is not None:
         return catalog
+    if not is_native_directory(directory):
+        return load_catalog(directory)
     catalog = load_catalog(directory)  # raises CatalogError for broken models: not cached
     _write(path, key, compiled(catalog))
     return catalog

@@ -34,10 +34,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from assistant.catalog.models import RelationshipType
 from assistant.catalog.yaml_loader import LineDict
 
 Access = Literal["public", "restricted"]  # anything else reads as `restricted` (fail closed)
-RelationshipType = Literal["many_to_one", "one_to_many", "one_to_one"]
 Grain = Literal["day", "week", "month", "quarter", "year"]
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from assistant.access.models import AccessPolicy
-from assistant.catalog.documents import RelationshipType
 
 # The rule of a definition in stakeholders' words: restatements, each a tuple of parts, each
 # part a tuple of alternative phrases ("finished onboarding", "completed onboarding") or a
@@ -34,6 +33,9 @@ class Table:
         return next((c for c in self.columns if c.name == name), None)
 
 
+# Declared here, with the runtime catalog, so reading a cached catalog loads no YAML code;
+# the document models (documents.py) type a relationship's `type` with it.
+RelationshipType = Literal["many_to_one", "one_to_many", "one_to_one"]
 RELATIONSHIP_TYPES: tuple[str, ...] = get_args(RelationshipType)
 
 

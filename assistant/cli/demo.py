@@ -11,9 +11,11 @@ import argparse
 from pathlib import Path
 
 from assistant.config import Config
-from assistant.demo import BUILD_WAIT_S, build_demo
 from assistant.errors import ConfigError
-from assistant.warehouses.base import engine_of, redacted
+
+# The generator (`assistant.demo`) and DuckDB are imported by `run` only, so building the
+# parser for another command loads neither; a test pins this equal to `demo.BUILD_WAIT_S`.
+WAIT_HELP_S = 5.0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,13 +31,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "tables) or Parquet directory / spark://local/DIR to write (default: the "
                    "configured warehouse)")
     b.add_argument("--read-role", help="PostgreSQL role to GRANT SELECT on the demo tables")
-    b.add_argument("--wait", type=float, default=BUILD_WAIT_S, metavar="SECONDS",
+    b.add_argument("--wait", type=float, default=None, metavar="SECONDS",
                    help="how long to wait for another build of the same file "
-                        f"(default {BUILD_WAIT_S:g})")
+                        f"(default {WAIT_HELP_S:g})")
     b.set_defaults(handler=run)
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from assistant.demo import BUILD_WAIT_S, build_demo
+    from assistant.warehouses.base import engine_of, redacted
+
     target = args.out or config.warehouse
     engine = args.engine or engine_of(target)
     users = args.users or config.demo_users
@@ -51,7 +56,8 @@ def run(args: argparse.Namespace, config: Config) -> int:
               f"{stats.sessions:,} sessions, {stats.events:,} events, {stats.orders:,} orders")
         return 0
     out = Path(target)
-    stats = build_demo(out, users=users, seed=args.seed, wait_s=max(0.0, args.wait))
+    wait_s = BUILD_WAIT_S if args.wait is None else max(0.0, args.wait)
+    stats = build_demo(out, users=users, seed=args.seed, wait_s=wait_s)
     print(f"built {out}: {stats.users:,} users, {stats.sessions:,} sessions, "
           f"{stats.events:,} events, {stats.orders:,} orders in {stats.seconds:.1f} s")
     return 0

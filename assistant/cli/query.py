@@ -7,8 +7,6 @@ import json
 import sys
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from assistant.config import Config
 from assistant.errors import ConfigError
 
@@ -60,6 +58,8 @@ def plan_from_args(args: argparse.Namespace) -> dict:
 
 
 def run(args: argparse.Namespace, config: Config) -> int:
+    from pydantic import ValidationError
+
     from assistant.cli.ask import build_assistant
     from assistant.plan import QueryPlan
     from assistant.render.terminal import render

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
+from typing import Any
 
 from assistant.catalog.cache import derived
 from assistant.catalog.models import Catalog
@@ -36,9 +37,19 @@ class Sense:
 
 @dataclass(frozen=True)
 class Entry:
+    """A phrase and its senses. Its pattern is compiled when first matched, not with the
+    lexicon: the matcher's pre-check skips most of the catalog's hundreds of phrases, and a
+    compiled pattern would be compiled again by every process reading the catalog cache."""
+
     phrase: str
-    pattern: re.Pattern[str]
     senses: tuple[Sense, ...]
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        return phrase_pattern(self.phrase)
+
+    def __getstate__(self) -> dict[str, Any]:  # pickled without a compiled pattern
+        return {"phrase": self.phrase, "senses": self.senses}
 
 
 def _variants(text: str) -> set[str]:
@@ -83,7 +94,7 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             if len(value.value) > 2:  # two-letter codes only count when written in capitals
                 phrases |= _variants(value.value)
             add(phrases, Sense("value", dim.name, value.value))
-    entries = [Entry(p, phrase_pattern(p), tuple(s)) for p, s in senses.items()]
+    entries = [Entry(p, tuple(s)) for p, s in senses.items()]
     entries.sort(key=lambda e: (-len(e.phrase.split()), -len(e.phrase)))
     return tuple(entries)
 

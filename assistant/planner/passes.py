@@ -366,8 +366,7 @@ def _member_beside_family(p: Parse, catalog: Catalog) -> None:
         owned = [(f.name, m.name) for f in families for m in f.members
                  if said in {m.name.replace("_", " "), normalise(m.label)}]
         if len(owned) == 1:
-            entry = Entry(match.entry.phrase, match.entry.pattern,
-                          (Sense("member", owned[0][0], owned[0][1]),))
+            entry = Entry(match.entry.phrase, (Sense("member", owned[0][0], owned[0][1]),))
             p.matches[i] = PhraseMatch(entry, match.span)
 
 
@@ -480,7 +479,7 @@ def _read_as(p: Parse, spans: list[tuple[int, int]], sense: Sense) -> None:
         return
     spans = _joined(p.text, spans)
     phrase = p.text[spans[0][0]:spans[0][1]]
-    entry = Entry(phrase, phrase_pattern(phrase), (sense,))
+    entry = Entry(phrase, (sense,))
     p.matches = [m for m in p.matches if not any(
         m.span[0] < b and a < m.span[1] for a, b in spans)]
     for span in spans:
@@ -499,8 +498,7 @@ def _country_codes(p: Parse, catalog: Catalog) -> None:
         value = {"UK": "GB"}.get(code, code)
         if value not in declared:
             continue
-        entry = Entry(code.lower(), phrase_pattern(code.lower()),
-                      (Sense("value", geography.name, value),))
+        entry = Entry(code.lower(), (Sense("value", geography.name, value),))
         spans = [m.span() for m in entry.pattern.finditer(p.work)]
         p.matches.append(PhraseMatch(entry, spans[0] if spans else (-1, -1)))
         for span in spans:

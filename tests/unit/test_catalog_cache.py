@@ -3,6 +3,7 @@ and any edit to a model file (or a damaged cache file) means the YAML is read ag
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from pathlib import Path
 
@@ -14,7 +15,9 @@ from assistant.catalog import load_catalog
 from assistant.catalog.cache import cache_file, derived, load_cached
 from assistant.config import load_config
 from assistant.errors import CatalogError
+from assistant.importers import is_native_directory
 from assistant.pipeline import Assistant
+from assistant.planner.lexicon import build_lexicon
 from tests.conftest import MODELS
 
 QUESTIONS = ["how many champions?", "churn risk tiers", "pql score distribution",
@@ -108,3 +111,28 @@ def test_a_view_of_the_cached_catalog_keeps_hidden_segments_hidden(models, demo_
     answer = cached.ask("how many champions?", source="slack", identity=outsider)
     assert answer.status in ("refused", "clarify") and not answer.rows
     assert "rfm" not in (answer.sql or "").lower()
+
+
+def test_a_cached_directory_that_gains_a_dbt_file_is_no_longer_served_as_native(models,
+                                                                               tmp_path):
+    load_cached(models, tmp_path / "cache")
+    (models / "orders_semantic.yml").write_text(
+        "semantic_models:\n  - name: orders\n    model: ref('orders')\n")
+    assert not is_native_directory(models)
+    with pytest.raises(CatalogError) as fresh:
+        load_catalog(models)
+    with pytest.raises(CatalogError) as cached:
+        load_cached(models, tmp_path / "cache")
+    assert str(cached.value) == str(fresh.value)
+
+
+def test_the_cached_lexicon_holds_phrases_not_compiled_patterns(models, tmp_path):
+    lexicon = build_lexicon(load_catalog(models))
+    matched = [e.pattern.search(e.phrase) for e in lexicon]  # each compiled once, in memory
+    assert all(matched)
+    load_cached(models, tmp_path / "cache")
+    restored = derived(load_cached(models, tmp_path / "cache"), "lexicon")
+    assert [e.phrase for e in restored] == [e.phrase for e in lexicon]
+    assert not any("pattern" in vars(e) for e in restored)  # compiled only when first matched
+    assert [e.pattern.pattern for e in restored] == [e.pattern.pattern for e in lexicon]
+    assert b"(?<![" not in pickle.dumps(lexicon)
