@@ -80,6 +80,7 @@ OFF_TOPIC = re.compile(
 )
 UNGOVERNED = re.compile(
     r"\b(lifetime value|ltv|clv|cac|acquisition cost|nps|net promoter|csat|margin|margins|"
+    r"churn rates?|"
     r"profit|profits|cost|costs|conversion rate|conversions?|arpu|mrr|arr|bounce rate|"
     r"click through|clicks|ctr|impressions|tickets?|support tickets|refund rate|refunds|"
     r"session length|time spent|downloads|installs|employees count|headcount|"

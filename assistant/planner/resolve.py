@@ -87,8 +87,10 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
         p.excluded = [(names[0], None)]  # "not a PQL": everyone else
         return None, None
     if len(names) > 1:
-        # a required segment named with the one requiring it: keep the outer one
+        # a required segment named with the one requiring it: keep the outer one, and the
+        # required one too when it is named apart from the outer one's member of its name
         outer = [n for n in names if not any(n in catalog.segments[o].requires for o in names)]
+        _required_apart(p, catalog, mentions, outer, [n for n in names if n not in outer])
         # "loyal customers that are PQLs too": the first named, within the other
         within = _within(p, catalog, mentions, outer) if len(outer) == 2 else None
         with_member = [n for n in outer if any(s.name == n for s in members)]
@@ -137,7 +139,12 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
         return tuple(picked)
     if picked:
         return picked[0] if len(picked) == 1 else None
-    # a family named next to a generic member word: *activated* beside *lifecycle*
+    # a family named next to a generic member word: *activated* beside *lifecycle* (not a
+    # word of a second segment the users are also in: "stages of *engaged* users")
+    also = {n for n, _ in p.also}
+    for m in p.matches:
+        if m.span[0] >= 0 and any(s.kind == "segment" and s.name in also for s in m.senses):
+            outside = outside.replace(p.text[m.span[0]:m.span[1]], " ")
     for mem in seg.members:
         phrases = {mem.name.replace("_", " "), normalise(mem.label)}
         if any(phrase_pattern(ph).search(outside) for ph in phrases):
@@ -173,6 +180,23 @@ COORDINATED = re.compile(r"^\s*(,\s*)?(and|or|&|plus|vs|versus|nor|/)?\s*(the\s+
 
 # A second family after a breakdown word: one row per member of each, which is not a plan.
 BY_FAMILY = re.compile(rf"(?:^|\s){GROUP_LEAD}\s+(?:the\s+|their\s+|each\s+)?$")
+
+
+def _required_apart(p: Parse, catalog: Catalog, mentions: list[PhraseMatch], outer: list[str],
+                    required: list[str]) -> None:
+    """ "How many churned engaged users": `engaged_users`, which the lifecycle requires, named
+    in its own words beside a stage is a second segment the users are also in ("engaged" alone
+    beside "stage" is the stage's own name)."""
+    if len(outer) != 1 or p.also:
+        return
+    own = {w for m in catalog.segments[outer[0]].members
+           for w in (m.name.replace("_", " "), normalise(m.label))}
+    for name in required:
+        said = [p.text[m.span[0]:m.span[1]] for m in mentions if m.span[0] >= 0 and any(
+            s.kind == "segment" and s.name == name for s in m.senses)]
+        if said and catalog.segments[name].entity == "user" and any(w not in own for w in said):
+            p.also = [(name, None)]
+            return
 
 
 def _within(p: Parse, catalog: Catalog, mentions: list[PhraseMatch],

@@ -821,3 +821,21 @@ def test_a_family_broken_down_by_another_family_is_asked_about_not_filtered(ques
     with pytest.raises(ClarificationNeeded) as info:
         plan(planner, catalog, question)
     assert "another segment family" in info.value.message
+
+
+@pytest.mark.parametrize("question", ["what was our churn rate last quarter?",
+                                      "churn rates by plan this year"])
+def test_a_churn_rate_is_no_governed_count_of_churned_users(question, planner, catalog):
+    with pytest.raises(Refusal) as info:
+        plan(planner, catalog, question)
+    assert "no governed definition" in info.value.message
+
+
+def test_a_required_segment_named_apart_from_its_stage_is_a_second_segment(planner, catalog):
+    p = plan(planner, catalog, "how many churned engaged users are there")
+    assert (p.segment.name, p.segment.member) == ("lifecycle_stage", "churned")
+    assert [x.name for x in p.also_in] == ["engaged_users"]
+    p = plan(planner, catalog, "lifecycle stages of engaged users")
+    assert p.segment.member is None and [x.name for x in p.also_in] == ["engaged_users"]
+    p = plan(planner, catalog, "how many users are in the engaged stage")
+    assert (p.segment.member, p.also_in) == ("engaged", ())
