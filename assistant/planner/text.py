@@ -7,6 +7,7 @@ Matching works on a normalised lower-case string; a matched phrase is *consumed*
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Iterable
@@ -74,6 +75,7 @@ BARE_CONTRACTION = re.compile(
     r"\b(are|is|was|were|do|does|did|have|has|had|could|should|would)nt\b")
 
 
+@functools.lru_cache(maxsize=8192)  # the catalog's phrases are normalised for every question
 def normalise(text: str) -> str:
     """Lower-case, unify quotes and dashes, drop punctuation that never carries meaning."""
     text = text.lower().replace("_", " ")  # "at_risk" as people copy it from a table
@@ -101,6 +103,7 @@ def normalise(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=8192)
 def phrase_pattern(phrase: str) -> re.Pattern[str]:
     """Whole-word pattern for a normalised phrase; singular and plural both match."""
     parts = [re.escape(w) for w in phrase.split()]
