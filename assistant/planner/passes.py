@@ -78,6 +78,7 @@ from assistant.planner.patterns import (
     SIGNUP_WORDS,
     SUPERLATIVE,
     TIME_LEAD,
+    TREND,
     VAGUE_QUESTION,
     VAGUE_TIME,
     WHERE_GO,
@@ -368,6 +369,16 @@ def _member_beside_family(p: Parse, catalog: Catalog) -> None:
         if len(owned) == 1:
             entry = Entry(match.entry.phrase, (Sense("member", owned[0][0], owned[0][1]),))
             p.matches[i] = PhraseMatch(entry, match.span)
+
+
+def _trend_grain(p: Parse, trend: re.Match[str], found: Found | None) -> re.Match[str] | None:
+    """ "Revenue trend this year", "signups over time": a metric's trend without a grain is
+    read per month, or per week or day over a period too short for months; the answer says
+    which."""
+    days = (found.end - found.start).days + 1 if found else 10_000
+    unit = "month" if days > 62 else "week" if days > 14 else "day"
+    p.claim(trend.span(), "grain")
+    return GRAIN.fullmatch(f"by {unit}")
 
 
 def _own_window_grain(p: Parse, catalog: Catalog, found: Found) -> re.Match[str] | None:
@@ -668,6 +679,10 @@ def shape(d: Draft) -> None:
     """Filters, grouping, compared periods, the intent and the time range."""
     p, catalog = d.p, d.catalog
     d.filters = shaping.filters(p, d.senses, catalog, d.choice)
+    named = any(s.kind == "metric" for _, s in d.senses)  # "what's the trend?" names nothing
+    if d.grain is None and named and (d.segment is None or not d.population(d.metric)) and \
+            (trend := TREND.search(p.work)) is not None:  # a segment's trend is its history
+        d.grain = _trend_grain(p, trend, d.found)
     d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain)
     if d.compared_grain is not None or d.compared:
         _compared_shape(d)
@@ -748,7 +763,7 @@ def _intent(d: Draft) -> Intent:
         return Intent.MOVEMENT
     signup_column = d.catalog.signup_column()
     if segment is not None and segment.history and (snapshot or HISTORY.search(text)) \
-            and not SIGNUP_WORDS.search(text) and not any(
+            and d.population(metric) and not SIGNUP_WORDS.search(text) and not any(
                 g.name == signup_column for g in group_by):
         return Intent.HISTORY
     family_whole = segment is not None and segment.is_family and d.member is None

@@ -302,6 +302,9 @@ EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)
                      r"\bapart\s+from|\bbesides|\bnon|\bwithout)\s+(on\s+|in\s+|from\s+|at\s+|"
                      r"the\s+|a\s+|an\s+|any\s+|anyone\s+|anybody\s+|everyone\s+|those\s+|people\s+|users\s+"
                      r"|who\s+(?:are|is)\s+|that\s+(?:are|is)\s+)*$")
+# A trend asked for without a grain ("revenue trend this year", "signups over time").
+TREND = re.compile(r"\b(trends?|trended|trending|trendline|over\s+time|trajectory|"
+                   r"evolution|evolved|progression)\b")
 # The same period a year before the one named: a year-over-year comparison.
 SAME_LAST_YEAR = re.compile(
     r"\b(?:the\s+)?same\s+(?:month|quarter|half|period|week|time|window|stretch|days?)\s+"

@@ -290,7 +290,8 @@ def group_by(
         and segment.history
         and HISTORY.search(p.text)
         and not SIGNUP_WORDS.search(p.text)
-    )
+        and (metric is None or metric in {m.name for m in catalog.population_metrics()})
+    )  # membership at month ends; a metric of the members ("their revenue") is grouped
     if grain and not history and not (segment and segment.entity == "cohort"):
         word = grain[2] or GRAIN_WORD.get(grain[3] or "", "month")
         column = time_column(p, metric, segment, catalog, grouping=grain[1] or "")

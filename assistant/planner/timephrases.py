@@ -180,6 +180,22 @@ def _relative_year(word: str, as_of: date) -> str:
 REL_YEAR = r"(?:of\s+)?(last|previous|prior|this)\s+year\b"
 
 
+def _full_units(n: int, unit: str, as_of: date) -> tuple[date, date]:
+    """The `n` whole calendar months or Monday weeks before the one `as_of` is in."""
+    if unit.startswith("month"):
+        first = as_of.replace(day=1)
+        return _shift_month(first, -n), first - timedelta(days=1)
+    monday = as_of - timedelta(days=as_of.weekday())
+    return monday - timedelta(days=7 * n), monday - timedelta(days=1)
+
+
+def _last_named_month(name: str, as_of: date) -> tuple[date, date]:
+    """ "Last november": the latest such month before the current one."""
+    month = MONTHS[name]
+    year = as_of.year if month < as_of.month else as_of.year - 1
+    return month_range(year, month)
+
+
 def _named_periods(as_of: date) -> list[tuple[str, Resolver]]:
     """Months, quarters, halves and their ranges, named in words or ISO."""
 
@@ -206,6 +222,13 @@ def _named_periods(as_of: date) -> list[tuple[str, Resolver]]:
          lambda m: (month_of(m[1], m[2] or m[4])[0], month_of(m[3], m[4])[1])),
         (rf"\bsince\s+(?:the\s+start\s+of\s+|the\s+beginning\s+of\s+)?{MONTH_YEAR}",
          lambda m: (month_of(m[1], m[2])[0], as_of)),
+        (rf"\bsince\s+(?:the\s+start\s+of\s+)?last\s+({MONTH_RE})\b",
+         lambda m: (_last_named_month(m[1], as_of)[0], as_of)),
+        (rf"\b(?:in\s+|during\s+)?last\s+({MONTH_RE})\b(?!\s*{YEAR_RE})",
+         lambda m: _last_named_month(m[1], as_of)),
+        (r"\b(?:(?:the\s+)?(?:calendar|full|whole|entire)\s+year\s+(?:of\s+)?|"
+         r"(?:all|the\s+whole|the\s+entirety)\s+of\s+)(20\d\d)\b",
+         lambda m: (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31))),
         (r"\bsince\s+(\d{4}-\d\d-\d\d)", lambda m: (date.fromisoformat(m[1]), as_of)),
         (rf"\bsince\s+q([1-4])(?:\s+({YEAR_RE}))?",
          lambda m: (quarter_range(_year(m[2], latest_quarter(int(m[1]), as_of)),
@@ -237,6 +260,12 @@ def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
         return _last_n(n, unit, as_of)
 
     return [
+        # "the last 3 full months", "the past two complete weeks": whole calendar
+        # months (weeks) before the current one, which is still running
+        (rf"\b(?:in\s+|over\s+|during\s+|for\s+)?(?:the\s+)?(?:last|past|"
+         rf"previous|prior)\s+(?:{N_RE}\s+)?(?:full|complete|completed|whole|calendar)\s+"
+         rf"(months?|weeks?)\b",
+         lambda m: _full_units(_n(m[1]) if m[1] else 1, m[2], as_of)),
         (r"\b(?:last|previous|prior|past)\s+quarter\b",
          lambda m: quarter_range(*((as_of.year, quarter_now - 1) if quarter_now > 1
                                    else (as_of.year - 1, 4)))),

@@ -90,6 +90,25 @@ def test_a_window_adjective_over_its_own_window_is_one_number(question, catalog)
     assert d.plan.intent == Intent.METRIC and not d.plan.group_by
 
 
+@pytest.mark.parametrize(("question", "grain"), [("revenue trend this year", "month"),
+                                                  ("signup trend over the last 8 weeks", "week"),
+                                                  ("orders over time in the last 10 days", "day")])
+def test_a_metrics_trend_without_a_grain_gets_one_for_its_period(question, grain, catalog):
+    d = draft_after("coverage", question, catalog)
+    assert [g.grain.value for g in d.plan.group_by if g.grain] == [grain]
+
+
+def test_a_segments_trend_without_a_grain_is_asked_about(catalog):
+    with pytest.raises(ClarificationNeeded):
+        draft_after("coverage", "engaged users trend", catalog)
+
+
+def test_a_metric_of_a_segment_with_history_month_by_month_is_grouped_not_history(catalog):
+    d = draft_after("coverage", "month by month revenue from champions this year", catalog)
+    assert d.plan.intent == Intent.BREAKDOWN and d.plan.metric.name == "revenue"
+    assert [g.grain.value for g in d.plan.group_by] == ["month"]
+
+
 def test_subject_finds_the_cohort_segment_for_retention_words(catalog):
     d = draft_after("subject", "retention of users who signed up in march", catalog)
     assert d.segment is catalog.retention_segment()

@@ -153,3 +153,22 @@ def test_between_two_days_is_the_range_from_one_to_the_other() -> None:
 @pytest.mark.parametrize("phrase", ["revenue by marketing channel", "users from augusta"])
 def test_a_word_that_starts_like_a_month_is_no_month(phrase: str) -> None:
     assert find_time(normalise(phrase), AS_OF) is None
+
+
+@pytest.mark.parametrize(
+    ("phrase", "start", "end"),
+    [
+        ("the last 3 full months", "2026-03-01", "2026-05-31"),
+        ("the past two complete weeks", "2026-06-15", "2026-06-28"),
+        ("the last full month", "2026-05-01", "2026-05-31"),
+        ("calendar year 2025", "2025-01-01", "2025-12-31"),
+        ("all of 2025", "2025-01-01", "2025-12-31"),
+        ("since last november", "2025-11-01", "2026-06-30"),
+        ("last june", "2025-06-01", "2025-06-30"),
+    ],
+)
+def test_whole_calendar_units_before_the_running_one(phrase: str, start: str, end: str) -> None:
+    found = find_time(normalise(phrase), AS_OF)
+    assert found is not None
+    assert (found.start.isoformat(), found.end.isoformat()) == (start, end)
+    assert found.phrase == normalise(phrase)
