@@ -50,6 +50,10 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
             words += f" excluding {name} {' and '.join(labels)}"
         else:
             words += f" with {name} {' or '.join(labels)}"
+    if plan.signed_up is not None:
+        su = plan.signed_up
+        phrase = f" ({su.phrase})" if su.phrase else ""
+        words += f" who signed up {_span(su.start, su.end)}{phrase}"
     if plan.to_members and plan.segment and plan.time_range:
         seg = catalog.segments[plan.segment.name]
         now = [m.label for m in (seg.member(n) for n in plan.to_members) if m]

@@ -209,6 +209,11 @@ CLARIFY_RETENTION = (
     "you mean (e.g. \"month-1 retention for the January 2026 cohort\")? Or choose below to see "
     "the whole cohort matrix."
 )
+CLARIFY_TWO_SIGNUP_PERIODS = (
+    "I read two periods here, one of them a signup period, but the other has nothing of its "
+    "own to limit (a count of people is already by signup date). Could you ask with one "
+    "period, or name what the second period measures (revenue, orders, active users)?"
+)
 CLARIFY_BY_FAMILY = (
     "I can break a segment down by a governed dimension, but not yet by the members of "
     "another segment family ({other}). I can "

@@ -146,6 +146,10 @@ class QueryPlan(_Frozen):
     group_by: tuple[DimensionRef, ...] = Field((), max_length=MAX_GROUP_BY)
     filters: tuple[Filter, ...] = Field((), max_length=MAX_FILTERS)
     time_range: TimeRange | None = None
+    signed_up: TimeRange | None = Field(
+        None, description="The users' signup period, when the question has another period for "
+        "its metric (\"revenue in June from users who signed up in Q1\")",
+    )
     compared: tuple[TimeRange, ...] = Field(
         (), description="Two or more periods answered side by side, one row each (\"orders in "
         "May 2026 vs May 2025\"); time_range then spans them all", max_length=MAX_PERIODS,

@@ -267,6 +267,10 @@ def _member_of(ref: SegmentRef, catalog: Catalog, src: _From, as_of: date, overr
 
 
 def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
+    if plan.signed_up is not None:  # who the users are: signed up in a period of their own
+        signup = src.col(catalog.population_table(), catalog.signup_column())
+        start = None if plan.signed_up.open_start else plan.signed_up.start
+        src.where.append(time_filter(signup, start, plan.signed_up.end))
     for flt in plan.filters:
         dim = _dimension(catalog, flt.dimension)
         known = {v.value for v in dim.values}

@@ -389,7 +389,7 @@ def _signup_used(plan: QueryPlan, catalog: Catalog) -> bool:
     column = plan.time_range.column if plan.time_range else None
     grouped = any(g.name == signup for g in plan.group_by)
     return (plan.time_range is not None and column in (None, signup)) or grouped or \
-        plan.intent == Intent.RETENTION
+        plan.intent == Intent.RETENTION or plan.signed_up is not None
 
 
 def _orders_used(plan: QueryPlan, catalog: Catalog) -> bool:

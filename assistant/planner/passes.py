@@ -128,6 +128,7 @@ class Draft:
     wants_share: bool = False
     share_of_metric: bool = False
     share_of_segment: bool = False
+    signed_up: Found | None = None  # the users' signup period beside the metric's own
     order: str | None = None  # "asc" | "desc" when a pass ranks the rows itself
     plan: QueryPlan | None = None
 
@@ -162,7 +163,11 @@ def periods(d: Draft) -> None:
         if second is not None and not (COMPARE_PERIODS.search(text) or
                                        SAME_LAST_YEAR.search(text) or
                                        shaping.joined_periods(text, found, second)):
-            second = None  # another period elsewhere: coverage will call it out
+            cohort = _signup_period(p, found, second)
+            if cohort is not None:  # "revenue in June from users who signed up in Q1"
+                p.claim(second.span, "time")
+                d.signed_up, found = cohort
+            second = None  # else another period elsewhere: coverage will call it out
         if second is not None:
             p.claim(second.span, "time")
             if earlier is None:
@@ -178,6 +183,21 @@ def periods(d: Draft) -> None:
     d.found = found
     d.as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
         ORDER_WORDS.search(text)
+
+
+def _signup_period(p: Parse, a: Found, b: Found) -> tuple[Found, Found] | None:
+    """Of two periods, the one said with a signup word ("signed up in Q1", "Q1 signups", "the
+    March cohort") picks the users; the other is the period of what is measured."""
+    def signup(f: Found) -> bool:
+        before = p.text[max(0, f.span[0] - 22):f.span[0]]
+        after = p.text[f.span[1]:f.span[1] + 12]
+        return bool(re.search(rf"{SIGNUP_WORDS.pattern}\s+(?:\w+\s+)?$", before) or
+                    re.match(rf"\s*(?:'s\s+)?{SIGNUP_WORDS.pattern}", after))
+    marked = [f for f in (a, b) if signup(f)]
+    if len(marked) != 1:
+        return None
+    other = b if marked[0] is a else a
+    return marked[0], other
 
 
 def _year_earlier(p: Parse, found: Found, as_of: date, said: re.Match[str]) -> Found:
@@ -747,8 +767,16 @@ def _time_range(d: Draft) -> None:
         d.time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
     elif d.found:
         column = shaping.time_column(d.p, d.metric, segment, d.catalog, span=d.found.span)
+        if d.signed_up is not None:  # the other period is the signups': this one the metric's
+            own = d.catalog.metrics[d.metric].time_column if d.metric in d.catalog.metrics \
+                else None
+            if not own or own == d.catalog.signup_column():
+                raise ClarificationNeeded(messages.CLARIFY_TWO_SIGNUP_PERIODS, [])
+            column = own
         d.time_range = TimeRange(start=d.found.start, end=d.found.end, column=column,
                                  phrase=d.found.phrase)
+    elif d.signed_up is not None:
+        raise ClarificationNeeded(messages.CLARIFY_TWO_SIGNUP_PERIODS, [])
 
 
 def _intent(d: Draft) -> Intent:
@@ -913,6 +941,9 @@ def build(d: Draft) -> None:
         share=d.wants_share,
         share_of_metric=d.share_of_metric,
         share_of_segment=d.share_of_segment,
+        signed_up=TimeRange(start=d.signed_up.start, end=d.signed_up.end,
+                            column=d.catalog.signup_column(), phrase=d.signed_up.phrase)
+        if d.signed_up else None,
     )
 
 

@@ -40,9 +40,16 @@ def test_no_word_that_changes_an_answer_is_a_function_word():
 
 def test_a_second_period_the_plan_cannot_use_is_called_out_not_dropped(planner, catalog):
     with pytest.raises(ClarificationNeeded) as info:
-        plan(planner, catalog, "how many users signed up in Q1 and ordered in Q2?")
-    assert "q2" in info.value.message.lower()
+        plan(planner, catalog, "revenue in Q1 from users who ordered in march")
+    assert "march" in info.value.message.lower()
     assert "2026-01-01" in info.value.message  # the part that was understood is said too
+
+
+def test_a_signup_period_beside_the_metrics_period_is_used_for_the_users(planner, catalog):
+    p = plan(planner, catalog, "how many users signed up in Q1 and ordered in Q2?")
+    assert (p.signed_up.start.isoformat(), p.signed_up.end.isoformat()) == ("2026-01-01",
+                                                                            "2026-03-31")
+    assert (p.time_range.column, p.time_range.start.isoformat()) == ("ordered_at", "2026-04-01")
 
 
 def test_two_periods_joined_by_or_are_both_in_the_plan(planner, catalog):
