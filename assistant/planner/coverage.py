@@ -30,7 +30,6 @@ from assistant.planner.patterns import (
     EXCLUDE,
     GROUP_LEAD,
     HISTORY,
-    IF_CLAUSE,
     LIST,
     LIST_LOOSE,
     MOVE,
@@ -177,7 +176,6 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (COMPARISON, bool(plan.compared) or any(g.grain for g in plan.group_by)),
         (COMPARE, bool(plan.group_by) or len(_chosen(plan)) > 1),
         (SUPERLATIVE, plan.order is not None or plan.limit is not None),
-        (IF_CLAUSE, bool(plan.overrides)),
         (AVERAGE_OF, plan.measure is not None),
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
          or bool(plan.group_by)),
@@ -293,7 +291,7 @@ HYPOTHETICAL = re.compile(
     r"measured|measure|looking\s+back|look\s+back|looked\s+back|lookback|sustained|"
     r"kick\s+in|flag(ged)?|cutoff|threshold|window|only|drop(ped|s)?|relax(ed|es|ing)?|"
     r"start(ed|s)?|kick(ed|s)\s+in|keep|keeps|keeping|kept|version|scenario|"
-    r"hypothetical|loosest|strictest|possible)\b")
+    r"hypothetical|loosest|strictest|possible|minimum|maximum|requirement|limit)\b")
 # Nouns that name a family's members in general ("a churned stage", "score tiers").
 FAMILY_HEAD = re.compile(r"\b(segments?|tiers?|stages?|groups?|buckets?|bands?|levels?|"
                          r"categor(y|ies)|class(es)?|members?|models?|terms|framework|"

@@ -64,6 +64,7 @@ from assistant.planner.patterns import (
     GRAIN,
     GRAIN_WORD,
     HISTORY,
+    IF_CLAUSE,
     LIMIT,
     LIST,
     LIST_LOOSE,
@@ -625,6 +626,7 @@ def what_ifs(d: Draft) -> None:
         d.segment, d.measure = shaping.measure(average, d.text, d.catalog, d.segment)
     d.overrides = whatif.overrides(d.numbers, d.catalog, d.segment, d.p)
     _owner_is_no_selection(d)
+    _owners_in_the_if(d)
     window = _window_override(d.found, d.segment, d.text)
     if window is not None:  # "logging in 3 times weekly across the past 6 weeks"
         d.overrides.append(window)
@@ -638,6 +640,18 @@ def what_ifs(d: Draft) -> None:
         if passed is not None:
             d.p.claim(passed, "segment")
             d.member = d.segment.members[0].name
+
+
+def _owners_in_the_if(d: Draft) -> None:
+    """ "Tiers if high risk meant 30 days inactive": a member named in the what-if clause whose
+    own rule the what-if changes is the rule's name there."""
+    changed = {o.parameter for o in d.overrides if d.segment and o.segment == d.segment.name}
+    clauses = [c.span() for c in IF_CLAUSE.finditer(d.p.text)]
+    for m in d.p.matches:
+        if m.span[0] >= 0 and any(a <= m.span[0] < b for a, b in clauses) and any(
+                s.kind == "member" and d.segment is not None and s.name == d.segment.name and
+                any(p.startswith(s.detail + "_") for p in changed) for s in m.senses):
+            d.p.claim(m.span, "number")
 
 
 def _owner_is_no_selection(d: Draft) -> None:

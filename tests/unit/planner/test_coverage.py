@@ -151,3 +151,13 @@ def test_a_year_written_once_belongs_to_both_compared_periods(planner, catalog):
     p = plan(planner, catalog, "was AOV higher in H1 or H2 2025?")
     assert [(r.start, r.end) for r in p.compared] == [
         (date(2025, 1, 1), date(2025, 6, 30)), (date(2025, 7, 1), date(2025, 12, 31))]
+
+
+def test_words_inside_a_what_if_clause_are_not_understood_by_being_there(planner, catalog):
+    # "medium tier" names churn risk (or engagement score), not the PQL score whose
+    # "cutoff" the number would change: it must be called out, not covered by the "if"
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "what if the medium-tier cutoff were 0.4")
+    assert "medium" in info.value.message
+    p = plan(planner, catalog, "churn tiers if high risk meant 30 days inactive")
+    assert [(o.parameter, o.value) for o in p.overrides] == [("high_inactive_days", 30)]
