@@ -39,7 +39,6 @@ from assistant.planner.patterns import (
     SHARE,
     SIGNUP_WORDS,
     SUPERLATIVE,
-    WHERE_GO,
     WHICH,
 )
 from assistant.planner.text import WORD, normalise
@@ -168,7 +167,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (SIGNUP_WORDS, _signup_used(plan, catalog)),
         (ORDER_WORDS, _orders_used(plan, catalog)),
         (MOVE, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
-        (WHERE_GO, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
+        (WHERE_GO_WORDS, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
         (HISTORY, plan.intent == Intent.HISTORY or any(g.grain for g in plan.group_by)),
         (BREAKDOWN_WORDS, plan.intent == Intent.HISTORY),
         (RETENTION, plan.intent == Intent.RETENTION),
@@ -340,6 +339,8 @@ COMPARISON = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|
                         r"drop|dropped|grow|grew|growth|increase[ds]?|decrease[ds]?|differ|"
                         r"difference|changed?|compare[ds]?|comparing|than|(go|goes|went|gone|going)\s+(up|down)|"
                         r"(rise|rose|risen|fall|fell|fallen)|moved?|shift(ed)?)\b")
+# The words of "where did <who> go": only they, never the words in between.
+WHERE_GO_WORDS = re.compile(r"\b(where|go|gone|end\s+up|ended\s+up|land|landed)\b")
 UNION = re.compile(r"\b(or|either|nor|and/or|combined|together|taken\s+together)\b")
 CONJUNCTION = re.compile(r"\b(and|plus|both|also|but|&)\b")
 # "Mon-Sun weeks": how every week is counted already (weeks start on Monday).

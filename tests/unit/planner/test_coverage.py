@@ -161,3 +161,9 @@ def test_words_inside_a_what_if_clause_are_not_understood_by_being_there(planner
     assert "medium" in info.value.message
     p = plan(planner, catalog, "churn tiers if high risk meant 30 days inactive")
     assert [(o.parameter, o.value) for o in p.overrides] == [("high_inactive_days", 30)]
+
+
+def test_the_words_between_where_and_go_still_need_a_meaning(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "where did the blue champions from march go")
+    assert "blue" in info.value.message
