@@ -227,6 +227,10 @@ def _within(p: Parse, catalog: Catalog, mentions: list[PhraseMatch],
             [candidate(catalog, order[0], None), candidate(catalog, order[1], None)])
     member = next((s.detail for m in second for s in m.senses if s.kind == "member"
                    and s.name == order[1]), None)
+    if member is None and catalog.segments[order[1]].is_family:  # "champions: which stages?"
+        raise ClarificationNeeded(
+            messages.CLARIFY_BY_FAMILY.format(other=catalog.segments[order[1]].label),
+            [candidate(catalog, order[0], None), candidate(catalog, order[1], None)])
     p.also = [(order[1], member)]
     return order[0]
 

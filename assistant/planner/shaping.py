@@ -131,17 +131,20 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
         and _singular_which(p)
     ):  # singular: "which plan holds", "which source drove"
         return 1
+    if intent == Intent.DISTRIBUTION and not group_by and SUPERLATIVE.search(p.text) and \
+            _singular_which(p, "segment"):  # "which RFM segment is the largest?"
+        return 1
     return None
 
 
-def _singular_which(p: Parse) -> bool:
+def _singular_which(p: Parse, kind: str = "dimension") -> bool:
     """ "Which <dimension> ..." with the dimension in the singular asks for one of them,
     wherever the question puts it (after a leading clause: "in 2025, which plan led ...")."""
     which = re.search(r"\b(which|what)\b", p.text)
     if which is None:
         return False
     first = next((m for m in p.matches if m.span[0] >= which.end() and any(
-        s.kind == "dimension" for s in m.senses)), None)
+        s.kind == kind for s in m.senses)), None)
     if first is None or len(p.text[which.end():first.span[0]].split()) > 2:
         return False
     word = p.text[first.span[0]:first.span[1]].split()[-1]

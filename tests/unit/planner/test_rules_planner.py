@@ -839,3 +839,21 @@ def test_a_required_segment_named_apart_from_its_stage_is_a_second_segment(plann
     assert p.segment.member is None and [x.name for x in p.also_in] == ["engaged_users"]
     p = plan(planner, catalog, "how many users are in the engaged stage")
     assert (p.segment.member, p.also_in) == ("engaged", ())
+
+
+def test_a_clause_with_a_period_of_what_happened_is_part_of_the_question(planner, catalog):
+    p = plan(planner, catalog, "customers by country - anyone who bought in the last 60 days")
+    assert p.time_range is not None and p.time_range.column == "ordered_at"
+    assert (AS_OF - p.time_range.start).days == 59
+
+
+def test_which_member_of_a_family_is_largest_is_one_member(planner, catalog):
+    p = plan(planner, catalog, "which churn tier is the biggest?")
+    assert (p.limit, p.order) == (1, "desc")
+    assert plan(planner, catalog, "which churn tiers are the biggest?").limit is None
+
+
+def test_which_members_of_another_family_a_segment_is_in_is_asked_about(planner, catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan(planner, catalog, "for our champions, what lifecycle stages are they in?")
+    assert "another segment family" in info.value.message
