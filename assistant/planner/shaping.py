@@ -140,7 +140,7 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
 def _singular_which(p: Parse, kind: str = "dimension") -> bool:
     """ "Which <dimension> ..." with the dimension in the singular asks for one of them,
     wherever the question puts it (after a leading clause: "in 2025, which plan led ...")."""
-    which = re.search(r"\b(which|what)\b", p.text)
+    which = re.search(r"\b(which|what|whats)\b", p.text)
     if which is None:
         return False
     first = next((m for m in p.matches if m.span[0] >= which.end() and any(

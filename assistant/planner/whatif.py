@@ -44,12 +44,24 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
         for seg in catalog.segments.values():
             for param in seg.parameters:
                 for syn in {*param.synonyms, param.label, param.name.replace("_", " ")}:
-                    _near(number, seg.name, param.name, normalise(syn))
+                    for phrase in _in_other_units(normalise(syn), param.unit):
+                        _near(number, seg.name, param.name, phrase)
         if number.params:
             _claim_value(p, number)
             _restated_value(p, number, catalog)
             found.append(number)
     return found
+
+
+def _in_other_units(phrase: str, unit: str) -> tuple[str, ...]:
+    """A duration parameter's words in either unit: "days of inactivity" is also said "weeks
+    of inactivity" (the value is converted to the parameter's unit, see `_in_unit`)."""
+    if unit not in ("days", "weeks"):
+        return (phrase,)
+    other = re.sub(r"\bdays?\b", lambda m: m[0].replace("day", "week"), phrase) \
+        if unit == "days" else re.sub(r"\bweeks?\b", lambda m: m[0].replace("week", "day"),
+                                      phrase)
+    return (phrase,) if other == phrase else (phrase, other)
 
 
 def _old_value(p: Parse, m: re.Match[str], before: str) -> bool:
@@ -247,7 +259,7 @@ def _member_parameter(number: Number,
     counted in days or weeks, whichever parameter the other words name."""
     if re.match(r"\s*(days?|weeks?)\b", number.after) is None:
         return None
-    close = number.before[-45:]
+    close = number.before[-60:]
     hits = {
         (seg.name, param.name, member.name)
         for seg in scope.values() for member in seg.members for param in seg.parameters

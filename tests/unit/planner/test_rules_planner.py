@@ -857,3 +857,15 @@ def test_which_members_of_another_family_a_segment_is_in_is_asked_about(planner,
     with pytest.raises(ClarificationNeeded) as info:
         plan(planner, catalog, "for our champions, what lifecycle stages are they in?")
     assert "another segment family" in info.value.message
+
+
+def test_a_duration_parameter_may_be_said_in_the_other_unit(planner, catalog):
+    p = plan(planner, catalog, "churned count if churned after 8 weeks of inactivity")
+    assert [(o.parameter, o.value) for o in p.overrides] == [("churned_inactive_days", 56)]
+    p = plan(planner, catalog, "at-risk lifecycle stage count if the threshold were 3 weeks of "
+                               "inactivity instead of 2")
+    assert [(o.parameter, o.value) for o in p.overrides] == [("at_risk_inactive_days", 21)]
+
+
+def test_whats_the_smallest_member_is_one_member(planner, catalog):
+    assert plan(planner, catalog, "whats the smallest lifecycle stage right now").limit == 1
