@@ -864,6 +864,10 @@ VAGUE_DATA = re.compile(r"\b(grow|growing|growth|grew|trend|trending|up\s+or\s+d
 
 
 def _recognised(d: Draft) -> None:
+    measured = any(s.kind in ("metric", "segment", "member") for _, s in d.senses)
+    if d.group_by and not measured and d.segment is None and SUPERLATIVE.search(d.text):
+        # "top countries in H1": ranked by what? Nothing measured was named
+        raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     recognised = bool(d.segment or d.filters or d.group_by or not d.population(d.metric)
                       or d.signups_of_period
                       or any(s.kind in ("metric", "dimension") for _, s in d.senses))

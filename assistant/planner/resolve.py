@@ -221,6 +221,11 @@ def _within(p: Parse, catalog: Catalog, mentions: list[PhraseMatch],
     between = p.text[last_first:second[0].span[0]]
     if COORDINATED.match(between):
         return None
+    if re.fullmatch(r"\s*as\s+(?:an?\s+)?", between):  # "qualify as PQLs", "count as champions"
+        for m, n in named:  # the first words are the verb of being the second, not a segment
+            if n == order[0]:
+                p.claim(m.span, "segment")
+        return order[1]
     if BY_FAMILY.search(between):  # "lifecycle stage x churn tier", "champions by churn risk"
         raise ClarificationNeeded(
             messages.CLARIFY_BY_FAMILY.format(other=catalog.segments[order[1]].label),

@@ -869,3 +869,14 @@ def test_a_duration_parameter_may_be_said_in_the_other_unit(planner, catalog):
 
 def test_whats_the_smallest_member_is_one_member(planner, catalog):
     assert plan(planner, catalog, "whats the smallest lifecycle stage right now").limit == 1
+
+
+def test_a_ranking_of_a_dimension_by_nothing_named_is_asked_about(planner, catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan(planner, catalog, "top countries in H1?")
+    assert plan(planner, catalog, "top countries by signups in H1").metric.name == "users"
+
+
+def test_qualifying_as_a_segment_is_being_in_it(planner, catalog):
+    p = plan(planner, catalog, "how many trial users qualify as PQLs?")
+    assert p.segment.name == "pql" and p.also_in == ()
