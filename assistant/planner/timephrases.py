@@ -163,7 +163,19 @@ def _day_patterns(as_of: date) -> list[tuple[str, Resolver]]:
 
 def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
     """(regex, resolver) pairs, most specific first."""
-    return [*_day_patterns(as_of), *_named_periods(as_of), *_relative_periods(as_of)]
+    return [*_day_patterns(as_of), *_named_periods(as_of), *_whole_units(as_of),
+            *_relative_periods(as_of)]
+
+
+def _whole_units(as_of: date) -> list[tuple[str, Resolver]]:
+    """ "The last 3 full months", "the past two complete weeks": whole calendar months
+    (weeks) before the current one, which is still running."""
+    return [
+        (rf"\b(?:in\s+|over\s+|during\s+|for\s+)?(?:the\s+)?(?:last|past|"
+         rf"previous|prior)\s+(?:{N_RE}\s+)?(?:full|complete|completed|whole|calendar)\s+"
+         rf"(months?|weeks?)\b",
+         lambda m: _full_units(_n(m[1]) if m[1] else 1, m[2], as_of)),
+    ]
 
 
 def _month_of(name: str, year: str | None, as_of: date) -> tuple[date, date]:
@@ -260,12 +272,6 @@ def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
         return _last_n(n, unit, as_of)
 
     return [
-        # "the last 3 full months", "the past two complete weeks": whole calendar
-        # months (weeks) before the current one, which is still running
-        (rf"\b(?:in\s+|over\s+|during\s+|for\s+)?(?:the\s+)?(?:last|past|"
-         rf"previous|prior)\s+(?:{N_RE}\s+)?(?:full|complete|completed|whole|calendar)\s+"
-         rf"(months?|weeks?)\b",
-         lambda m: _full_units(_n(m[1]) if m[1] else 1, m[2], as_of)),
         (r"\b(?:last|previous|prior|past)\s+quarter\b",
          lambda m: quarter_range(*((as_of.year, quarter_now - 1) if quarter_now > 1
                                    else (as_of.year - 1, 4)))),
