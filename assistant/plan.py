@@ -148,7 +148,7 @@ class QueryPlan(_Frozen):
     time_range: TimeRange | None = None
     signed_up: TimeRange | None = Field(
         None, description="The users' signup period, when the question has another period for "
-        "its metric (\"revenue in June from users who signed up in Q1\")",
+        "its metric (\"AOV in May, customers that joined in February\")",
     )
     compared: tuple[TimeRange, ...] = Field(
         (), description="Two or more periods answered side by side, one row each (\"orders in "
@@ -167,8 +167,8 @@ class QueryPlan(_Frozen):
     )
     share_of_segment: bool = Field(
         False, description="Share: the segment (and member) is the whole; the part is the "
-        "segment in also_in or, without one, the last filter (\"what share of champions are "
-        "high churn risk\", \"what % of engaged users are on pro\")"
+        "segment in also_in or, without one, the last filter (\"the fraction of loyal customers "
+        "in the low tier\", \"the fraction of PQLs based in Germany\")"
     )
     to_members: tuple[str, ...] = Field(
         (), description="Movement: keep users who are now (at as_of) in these members",

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from assistant.catalog.documents import Document, accepted_keys
+from assistant.catalog.reporter import kind_of
 from assistant.catalog.yaml_loader import LineDict, LineList
 from assistant.errors import Issue
 from assistant.messages import did_you_mean
@@ -185,14 +186,6 @@ def phrase(steps: list[_Step], file: str) -> str:
 # -- wording -----------------------------------------------------------------------------------
 
 
-def _kind_of(value: Any) -> str:
-    if isinstance(value, dict):
-        return "a mapping"
-    if isinstance(value, list):
-        return "a list"
-    return "nothing" if value is None else f"the value {str(value)[:40]!r}"
-
-
 def _shown(path: tuple[int | str, ...]) -> str:
     return str(path[0]) + "".join(f"[{e}]" if isinstance(e, int) else f".{e}" for e in path[1:])
 
@@ -229,25 +222,25 @@ def _word(error: ErrorDetails, where: _Located, file: str) -> tuple[str, str, in
         if target is not None and isinstance(path[-1], int):
             return ("shape", f"An item of `{_shown(path[:-1])}` {of} must be a "
                     f"{target.model.kind}, got "
-                    f"{_kind_of(value)}. Accepted: a mapping (`- name: ...` and its keys). "
+                    f"{kind_of(value)}. Accepted: a mapping (`- name: ...` and its keys). "
                     "Rewrite this item.", line)
         keys = f" Accepted keys: {', '.join(accepted_keys(target.model))}." if target else ""
-        return "shape", f"`{shown}` {of} must be a mapping, got {_kind_of(value)}.{keys}", line
+        return "shape", f"`{shown}` {of} must be a mapping, got {kind_of(value)}.{keys}", line
     if kind in ("tuple_type", "list_type") or (
             kind == "string_type" and _words(where.parent) and isinstance(path[-1], int)):
         if kind == "string_type":
-            listed, got = _shown(path[:-1]), f"; item {int(path[-1]) + 1} is {_kind_of(value)}"
+            listed, got = _shown(path[:-1]), f"; item {int(path[-1]) + 1} is {kind_of(value)}"
         else:
-            listed, got = shown, f", got {_kind_of(value)}"
+            listed, got = shown, f", got {kind_of(value)}"
         if _words(where.final) or _words(where.parent):
             return ("shape", f"`{listed}` {of} must be a list of words{got}. Write it as "
                     f"`{listed}: [first, second]`.", line)
         args = get_args(_strip(where.final))
         item = _strip(args[0]) if args else None
         noun = f"{item.kind}s" if item is not None and _is_document(item) else "values"
-        return "shape", f"`{shown}` {of} must be a list of {noun}, got {_kind_of(value)}.", line
+        return "shape", f"`{shown}` {of} must be a list of {noun}, got {kind_of(value)}.", line
     if kind == "string_type":
-        return "shape", f"`{shown}` {of} must be text, got {_kind_of(value)}.", line
+        return "shape", f"`{shown}` {of} must be text, got {kind_of(value)}.", line
     if kind in ("number_type", "int_type", "int_from_float", "bool_type"):
         expected = {"number_type": "a finite number such as 14 or 0.5",
                     "bool_type": "true or false"}.get(kind, "a whole number such as 14")

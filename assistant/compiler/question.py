@@ -477,15 +477,21 @@ def _share_part(
                 ),
             )
         return member, filters, ctes
-    if plan.share_part() == "excluding":  # "what % of free users are not PQLs"
+    if plan.share_part() == "excluding":  # "the fraction of pro accounts outside the PQL list"
         ctes = []
         return _other_segment_part(plan, catalog, src, as_of, overrides, ctes)
     if filters:
-        part, rest = filters[-1], filters[:-1]
-        dim = _dimension(catalog, part.dimension)
-        member = src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in part.values])
-        return (member.not_() if part.exclude else member), rest, []
+        return _last_filter_part(filters, catalog, src), filters[:-1], []
     raise CompileError("A share needs a part: a segment or a dimension value.")
+
+
+def _last_filter_part(filters: tuple[Filter, ...], catalog: Catalog, src: _From) -> exp.Expr:
+    """A share whose part is its last filter ("... came from referrals"); the others and the
+    rest of the plan describe the whole."""
+    part = filters[-1]
+    dim = _dimension(catalog, part.dimension)
+    member = src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in part.values])
+    return member.not_() if part.exclude else member
 
 
 def _other_segment_part(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
@@ -506,22 +512,19 @@ def _share_whole(plan: QueryPlan) -> dict[str, tuple[SegmentRef, ...]]:
 
 def _part_of_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, as_of: date,
                      overrides: Overrides, src: _From) -> tuple[exp.Expr, tuple[Filter, ...], Ctes]:
-    """ "What share of champions are high churn risk?": the segment's members are the whole;
-    the part is membership of the also_in segment, or else the last filter."""
+    """ "Which fraction of loyal customers sit in the low tier?": the segment's members are
+    the whole; the part is membership of the also_in segment, or else the last filter."""
     ctes = segment_ctes(catalog, segment, as_of, overrides)
     alias = src.join_segment(segment, left=False)
     selected = plan.segment.selected() if plan.segment else ()
     if selected:
         src.where.append(exp.column(segment.member_column, table=alias).isin(
             *[exp.Literal.string(m) for m in selected]))
-    if plan.share_part() != "filter":  # "what share of engaged users are not champions"
+    if plan.share_part() != "filter":  # "the fraction of PQLs outside loyal customers"
         return _other_segment_part(plan, catalog, src, as_of, overrides, ctes)
     if not plan.filters:
         raise CompileError("A share of a segment needs a part: another segment or a value.")
-    value, rest = plan.filters[-1], plan.filters[:-1]
-    dim = _dimension(catalog, value.dimension)
-    member = src.col(dim.table, dim.column).isin(*[exp.Literal.string(v) for v in value.values])
-    return (member.not_() if value.exclude else member), rest, ctes
+    return _last_filter_part(plan.filters, catalog, src), plan.filters[:-1], ctes
 
 
 def _metric_users(plan: QueryPlan, catalog: Catalog, metric: Metric, as_of: date) -> exp.Select:

@@ -165,7 +165,7 @@ def periods(d: Draft) -> None:
                                        SAME_LAST_YEAR.search(text) or
                                        shaping.joined_periods(text, found, second)):
             cohort = _signup_period(p, found, second)
-            if cohort is not None:  # "revenue in June from users who signed up in Q1"
+            if cohort is not None:  # "AOV in May, customers that joined in February"
                 p.claim(second.span, "time")
                 d.signed_up, found = cohort
             second = None  # else another period elsewhere: coverage will call it out
@@ -176,7 +176,7 @@ def periods(d: Draft) -> None:
                 found, second = _shared_year(found, second, d.as_of)
             found, d.compared_grain, d.compared = shaping.compare_periods(found, second)
         elif CHANGE_VERB.search(text) and (ends := ends_of(found, d.as_of)) is not None:
-            # "did orders go up from Q4 to Q1": the two ends compared, not the range between
+            # "did AOV climb from March to May": the two ends compared, not the range between
             found, d.compared_grain, d.compared = shaping.compare_periods(*ends)
         elif (MOVE.search(text) or WHERE_GO.search(text) or
                 p.text[found.span[1]:found.span[1] + 2] == "'s"):
@@ -187,8 +187,9 @@ def periods(d: Draft) -> None:
 
 
 def _signup_period(p: Parse, a: Found, b: Found) -> tuple[Found, Found] | None:
-    """Of two periods, the one said with a signup word ("signed up in Q1", "Q1 signups", "the
-    March cohort") picks the users; the other is the period of what is measured."""
+    """Of two periods, the one said with a signup word ("joined in February", "February
+    registrations", "the cohort of February") picks the users; the other is the period of
+    what is measured."""
     def signup(f: Found) -> bool:
         before = p.text[max(0, f.span[0] - 22):f.span[0]]
         after = p.text[f.span[1]:f.span[1] + 12]
@@ -202,12 +203,12 @@ def _signup_period(p: Parse, a: Found, b: Found) -> tuple[Found, Found] | None:
 
 
 def _year_earlier(p: Parse, found: Found, as_of: date, said: re.Match[str]) -> Found:
-    """ "Q2 this year vs the same quarter last year", "june, year over year": the same dates
+    """ "Q3 against that quarter a year before", "April, year on year": the same dates
     a year before `found`, as the period it is compared with."""
     year = find_time(p.work, as_of)
     if year is not None and YEAR_ONLY.fullmatch(year.phrase) and \
             year.start <= found.start and found.end <= year.end:
-        p.claim(year.span, "time")  # "Q2 this year": the year of the period itself
+        p.claim(year.span, "time")  # the period's own year, said again
     start, end = (_a_year_before(x) for x in (found.start, found.end))
     return Found(start, end, "the same period a year earlier", said.span())
 
@@ -367,7 +368,7 @@ def senses(d: Draft) -> None:
     elif window is not None and d.grain is None and window.phrase in WINDOW_GRAIN and \
             d.found is not None and (d.found.end - d.found.start).days + 1 > \
             (window.end - window.start).days + 1:
-        # "daily actives for the last 10 days": one row per day of a longer period
+        # "daily actives over a fortnight": one row per day of a longer period
         d.grain = GRAIN.search(p.text, window.span[0], window.span[1] + 1)
     elif window is None and d.grain is None and d.found is not None:
         d.grain = _own_window_grain(p, d.catalog, d.found)
@@ -375,7 +376,7 @@ def senses(d: Draft) -> None:
 
 
 def _member_beside_family(p: Parse, catalog: Catalog) -> None:
-    """ "not in the engaged lifecycle stage": a word that names another segment, said right
+    """ "other than at-risk lifecycle members": a word that names another segment, said right
     before a family that has a member of that name, is that member of the family."""
     for i, match in enumerate(p.matches):
         if match.span[0] < 0 or any(s.kind == "member" for s in match.senses):
@@ -393,7 +394,7 @@ def _member_beside_family(p: Parse, catalog: Catalog) -> None:
 
 
 def _trend_grain(p: Parse, trend: re.Match[str], found: Found | None) -> re.Match[str] | None:
-    """ "Revenue trend this year", "signups over time": a metric's trend without a grain is
+    """ "AOV trending since March", "orders over time": a metric's trend without a grain is
     read per month, or per week or day over a period too short for months; the answer says
     which."""
     days = (found.end - found.start).days + 1 if found else 10_000
@@ -538,7 +539,7 @@ def _country_codes(p: Parse, catalog: Catalog) -> None:
 
 
 def _metric_window(p: Parse, catalog: Catalog, as_of: date) -> Found | None:
-    """"Daily actives", "7-day active users": a metric with a default window, read
+    """"Daily actives", "a 7-day active count": a metric with a default window, read
     over the window its adjective names (the last 1, 7, 30 or N days)."""
     for match in p.matches:
         named = next((s.window_days for s in match.senses if s.window_days), None)
@@ -636,14 +637,14 @@ def what_ifs(d: Draft) -> None:
             bar.name in {o.parameter for o in d.overrides}:
         d.member = whatif.at_least_member(d.segment, d.numbers)
     elif d.segment and d.member is None and bar is not None and d.segment.members:
-        passed = whatif.passes_the_bar(d.p, bar)  # "users who clear the score threshold"
+        passed = whatif.passes_the_bar(d.p, bar)  # "accounts clearing the scoring bar"
         if passed is not None:
             d.p.claim(passed, "segment")
             d.member = d.segment.members[0].name
 
 
 def _owners_in_the_if(d: Draft) -> None:
-    """ "Tiers if high risk meant 30 days inactive": a member named in the what-if clause whose
+    """ "tier sizes if low risk began at 10 idle days": a member named in the what-if clause whose
     own rule the what-if changes is the rule's name there."""
     changed = {o.parameter for o in d.overrides if d.segment and o.segment == d.segment.name}
     clauses = [c.span() for c in IF_CLAUSE.finditer(d.p.text)]
@@ -655,7 +656,7 @@ def _owners_in_the_if(d: Draft) -> None:
 
 
 def _owner_is_no_selection(d: Draft) -> None:
-    """ "Lower the low-risk cutoff to 5 days: tier counts?": a member said once, right before
+    """ "tier sizes with a low-risk bar of 9 days": a member said once, right before
     the words of the rule being changed, names that rule, not the rows asked for."""
     if not isinstance(d.member, str) or d.member not in whatif.rule_owners(
             d.numbers, d.catalog, d.segment):
@@ -713,7 +714,7 @@ def shape(d: Draft) -> None:
     """Filters, grouping, compared periods, the intent and the time range."""
     p, catalog = d.p, d.catalog
     d.filters = shaping.filters(p, d.senses, catalog, d.choice)
-    named = any(s.kind == "metric" for _, s in d.senses)  # "what's the trend?" names nothing
+    named = any(s.kind == "metric" for _, s in d.senses)  # "any trend?" names nothing
     if d.grain is None and named and (d.segment is None or not d.population(d.metric)) and \
             (trend := TREND.search(p.work)) is not None:  # a segment's trend is its history
         d.grain = _trend_grain(p, trend, d.found)
@@ -743,7 +744,7 @@ def _cohort_size(d: Draft) -> None:
 
 
 def _ranked_cohorts(d: Draft) -> None:
-    """"Which cohort retained best in month 2?": cohorts ranked by the segment's
+    """"Whose cohort kept most in month 3?": cohorts ranked by the segment's
     `rank_by` column at one month number, the best one (or the top N) kept."""
     best = SUPERLATIVE.search(d.text)
     if best is None or d.segment is None or not d.segment.rank_by:
@@ -866,7 +867,7 @@ VAGUE_DATA = re.compile(r"\b(grow|growing|growth|grew|trend|trending|up\s+or\s+d
 def _recognised(d: Draft) -> None:
     measured = any(s.kind in ("metric", "segment", "member") for _, s in d.senses)
     if d.group_by and not measured and d.segment is None and SUPERLATIVE.search(d.text):
-        # "top countries in H1": ranked by what? Nothing measured was named
+        # "best channels in Q3": ranked by what? Nothing measured was named
         raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     recognised = bool(d.segment or d.filters or d.group_by or not d.population(d.metric)
                       or d.signups_of_period
@@ -900,9 +901,9 @@ def _shares(d: Draft) -> None:
 
 
 def _segment_is_the_whole(d: Draft) -> bool:
-    """ "What share of champions are high churn risk?", "what % of engaged users are on pro":
-    the segment named first is the whole and what follows it the part; "what % of trial users
-    are PQLs" is the other way round (the value first)."""
+    """ "Which fraction of loyal customers sit in the low tier?", "PQLs based in Germany, as a %":
+    the segment named first is the whole and what follows it the part; "the fraction of free
+    accounts that are PQLs" is the other way round (the value first)."""
     if d.segment is None or d.segment.entity != "user":
         return False
     if d.p.also or d.p.excluded and not d.filters:

@@ -302,7 +302,7 @@ EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)
                      r"\bapart\s+from|\bbesides|\bnon|\bwithout)\s+(on\s+|in\s+|from\s+|at\s+|"
                      r"the\s+|a\s+|an\s+|any\s+|anyone\s+|anybody\s+|everyone\s+|those\s+|people\s+|users\s+"
                      r"|who\s+(?:are|is)\s+|that\s+(?:are|is)\s+)*$")
-# A trend asked for without a grain ("revenue trend this year", "signups over time").
+# A trend asked for without a grain ("AOV trending since March", "orders over time").
 TREND = re.compile(r"\b(trends?|trended|trending|trendline|over\s+time|trajectory|"
                    r"evolution|evolved|progression)\b")
 # The same period a year before the one named: a year-over-year comparison.
@@ -310,7 +310,7 @@ SAME_LAST_YEAR = re.compile(
     r"\b(?:the\s+)?same\s+(?:month|quarter|half|period|week|time|window|stretch|days?)\s+"
     r"(?:(?:of|in)\s+)?(?:last\s+year|the\s+(?:previous|prior)\s+year|a\s+year\s+(?:ago|before|"
     r"earlier))|\b(?:year\s+over\s+year|year\s+on\s+year|yoy|y/y)\b")
-# A change between two periods: "did orders go up from Q4 to Q1" compares the two ends.
+# A change between two periods: "did AOV climb from March to May" compares the two ends.
 CHANGE_VERB = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?|drop(ped|s)?|"
                          r"decline[ds]?|change[ds]?|(go|goes|went|gone|going)\s+(up|down)|"
                          r"rise|rose|risen|fall|fell|fallen|jump(ed|s)?|climb(ed|s)?|"

@@ -140,7 +140,7 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
     if picked:
         return picked[0] if len(picked) == 1 else None
     # a family named next to a generic member word: *activated* beside *lifecycle* (not a
-    # word of a second segment the users are also in: "stages of *engaged* users")
+    # word of a second segment the users are also in: "the stage mix of *engaged* users")
     also = {n for n, _ in p.also}
     for m in p.matches:
         if m.span[0] >= 0 and any(s.kind == "segment" and s.name in also for s in m.senses):
@@ -184,7 +184,7 @@ BY_FAMILY = re.compile(rf"(?:^|\s){GROUP_LEAD}\s+(?:the\s+|their\s+|each\s+)?$")
 
 def _required_apart(p: Parse, catalog: Catalog, mentions: list[PhraseMatch], outer: list[str],
                     required: list[str]) -> None:
-    """ "How many churned engaged users": `engaged_users`, which the lifecycle requires, named
+    """ "at-risk engaged accounts": `engaged_users`, which the lifecycle requires, named
     in its own words beside a stage is a second segment the users are also in ("engaged" alone
     beside "stage" is the stage's own name)."""
     if len(outer) != 1 or p.also:
@@ -221,18 +221,16 @@ def _within(p: Parse, catalog: Catalog, mentions: list[PhraseMatch],
     between = p.text[last_first:second[0].span[0]]
     if COORDINATED.match(between):
         return None
-    if re.fullmatch(r"\s*as\s+(?:an?\s+)?", between):  # "qualify as PQLs", "count as champions"
+    if re.fullmatch(r"\s*as\s+(?:an?\s+)?", between):  # "rank as loyal customers"
         for m, n in named:  # the first words are the verb of being the second, not a segment
             if n == order[0]:
                 p.claim(m.span, "segment")
         return order[1]
-    if BY_FAMILY.search(between):  # "lifecycle stage x churn tier", "champions by churn risk"
-        raise ClarificationNeeded(
-            messages.CLARIFY_BY_FAMILY.format(other=catalog.segments[order[1]].label),
-            [candidate(catalog, order[0], None), candidate(catalog, order[1], None)])
     member = next((s.detail for m in second for s in m.senses if s.kind == "member"
                    and s.name == order[1]), None)
-    if member is None and catalog.segments[order[1]].is_family:  # "champions: which stages?"
+    # "stages crossed with churn tiers", "loyal customers per tier"; or a whole family, not a
+    # member of it, after a segment: "their stage mix?" (a member per row, no plan)
+    if BY_FAMILY.search(between) or member is None and catalog.segments[order[1]].is_family:
         raise ClarificationNeeded(
             messages.CLARIFY_BY_FAMILY.format(other=catalog.segments[order[1]].label),
             [candidate(catalog, order[0], None), candidate(catalog, order[1], None)])

@@ -141,8 +141,8 @@ class RulesPlanner:
                     for seg in catalog.segments.values() for param in seg.parameters
                 for syn in (*param.synonyms, param.label))
             asks = LIST.search(text) or COUNT.search(text) or DEFINITION.search(text)
-            # a period said with what happened in it is never context: "customers by country
-            # - anyone who bought in the last 60 days" limits the answer; coverage must see it
+            # a period said with what happened in it is never context: "AOV per plan - people
+            # who ordered over the past 45 days" limits the answer; coverage must see it
             dated = find_time(text, as_of) is not None and (
                 ORDER_WORDS.search(text) or SIGNUP_WORDS.search(text)) is not None
             if probe.matches or asks or what_if or dated or _only_periods(text, as_of):

@@ -132,7 +132,7 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
     ):  # singular: "which plan holds", "which source drove"
         return 1
     if intent == Intent.DISTRIBUTION and not group_by and SUPERLATIVE.search(p.text) and \
-            _singular_which(p, "segment"):  # "which RFM segment is the largest?"
+            _singular_which(p, "segment"):  # "which churn tier is biggest?"
         return 1
     return None
 

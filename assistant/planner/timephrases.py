@@ -168,7 +168,7 @@ def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
 
 
 def _whole_units(as_of: date) -> list[tuple[str, Resolver]]:
-    """ "The last 3 full months", "the past two complete weeks": whole calendar months
+    """ "The previous 4 complete months", "the prior two full weeks": whole calendar months
     (weeks) before the current one, which is still running."""
     return [
         (rf"\b(?:in\s+|over\s+|during\s+|for\s+)?(?:the\s+)?(?:last|past|"
@@ -336,11 +336,11 @@ def _atom(text: str, as_of: date, anchor: str = "") -> Found | None:
 
 
 # Two periods joined into one range: "jan - jun", "q1 through q3", "from march to may".
-# Either end may be said as a bound: "from the start of 2025 until the end of september".
+# Either end may be said as a bound: "from the beginning of 2024 to the close of October".
 RANGE_JOIN = re.compile(r"^\s*(?:-|to|through|thru|until|till|up\s+to|up\s+until)\s+"
                         r"(?:the\s+(?:end|close|last\s+day)\s+(?:of\s+)?)?")
 # A bound before a period: what it keeps of the timeline around that period.
-# (The period's own words may hold the "of": "since the beginning" + "of 2024".)
+# (The period's own words may hold the "of": "prior to the beginning" + "of 2024".)
 BEFORE = re.compile(r"\b(?:before|prior\s+to|earlier\s+than|pre)\s+(?:the\s+(?:start|beginning)"
                     r"(?:\s+of)?\s+)?$")
 AFTER = re.compile(r"\b(?:after|later\s+than|post)\s+(?:the\s+end(?:\s+of)?\s+)?$")
@@ -406,7 +406,7 @@ def _joined(text: str, left: Found, right: Found, span: tuple[int, int],
 
 
 def ends_of(found: Found, as_of: date) -> tuple[Found, Found] | None:
-    """The two periods a range was said with ("from april to may": April and May), or None
+    """The two periods a range was said with ("february through march": February and March), or None
     for a single period."""
     if found.ends is not None:
         return found.ends

@@ -54,8 +54,8 @@ def numbers(p: Parse, catalog: Catalog) -> list[Number]:
 
 
 def _in_other_units(phrase: str, unit: str) -> tuple[str, ...]:
-    """A duration parameter's words in either unit: "days of inactivity" is also said "weeks
-    of inactivity" (the value is converted to the parameter's unit, see `_in_unit`)."""
+    """A duration parameter's words in either unit: "days idle" is also said
+    "weeks idle" (the value is converted to the parameter's unit, see `_in_unit`)."""
     if unit not in ("days", "weeks"):
         return (phrase,)
     other = re.sub(r"\bdays?\b", lambda m: m[0].replace("day", "week"), phrase) \
@@ -117,7 +117,7 @@ def _claim_value(p: Parse, number: Number) -> None:
 
 
 def _restated_value(p: Parse, number: Number, catalog: Catalog) -> None:
-    """ "(same 3 logins/week bar)": a word for the governed value before a number that is
+    """ "(keeping the same 4 weeks)": a word for the governed value before a number that is
     that value says the rule is kept as it is."""
     lead = DEFAULT_WORD.search(p.work, 0, number.span[0])
     if lead is None:
@@ -156,7 +156,7 @@ PASSING = re.compile(r"\b(clear|clears|cleared|clearing|hit|hits|hitting|meet|me
 
 
 def passes_the_bar(p: Parse, bar: Parameter) -> tuple[int, int] | None:
-    """ "Users who clear the score threshold": the qualifying bar named with a verb of
+    """ "Accounts clearing the scoring bar": the qualifying bar named with a verb of
     passing it and no number is the governed bar; the span of verb and bar words."""
     for syn in sorted({*bar.synonyms, bar.label}, key=len, reverse=True):
         for hit in phrase_pattern(normalise(syn)).finditer(p.text):
@@ -244,7 +244,8 @@ def _in_unit(number: Number, param: Parameter | None) -> float:
 
 
 def rule_owners(numbers: list[Number], catalog: Catalog, segment: Segment | None) -> set[str]:
-    """Members named only as the owner of the rule a what-if changes ("the low-risk cutoff")."""
+    """Members named only as the owner of the rule a what-if changes ("a low-risk bar of 6
+    days")."""
     if segment is None:
         return set()
     scope = {s.name: s for s in [catalog.segments[r] for r in segment.requires] + [segment]}
@@ -254,7 +255,7 @@ def rule_owners(numbers: list[Number], catalog: Catalog, segment: Segment | None
 
 def _member_parameter(number: Number,
                       scope: dict[str, Segment]) -> tuple[str, str, str] | None:
-    """ "the at-risk threshold of 10 days", "lower the low-risk cutoff to 5 days": a duration
+    """ "an at-risk cutoff of 12 days", "a low-risk bar of 6 days": a duration
     said right after a member's name sets the parameter of that member's own rule that is
     counted in days or weeks, whichever parameter the other words name."""
     if re.match(r"\s*(days?|weeks?)\b", number.after) is None:
