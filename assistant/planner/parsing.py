@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from assistant.catalog.models import Catalog, Segment
@@ -62,8 +63,15 @@ class Parse:
         self.claims.append(Claim(span, role))
 
 
+# Verbs of leaving something out, with their particle: "leaving out the US" is not a synonym
+# of leaving (churning). Masked before matching; coverage reads them as exclusion words.
+PHRASAL_EXCLUDE = re.compile(r"\b(leave|leaves|leaving|left)\s+out\b")
+
+
 def match_phrases(p: Parse, catalog: Catalog) -> None:
     """Leftmost-longest matching: at each position the longest governed phrase wins."""
+    for m in PHRASAL_EXCLUDE.finditer(p.work):
+        p.consume(m.span())
     found: list[tuple[int, int, Entry]] = []
     for entry in build_lexicon(catalog):
         first = entry.phrase.split()[0]

@@ -63,6 +63,7 @@ from assistant.planner.patterns import (
     EXPLICIT_LIST,
     GRAIN,
     GRAIN_WORD,
+    GROUP_LEAD,
     HISTORY,
     IF_CLAUSE,
     LIMIT,
@@ -822,7 +823,7 @@ def _intent(d: Draft) -> Intent:
             not group_by and not snapshot and segment is not None and re.search(
                 rf"\b{re.escape(normalise(segment.label))}s\b", text):
         return Intent.LIST  # "the pql scores among trial accounts": each member's own value
-    if family_whole:
+    if family_whole or _per_member(d):
         return Intent.DISTRIBUTION
     if group_by:
         return Intent.BREAKDOWN
@@ -832,6 +833,19 @@ def _intent(d: Draft) -> Intent:
             and segment is not None:
         return Intent.LIST
     return Intent.COUNT
+
+
+def _per_member(d: Draft) -> bool:
+    """Several members asked for one row each: "tiers other than healthy, by tier", "each
+    RFM segment but hibernating" (a breakdown word, or a grouping word before the family)."""
+    segment = d.segment
+    if segment is None or not isinstance(d.member, tuple) or len(d.member) < 2:
+        return False
+    lead = re.compile(rf"(?:^|\s){GROUP_LEAD}\s+(?:the\s+|their\s+)?$")
+    return (DISTRIBUTION.search(d.text) is not None and not d.group_by) or any(
+        m.span[0] >= 0 and lead.search(d.text[:m.span[0]]) is not None
+        for m in d.p.matches if any(s.kind == "segment" and s.name == segment.name
+                                    for s in m.senses))
 
 
 def _measured(d: Draft) -> bool:

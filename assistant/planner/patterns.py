@@ -298,8 +298,12 @@ REQUESTER_OF_IT = re.compile(r"[,;]?\s*\b(?:the\s+|my\s+|our\s+)?[a-z]+(?:\s+tea
                              re.IGNORECASE)
 WHOLE_MATRIX = re.compile(r"\b(matrix|table|grid|heatmap|curves?|by\s+(signup\s+)?cohort|"
                           r"(each|every|all)\s+(signup\s+)?cohorts?|cohorts|monthly\s+cohort)\b")
-EXCLUDE = re.compile(r"(\bnot|n't|\boutside(\s+of)?|\bexcluding|\bexcept(\s+for)?|\bother\s+than|"
-                     r"\bapart\s+from|\bbesides|\bnon|\bwithout)\s+(on\s+|in\s+|from\s+|at\s+|"
+# The closed class of words that leave a value out: prepositions and verbs of exclusion.
+EXCLUDE = re.compile(r"(\bnot(\s+counting|\s+including)?|n't|\boutside(\s+of)?|"
+                     r"\bexclud(?:e|es|ed|ing)|\bexcl|\bexcept(\s+for)?|\bother\s+than|\bapart\s+from|\baside\s+from|"
+                     r"\bbesides|\bnon|\bwithout|\bleav(?:e|es|ing)\s+out|\bleft\s+out|"
+                     r"\bskip(?:s|ped|ping)?|\bomit(?:s|ted|ting)?|\bignor(?:e|es|ed|ing)|"
+                     r"\bminus|\bbarring)\s+(on\s+|in\s+|from\s+|at\s+|"
                      r"the\s+|a\s+|an\s+|any\s+|anyone\s+|anybody\s+|everyone\s+|those\s+|people\s+|users\s+"
                      r"|who\s+(?:are|is)\s+|that\s+(?:are|is)\s+)*$")
 # A trend asked for without a grain ("AOV trending since March", "orders over time").

@@ -285,15 +285,25 @@ def movement_members(p: Parse, segment: Segment,
 
 
 def _complement(seg: Segment, picked: list[str], p: Parse) -> tuple[str, ...]:
-    """Every other member when the named one is negated and the family has no `not_` twin."""
-    if len(picked) != 1 or seg.member(f"not_{picked[0]}") is not None:
+    """Every other member when the named ones are left out ("any tier except medium", "every
+    segment other than hibernating and at risk") and the family has no `not_` twin of them."""
+    if not picked or any(seg.member(f"not_{name}") is not None for name in picked):
         return ()
-    for m in p.matches:
-        if any(s.kind == "member" and s.detail == picked[0] for s in m.senses):
-            before = p.text[max(0, m.span[0] - 30) : m.span[0]]
-            if EXCLUDE.search(before) and not re.search(r"\b(still|now|anymore)\b", p.text):
-                return tuple(x.name for x in seg.members if x.name != picked[0])
-    return ()
+    if re.search(r"\b(still|now|anymore)\b", p.text):
+        return ()
+    spans = sorted((m.span, s.detail) for m in p.matches if m.span[0] >= 0 for s in m.senses
+                   if s.kind == "member" and s.name == seg.name and s.detail in picked)
+    left_out: set[str] = set()
+    previous: tuple[int, bool] = (-1, False)
+    for (a, b), name in spans:
+        out = EXCLUDE.search(p.text[max(0, a - 30):a]) is not None or (previous[1] and re.fullmatch(
+            r"\s*(the\s+)?(and|or|,|nor)\s+(the\s+)?", p.text[previous[0]:a]) is not None)
+        previous = (b, out)
+        if out and name is not None:
+            left_out.add(name)
+    if not left_out or left_out != set(picked):
+        return ()
+    return tuple(x.name for x in seg.members if x.name not in left_out)
 
 
 def negated(seg: Segment, member: str, p: Parse) -> str:

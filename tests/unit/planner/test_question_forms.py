@@ -52,3 +52,45 @@ def test_a_clause_of_context_with_a_period_is_still_context(catalog):
 def test_names_no_definition_declares_are_not_guessed(catalog):
     with pytest.raises(ClarificationNeeded):
         plan("power users count", catalog)
+
+
+@pytest.mark.parametrize("words", ["not counting", "leaving out", "skip", "ignoring", "minus",
+                                   "aside from", "not including"])
+def test_a_verb_of_leaving_out_excludes_the_value_it_names(words, catalog):
+    got = plan(f"active users since may, {words} anyone on the free plan", catalog)
+    assert [(f.dimension, f.values, f.exclude) for f in got.filters] == [
+        ("plan", ("free",), True)]
+    assert got.time_range.start == date(2026, 5, 1)
+
+
+def test_leaving_out_is_not_the_churn_synonym_leaving(catalog):
+    got = plan("engaged users by country, leaving out the US", catalog)
+    assert got.segment.name == "engaged_users" and not got.also_in
+    assert [(f.values, f.exclude) for f in got.filters] == [(("US",), True)]
+
+
+def test_members_left_out_of_a_family_leave_the_others_one_row_each(catalog):
+    got = plan("size of every RFM segment other than hibernating and at_risk", catalog)
+    assert got.intent == Intent.DISTRIBUTION
+    assert set(got.segment.members) == {"champions", "loyal_customers", "potential_loyalists",
+                                        "new_customers", "cant_lose_them", "need_attention"}
+    tiers = plan("trial users by churn risk tier, skip the healthy ones", catalog)
+    assert tiers.intent == Intent.DISTRIBUTION
+    assert tiers.segment.members == ("high", "medium", "low")
+
+
+def test_a_breakdown_by_a_dimension_keeps_the_members_one_group(catalog):
+    got = plan("users who are not churned, split by plan", catalog)
+    assert got.intent == Intent.BREAKDOWN and got.group_by[0].name == "plan"
+
+
+@pytest.mark.parametrize("question", ["May signups, excluding anyone on the free plan",
+                                      "what was the may revenue"])
+def test_may_opening_a_noun_phrase_is_the_month(question, catalog):
+    got = plan(question, catalog)
+    assert (got.time_range.start, got.time_range.end) == (date(2026, 5, 1), date(2026, 5, 31))
+
+
+def test_may_as_a_verb_is_no_month(catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan("may I ask how many users we have", catalog)
