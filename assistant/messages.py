@@ -448,3 +448,10 @@ def join_missing(base: str, table: str) -> str:
         f"declares no relationship between them. Missing: a relationship from `{base}` to "
         f"`{table}` (the data team can declare one)."
     )
+
+
+def share_not_additive(metric: str) -> str:
+    """A share of a total that the rows do not add up to."""
+    return (f"Each row's share of the total needs a number that adds up over the rows, and "
+            f"{metric} per group does not (an average, or distinct people over periods). I can "
+            "give the figure per group, or a share of people in a segment or with a value.")

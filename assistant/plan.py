@@ -165,6 +165,10 @@ class QueryPlan(_Frozen):
         False, description="Share: the part is having the metric (\"were active\"); filters "
         "describe the whole"
     )
+    share_of_total: bool = Field(
+        False, description="Share: each row's part of the metric summed over every row (\"each "
+        "channel's share of signups\", \"what share of buyers is on each plan\"); needs group_by"
+    )
     share_of_segment: bool = Field(
         False, description="Share: the segment (and member) is the whole; the part is the "
         "segment in also_in or, without one, the last filter (\"the fraction of loyal customers "
@@ -183,6 +187,8 @@ class QueryPlan(_Frozen):
         filter); the rest of the plan describes the whole."""
         if self.share_of_metric:
             return "metric"
+        if self.share_of_total:
+            return "row"
         if self.segment is not None and not self.share_of_segment:
             return "segment"
         if self.also_in:

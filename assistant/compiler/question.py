@@ -407,6 +407,8 @@ def _share(
     in the last 30 days?"). For sums such as revenue the part filters every aggregate.
     """
     metric = _metric(plan, catalog)
+    if plan.share_of_total:
+        return _total_share(plan, catalog, segment, as_of, overrides, metric)
     if metric.role not in ("population", "buyers") and not plan.share_of_metric:
         return _metric_share(plan, catalog, segment, as_of, overrides, metric)
     users_metric = _population(catalog)
@@ -441,6 +443,22 @@ def _share(
         )
     )
     return _grouped(select, len(groups)), ctes
+
+
+def _total_share(plan: QueryPlan, catalog: Catalog, segment: Segment | None, as_of: date,
+                 overrides: Overrides, metric: Metric) -> tuple[exp.Select, Ctes]:
+    """ "Each channel's share of 2025 revenue": the metric per row and its fraction of the sum
+    over every row. Only a sum or a count over groups of users adds up to the whole (a user
+    has one plan, one country); an average, or a distinct count over periods, does not."""
+    additive = isinstance(parse_fragment(metric.expr), exp.Sum | exp.Count)
+    if not additive or not plan.group_by or any(
+            ref.grain or ref.name not in catalog.dimensions for ref in plan.group_by):
+        raise CompileError(messages.share_not_additive(metric.label))
+    select, ctes = _aggregate(plan.model_copy(update={"share": False, "share_of_total": False}),
+                              catalog, segment, as_of, overrides)
+    measure = select.expressions[-1].this
+    over = exp.Window(this=exp.func("SUM", measure.copy()))
+    return select.select(_fraction(measure, over).as_("share"), copy=False), ctes
 
 
 def _share_part(

@@ -129,6 +129,7 @@ class Draft:
     to_members: tuple[str, ...] = ()
     wants_share: bool = False
     share_of_metric: bool = False
+    share_of_total: bool = False
     share_of_segment: bool = False
     signed_up: Found | None = None  # the users' signup period beside the metric's own
     order: str | None = None  # "asc" | "desc" when a pass ranks the rows itself
@@ -366,11 +367,12 @@ def senses(d: Draft) -> None:
     window = _metric_window(p, d.catalog, d.as_of)
     if window is not None and d.found is None and d.snapshot is None:
         d.found = window
-    elif window is not None and d.grain is None and window.phrase in WINDOW_GRAIN and \
-            d.found is not None and (d.found.end - d.found.start).days + 1 > \
-            (window.end - window.start).days + 1:
-        # "daily actives over a fortnight": one row per day of a longer period
-        d.grain = GRAIN.search(p.text, window.span[0], window.span[1] + 1)
+    elif window is not None and d.grain is None and d.found is not None and \
+            (d.found.end - d.found.start).days + 1 > (window.end - window.start).days + 1:
+        # "daily actives over a fortnight", "DAU for the last 14 days": one row per day (the
+        # window's own unit) of a longer period
+        d.grain = GRAIN.search(p.text, window.span[0], window.span[1] + 1) \
+            if window.phrase in WINDOW_GRAIN else _window_unit(window)
     elif window is None and d.grain is None and d.found is not None:
         d.grain = _own_window_grain(p, d.catalog, d.found)
     d.senses = [(m, s) for m in p.matches for s in m.senses]
@@ -402,6 +404,12 @@ def _trend_grain(p: Parse, trend: re.Match[str], found: Found | None) -> re.Matc
     unit = "month" if days > 62 else "week" if days > 14 else "day"
     p.claim(trend.span(), "grain")
     return GRAIN.fullmatch(f"by {unit}")
+
+
+def _window_unit(window: Found) -> re.Match[str] | None:
+    """The grain a declared window abbreviation stands for: a day (DAU) or a week (WAU)."""
+    unit = {1: "day", 7: "week"}.get((window.end - window.start).days + 1)
+    return GRAIN.fullmatch(f"by {unit}") if unit else None
 
 
 def _own_window_grain(p: Parse, catalog: Catalog, found: Found) -> re.Match[str] | None:
@@ -906,12 +914,32 @@ def _shares(d: Draft) -> None:
     share = _asks_share(d)
     d.wants_share = share and d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) and (
         d.segment is None or d.segment.entity == "user")
-    d.share_of_metric = d.wants_share and d.segment is None and _metric_is_the_part(d)
+    d.share_of_total = d.wants_share and _rows_of_the_metric(d)
+    d.share_of_metric = d.wants_share and d.segment is None and not d.share_of_total and \
+        _metric_is_the_part(d)
     d.share_of_segment = d.wants_share and _segment_is_the_whole(d)
     unsupported = d.intent not in (Intent.RETENTION, Intent.DEFINITION, Intent.CATALOG)
     if share and unsupported and not d.wants_share or d.wants_share and \
-            d.segment is None and not d.filters and not d.share_of_metric:
+            d.segment is None and not d.filters and not d.share_of_metric and \
+            not d.share_of_total:
         raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
+
+
+def _rows_of_the_metric(d: Draft) -> bool:
+    """ "Each channel's share of 2025 revenue", "what share of active users is on each plan":
+    the metric named right after the share word is the whole, and each group of users a part
+    of it. ("What share of users were active, by plan" is each plan's own rate instead.)"""
+    if not d.group_by or d.segment is not None or d.filters or d.p.also or d.p.excluded:
+        return False
+    share = next((hit for hit in SHARE.finditer(d.text)), None)
+    after = [(m, s) for m, s in d.senses if share is not None and m.span[0] >= share.end()
+             and s.kind in ("metric", "dimension", "value", "segment", "member")]
+    if not after:
+        return False
+    first = min(m.span[0] for m, _ in after)
+    named = {s.name for m, s in after if m.span[0] == first and s.kind == "metric"}
+    return bool(d.metric in named or d.metric is None and named & {
+        m.name for m in d.catalog.population_metrics()})
 
 
 def _segment_is_the_whole(d: Draft) -> bool:
@@ -973,6 +1001,7 @@ def build(d: Draft) -> None:
         order=d.order or shaping.order(d.p, d.group_by, intent, ranked=d.limit is not None),
         share=d.wants_share,
         share_of_metric=d.share_of_metric,
+        share_of_total=d.share_of_total,
         share_of_segment=d.share_of_segment,
         signed_up=TimeRange(start=d.signed_up.start, end=d.signed_up.end,
                             column=d.catalog.signup_column(), phrase=d.signed_up.phrase)

@@ -314,8 +314,7 @@ def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
          r"(?<=\s-\s)|(?<=\bwith\s)|(?<=\band\s))(may)\b(?!\s+(?:i|we|you|be|have|not|need|want|"
          r"also|help|ask)\b)",
          lambda m: month_of(m[1], None)),
-        # a modal "may" opening a question inverts its subject ("may I ask ..."); a month opens
-        # a noun phrase ("may signups", "the may numbers")
+        # a month opens a noun phrase ("may signups"); a modal inverts its subject ("may I")
         (r"(?:^|(?<=\bthe\s)|(?<=\bour\s)|(?<=\bin\s)|(?<=\bduring\s))(may)\b(?!\s+(?:i|we|you|"
          r"they|he|she|it|one|this|that|these|those|someone|somebody|anyone|be|have|not|also)\b)",
          lambda m: month_of(m[1], None)),

@@ -19,6 +19,7 @@ import duckdb
 import pytest
 
 from assistant.compiler import compile_plan
+from assistant.errors import CompileError
 from assistant.executor import Result, Warehouse
 from assistant.plan import (
     OPEN_START,
@@ -555,6 +556,28 @@ def test_revenue_from_champions_in_q2_is_their_completed_order_amounts(wh, catal
                             WHERE segment = 'champions')""",
     )
     assert_same_rows(got, expected)
+
+
+@pytest.mark.parametrize(("metric", "dimension"), [("revenue", "acquisition_channel"),
+                                                  ("active_users", "plan"), ("users", "country")])
+def test_each_groups_share_of_a_total_is_its_part_of_the_sum_over_every_group(
+        wh, catalog, metric, dimension):
+    """ "Each channel's share of revenue": the metric per group and its fraction of the
+    metric over all groups together (the fractions add up to 1)."""
+    plan = metric_plan(metric, group_by=(DimensionRef(name=dimension),)).model_copy(
+        update={"share": True, "share_of_total": True})
+    got = run_plan(wh, catalog, plan).rows
+    per_group = run_sql(wh, plain_metric(metric, group=dimension))
+    total = sum(float(v) for _, v in per_group)
+    assert_same_rows(got, [(g, v, float(v) / total) for g, v in per_group])
+    assert math.isclose(sum(r[-1] for r in got), 1.0)
+
+
+def test_a_share_of_a_total_is_refused_for_a_metric_that_does_not_add_up(catalog):
+    plan = metric_plan("average_order_value", group_by=(DimensionRef(name="plan"),)).model_copy(
+        update={"share": True, "share_of_total": True})
+    with pytest.raises(CompileError, match="adds up"):
+        compile_plan(plan, catalog, AS_OF, row_cap=CAP)
 
 
 # -- a tiny world where the demo is too regular --------------------------------------------

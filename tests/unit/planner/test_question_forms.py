@@ -94,3 +94,15 @@ def test_may_opening_a_noun_phrase_is_the_month(question, catalog):
 def test_may_as_a_verb_is_no_month(catalog):
     with pytest.raises(ClarificationNeeded):
         plan("may I ask how many users we have", catalog)
+
+
+@pytest.mark.parametrize("question", ["each acquisition channel's share of 2025 revenue",
+                                      "what share of our active users is on each plan?"])
+def test_a_metric_named_after_the_share_word_is_the_whole_each_group_a_part(question, catalog):
+    got = plan(question, catalog)
+    assert got.share and got.share_of_total and len(got.group_by) == 1
+
+
+def test_a_share_of_users_having_the_metric_per_group_is_each_groups_rate(catalog):
+    got = plan("what % of users were active, by plan", catalog)
+    assert got.share_of_metric and not got.share_of_total
