@@ -54,6 +54,15 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         su = plan.signed_up
         phrase = f" ({su.phrase})" if su.phrase else ""
         words += f" who signed up {_span(su.start, su.end)}{phrase}"
+    lacking = catalog.metrics.get(plan.without_metric.name) if plan.without_metric else None
+    if lacking is not None:
+        tr = plan.time_range
+        own = tr is not None and tr.column == lacking.time_column
+        when = f" in {_span(tr.start, tr.end)}" + (f" ({tr.phrase})" if tr.phrase else "") \
+            if own and tr is not None else ""
+        words += f" who were {'not' if own else 'never'} among {lacking.label.lower()}{when}"
+        if own:
+            return words.strip()
     if plan.to_members and plan.segment and plan.time_range:
         seg = catalog.segments[plan.segment.name]
         now = [m.label for m in (seg.member(n) for n in plan.to_members) if m]

@@ -140,6 +140,11 @@ class QueryPlan(_Frozen):
         (), description="Keep only users also in every one of these segments or members "
         "(\"engaged users who are also PQLs\")", max_length=MAX_SEGMENTS,
     )
+    without_metric: MetricRef | None = Field(
+        None, description="People who are not among a people-counting metric's people in the "
+        "plan's period on that metric's time column, or ever (\"pro users who never ordered\", "
+        "\"loyal customers with no orders in the last 30 days\")"
+    )
     measure: Measure | None = Field(
         None, description="Instead of a metric: an aggregate of a segment column"
     )

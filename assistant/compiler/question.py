@@ -66,6 +66,11 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
     if foreign is not None and foreign.engine:  # a dbt metric: compiled by MetricFlow
         return _foreign(plan, catalog, foreign, min(plan.limit or row_cap, row_cap) + 1)
     segment = _segment(plan, catalog)
+    if plan.without_metric is not None and (plan.share or plan.intent not in (
+            Intent.COUNT, Intent.BREAKDOWN, Intent.LIST, Intent.DISTRIBUTION)
+            or _metric(plan, catalog).role != "population"):
+        raise CompileError("People who lack a metric can be counted, broken down or listed, "
+                           "not measured or shared.")
     overrides = resolve_overrides(plan, catalog, segment)
     limit = min(plan.limit or row_cap, row_cap) + 1  # one extra row reveals truncation
     # _segment() raises unless retention, history and movement questions name a segment; a
@@ -249,6 +254,33 @@ def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
     for ref, keep in [*((r, False) for r in plan.excluding), *((r, True) for r in plan.also_in)]:
         member_of = _member_of(ref, catalog, src, as_of, overrides, ctes)
         src.where.append(member_of if keep else member_of.not_())
+    lacking = _lacking(plan, catalog)
+    if lacking is not None:  # "never ordered": not among the metric's people in its period
+        own = plan.time_range is not None and plan.time_range.column == lacking.time_column
+        users = _metric_users(plan if own else plan.model_copy(update={"time_range": None}),
+                              catalog, lacking, as_of)
+        src.where.append(exp.column("user_id", table=src.base).isin(query=users).not_())
+
+
+def _lacking(plan: QueryPlan, catalog: Catalog) -> Metric | None:
+    """The people-counting metric the plan's people are not counted by, if any."""
+    if plan.without_metric is None:
+        return None
+    metric = catalog.metrics.get(plan.without_metric.name)
+    if metric is None or "DISTINCT" not in metric.expr.upper():
+        raise CompileError(messages.unknown_object("people-counting metric",
+                                                   plan.without_metric.name,
+                                                   [m.name for m in catalog.buyer_metrics()]))
+    return metric
+
+
+def _people_period(plan: QueryPlan, catalog: Catalog) -> QueryPlan:
+    """The plan whose period picks its people: without the period of the metric they lack."""
+    lacking = _lacking(plan, catalog)
+    if lacking is not None and plan.time_range is not None and \
+            plan.time_range.column == lacking.time_column:
+        return plan.model_copy(update={"time_range": None})
+    return plan
 
 
 def _member_of(ref: SegmentRef, catalog: Catalog, src: _From, as_of: date, overrides: Overrides,
@@ -628,7 +660,7 @@ def _aggregate(
     _filters(plan, catalog, src)
     if metric.filter:
         src.where.append(parse_fragment(metric.filter, condition=True))
-    _period(plan, catalog, metric, src, as_of)
+    _period(_people_period(plan, catalog), catalog, metric, src, as_of)
     name, measure = _measure(plan, metric, segment)
     select = exp.select(*groups, measure.as_(name))
     select = src.apply(select)
@@ -655,6 +687,7 @@ def _members_only(plan: QueryPlan, catalog: Catalog, segment: Segment,
         and segment.entity == "user" and not segment.is_cluster
         and plan.measure is None and not restricted
         and not (plan.filters or plan.group_by or plan.excluding or plan.also_in or plan.time_range
+                 or plan.without_metric
                  or plan.compared or plan.share or plan.order)
     )
 
@@ -721,7 +754,7 @@ def _listing(
                 )
     _filters(plan, catalog, src)
     _exclusions(plan, catalog, src, as_of, overrides, ctes)
-    _period(plan, catalog, people, src, as_of)
+    _period(_people_period(plan, catalog), catalog, people, src, as_of)
     select = src.apply(exp.select(*columns)).order_by(_population_key(catalog))
     return select, ctes
 

@@ -119,6 +119,10 @@ def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
     if sense.kind == "metric":
         if plan.metric is not None and plan.metric.name == sense.name:
             return True
+        lacking = catalog.metrics.get(plan.without_metric.name) if plan.without_metric else None
+        named = catalog.metrics.get(sense.name)
+        if lacking is not None and named is not None and named.table == lacking.table:
+            return True  # "never ordered", "no purchases": the people the plan leaves out
         if sense.name in {m.name for m in catalog.population_metrics()}:
             return plan.intent != Intent.DEFINITION
         if sense.name in {m.name for m in catalog.buyer_metrics()}:
@@ -312,7 +316,8 @@ LIGHT_VERBS = re.compile(r"\b(generated|brought|driven|produced|earned|spent|pla
                          r"book|books|booked|booking|"
                          r"getting|bring|brings|brought|generate[sd]?|generating|drive[sd]?|"
                          r"driving|produce[sd]?|come|comes|came|coming|go|goes|went|take|took|"
-                         r"see|saw|seeing|look|looks|looking|end\s+up)\b")
+                         r"see|saw|seeing|look|looks|looking|end\s+up|become|becomes|became|"
+                         r"becoming)\b")
 COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s+able\s+to|"
                       r"if\s+it'?s\s+not\s+too\s+much\s+trouble|when\s+you\s+(have|get)\s+"
                       r"a\s+(moment|minute|sec|second|chance)|sorry\s+to\s+bother\s+you|"
@@ -392,6 +397,8 @@ def _signup_used(plan: QueryPlan, catalog: Catalog) -> bool:
 
 
 def _orders_used(plan: QueryPlan, catalog: Catalog) -> bool:
+    if plan.without_metric is not None:
+        return True
     if plan.time_range is not None and plan.time_range.column == catalog.order_column():
         return True
     if any(g.name == catalog.order_column() for g in plan.group_by):
@@ -404,7 +411,7 @@ def _orders_used(plan: QueryPlan, catalog: Catalog) -> bool:
 
 
 def _negates(plan: QueryPlan) -> bool:
-    if any(f.exclude for f in plan.filters) or plan.excluding:
+    if any(f.exclude for f in plan.filters) or plan.excluding or plan.without_metric:
         return True
     chosen = _chosen(plan)
     # "January-end champions who stopped being champions": the members they moved to

@@ -130,6 +130,7 @@ class Draft:
     wants_share: bool = False
     share_of_metric: bool = False
     share_of_total: bool = False
+    without: str | None = None  # a people-counting metric the people are not counted by
     share_of_segment: bool = False
     signed_up: Found | None = None  # the users' signup period beside the metric's own
     order: str | None = None  # "asc" | "desc" when a pass ranks the rows itself
@@ -705,6 +706,9 @@ def quantity(d: Draft) -> None:
     d.metric = shaping.metric_name(d.senses, d.segment, d.catalog,
                                    share=_asks_share(d))
     d.metric = shaping.buyers(d.p, d.catalog, d.metric, d.segment)
+    d.without = shaping.lacking(d.p, d.catalog, d.metric)
+    if d.without is not None:  # "pro users who never ordered": people, not among the buyers
+        d.metric = next((m.name for m in d.catalog.population_metrics()), d.metric)
     segment, current = d.segment, d.snapshot or d.found
     if current is not None and current.start >= d.as_of and (
             segment is not None and segment.history or d.population(d.metric)
@@ -714,7 +718,7 @@ def quantity(d: Draft) -> None:
     if d.snapshot is not None and d.found is None and not (segment and segment.history):
         d.snapshot, d.found = None, d.snapshot  # signups of a named quarter: a plain period
     if d.as_of_snapshot and segment is not None and segment.history and \
-            d.population(d.metric) and d.found is not None:
+            d.population(d.metric) and d.found is not None and d.without is None:
         d.snapshot, d.found = d.found, None  # "champions in January": membership then
 
 
@@ -791,6 +795,9 @@ def _time_range(d: Draft) -> None:
         d.time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
     elif d.found:
         column = shaping.time_column(d.p, d.metric, segment, d.catalog, span=d.found.span)
+        if d.without is not None and (column != d.catalog.signup_column()
+                                      or not SIGNUP_WORDS.search(d.text)):
+            column = d.catalog.metrics[d.without].time_column or column  # "no orders in May"
         if d.signed_up is not None:  # the other period is the signups': this one the metric's
             own = d.catalog.metrics[d.metric].time_column if d.metric in d.catalog.metrics \
                 else None
@@ -985,6 +992,7 @@ def build(d: Draft) -> None:
         if segment else None,
         excluding=tuple(SegmentRef(name=n, member=m) for n, m in d.p.excluded),
         also_in=tuple(SegmentRef(name=n, member=m) for n, m in d.p.also),
+        without_metric=MetricRef(name=d.without) if d.without else None,
         measure=d.measure,
         metric=MetricRef(name=d.metric) if d.metric and intent not in (
             Intent.LIST, Intent.RETENTION, Intent.HISTORY) else None,

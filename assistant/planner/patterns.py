@@ -255,7 +255,7 @@ OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+$")
 AT_LEAST = re.compile(r"\s*(?:(or\s+more|or\s+above|or\s+higher|and\s+up|or\s+over)\b|\+)|^\s*$")
 ORDER_WORDS = re.compile(
     r"\b(ordered|bought|purchased|placed|placed\s+(an\s+)?orders?|"
-    r"made\s+(a\s+)?purchases?)\b"
+    r"made\s+(a\s+)?purchases?|completed\s+(a\s+|an\s+|any\s+)?(purchases?|orders?))\b"
 )
 SIGNUP_WORDS = re.compile(
     r"\b(signed\s+up|sign\s+ups?|signups?|joined|registered|"

@@ -20,6 +20,7 @@ from assistant.planner.patterns import (
     GRAIN_WORD,
     GROUP_LEAD,
     HISTORY,
+    NEGATIVE,
     ORDER_WORDS,
     SIGNUP_WORDS,
     SUPERLATIVE,
@@ -191,12 +192,12 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
 
 
 def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | None) -> str | None:
-    """ "How many folks made a purchase in March": people counted by a purchase are the
-    governed buyers metric (distinct users that completed an order), not everyone who has any
-    order row."""
+    """ "How many folks made a purchase in March", "of our engaged users, how many have made a
+    purchase": people counted by a purchase are the governed buyers metric (distinct users that
+    completed an order), not everyone who has any order row, nor the orders themselves."""
     counts_people = metric is None or (metric in catalog.metrics and
                                        catalog.metrics[metric].table == catalog.population_table())
-    if segment is not None and _counts_members(p):  # "PQLs that bought something, how many"
+    if _counts_members(p, catalog):  # "PQLs that bought something, how many"
         counts_people = True
     elif segment is not None:
         return metric
@@ -206,14 +207,54 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
     return found[0].name if len(found) == 1 else metric
 
 
-def _counts_members(p: Parse) -> bool:
-    """ "How many <segment> ...": the first governed words after "how many" name people (a
-    segment or member), so the count is of people, whatever they did."""
+def lacking(p: Parse, catalog: Catalog, metric: str | None) -> str | None:
+    """ "Pro users who never completed a purchase", "loyal customers with no orders in the last
+    30 days", "signed up in 2025 but never became customers": a negation right before the
+    words of a people-counting buyers metric (or an order count on its table) means the people
+    who are not among its people."""
+    found = catalog.buyer_metrics()
+    if metric is None or len(found) != 1 or metric not in catalog.metrics:
+        return None
+    buyers_metric = found[0]
+    if catalog.metrics[metric].table not in (buyers_metric.table, catalog.population_table()):
+        return None
+    spans = [m.span for m in p.matches if m.span[0] >= 0 and any(
+        s.kind == "metric" and (s.name == buyers_metric.name or (
+            (other := catalog.metrics.get(s.name)) is not None
+            and other.table == buyers_metric.table)) for s in m.senses)]
+    spans += [w.span() for w in ORDER_WORDS.finditer(p.text)]  # "never ordered"
+    if any(NEGATIVE.search(_negation_scope(p, span)) for span in spans):
+        return buyers_metric.name
+    return None
+
+
+def _negation_scope(p: Parse, span: tuple[int, int]) -> str:
+    """The three words before a phrase, after the governed phrase before it: "never completed
+    a" before "purchase", "no" before the order noun, "have never" before "ordered"."""
+    start = max([m.span[1] for m in p.matches if 0 <= m.span[1] <= span[0]], default=0)
+    return " ".join(p.text[start:span[0]].split()[-3:])
+
+
+# "How many have made a purchase", "how many bought": the count's noun left out is the people
+# the question is about (not "how many did we sell", whose subject follows).
+PEOPLE_DID = re.compile(r"\bhow\s+many\s+(?:of\s+(?:them|those|these)\s+)?(?:(?:have|has|had)\s+"
+                        r"(?:ever\s+|already\s+|actually\s+)?)?(?:made|placed|bought|purchased|"
+                        r"ordered|spent|completed|paid|converted)\b")
+
+
+def _counts_members(p: Parse, catalog: Catalog) -> bool:
+    """ "How many <segment or people> ...": the first governed words after "how many" name
+    people (a segment, a member, the population), or the count's noun is left out for the
+    people said before it, so the count is of people, whatever they did."""
     asked = re.search(r"\bhow\s+many\b", p.text)
     if asked is None:
         return False
+    if PEOPLE_DID.search(p.text):
+        return True
+    population = {m.name for m in catalog.population_metrics()}
     after = [m for m in p.matches if m.span[0] >= asked.end()]
-    return bool(after) and any(s.kind in ("segment", "member") for s in after[0].senses)
+    return bool(after) and any(s.kind in ("segment", "member") or s.kind == "metric" and
+                               s.name in population for s in after[0].senses)
 
 
 def filters(p: Parse, senses: Senses, catalog: Catalog,

@@ -24,6 +24,7 @@ from assistant.executor import Result, Warehouse
 from assistant.plan import (
     OPEN_START,
     DimensionRef,
+    Filter,
     Intent,
     MetricRef,
     Override,
@@ -578,6 +579,33 @@ def test_a_share_of_a_total_is_refused_for_a_metric_that_does_not_add_up(catalog
         update={"share": True, "share_of_total": True})
     with pytest.raises(CompileError, match="adds up"):
         compile_plan(plan, catalog, AS_OF, row_cap=CAP)
+
+
+def test_people_who_never_bought_are_the_population_less_every_buyer(wh, catalog):
+    plan = QueryPlan(intent=Intent.COUNT, metric=MetricRef(name="users"),
+                     without_metric=MetricRef(name="customers"),
+                     filters=(Filter(dimension="plan", values=("pro",)),))
+    expected = run_sql(wh, """
+        SELECT count(*) FROM users WHERE plan = 'pro' AND user_id NOT IN (
+          SELECT user_id FROM orders WHERE status = 'completed'
+            AND CAST(ordered_at AS DATE) <= DATE '2026-06-30')""")
+    assert expected[0][0] > 0
+    assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
+
+
+def test_members_with_no_purchase_in_a_period_keep_those_who_bought_before_it(wh, catalog):
+    """ "Loyal customers with no orders in the last 30 days": the period is the buyers', and
+    the members are today's."""
+    window = TimeRange(start=date(2026, 6, 1), end=AS_OF, column="ordered_at")
+    plan = QueryPlan(intent=Intent.COUNT, metric=MetricRef(name="users"),
+                     segment=SegmentRef(name="rfm_segment", member="loyal_customers"),
+                     without_metric=MetricRef(name="customers"), time_range=window)
+    expected = run_sql(wh, f"""
+        SELECT count(*) FROM ({ref.RFM_SEGMENT}) WHERE segment = 'loyal_customers'
+          AND user_id NOT IN (SELECT user_id FROM orders WHERE status = 'completed'
+            AND CAST(ordered_at AS DATE) BETWEEN DATE '2026-06-01' AND DATE '2026-06-30')""")
+    assert expected[0][0] > 0
+    assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
 
 
 # -- a tiny world where the demo is too regular --------------------------------------------

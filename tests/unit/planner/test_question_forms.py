@@ -106,3 +106,29 @@ def test_a_metric_named_after_the_share_word_is_the_whole_each_group_a_part(ques
 def test_a_share_of_users_having_the_metric_per_group_is_each_groups_rate(catalog):
     got = plan("what % of users were active, by plan", catalog)
     assert got.share_of_metric and not got.share_of_total
+
+
+@pytest.mark.parametrize("question", ["how many users on pro never completed a purchase?",
+                                      "how many engaged users have never ordered",
+                                      "people who signed up in 2025 but never became customers"])
+def test_people_who_never_bought_are_counted_without_the_buyers(question, catalog):
+    got = plan(question, catalog)
+    assert got.metric.name == "users" and got.without_metric.name == "customers"
+    assert got.time_range is None or got.time_range.column == "signup_at"
+
+
+def test_no_orders_in_a_period_puts_the_period_on_the_orders(catalog):
+    got = plan("loyal customers with no orders in the last 30 days", catalog)
+    assert got.without_metric.name == "customers" and got.intent == Intent.COUNT
+    assert got.time_range.column == "ordered_at" and got.time_range.start == date(2026, 6, 1)
+
+
+@pytest.mark.parametrize("question", [
+    "of our engaged users, how many have made a purchase in the last 30 days?",
+    "how many users placed an order in Q1"])
+def test_people_counted_by_what_they_bought_are_the_buyers_not_the_orders(question, catalog):
+    assert plan(question, catalog).metric.name == "customers"
+
+
+def test_orders_counted_by_who_placed_them_stay_orders(catalog):
+    assert plan("how many orders did pro users place in Q1", catalog).metric.name == "orders"
