@@ -169,6 +169,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         return f"No rows: there are no {who} matching that{extra}."
     if plan.intent == Intent.DISTRIBUTION:
         label = catalog.segments[plan.segment.name].label if plan.segment else "segment"
+        if plan.by_column:
+            label = f"each value of {plan.by_column}"
         return f"{who[:1].upper()}{who[1:]} by {label}{extra}: {result.row_count} groups."
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]

@@ -148,6 +148,10 @@ class QueryPlan(_Frozen):
     measure: Measure | None = Field(
         None, description="Instead of a metric: an aggregate of a segment column"
     )
+    by_column: str | None = Field(
+        None, description="A column the segment declares: one row per value of it, with the "
+        "count (\"how many users at each PQL score\")", max_length=MAX_NAME
+    )
     group_by: tuple[DimensionRef, ...] = Field((), max_length=MAX_GROUP_BY)
     filters: tuple[Filter, ...] = Field((), max_length=MAX_FILTERS)
     time_range: TimeRange | None = None

@@ -651,8 +651,15 @@ def _aggregate(
                     *[exp.Literal.string(m) for m in selected]
                 )
             )
-        if plan.intent == Intent.DISTRIBUTION:
+        if plan.by_column is not None:  # "how many users at each score": the values
+            if plan.by_column not in segment.columns:
+                raise CompileError(messages.unknown_object(
+                    f"column of `{segment.name}`", plan.by_column, list(segment.columns)))
+            groups.append(exp.column(plan.by_column, table=alias).as_(plan.by_column))
+        elif plan.intent == Intent.DISTRIBUTION:
             groups.append(exp.column(segment.member_column, table=alias).as_(segment.member_column))
+    elif plan.by_column is not None:
+        raise CompileError("A breakdown by a segment's column needs that segment.")
     groups.extend(_group_column(catalog, ref, src, metric) for ref in plan.group_by)
     _exclusions(plan, catalog, src, as_of, overrides, ctes)
     if plan.compared:
@@ -687,7 +694,7 @@ def _members_only(plan: QueryPlan, catalog: Catalog, segment: Segment,
         and segment.entity == "user" and not segment.is_cluster
         and plan.measure is None and not restricted
         and not (plan.filters or plan.group_by or plan.excluding or plan.also_in or plan.time_range
-                 or plan.without_metric
+                 or plan.without_metric or plan.by_column
                  or plan.compared or plan.share or plan.order)
     )
 

@@ -120,6 +120,7 @@ class Draft:
     member: resolve.Selection = None
     signups_of_period: bool = False
     measure: Measure | None = None
+    by_column: str | None = None  # one row per value of the segment's column
     overrides: list[Override] = field(default_factory=list)
     metric: str | None = None
     filters: list[Filter] = field(default_factory=list)
@@ -732,6 +733,7 @@ def shape(d: Draft) -> None:
             (trend := TREND.search(p.work)) is not None:  # a segment's trend is its history
         d.grain = _trend_grain(p, trend, d.found)
     d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain)
+    d.by_column = shaping.by_column(p, d.segment) if d.measure is None else None
     if d.compared_grain is not None or d.compared:
         _compared_shape(d)
     d.intent = _intent(d)
@@ -994,6 +996,8 @@ def build(d: Draft) -> None:
         also_in=tuple(SegmentRef(name=n, member=m) for n, m in d.p.also),
         without_metric=MetricRef(name=d.without) if d.without else None,
         measure=d.measure,
+        by_column=d.by_column if intent in (Intent.COUNT, Intent.DISTRIBUTION,
+                                            Intent.BREAKDOWN) else None,
         metric=MetricRef(name=d.metric) if d.metric and intent not in (
             Intent.LIST, Intent.RETENTION, Intent.HISTORY) else None,
         group_by=tuple(d.group_by) if tabular else (),

@@ -70,6 +70,27 @@ def measure(
     return seg, Measure(column=column, aggregate=aggregate)
 
 
+def by_column(p: Parse, segment: Segment | None) -> str | None:
+    """ "Distribution of PQL scores", "how many users at each score", "users per days
+    inactive value": one row per value of a column the segment declares. Said with "each",
+    "every", "distribution of", "histogram of" or "values" (a family's own name after "by" is
+    its members)."""
+    if segment is None:
+        return None
+    for column in sorted(segment.columns, key=len, reverse=True):
+        words = column.replace("_", " ")
+        head = re.escape(words.split()[-1])
+        said = re.search(
+            rf"\b(?:(?:at|for|with|per)\s+)?(?:each|every)\s+(?:single\s+)?(?:{re.escape(words)}|"
+            rf"{head})\b(?:\s+values?)?|\b(?:distribution|histogram|spread)\s+of\s+(?:the\s+|their\s+)?"
+            rf"{re.escape(words)}s\b|\b{re.escape(words)}\s+(?:values|->|distribution|histogram)",
+            p.text)
+        if said:
+            p.claim(said.span(), "segment")
+            return column
+    return None
+
+
 def new_means_signups(p: Parse, segment: Segment) -> bool:
     """A member named only by a "new ..." phrase, with an explicit period, reads as signups
     in that period; naming the family (*new* beside *lifecycle*) keeps the member."""

@@ -608,6 +608,14 @@ def test_members_with_no_purchase_in_a_period_keep_those_who_bought_before_it(wh
     assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
 
 
+def test_users_at_each_pql_score_are_the_reference_scores_counted(wh, catalog):
+    plan = QueryPlan(intent=Intent.DISTRIBUTION, segment=SegmentRef(name="pql_score"),
+                     metric=MetricRef(name="users"), by_column="pql_score")
+    expected = run_sql(wh, f"SELECT score, count(*) FROM ({ref.PQL_SCORE}) GROUP BY 1")
+    assert len(expected) > 3
+    assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
+
+
 # -- a tiny world where the demo is too regular --------------------------------------------
 
 

@@ -132,3 +132,14 @@ def test_people_counted_by_what_they_bought_are_the_buyers_not_the_orders(questi
 
 def test_orders_counted_by_who_placed_them_stay_orders(catalog):
     assert plan("how many orders did pro users place in Q1", catalog).metric.name == "orders"
+
+
+@pytest.mark.parametrize("question", ["distribution of PQL scores: how many users at each score?",
+                                      "pql score values, how many users have each"])
+def test_each_value_of_a_declared_column_is_a_row(question, catalog):
+    got = plan(question, catalog)
+    assert got.segment.name == "pql_score" and got.by_column == "pql_score"
+
+
+def test_a_family_named_after_by_is_its_members_not_its_values(catalog):
+    assert plan("users by pql score", catalog).by_column is None
