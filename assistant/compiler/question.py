@@ -392,6 +392,9 @@ def _period(plan: QueryPlan, catalog: Catalog, metric: Metric, src: _From, as_of
             .from_(owner)
             .where(time_filter(exp.column(time_col), *_clip(plan.time_range, as_of)))
         )
+        for buyers in catalog.buyer_metrics():  # "who bought in H1": completed orders only
+            if buyers.table == owner and buyers.filter:
+                inner = inner.where(parse_fragment(buyers.filter, condition=True))
         src.where.append(exp.column("user_id", table=metric.table).isin(query=inner))
         if metric.time_column:
             timed_by = metric.time_table or metric.table

@@ -67,6 +67,13 @@ WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 UNITS = {"wk": "week", "yr": "year", "mth": "month", "hr": "hour", "dy": "day"}
 # Unit abbreviations after a number or "per"/"a"/"/" ("3 logins/wk", "2 wks", "per yr").
 UNIT_ABBREVIATION = re.compile(r"(?<=[\d/\s])(wk|yr|mth|hr|dy)(s)?\b")
+# Written abbreviations of ordinary English words (not of any governed name): spelled out
+# before anything reads the question, so the words they stand for are read as usual.
+ABBREVIATIONS = {"pct": "percent", "perc": "percent", "avg": "average", "acct": "account",
+                 "accts": "accounts", "acc": "account", "accs": "accounts", "defn": "definition",
+                 "def'n": "definition", "dims": "dimensions", "dim": "dimension",
+                 "approx": "approximately", "nums": "numbers", "yoy": "year over year"}
+ABBREVIATION = re.compile(r"\b(" + "|".join(re.escape(a) for a in ABBREVIATIONS) + r")\b(?!')")
 # "who've", "they're", "we'll", "i'm", "they'd": the auxiliary spelled out, so it is read as the
 # function word it is. ("n't" stays: negation patterns read it; "'s" may be a possessive.)
 CONTRACTION = re.compile(r"(?<=[a-z])'(ve|re|ll|m|d)\b")
@@ -88,6 +95,7 @@ def normalise(text: str) -> str:
     text = BARE_CONTRACTION.sub(lambda m: f"{m[1]}n't", text)
     text = CONTRACTION.sub(lambda m: " " + CONTRACTED[m[1]], text)
     text = re.sub(r"\bw/o\b", "without", text)
+    text = ABBREVIATION.sub(lambda m: ABBREVIATIONS[m[1]], text)
     text = re.sub(r"(?<=[a-z])\s*\+\s*(?=[a-z])", " and ", text)  # "free+trial", "pro + enterprise"
     text = re.sub(r"\b(\d+)\s?d\b", r"\1 days", text)  # "last 30d"
     text = UNIT_ABBREVIATION.sub(lambda m: UNITS[m[1]] + ("s" if m[2] else ""), text)

@@ -616,6 +616,20 @@ def test_users_at_each_pql_score_are_the_reference_scores_counted(wh, catalog):
     assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
 
 
+def test_people_who_ordered_in_a_period_are_those_with_a_completed_order_then(wh, catalog):
+    """A refunded order is no purchase: "users who bought in H1" are the buyers of H1."""
+    window = TimeRange(start=date(2026, 1, 1), end=AS_OF, column="ordered_at")
+    plan = QueryPlan(intent=Intent.COUNT, metric=MetricRef(name="users"), time_range=window)
+    expected = run_sql(wh, """
+        SELECT count(DISTINCT user_id) FROM orders WHERE status = 'completed'
+          AND CAST(ordered_at AS DATE) BETWEEN DATE '2026-01-01' AND DATE '2026-06-30'""")
+    with_refunds = run_sql(wh, """
+        SELECT count(DISTINCT user_id) FROM orders
+          WHERE CAST(ordered_at AS DATE) BETWEEN DATE '2026-01-01' AND DATE '2026-06-30'""")
+    assert expected != with_refunds
+    assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
+
+
 # -- a tiny world where the demo is too regular --------------------------------------------
 
 

@@ -143,3 +143,14 @@ def test_each_value_of_a_declared_column_is_a_row(question, catalog):
 
 def test_a_family_named_after_by_is_its_members_not_its_values(catalog):
     assert plan("users by pql score", catalog).by_column is None
+
+
+def test_written_abbreviations_of_english_words_are_read_as_the_words(catalog):
+    assert plan("Q1 rev from pro accts?", catalog).filters[0].values == ("pro",)
+    assert plan("pct of trial users that are PQLs", catalog).share
+    assert plan("defn of a product qualified lead pls?", catalog).intent == Intent.DEFINITION
+
+
+def test_now_beside_a_segment_with_a_metric_period_is_membership_today(catalog):
+    got = plan("how much did users who are now high churn risk spend with us in 2025?", catalog)
+    assert got.segment.member == "high" and got.time_range.column == "ordered_at"
