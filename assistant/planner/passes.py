@@ -753,9 +753,10 @@ def _cohort_size(d: Draft) -> None:
     asks_size = re.search(r"\bhow\s+(big|large)\b|\bsizes?\b|\bhow\s+many\s+(users|people|"
                           r"accounts|signups|customers)\s+(were\s+|are\s+)?in\b", d.text)
     about_keeping = re.search(r"\b(retention|retained|retain|rate|share|percent|still|later|"
-                              r"active|came\s+back|months?)\b|%", d.text)
+                              r"active|came\s+back|(?<!cohort\s)months?)\b|%", d.text)
     if asks_size and not about_keeping and d.month_number is None and d.found is not None:
         d.month_number = 0
+        d.p.claim(asks_size.span(), "month_number")  # the size is month 0's row
 
 
 def _ranked_cohorts(d: Draft) -> None:

@@ -154,3 +154,10 @@ def test_written_abbreviations_of_english_words_are_read_as_the_words(catalog):
 def test_now_beside_a_segment_with_a_metric_period_is_membership_today(catalog):
     got = plan("how much did users who are now high churn risk spend with us in 2025?", catalog)
     assert got.segment.member == "high" and got.time_range.column == "ordered_at"
+
+
+@pytest.mark.parametrize("question", ["cohort sizes for H1 2026 signups, by cohort month",
+                                      "how large is the July cohort"])
+def test_a_cohorts_size_is_its_month_zero_row(question, catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.RETENTION and got.month_number == 0
