@@ -179,8 +179,10 @@ def periods(d: Draft) -> None:
                 found, second = _year_of_both(p, found, second, d.as_of)
                 found, second = _shared_year(found, second, d.as_of)
             found, d.compared_grain, d.compared = shaping.compare_periods(found, second)
-        elif CHANGE_VERB.search(text) and (ends := ends_of(found, d.as_of)) is not None:
-            # "did AOV climb from March to May": the two ends compared, not the range between
+        elif (CHANGE_VERB.search(text) or COMPARE_PERIODS.search(text) and
+              found.phrase.startswith("between")) and (ends := ends_of(found, d.as_of)) is not None:
+            # "did AOV climb from March to May", "how did X compare between March and April":
+            # the two ends compared, not the range between
             found, d.compared_grain, d.compared = shaping.compare_periods(*ends)
         elif (MOVE.search(text) or WHERE_GO.search(text) or
                 p.text[found.span[1]:found.span[1] + 2] == "'s"):

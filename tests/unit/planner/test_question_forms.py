@@ -161,3 +161,10 @@ def test_now_beside_a_segment_with_a_metric_period_is_membership_today(catalog):
 def test_a_cohorts_size_is_its_month_zero_row(question, catalog):
     got = plan(question, catalog)
     assert got.intent == Intent.RETENTION and got.month_number == 0
+
+
+def test_comparing_between_two_periods_compares_the_two_not_the_range(catalog):
+    got = plan("compare revenue between january and june", catalog)
+    assert [(r.start, r.end) for r in got.compared] == [
+        (date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 6, 1), date(2026, 6, 30))]
+    assert plan("orders between march and may", catalog).compared == ()
