@@ -143,7 +143,7 @@ class QueryPlan(_Frozen):
     without_metric: MetricRef | None = Field(
         None, description="People who are not among a people-counting metric's people in the "
         "plan's period on that metric's time column, or ever (\"pro users who never ordered\", "
-        "\"loyal customers with no orders in the last 30 days\")"
+        "\"champions with no orders in the last 60 days\")"
     )
     measure: Measure | None = Field(
         None, description="Instead of a metric: an aggregate of a segment column"

@@ -482,7 +482,7 @@ def _share(
 
 def _total_share(plan: QueryPlan, catalog: Catalog, segment: Segment | None, as_of: date,
                  overrides: Overrides, metric: Metric) -> tuple[exp.Select, Ctes]:
-    """ "Each channel's share of 2025 revenue": the metric per row and its fraction of the sum
+    """ "Every plan's share of Q3 orders": the metric per row and its fraction of the sum
     over every row. Only a sum or a count over groups of users adds up to the whole (a user
     has one plan, one country); an average, or a distinct count over periods, does not."""
     additive = isinstance(parse_fragment(metric.expr), exp.Sum | exp.Count)
@@ -654,7 +654,7 @@ def _aggregate(
                     *[exp.Literal.string(m) for m in selected]
                 )
             )
-        if plan.by_column is not None:  # "how many users at each score": the values
+        if plan.by_column is not None:  # "accounts at each engagement score": the values
             if plan.by_column not in segment.columns:
                 raise CompileError(messages.unknown_object(
                     f"column of `{segment.name}`", plan.by_column, list(segment.columns)))

@@ -262,8 +262,8 @@ def _active_now(plan: QueryPlan, catalog: Catalog) -> bool:
 
 
 def _member_now(plan: QueryPlan, catalog: Catalog) -> bool:
-    """ "Q1 signups who are engaged now", "revenue this year from people who are currently
-    engaged": the period picks who signed up or what they did; membership is as of today."""
+    """ "Q1 signups who are engaged now", "orders in Q3 by accounts currently among
+    the PQLs": the period picks who signed up or what they did; membership is as of today."""
     named = plan.segment is not None or bool(plan.also_in or plan.excluding)
     return named and plan.time_range is not None and plan.intent not in (
         Intent.HISTORY, Intent.MOVEMENT, Intent.RETENTION)

@@ -63,7 +63,7 @@ class Parse:
         self.claims.append(Claim(span, role))
 
 
-# Verbs of leaving something out, with their particle: "leaving out the US" is not a synonym
+# Verbs of leaving something out, with their particle: "leaving out Japan" is not a synonym
 # of leaving (churning). Masked before matching; coverage reads them as exclusion words.
 PHRASAL_EXCLUDE = re.compile(r"\b(leave|leaves|leaving|left)\s+out\b")
 

@@ -181,7 +181,7 @@ def periods(d: Draft) -> None:
             found, d.compared_grain, d.compared = shaping.compare_periods(found, second)
         elif (CHANGE_VERB.search(text) or COMPARE_PERIODS.search(text) and
               found.phrase.startswith("between")) and (ends := ends_of(found, d.as_of)) is not None:
-            # "did AOV climb from March to May", "how did X compare between March and April":
+            # "did AOV climb from March to May", "how did X compare between Q1 and Q3":
             # the two ends compared, not the range between
             found, d.compared_grain, d.compared = shaping.compare_periods(*ends)
         elif (MOVE.search(text) or WHERE_GO.search(text) or
@@ -373,7 +373,7 @@ def senses(d: Draft) -> None:
         d.found = window
     elif window is not None and d.grain is None and d.found is not None and \
             (d.found.end - d.found.start).days + 1 > (window.end - window.start).days + 1:
-        # "daily actives over a fortnight", "DAU for the last 14 days": one row per day (the
+        # "daily actives over a fortnight", "WAU over the past quarter": one row per day (the
         # window's own unit) of a longer period
         d.grain = GRAIN.search(p.text, window.span[0], window.span[1] + 1) \
             if window.phrase in WINDOW_GRAIN else _window_unit(window)
@@ -938,9 +938,9 @@ def _shares(d: Draft) -> None:
 
 
 def _rows_of_the_metric(d: Draft) -> bool:
-    """ "Each channel's share of 2025 revenue", "what share of active users is on each plan":
+    """ "Every country's share of orders in Q2", "what share of buyers sits in each plan":
     the metric named right after the share word is the whole, and each group of users a part
-    of it. ("What share of users were active, by plan" is each plan's own rate instead.)"""
+    of it. ("Which fraction of accounts ordered, per country" is each plan's own rate instead.)"""
     if not d.group_by or d.segment is not None or d.filters or d.p.also or d.p.excluded:
         return False
     share = next((hit for hit in SHARE.finditer(d.text)), None)

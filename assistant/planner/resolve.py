@@ -285,8 +285,8 @@ def movement_members(p: Parse, segment: Segment,
 
 
 def _complement(seg: Segment, picked: list[str], p: Parse) -> tuple[str, ...]:
-    """Every other member when the named ones are left out ("any tier except medium", "every
-    segment other than hibernating and at risk") and the family has no `not_` twin of them."""
+    """Every other member when the named ones are left out ("any tier except medium", "each
+    stage apart from new and churned") and the family has no `not_` twin of them."""
     if not picked or any(seg.member(f"not_{name}") is not None for name in picked):
         return ()
     if re.search(r"\b(still|now|anymore)\b", p.text):

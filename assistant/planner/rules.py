@@ -146,7 +146,7 @@ class RulesPlanner:
             # who ordered over the past 45 days" limits the answer; coverage must see it
             dated = find_time(text, as_of) is not None and (
                 ORDER_WORDS.search(text) or SIGNUP_WORDS.search(text)) is not None
-            # upper-case codes of the geography's values ("GB vs DE") name governed values
+            # upper-case codes of the geography's values ("FR vs JP") name governed values
             coded = catalog.geography() is not None and question.upper() != question and \
                 COUNTRY_CODES.search(clause) is not None
             if probe.matches or asks or what_if or dated or coded or _only_periods(text, as_of):

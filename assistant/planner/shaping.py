@@ -71,7 +71,7 @@ def measure(
 
 
 def by_column(p: Parse, segment: Segment | None) -> str | None:
-    """ "Distribution of PQL scores", "how many users at each score", "users per days
+    """ "A histogram of engagement scores", "how many accounts at each recency", "users per days
     inactive value": one row per value of a column the segment declares. Said with "each",
     "every", "distribution of", "histogram of" or "values" (a family's own name after "by" is
     its members)."""
@@ -213,8 +213,8 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
 
 
 def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | None) -> str | None:
-    """ "How many folks made a purchase in March", "of our engaged users, how many have made a
-    purchase": people counted by a purchase are the governed buyers metric (distinct users that
+    """ "How many folks made a purchase in March", "among the trial accounts, who has paid, how
+    many": people counted by a purchase are the governed buyers metric (distinct users that
     completed an order), not everyone who has any order row, nor the orders themselves."""
     counts_people = metric is None or (metric in catalog.metrics and
                                        catalog.metrics[metric].table == catalog.population_table())
@@ -229,8 +229,8 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
 
 
 def lacking(p: Parse, catalog: Catalog, metric: str | None) -> str | None:
-    """ "Pro users who never completed a purchase", "loyal customers with no orders in the last
-    30 days", "signed up in 2025 but never became customers": a negation right before the
+    """ "Enterprise accounts that have not paid yet", "champions without a single order since
+    April", "Q3 signups that never turned into buyers": a negation right before the
     words of a people-counting buyers metric (or an order count on its table) means the people
     who are not among its people."""
     found = catalog.buyer_metrics()
@@ -256,7 +256,7 @@ def _negation_scope(p: Parse, span: tuple[int, int]) -> str:
     return " ".join(p.text[start:span[0]].split()[-3:])
 
 
-# "How many have made a purchase", "how many bought": the count's noun left out is the people
+# "How many of them have bought", "how many placed": the count's noun left out is the people
 # the question is about (not "how many did we sell", whose subject follows).
 PEOPLE_DID = re.compile(r"\bhow\s+many\s+(?:of\s+(?:them|those|these)\s+)?(?:(?:have|has|had)\s+"
                         r"(?:ever\s+|already\s+|actually\s+)?)?(?:made|placed|bought|purchased|"
