@@ -256,8 +256,8 @@ def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
         src.where.append(member_of if keep else member_of.not_())
     lacking = _lacking(plan, catalog)
     if lacking is not None:  # "never ordered": not among the metric's people in its period
-        own = plan.time_range is not None and plan.time_range.column == lacking.time_column
-        users = _metric_users(plan if own else plan.model_copy(update={"time_range": None}),
+        users = _metric_users(plan if _in_own_period(plan, lacking)
+                              else plan.model_copy(update={"time_range": None}),
                               catalog, lacking, as_of)
         src.where.append(exp.column("user_id", table=src.base).isin(query=users).not_())
 
@@ -274,11 +274,15 @@ def _lacking(plan: QueryPlan, catalog: Catalog) -> Metric | None:
     return metric
 
 
+def _in_own_period(plan: QueryPlan, metric: Metric) -> bool:
+    """Whether the plan's period is on this metric's own time column."""
+    return plan.time_range is not None and plan.time_range.column == metric.time_column
+
+
 def _people_period(plan: QueryPlan, catalog: Catalog) -> QueryPlan:
     """The plan whose period picks its people: without the period of the metric they lack."""
     lacking = _lacking(plan, catalog)
-    if lacking is not None and plan.time_range is not None and \
-            plan.time_range.column == lacking.time_column:
+    if lacking is not None and _in_own_period(plan, lacking):
         return plan.model_copy(update={"time_range": None})
     return plan
 

@@ -943,8 +943,10 @@ def _rows_of_the_metric(d: Draft) -> bool:
     of it. ("Which fraction of accounts ordered, per country" is each plan's own rate instead.)"""
     if not d.group_by or d.segment is not None or d.filters or d.p.also or d.p.excluded:
         return False
-    share = next((hit for hit in SHARE.finditer(d.text)), None)
-    after = [(m, s) for m, s in d.senses if share is not None and m.span[0] >= share.end()
+    share = SHARE.search(d.text)
+    if share is None:
+        return False
+    after = [(m, s) for m, s in d.senses if m.span[0] >= share.end()
              and s.kind in ("metric", "dimension", "value", "segment", "member")]
     if not after:
         return False
