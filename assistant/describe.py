@@ -171,6 +171,9 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         label = catalog.segments[plan.segment.name].label if plan.segment else "segment"
         if plan.by_column:
             label = f"each value of {plan.by_column}"
+        second = catalog.segments.get(plan.by_segment) if plan.by_segment else None
+        if second is not None:
+            label = f"{label} and {second.label}"
         return f"{who[:1].upper()}{who[1:]} by {label}{extra}: {result.row_count} groups."
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]
@@ -253,6 +256,11 @@ def reading(plan: QueryPlan, catalog: Catalog) -> str:
         return f"{who} at each month end{extra}"
     if plan.intent == Intent.MOVEMENT:
         return f"where {who} moved to by now{extra}"
+    second = catalog.segments.get(plan.by_segment) if plan.by_segment else None
+    if plan.intent == Intent.DISTRIBUTION and second is not None and plan.segment:
+        first = catalog.segments[plan.segment.name].label
+        return (f"the number of {who} in each pair of a {first} member and a {second.label} "
+                f"member (people both classify){by}{extra}")
     if plan.intent == Intent.DISTRIBUTION:
         return f"the size of each member of {who}{by}{extra}"
     order = {"desc": ", highest first", "asc": ", lowest first"}.get(plan.order or "", "")

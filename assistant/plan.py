@@ -152,6 +152,11 @@ class QueryPlan(_Frozen):
         None, description="A column the segment declares: one row per value of it, with the "
         "count (\"how many users at each PQL score\")", max_length=MAX_NAME
     )
+    by_segment: str | None = Field(
+        None, description="A second segment family: one row per member of each, counting the "
+        "people classified by both (\"lifecycle stage by churn risk tier\"); needs a family "
+        "as the segment of a distribution", max_length=MAX_NAME
+    )
     group_by: tuple[DimensionRef, ...] = Field((), max_length=MAX_GROUP_BY)
     filters: tuple[Filter, ...] = Field((), max_length=MAX_FILTERS)
     time_range: TimeRange | None = None

@@ -71,6 +71,9 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
             or _metric(plan, catalog).role != "population"):
         raise CompileError("People who lack a metric can be counted, broken down or listed, "
                            "not measured or shared.")
+    if plan.by_segment is not None and (plan.intent != Intent.DISTRIBUTION or plan.share):
+        raise CompileError("A breakdown by a second segment family needs the sizes of another "
+                           "family's members (a distribution), without a share.")
     overrides = resolve_overrides(plan, catalog, segment)
     limit = min(plan.limit or row_cap, row_cap) + 1  # one extra row reveals truncation
     # _segment() raises unless retention, history and movement questions name a segment; a
@@ -665,6 +668,8 @@ def _aggregate(
             groups.append(exp.column(plan.by_column, table=alias).as_(plan.by_column))
         elif plan.intent == Intent.DISTRIBUTION:
             groups.append(exp.column(segment.member_column, table=alias).as_(segment.member_column))
+        if plan.by_segment is not None:
+            groups.append(_by_segment(plan, catalog, segment, src, as_of, overrides, ctes))
     elif plan.by_column is not None:
         raise CompileError("A breakdown by a segment's column needs that segment.")
     groups.extend(_group_column(catalog, ref, src, metric) for ref in plan.group_by)
@@ -684,6 +689,27 @@ def _aggregate(
     return _grouped(select, len(groups), by_measure), ctes
 
 
+def _by_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, src: _From, as_of: date,
+                overrides: Overrides, ctes: Ctes) -> exp.Expr:
+    """Each person's member of a second family ("stages by churn tier"): that family's CTE
+    joined on the user, so only people both families classify are counted."""
+    other = catalog.segments.get(plan.by_segment or "")
+    if other is None:
+        raise CompileError(messages.unknown_object("segment", plan.by_segment or "",
+                                                   sorted(catalog.segments)))
+    if plan.by_column or not (
+            segment.is_family and other.is_family and other.name != segment.name
+            and segment.entity == other.entity == "user"):
+        raise CompileError("A breakdown by a second segment family needs the sizes of another "
+                           "family's members (a distribution), without a share.")
+    known = {name for name, _ in ctes}
+    ctes.extend(c for c in segment_ctes(catalog, other, as_of, overrides) if c[0] not in known)
+    src.joins.append((other.name, "by_seg"))
+    name = other.member_column if other.member_column != segment.member_column else \
+        f"{other.name}_{other.member_column}"
+    return exp.column(other.member_column, table="by_seg").as_(name)
+
+
 def _members_only(plan: QueryPlan, catalog: Catalog, segment: Segment,
                   row_filter: RowFilter | None) -> bool:
     """Whether the question only counts a segment's members ("how many champions?", "churn
@@ -701,7 +727,7 @@ def _members_only(plan: QueryPlan, catalog: Catalog, segment: Segment,
         and segment.entity == "user" and not segment.is_cluster
         and plan.measure is None and not restricted
         and not (plan.filters or plan.group_by or plan.excluding or plan.also_in or plan.time_range
-                 or plan.without_metric or plan.by_column
+                 or plan.without_metric or plan.by_column or plan.by_segment
                  or plan.compared or plan.share or plan.order)
     )
 
@@ -817,7 +843,8 @@ def _definitions_used(
     overrides: Overrides,
 ) -> list[DefinitionUsed]:
     used: list[DefinitionUsed] = []
-    for ref in (*plan.excluding, *plan.also_in):  # the other segments a filter names
+    by = (SegmentRef(name=plan.by_segment),) if plan.by_segment else ()
+    for ref in (*plan.excluding, *plan.also_in, *by):  # the other segments a plan names
         other = catalog.segments.get(ref.name)
         if other is not None and other is not segment:
             used.append(DefinitionUsed(other.name, "segment", other.version, other.hash,

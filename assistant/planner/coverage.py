@@ -100,7 +100,8 @@ def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
     seg = plan.segment
     if sense.kind in ("segment", "member") and any(
             x.name == sense.name and (sense.kind == "segment" or x.member in (None, sense.detail))
-            for x in (*plan.excluding, *plan.also_in)):
+            for x in (*plan.excluding, *plan.also_in)) or sense.kind == "segment" and \
+            sense.name == plan.by_segment:
         return True
     if sense.kind == "segment":
         if seg is None:
@@ -154,7 +155,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         *_share_cues(plan),
         (MATRIX_WORDS, plan.intent == Intent.RETENTION),
         (CROSS_TAB, plan.intent == Intent.RETENTION or len(plan.group_by) >= 2 or (
-            plan.intent == Intent.DISTRIBUTION and bool(plan.group_by))),
+            plan.intent == Intent.DISTRIBUTION and bool(plan.group_by or plan.by_segment))),
         (HYPOTHETICAL, bool(plan.overrides)),
         (FAMILY_HEAD, plan.segment is not None or bool(plan.excluding or plan.also_in)),
         (MEMBERSHIP, plan.segment is not None or bool(plan.excluding or plan.also_in)),
@@ -338,7 +339,8 @@ ACCEPTANCE = re.compile(r"\b(is|are|would\s+be|'?s)\s+(fine|ok|okay|good|great|p
 RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
 # A table of two groupings: "tiers x plan", "a matrix of stage by plan", "each cell".
-CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells?|x)\b|\u00d7")
+CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells?|x|crossed)\b|"
+                       r"\u00d7")
 MATRIX_WORDS = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
                           r"overall|cohorts?)\b")
 # Words of comparing two periods ("were there fewer orders in July than June?").

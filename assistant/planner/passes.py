@@ -1001,6 +1001,7 @@ def build(d: Draft) -> None:
         also_in=tuple(SegmentRef(name=n, member=m) for n, m in d.p.also),
         without_metric=MetricRef(name=d.without) if d.without else None,
         measure=d.measure,
+        by_segment=d.p.by_segment if intent == Intent.DISTRIBUTION else None,
         by_column=d.by_column if intent in (Intent.COUNT, Intent.DISTRIBUTION,
                                             Intent.BREAKDOWN) else None,
         metric=MetricRef(name=d.metric) if d.metric and intent not in (

@@ -228,9 +228,22 @@ def _within(p: Parse, catalog: Catalog, mentions: list[PhraseMatch],
         return order[1]
     member = next((s.detail for m in second for s in m.senses if s.kind == "member"
                    and s.name == order[1]), None)
-    # "stages crossed with churn tiers", "loyal customers per tier"; or a whole family, not a
-    # member of it, after a segment: "their stage mix?" (a member per row, no plan)
-    if BY_FAMILY.search(between) or member is None and catalog.segments[order[1]].is_family:
+    # "loyal customers per tier", "PQLs by stage": one member (or a plain segment) broken down
+    # by a whole family is that family's distribution among the first one's people
+    first = next((s.detail for m, n in named if n == order[0] for s in m.senses
+                  if s.kind == "member" and s.name == order[0]), None)
+    by_family = BY_FAMILY.search(between) is not None or member is None and \
+        catalog.segments[order[1]].is_family
+    if by_family and member is None and catalog.segments[order[1]].is_family and (
+            first is not None or not catalog.segments[order[0]].is_family):
+        p.also = [(order[0], first)]
+        return order[1]
+    # "stages crossed with churn tiers": one row per member of each
+    if by_family and member is None and first is None and all(
+            catalog.segments[n].is_family for n in order):
+        p.by_segment = order[1]
+        return order[0]
+    if by_family:
         raise ClarificationNeeded(
             messages.CLARIFY_BY_FAMILY.format(other=catalog.segments[order[1]].label),
             [candidate(catalog, order[0], None), candidate(catalog, order[1], None)])

@@ -177,6 +177,32 @@ def test_distribution_counts_every_member_like_the_reference(wh, catalog, segmen
     assert {r[0] for r in result.rows} == set(members)
 
 
+@pytest.mark.parametrize(("first", "second"), [("lifecycle_stage", "churn_risk"),
+                                               ("rfm_segment", "lifecycle_stage")])
+def test_one_family_by_another_counts_the_people_both_put_in_each_pair(wh, catalog, first,
+                                                                       second):
+    """"lifecycle stage by churn tier": a row per (member, member) pair that has people, with
+    how many people both families put there; people one family does not classify are left out."""
+    (ref_a, col_a, _), (ref_b, col_b, _) = FAMILIES[first], FAMILIES[second]
+    plan = QueryPlan(intent=Intent.DISTRIBUTION, segment=SegmentRef(name=first),
+                     by_segment=second)
+    expected = run_sql(wh, f"SELECT a.{col_a}, b.{col_b}, count(*) FROM ({ref_a}) a "
+                           f"JOIN ({ref_b}) b USING (user_id) GROUP BY 1, 2")
+    assert len(expected) > 4
+    assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
+
+
+def test_one_member_by_another_family_is_that_familys_sizes_among_the_members(wh, catalog):
+    """"champions by churn tier": each tier's count of champions."""
+    (ref_a, col_a, _), (ref_b, col_b, _) = FAMILIES["rfm_segment"], FAMILIES["churn_risk"]
+    plan = QueryPlan(intent=Intent.DISTRIBUTION, segment=SegmentRef(name="churn_risk"),
+                     also_in=(SegmentRef(name="rfm_segment", member="champions"),))
+    expected = run_sql(wh, f"SELECT b.{col_b}, count(*) FROM ({ref_b}) b WHERE user_id IN "
+                           f"(SELECT user_id FROM ({ref_a}) WHERE {col_a} = 'champions') "
+                           f"GROUP BY 1")
+    assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
+
+
 @pytest.mark.parametrize("segment", ["churn_risk", "lifecycle_stage", "rfm_segment"])
 def test_every_user_has_exactly_the_reference_tier(wh, catalog, segment):
     """The whole family as (user_id, member) pairs equals the reference mapping."""

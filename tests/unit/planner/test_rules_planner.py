@@ -815,12 +815,26 @@ def test_a_word_for_another_segment_before_a_family_is_that_familys_member(plann
 
 
 @pytest.mark.parametrize("question", ["lifecycle stage x churn risk tier",
-                                      "champions split by churn risk"])
-def test_a_family_broken_down_by_another_family_is_asked_about_not_filtered(question, planner,
-                                                                             catalog):
-    with pytest.raises(ClarificationNeeded) as info:
-        plan(planner, catalog, question)
-    assert "another segment family" in info.value.message
+                                      "stages crossed with churn tiers",
+                                      "churn tier breakdown for each lifecycle stage"])
+def test_a_family_broken_down_by_another_family_is_a_row_per_pair(question, planner, catalog):
+    p = plan(planner, catalog, question)
+    assert p.intent == Intent.DISTRIBUTION
+    assert {p.segment.name, p.by_segment} == {"lifecycle_stage", "churn_risk"}
+    assert p.segment.member is None and not p.also_in
+
+
+@pytest.mark.parametrize(("question", "within"), [
+    ("champions split by churn risk", ("rfm_segment", "champions")),
+    ("how many PQLs in each churn risk tier", ("pql", None)),
+    ("engaged users per churn tier", ("engaged_users", None)),
+])
+def test_one_member_broken_down_by_a_family_is_the_familys_sizes_among_them(
+        question, within, planner, catalog):
+    p = plan(planner, catalog, question)
+    assert p.intent == Intent.DISTRIBUTION and p.segment.name == "churn_risk"
+    assert [(x.name, x.member) for x in p.also_in] == [within]
+    assert p.by_segment is None
 
 
 @pytest.mark.parametrize("question", ["what was our churn rate last quarter?",
@@ -853,10 +867,11 @@ def test_which_member_of_a_family_is_largest_is_one_member(planner, catalog):
     assert plan(planner, catalog, "which churn tiers are the biggest?").limit is None
 
 
-def test_which_members_of_another_family_a_segment_is_in_is_asked_about(planner, catalog):
-    with pytest.raises(ClarificationNeeded) as info:
-        plan(planner, catalog, "for our champions, what lifecycle stages are they in?")
-    assert "another segment family" in info.value.message
+def test_which_members_of_another_family_a_segment_is_in_is_that_familys_sizes(planner,
+                                                                               catalog):
+    p = plan(planner, catalog, "for our champions, what lifecycle stages are they in?")
+    assert p.intent == Intent.DISTRIBUTION and p.segment.name == "lifecycle_stage"
+    assert [(x.name, x.member) for x in p.also_in] == [("rfm_segment", "champions")]
 
 
 def test_a_duration_parameter_may_be_said_in_the_other_unit(planner, catalog):
