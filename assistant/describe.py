@@ -123,9 +123,20 @@ def overrides_text(plan: QueryPlan, catalog: Catalog | None = None) -> str:
     return f" (what-if: {', '.join(parts)})"
 
 
+def _ranked_by(plan: QueryPlan, catalog: Catalog) -> str:
+    """ "highest revenue" when the plan ranks people by a metric, else ""."""
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    if plan.intent != Intent.LIST or metric is None or plan.order is None or not plan.limit:
+        return ""
+    return f"{'highest' if plan.order == 'desc' else 'lowest'} {metric.label.lower()}"
+
+
 def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     who = population(plan, catalog)
     extra = overrides_text(plan, catalog)
+    ranked = _ranked_by(plan, catalog)
+    if plan.intent == Intent.LIST and ranked:
+        return f"The {result.row_count:,} {who} with the {ranked}{extra}."
     if plan.intent == Intent.LIST:
         more = " (showing the first rows; the full list is truncated)" if result.truncated else ""
         return f"{result.row_count:,} {who}{extra}{more}."
@@ -246,6 +257,9 @@ def reading(plan: QueryPlan, catalog: Catalog) -> str:
     dims = ", ".join([f"{d.name} ({d.grain})" if d.grain else d.name for d in plan.group_by]
                      + [_periods(plan)] * bool(plan.compared))
     by = f" by {dims}" if dims else ""
+    ranked = _ranked_by(plan, catalog)
+    if plan.intent == Intent.LIST and ranked:
+        return f"the {plan.limit} {who} with the {ranked}, one row each{extra}"
     if plan.intent == Intent.LIST:
         limit = f" (top {plan.limit})" if plan.limit else ""
         return f"a list of {who}{limit}{extra}"

@@ -85,6 +85,8 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         select, ctes = history(plan, catalog, named, as_of, overrides)
     elif plan.intent == Intent.MOVEMENT or plan.intent == Intent.LIST and plan.to_members:
         select, ctes = movement(plan, catalog, named, as_of, overrides)
+    elif plan.intent == Intent.LIST and _ranks_people(plan, catalog):
+        select, ctes = _aggregate(plan, catalog, segment, as_of, overrides)
     elif plan.intent == Intent.LIST:
         select, ctes = _listing(plan, catalog, segment, as_of, overrides)
     elif plan.share:
@@ -673,6 +675,9 @@ def _aggregate(
     elif plan.by_column is not None:
         raise CompileError("A breakdown by a segment's column needs that segment.")
     groups.extend(_group_column(catalog, ref, src, metric) for ref in plan.group_by)
+    if plan.intent == Intent.LIST:  # people ranked by the metric: one row per person
+        key = _population_key(catalog)
+        groups.insert(0, src.col(str(key.table), key.name).as_(key.name))
     _exclusions(plan, catalog, src, as_of, overrides, ctes)
     if plan.compared:
         groups.insert(0, _period_column(plan, catalog, metric, src, as_of))
@@ -708,6 +713,18 @@ def _by_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, src: _From,
     name = other.member_column if other.member_column != segment.member_column else \
         f"{other.name}_{other.member_column}"
     return exp.column(other.member_column, table="by_seg").as_(name)
+
+
+def _ranks_people(plan: QueryPlan, catalog: Catalog) -> bool:
+    """ "Top 5 champions by revenue": people, each with the metric, ranked by it."""
+    if plan.metric is None or plan.order is None or plan.limit is None:
+        return False
+    metric = _metric(plan, catalog)
+    if metric.role == "population" or plan.measure is not None or plan.group_by or \
+            plan.share or plan.compared or plan.to_members:
+        raise CompileError("People ranked by a metric are one row each: with a limit and an "
+                           "order, without a breakdown, a share or compared periods.")
+    return True
 
 
 def _members_only(plan: QueryPlan, catalog: Catalog, segment: Segment,
@@ -870,8 +887,9 @@ def _definitions_used(
             )
     if (
         plan.intent not in (Intent.RETENTION, Intent.HISTORY, Intent.MOVEMENT, Intent.LIST)
-        and plan.measure is None
-    ):
+        or plan.intent == Intent.LIST and plan.metric is not None and plan.order is not None
+        and plan.limit is not None
+    ) and plan.measure is None:
         metric = _metric(plan, catalog)
         used.append(
             DefinitionUsed(

@@ -52,7 +52,7 @@ FUNCTION_WORDS = frozenset("""
 a an the this that these those some any all such
 i me my mine myself we us our ours you your yours they them their theirs it its he him his
 she her ones someone somebody anyone anybody everyone everybody something anything
-of in on at to for from with about into onto among amongst as
+of in on at to for from with about into onto among amongst as via
 am is are was were be been being do does did doing done have has had having
 can could will would shall should may might must
 s re ve ll d m
@@ -147,7 +147,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         *_period_cues(plan, catalog, as_of),
         (COUNT, plan.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.DISTRIBUTION,
                                 Intent.METRIC, Intent.MOVEMENT, Intent.HISTORY,
-                                Intent.RETENTION)),
+                                Intent.RETENTION) or _ranks(plan)),
         (HOW_MUCH, plan.intent in (Intent.METRIC, Intent.BREAKDOWN, Intent.COUNT)),
         (LIST, plan.intent == Intent.LIST or bool(plan.group_by)),
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
@@ -184,7 +184,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
          or bool(plan.group_by)),
         (GROUPING, bool(plan.group_by) or plan.intent in (Intent.DISTRIBUTION, Intent.HISTORY,
-                                                          Intent.RETENTION)),
+                                                          Intent.RETENTION) or _ranks(plan)),
         (NEGATIVE, _negates(plan)),
         (EXCLUDE_WORDS, _negates(plan)),
         (UNION, _unions(plan)),
@@ -198,6 +198,11 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
     if plan.group_by or plan.intent == Intent.DISTRIBUTION:  # the verb and its particle only
         spans.extend(s for m in SPLIT_VERB.finditer(text) for s in (m.span(1), m.span(2)))
     return spans
+
+
+def _ranks(plan: QueryPlan) -> bool:
+    """People ranked by a metric: "top 5 PQLs by total revenue"."""
+    return plan.intent == Intent.LIST and plan.metric is not None and plan.order is not None
 
 
 def _share_cues(plan: QueryPlan) -> list[tuple[re.Pattern[str], bool]]:
@@ -295,6 +300,7 @@ HYPOTHETICAL = re.compile(
     r"counted|count|counts|use|used|using|raise[sd]?|raising|lower(ed|ing)?|bump(ed)?|"
     r"tighten(ed)?|loosen(ed)?|stricter|looser|changed?|moved?|set|bar|enough|kicked\s+in|"
     r"measured|measure|looking\s+back|look\s+back|looked\s+back|lookback|sustained|"
+    r"call|called|calling|label(l?ed)?|defined?|treat(ed)?|consider(ed)?|look(ed)?\s+at|"
     r"kick\s+in|flag(ged)?|cutoff|threshold|window|only|drop(ped|s)?|relax(ed|es|ing)?|"
     r"start(ed|s)?|kick(ed|s)\s+in|keep|keeps|keeping|kept|version|scenario|"
     r"hypothetical|loosest|strictest|possible|minimum|maximum|requirement|limit)\b")
@@ -338,6 +344,8 @@ ALREADY = re.compile(r"\balready\b")
 ACCEPTANCE = re.compile(r"\b(is|are|would\s+be|'?s)\s+(fine|ok|okay|good|great|perfect|enough)\b")
 RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
+# "through" right before a value the plan filters on is a preposition, not a time bound.
+THROUGH = re.compile(r"\b(through|thru)\s+(the\s+)?$")
 # A table of two groupings: "tiers x plan", "a matrix of stage by plan", "each cell".
 CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells?|x|crossed)\b|"
                        r"\u00d7")
@@ -452,6 +460,9 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
     for m in p.matches:
         if m.span[0] >= 0 and any(sense_used(s, plan, catalog) for s in m.senses):
             covered.append(m.span)
+            if any(s.kind == "value" for s in m.senses):  # "found us through a referral"
+                lead = THROUGH.search(p.text[:m.span[0]])
+                covered.extend([lead.span()] if lead else [])
         elif m.span[0] >= 0:
             unused.append(m)
     covered.extend(_cue_spans(p.text, plan, catalog, as_of))

@@ -149,5 +149,6 @@ ratio decline ordered ordering bought buying purchased purchasing placed spent s
 signing joining churning activating engaging average avg mean median typical minimum
 maximum percentage percent share proportion fraction core action actions activity active
 compare compared comparing comparison versus against relative excluding except outside other
+stack stacks stacked
 """.split())
     return frozenset(words)

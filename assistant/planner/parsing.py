@@ -82,12 +82,23 @@ def match_phrases(p: Parse, catalog: Catalog) -> None:
     found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
     taken_until = -1
     for a, b, entry in found:
-        if a < taken_until:
+        if a < taken_until or _yields(a, b, entry, found):
             continue
         p.matches.append(PhraseMatch(entry, (a, b)))
         p.consume((a, b))
         taken_until = b
     p.matches.sort(key=lambda m: m.span[0])
+
+
+# A phrase that opens with a question word ("how engaged") is the weaker reading when a phrase
+# starting inside it reaches further: "explain how engaged users count" names those users.
+QUESTION_LEAD = frozenset({"how", "what", "which", "who"})
+
+
+def _yields(a: int, b: int, entry: Entry, found: list[tuple[int, int, Entry]]) -> bool:
+    if entry.phrase.split()[0] not in QUESTION_LEAD:
+        return False
+    return any(a < a2 < b < b2 for a2, b2, _ in found)
 
 
 def governed_words(text: str, span: tuple[int, int], catalog: Catalog) -> bool:

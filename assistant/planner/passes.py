@@ -91,7 +91,14 @@ from assistant.planner.patterns import (
 )
 from assistant.planner.rule_questions import one_person_question, rule_question
 from assistant.planner.text import MARK, normalise, phrase_pattern
-from assistant.planner.timephrases import Found, ends_of, find_time, snapshot_phrase
+from assistant.planner.timephrases import (
+    PERIOD_BEFORE,
+    Found,
+    ends_of,
+    find_time,
+    preceding,
+    snapshot_phrase,
+)
 
 Senses = list[tuple[PhraseMatch, Sense]]
 WINDOW_GRAIN = ("daily", "weekly", "monthly")
@@ -121,6 +128,7 @@ class Draft:
     signups_of_period: bool = False
     measure: Measure | None = None
     by_column: str | None = None  # one row per value of the segment's column
+    ranked: bool = False  # people ranked by a metric ("top 5 champions by revenue")
     overrides: list[Override] = field(default_factory=list)
     metric: str | None = None
     filters: list[Filter] = field(default_factory=list)
@@ -156,6 +164,9 @@ def periods(d: Draft) -> None:
     said = SAME_LAST_YEAR.search(p.work)  # before "last year" is read as a period of its own
     if said is not None:
         p.claim(said.span(), "time")
+    before = PERIOD_BEFORE.search(p.work)  # before "quarter" reads alone
+    if before is not None:
+        p.claim(before.span("said"), "time")
     found = find_time(p.work, d.as_of) if not d.snapshot else None
     if found:
         p.claim(found.span, "time")
@@ -163,7 +174,8 @@ def periods(d: Draft) -> None:
         if lead:
             p.claims.append(Claim(lead.span(), "time"))
         _restatements_of(p, found, d.as_of)
-        earlier = _year_earlier(p, found, d.as_of, said) if said else None
+        earlier = _year_earlier(p, found, d.as_of, said) if said else preceding(
+            found, before["a"] or before["b"], before.span("said")) if before else None
         second = earlier or find_time(p.work, d.as_of)
         if second is not None and not (COMPARE_PERIODS.search(text) or
                                        SAME_LAST_YEAR.search(text) or
@@ -738,6 +750,7 @@ def shape(d: Draft) -> None:
     d.by_column = shaping.by_column(p, d.segment) if d.measure is None else None
     if d.compared_grain is not None or d.compared:
         _compared_shape(d)
+    _people_ranked(d)
     d.intent = _intent(d)
     if d.measure is not None:
         d.intent, d.metric = (Intent.BREAKDOWN if d.group_by else Intent.METRIC), None
@@ -747,6 +760,26 @@ def shape(d: Draft) -> None:
         _cohort_size(d)
         _ranked_cohorts(d)
     _time_range(d)
+
+
+def _people_ranked(d: Draft) -> None:
+    """ "Top 5 champions by revenue", "top 10 customers by spend this year": the people the
+    limit counts (a segment, a member, the population or the buyers), each with a measured
+    metric named after "by", ranked by it."""
+    limit = LIMIT.search(d.text)
+    if limit is None or d.limit is None or d.group_by or d.compared or d.measure is not None:
+        return
+    people = {m.name for m in (*d.catalog.population_metrics(), *d.catalog.buyer_metrics())}
+    after = [m for m in d.p.matches if m.span[0] >= limit.end()]
+    if not after or not any(s.kind in ("segment", "member") or s.kind == "metric" and
+                            s.name in people for s in after[0].senses):
+        return
+    by = re.search(rf"\b{GROUP_LEAD}\s+", d.text[after[0].span[1]:])
+    at = after[0].span[1] + by.end() if by else -1
+    measured = next((s.name for m in after[1:] if 0 <= m.span[0] - at <= 12 for s in m.senses
+                     if s.kind == "metric" and s.name not in people), None)
+    if measured is not None:
+        d.metric, d.ranked = measured, True
 
 
 def _cohort_size(d: Draft) -> None:
@@ -830,6 +863,8 @@ def _intent(d: Draft) -> Intent:
             and d.population(metric) and not SIGNUP_WORDS.search(text) and not any(
                 g.name == signup_column for g in group_by):
         return Intent.HISTORY
+    if d.ranked:
+        return Intent.LIST
     family_whole = segment is not None and segment.is_family and d.member is None
     wants_count = COUNT.search(text) is not None or re.search(
         r"\bhow\s+(much|many)\b", text) is not None  # a quantity is never a list
@@ -862,6 +897,8 @@ def _per_member(d: Draft) -> bool:
     if segment is None or not isinstance(d.member, tuple) or len(d.member) < 2:
         return False
     lead = re.compile(rf"(?:^|\s){GROUP_LEAD}\s+(?:the\s+|their\s+)?$")
+    if COMPARE_PERIODS.search(d.text) and not d.compared:  # "champions vs hibernating"
+        return True
     return (DISTRIBUTION.search(d.text) is not None and not d.group_by) or any(
         m.span[0] >= 0 and lead.search(d.text[:m.span[0]]) is not None
         for m in d.p.matches if any(s.kind == "segment" and s.name == segment.name
@@ -1004,8 +1041,8 @@ def build(d: Draft) -> None:
         by_segment=d.p.by_segment if intent == Intent.DISTRIBUTION else None,
         by_column=d.by_column if intent in (Intent.COUNT, Intent.DISTRIBUTION,
                                             Intent.BREAKDOWN) else None,
-        metric=MetricRef(name=d.metric) if d.metric and intent not in (
-            Intent.LIST, Intent.RETENTION, Intent.HISTORY) else None,
+        metric=MetricRef(name=d.metric) if d.metric and (d.ranked or intent not in (
+            Intent.LIST, Intent.RETENTION, Intent.HISTORY)) else None,
         group_by=tuple(d.group_by) if tabular else (),
         filters=tuple(d.filters) if tabular else (),
         time_range=d.time_range,
@@ -1016,7 +1053,10 @@ def build(d: Draft) -> None:
         to_members=d.to_members,
         limit=d.limit if intent == Intent.LIST or d.limit and (d.group_by or d.order)
         else shaping.top_one(d.p, d.group_by, intent),
-        order=d.order or shaping.order(d.p, d.group_by, intent, ranked=d.limit is not None),
+        order=d.order or ("asc" if d.ranked and LIMIT.search(d.text)[1] in ("bottom", "lowest",
+                                                                            "worst")
+                          else "desc" if d.ranked else
+                          shaping.order(d.p, d.group_by, intent, ranked=d.limit is not None)),
         share=d.wants_share,
         share_of_metric=d.share_of_metric,
         share_of_total=d.share_of_total,

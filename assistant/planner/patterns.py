@@ -160,7 +160,8 @@ EXPLICIT_LIST = re.compile(r"^(list|export|show|give|pull|get|find)\b|\b(user\s+
                            r"list\s+of|the\s+list)\b")
 NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)?$")
 COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
-COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|respectively|separately|each)\b")
+COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|against|respectively|separately|"
+                     r"each)\b")
 SUPERLATIVE = re.compile(
     r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum)\b|"
     r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum|bottom)\b"
@@ -278,7 +279,7 @@ CLAUSE_BREAK = re.compile(r"[?!:;\n]+|\s[-\u2013\u2014]+\s|(?<=\w)\.\s+")
 SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(?:team\s+)?"
                      r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|question|q)\s*[.,]*\s*$",
                      re.IGNORECASE)
-# Who the answer is for, opening a clause: "marketing wants churned users by plan", "my
+# Who the answer is for, opening a clause: "marketing wants lapsed accounts per country", "my
 # manager needs the PQL list". A singular asker (one word, or "X team") and a verb of
 # wanting; a plural subject ("engaged users want ...") takes "want" and is never read as the asker.
 REQUESTER = re.compile(r"^\s*(?:(?:the|my|our)\s+)?[a-z]+(?:\s+team)?\s+(?:wants|needs|asked\s+for|"
@@ -320,6 +321,6 @@ CHANGE_VERB = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?
                          r"rise|rose|risen|fall|fell|fallen|jump(ed|s)?|climb(ed|s)?|"
                          r"improve[ds]?|shrink|shrank|dip(ped|s)?)\b")
 COMPARE_PERIODS = re.compile(r"\b(vs|versus|compared?\s+(with|to)|compare|comparing|against|"
-                             r"relative\s+to)\b")
+                             r"relative\s+to|stack(s|ed)?\s+up)\b")
 DATA_WORDS = re.compile(r"\b(numbers?|stats?|statistics|metrics?|kpis?|data|figures|report|"
                         r"dashboard)\b")

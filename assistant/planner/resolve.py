@@ -114,6 +114,10 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
     return None, None
 
 
+# Words joining two members of one family: alternatives, a list, or two compared side by side.
+JOINED_MEMBERS = r"(or|and|plus|vs|versus|against|compared\s+(?:to|with))"
+
+
 def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> Selection:
     """The members of the chosen segment the question names, negates or joins with "or"."""
     picked = list(dict.fromkeys(s.detail for s in members if s.name == seg.name))
@@ -121,17 +125,17 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
     if complement:  # "buyers that aren't champions", "any tier except medium"
         return complement
     picked = [negated(seg, name, p) for name in picked]
-    if picked and re.search(r"\b(or|and|plus)\b", outside):
+    if picked and re.search(rf"\b{JOINED_MEMBERS}\b", outside):
         picked += [
             m.name
             for m in seg.members
             if m.name not in picked
             and any(
-                re.search(rf"\b{re.escape(ph)}\s+(or|and|plus)\b", outside)
+                re.search(rf"\b{re.escape(ph)}\s+{JOINED_MEMBERS}\b", outside)
                 for ph in {m.name.replace("_", " "), normalise(m.label)}
             )
         ]
-    if len(picked) > 1 and re.search(r"\b(or|and|plus)\b", outside):
+    if len(picked) > 1 and re.search(rf"\b{JOINED_MEMBERS}\b", outside):
         for name in picked:
             mem = seg.member(name)
             if mem is not None:
@@ -333,8 +337,9 @@ def negated(seg: Segment, member: str, p: Parse) -> str:
 
 
 def _scope_before(p: Parse, match: PhraseMatch) -> str:
-    """The words between a phrase and the governed phrase before it (at most ~5 words):
-    the reach of a negation ("never got activated", "haven't yet been activated")."""
-    start = max([m.span[1] for m in p.matches if 0 <= m.span[1] <= match.span[0]], default=0)
+    """The words between a phrase and the governed phrase or period before it (at most ~5
+    words): the reach of a negation ("never got activated", "haven't yet been activated")."""
+    start = max([m.span[1] for m in p.matches if 0 <= m.span[1] <= match.span[0]] +
+                [c.span[1] for c in p.claims if c.span[1] <= match.span[0]], default=0)
     window = p.text[max(start, match.span[0] - 30) : match.span[0]]
     return window if len(window.split()) <= 5 else ""

@@ -161,8 +161,9 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
 
 def _singular_which(p: Parse, kind: str = "dimension") -> bool:
     """ "Which <dimension> ..." with the dimension in the singular asks for one of them,
-    wherever the question puts it (after a leading clause: "in 2025, which plan led ...")."""
-    which = re.search(r"\b(which|what|whats)\b", p.text)
+    wherever the question puts it (after a leading clause: "in 2025, which plan led ..."); so
+    does a superlative said right before it ("biggest churn tier right now?")."""
+    which = re.search(r"\b(which|what|whats)\b", p.text) or SUPERLATIVE.search(p.text)
     if which is None:
         return False
     first = next((m for m in p.matches if m.span[0] >= which.end() and any(
@@ -213,7 +214,7 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
 
 
 def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | None) -> str | None:
-    """ "How many folks made a purchase in March", "among the trial accounts, who has paid, how
+    """ "How many folks bought anything during March", "among the trial accounts, who has paid, how
     many": people counted by a purchase are the governed buyers metric (distinct users that
     completed an order), not everyone who has any order row, nor the orders themselves."""
     counts_people = metric is None or (metric in catalog.metrics and
@@ -273,7 +274,9 @@ def _counts_members(p: Parse, catalog: Catalog) -> bool:
     if PEOPLE_DID.search(p.text):
         return True
     population = {m.name for m in catalog.population_metrics()}
-    after = [m for m in p.matches if m.span[0] >= asked.end()]
+    # values describe the people ("how many US pro accounts that ..."): the noun is after them
+    after = [m for m in p.matches if m.span[0] >= asked.end()
+             and not all(s.kind == "value" for s in m.senses)]
     return bool(after) and any(s.kind in ("segment", "member") or s.kind == "metric" and
                                s.name in population for s in after[0].senses)
 

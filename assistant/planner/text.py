@@ -58,6 +58,11 @@ CELL_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
 MONTH_NUMBER_WORD = re.compile(r"\bmonth\s+(" + "|".join(CELL_NUMBERS) + r")\b")
 # A number word after a ranking word counts the rows ("top three countries").
+# A number word after "instead of" is the value being replaced, with or without its unit
+# ("nine logins rather than four").
+REPLACED_NUMBER = re.compile(
+    r"\b(instead\s+of|rather\s+than)\s+(one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|fifteen|twenty|thirty)\b")
 RANKED_NUMBER = re.compile(
     r"\b(top|bottom|best|worst|highest|lowest)\s+(two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|fifteen|twenty|thirty)\b")
@@ -102,6 +107,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\bw/(?=\s)", "with", text)
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "two logins a day"
     text = RANKED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)  # "top three" -> top 3
+    text = REPLACED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)
     text = MONTH_NUMBER_WORD.sub(lambda m: f"month {CELL_NUMBERS[m[1]]}", text)  # "month three"
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "1,000+" is one number

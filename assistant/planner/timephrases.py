@@ -474,3 +474,30 @@ def snapshot_phrase(text: str, as_of: date) -> Found | None:
         end = month_range(_year(match[2], latest_month(month, as_of)), month)[1]
     end = min(end, as_of)
     return Found(end.replace(day=1), end, match[0].strip(), match.span())
+
+
+# The period just before the one named, said after a comparison word: "June's orders vs the
+# month before", "Q1 against the previous quarter". Only the unit's words are the period.
+PERIOD_BEFORE = re.compile(
+    r"\b(?:vs|versus|against|compared\s+(?:to|with)|than|to|and|or)\s+(?:the\s+|that\s+)?"
+    r"(?P<said>(?P<a>week|month|quarter|year)\s+(?:before|prior|earlier)|"
+    r"(?:previous|prior|preceding)\s+(?P<b>week|month|quarter|year))\b")
+UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def preceding(found: Found, unit: str, span: tuple[int, int]) -> Found | None:
+    """The whole `unit` before `found`, when `found` is itself one whole `unit` (a calendar
+    month, quarter or year, or seven days); else None: the two would not compare."""
+    if unit == "week":
+        if (found.end - found.start).days != 6:
+            return None
+        start = found.start - timedelta(days=7)
+    else:
+        months = UNIT_MONTHS[unit]
+        start = _shift_month(found.start, -months)
+        whole = found.start.day == 1 and \
+            _shift_month(found.start, months) == found.end + timedelta(days=1)
+        if not whole or (unit == "quarter" and found.start.month % 3 != 1) or (
+                unit == "year" and found.start.month != 1):
+            return None
+    return Found(start, found.start - timedelta(days=1), f"the {unit} before", span)

@@ -585,6 +585,25 @@ def test_revenue_from_champions_in_q2_is_their_completed_order_amounts(wh, catal
     assert_same_rows(got, expected)
 
 
+@pytest.mark.parametrize(("order", "sql_order"), [("desc", "DESC"), ("asc", "ASC")])
+def test_the_top_champions_by_revenue_are_the_champions_with_the_most(wh, catalog, order,
+                                                                     sql_order):
+    """ "Top 5 champions by revenue in Q2": the five champions whose completed Q2 orders add
+    up to the most (or least), each with that sum."""
+    plan = QueryPlan(intent=Intent.LIST, metric=MetricRef(name="revenue"),
+                     segment=SegmentRef(name="rfm_segment", member="champions"),
+                     time_range=TIME_RANGES["revenue"], limit=5, order=order)
+    got = wh.execute(compile_plan(plan, catalog, AS_OF, row_cap=CAP).sql(wh.dialect), row_cap=5)
+    expected = run_sql(wh, f"""
+        SELECT o.user_id, sum(o.amount) AS revenue FROM orders AS o
+        WHERE o.status = 'completed'
+          AND CAST(o.ordered_at AS DATE) BETWEEN DATE '2026-04-01' AND DATE '2026-06-30'
+          AND o.user_id IN (SELECT user_id FROM ({ref.RFM_SEGMENT}) WHERE segment = 'champions')
+        GROUP BY 1 ORDER BY 2 {sql_order} LIMIT 5""")
+    assert len(expected) == 5 and len({r[1] for r in expected}) == 5  # no tie at the cut
+    assert [tuple(r) for r in pick(got, "user_id", "revenue")] == [tuple(r) for r in expected]
+
+
 @pytest.mark.parametrize(("metric", "dimension"), [("revenue", "acquisition_channel"),
                                                   ("active_users", "plan"), ("users", "country")])
 def test_each_groups_share_of_a_total_is_its_part_of_the_sum_over_every_group(

@@ -168,3 +168,92 @@ def test_comparing_between_two_periods_compares_the_two_not_the_range(catalog):
     assert [(r.start, r.end) for r in got.compared] == [
         (date(2026, 1, 1), date(2026, 1, 31)), (date(2026, 6, 1), date(2026, 6, 30))]
     assert plan("orders between march and may", catalog).compared == ()
+
+
+@pytest.mark.parametrize(("question", "limit"), [("largest churn tier right now?", 1),
+                                                 ("smallest lifecycle stage", 1),
+                                                 ("largest churn tiers", None)])
+def test_a_superlative_before_one_family_head_asks_for_one_member(question, limit, catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.DISTRIBUTION and got.limit == limit and got.order is not None
+
+
+def test_a_phrase_opening_with_a_question_word_yields_to_a_longer_one_inside_it(catalog):
+    got = plan("tell me how engaged users are worked out", catalog)
+    assert got.intent == Intent.DEFINITION and got.segment.name == "engaged_users"
+    assert plan("how engaged are trial users", catalog).segment.name == "engagement_score"
+
+
+def test_people_described_by_values_before_what_they_bought_are_counted_as_buyers(catalog):
+    got = plan("how many of the pro users who are champions bought something in May?", catalog)
+    assert got.metric.name == "customers" and got.filters[0].values == ("pro",)
+    assert plan("how many pro orders in May", catalog).metric.name == "orders"
+
+
+@pytest.mark.parametrize("joined", ["vs", "compared with", "against"])
+def test_two_members_compared_on_a_metric_are_a_row_each(joined, catalog):
+    got = plan(f"revenue of loyal customers {joined} hibernating customers in 2025", catalog)
+    assert got.intent == Intent.DISTRIBUTION and got.metric.name == "revenue"
+    assert set(got.segment.members) == {"loyal_customers", "hibernating"}
+    assert plan("revenue of loyal customers or hibernating customers", catalog).intent == \
+        Intent.METRIC
+
+
+def test_a_negation_after_a_period_still_excludes_the_segment_it_names(catalog):
+    got = plan("active users over the last 14 days that aren't PQLs", catalog)
+    assert [x.name for x in got.excluding] == ["pql"] and got.time_range is not None
+
+
+def test_a_number_word_after_instead_of_is_the_value_replaced(catalog):
+    got = plan("if PQLs needed four projects instead of three, how many PQLs?", catalog)
+    assert [(o.parameter, o.value) for o in got.overrides] == [("min_projects", 4)]
+
+
+@pytest.mark.parametrize("question", [
+    "what if we called users churned after 45 days inactive, how many churned users?",
+    "if engaged users were looked at over 6 weeks, how many engaged users?"])
+def test_verbs_of_defining_belong_to_the_what_if(question, catalog):
+    assert plan(question, catalog).overrides
+
+
+@pytest.mark.parametrize(("question", "first"), [
+    ("orders in March vs the month before", (date(2026, 2, 1), date(2026, 2, 28))),
+    ("revenue in Q2 2025 against the previous quarter", (date(2025, 1, 1), date(2025, 3, 31))),
+    ("signups in 2024 compared to the year before", (date(2023, 1, 1), date(2023, 12, 31)))])
+def test_the_period_before_is_the_whole_unit_before_the_one_named(question, first, catalog):
+    got = plan(question, catalog)
+    assert (got.time_range.start, got.time_range.end)[0] == first[0]
+    assert got.group_by[0].grain is not None or got.compared
+
+
+def test_the_period_before_a_period_of_another_length_is_asked_about(catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan("orders in the last 10 days vs the month before", catalog)
+
+
+def test_through_before_a_value_is_a_preposition_and_before_a_period_is_asked_about(catalog):
+    assert plan("users who came to us through referral", catalog).filters[0].values == (
+        "referral",)
+    with pytest.raises(ClarificationNeeded):
+        plan("signups month by month through 2025", catalog)
+
+
+def test_stack_up_against_compares_two_periods(catalog):
+    got = plan("how do orders in May stack up against April", catalog)
+    assert got.group_by[0].grain is not None and got.time_range.start == date(2026, 4, 1)
+
+
+@pytest.mark.parametrize(("question", "segment", "metric", "order"), [
+    ("top 3 loyal customers by revenue in 2025", "rfm_segment", "revenue", "desc"),
+    ("bottom 4 PQLs by order count this year", "pql", "orders", "asc"),
+    ("top 20 customers by total spend", None, "revenue", "desc")])
+def test_people_after_a_limit_ranked_by_a_metric_are_a_ranked_list(question, segment, metric,
+                                                                   order, catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.LIST and got.metric.name == metric and got.order == order
+    assert (got.segment.name if got.segment else None) == segment and got.limit is not None
+
+
+def test_a_limit_before_a_dimension_is_still_a_breakdown(catalog):
+    got = plan("top 3 plans by revenue", catalog)
+    assert got.intent == Intent.BREAKDOWN and got.limit == 3
