@@ -782,6 +782,14 @@ def _people_ranked(d: Draft) -> None:
         d.metric, d.ranked = measured, True
 
 
+def _rank_order(d: Draft) -> str | None:
+    """People ranked by a metric: the most first, unless the limit says the bottom."""
+    limit = LIMIT.search(d.text) if d.ranked else None
+    if limit is None:
+        return None
+    return "asc" if limit[1] in ("bottom", "lowest", "worst") else "desc"
+
+
 def _cohort_size(d: Draft) -> None:
     """The size of a cohort ("how large is the July cohort") is on month 0's row; a
     question about keeping people (retained, rate, share, still, later) is not about size."""
@@ -1053,10 +1061,8 @@ def build(d: Draft) -> None:
         to_members=d.to_members,
         limit=d.limit if intent == Intent.LIST or d.limit and (d.group_by or d.order)
         else shaping.top_one(d.p, d.group_by, intent),
-        order=d.order or ("asc" if d.ranked and LIMIT.search(d.text)[1] in ("bottom", "lowest",
-                                                                            "worst")
-                          else "desc" if d.ranked else
-                          shaping.order(d.p, d.group_by, intent, ranked=d.limit is not None)),
+        order=d.order or _rank_order(d) or shaping.order(d.p, d.group_by, intent,
+                                                         ranked=d.limit is not None),
         share=d.wants_share,
         share_of_metric=d.share_of_metric,
         share_of_total=d.share_of_total,
