@@ -9,6 +9,7 @@ For every size it prints one table:
   the ratio of their medians, and whether the results are equal;
 * warm added time: the whole `Assistant.ask` (plan, compile, validate, execute; result cache
   off) minus the hand SQL, p50 over rounds, for Q1–Q3-style metric questions;
+* compile + validate of month-end history plans (no execution), p50;
 * the same question asked twice (result cache on): the second answer's time;
 * cold start: `segq ask ... --json` as a new process against
   `python -c "import duckdb; ..."` running the hand SQL.
@@ -103,6 +104,34 @@ def warm(con: duckdb.DuckDBPyConnection, assistant: Assistant, rounds: int) -> l
     return out
 
 
+HISTORY = [("month-end RFM history, one member", "how many champions were there at the end of "
+            "each month?"), ("month-end RFM history, every member",
+                             "RFM segments at each month end")]
+
+
+def compile_validate(assistant: Assistant, rounds: int) -> list[list[str]]:
+    """Compile + validate of history plans (goal <= 50 ms), in-process and warm, p50:
+    the plan is compiled and its SQL validated as `Assistant.ask` does, no execution."""
+    from assistant.compiler import compile_plan
+    from assistant.validator import SqlContext, validate_sql
+
+    catalog, config = assistant.catalog, assistant.config
+    principal = assistant.principal(catalog, "benchmark", None, None)
+    out = []
+    for label, question in HISTORY:
+        plan = assistant.planner.plan(question, catalog, as_of=config.as_of).plan
+        times = []
+        for _ in range(rounds + 1):
+            started = time.perf_counter()
+            sql = compile_plan(plan, catalog, config.as_of, row_cap=config.row_cap).sql()
+            validate_sql(sql, SqlContext(catalog, plan, max_limit=config.row_cap + 1,
+                                         principal=principal, as_of=config.as_of))
+            times.append((time.perf_counter() - started) * 1000)
+        out.append([f"compile + validate: {label}", f"{statistics.median(times[1:]):.0f}", "",
+                    "", f"first {times[0]:.0f} ms; no execution"])
+    return out
+
+
 def repeat(assistant: Assistant, rounds: int) -> list[list[str]]:
     out = []
     for label, question, _hand in FAMILIES[:2] + METRIC_QUESTIONS[1:2]:
@@ -160,6 +189,7 @@ def run(users: int, directory: Path, rounds: int) -> list[list[str]]:
     con = duckdb.connect(str(path), read_only=True, config={"threads": 2})
     rows = families(con, _assistant(path, False, log), rounds)
     rows += warm(con, _assistant(path, False, log), rounds * 2)
+    rows += compile_validate(_assistant(path, False, log), rounds)
     rows += repeat(_assistant(path, True, log), rounds)
     con.close()
     rows += cold(path, rounds, log)

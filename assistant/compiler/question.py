@@ -102,9 +102,9 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
     times = timestamp_columns(catalog)
     select = cast(exp.Select, half_open(select, times))
     ctes = [(name, half_open(body, times)) for name, body in ctes]
-    for name, body in ctes:
-        select = select.with_(name, as_=body.copy())
-    select = select.limit(limit)
+    for name, body in ctes:  # `select` is this call's own tree: built in place, not copied
+        select = select.with_(name, as_=body.copy(), copy=False)
+    select = select.limit(limit, copy=False)
     definitions = _definitions_used(plan, catalog, segment, overrides)
     return Compiled(select, dict(ctes), definitions, overrides)
 

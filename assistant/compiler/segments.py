@@ -100,8 +100,7 @@ def _own_ctes(
     renames.update({ref: f"{ref}{suffix}" for ref in seg.requires})
 
     def prepare(sql: str, condition: bool = False) -> exp.Expr:
-        tree = parse_fragment(sql, condition=condition)
-        tree = portable(exp.replace_placeholders(tree, **values))
+        tree = portable(_placeholders_replaced(parse_fragment(sql, condition=condition), values))
         for table in tree.find_all(exp.Table):
             if table.name in renames and not table.db:
                 alias = table.alias or table.name
@@ -121,11 +120,34 @@ def _own_ctes(
         final = exp.select(exp.column("user_id"), *[exp.column(c) for c in seg.columns])
         final = final.from_(last)
         if seg.members:
-            final = final.select(_member_case(seg, prepare).as_(seg.member_column))
-        if seg.where:
-            final = final.where(prepare(seg.where, condition=True))
+            final = final.select(_member_case(seg, prepare).as_(seg.member_column, copy=False),
+                                 copy=False)
+        if seg.where:  # trees built here are this call's own: extended in place
+            final = final.where(prepare(seg.where, condition=True), copy=False)
     ctes.append((f"{seg.name}{suffix}", final))
     return ctes
+
+
+# sqlglot's own rule (`exp.replace_placeholders`): a value that is an operator, put where an
+# operand stands, is parenthesised, so `:weeks * 7` keeps its meaning for a value `-2`.
+_OPERATORS = (exp.AtTimeZone, exp.Between, exp.Binary, exp.BitwiseNot, exp.In, exp.Neg, exp.Not)
+
+
+def _placeholders_replaced(tree: exp.Expr, values: dict[str, exp.Expr]) -> exp.Expr:
+    """`:name` placeholders -> their values, in place (`tree` is the caller's own copy;
+    `exp.replace_placeholders` would copy the whole tree first), each value copied."""
+    def put(node: exp.Expr) -> exp.Expr:
+        if not isinstance(node, exp.Placeholder) or not node.this or node.name not in values:
+            return node
+        value = values[node.name].copy()
+        parent = node.parent
+        operand = (node.arg_key == "this" if isinstance(parent, exp.Bracket | exp.In)
+                   else isinstance(parent, _OPERATORS))
+        if operand and isinstance(value, _OPERATORS) and not isinstance(value, exp.Dot):
+            return exp.Paren(this=value)
+        return value
+
+    return tree.transform(put, copy=False)
 
 
 class _Prepare(Protocol):
@@ -147,10 +169,10 @@ def _member_case(seg: Segment, prepare: _Prepare) -> exp.Expr:
                 ]
             )
         elif member.when.upper() == "TRUE" or not member.match and not member.when:
-            return case.else_(exp.Literal.string(member.name))
+            return case.else_(exp.Literal.string(member.name), copy=False)
         else:
             cond = prepare(member.when, condition=True)
-        case = case.when(cond, exp.Literal.string(member.name))
+        case = case.when(cond, exp.Literal.string(member.name), copy=False)
     return case
 
 

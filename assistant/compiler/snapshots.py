@@ -62,7 +62,7 @@ def history(
         parts.append(part)
     union: exp.Expr = parts[0]
     for part in parts[1:]:
-        union = exp.union(union, part, distinct=False)
+        union = exp.union(union, part, distinct=False, copy=False)
     select = exp.select("month_end", segment.member_column, "users").from_(
         exp.Subquery(this=union, alias=exp.TableAlias(this=exp.to_identifier("snapshots")))
     )

@@ -29,6 +29,8 @@ def parse_fragment(sql: str, *, condition: bool = False) -> exp.Expr:
     tree = _PARSED.get((sql, condition))
     if tree is None:
         tree = sqlglot.parse_one(sql, read=DIALECT, into=exp.Condition if condition else None)
+        for node in tree.walk():  # token positions in YAML text: never read, costly to copy
+            node._meta = None
         if len(_PARSED) < _PARSED_MAX:
             _PARSED[(sql, condition)] = tree
     return tree.copy()

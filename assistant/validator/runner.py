@@ -44,6 +44,13 @@ class SqlContext:
     # Each expected CTE as it reads back from its rendered SQL (what statements are compared
     # with); filled with the governed compilation, else as the rules need it.
     expected_normal: dict[str, exp.Expr] = field(default_factory=dict)
+    # The SQL text of each expected CTE whose read-back tree generates text that parses to
+    # that same tree: a statement's CTE generating exactly this text is the governed one.
+    expected_text: dict[str, str] = field(default_factory=dict)
+    # What identifies the governed compilation (set with it), and the bodies of the checked
+    # statement's top-level CTEs whose text is their kept text (`id()`s, set by check_sql).
+    governed_key: str = ""
+    read_back: frozenset[int] = frozenset()
 
     def recompiled(self) -> SqlContext:
         """This context with `expected_ctes` compiled here from the plan, when it is known.
@@ -60,7 +67,8 @@ class SqlContext:
             if kept is not None and kept[0] is self.catalog:
                 _GOVERNED.move_to_end(key)
                 return dataclasses.replace(self, expected_ctes=kept[1], governed_joins=kept[2],
-                                           expected_normal=kept[3])
+                                           expected_normal=kept[3], expected_text=kept[4],
+                                           governed_key=key)
         from assistant.compiler import compile_plan
         from assistant.compiler.portable import render
 
@@ -70,17 +78,33 @@ class SqlContext:
         normal = {name: sqlglot.parse_one(render(tree, self.dialect, pretty=False),
                                           read=self.dialect)
                   for name, tree in compiled.governed_ctes.items()}
+        texts = _stable_texts(normal, self.dialect)
         with _GOVERNED_LOCK:
-            _GOVERNED[key] = (self.catalog, compiled.governed_ctes, joins, normal)
+            _GOVERNED[key] = (self.catalog, compiled.governed_ctes, joins, normal, texts)
             while len(_GOVERNED) > GOVERNED_KEPT:
                 _GOVERNED.popitem(last=False)
         return dataclasses.replace(self, expected_ctes=compiled.governed_ctes,
-                                   governed_joins=joins, expected_normal=normal)
+                                   governed_joins=joins, expected_normal=normal,
+                                   expected_text=texts, governed_key=key)
+
+
+def _stable_texts(normal: dict[str, exp.Expr], dialect: str) -> dict[str, str]:
+    """The text of each read-back tree, kept only when it parses to that very tree again.
+
+    Then a CTE whose own text is this text reads back equal to the governed tree, which is
+    what `governed_segment_logic` asks, without parsing it; any other text is compared the
+    long way, so a statement is accepted or refused exactly as before."""
+    texts = {}
+    for name, tree in normal.items():
+        text = tree.sql(dialect)
+        if sqlglot.parse_one(text, read=dialect) == tree:
+            texts[name] = text
+    return texts
 
 
 GOVERNED_KEPT = 256
 _GOVERNED: OrderedDict[str, tuple[Catalog, dict[str, exp.Expr], frozenset[str],
-                                  dict[str, exp.Expr]]] = OrderedDict()
+                                  dict[str, exp.Expr], dict[str, str]]] = OrderedDict()
 _GOVERNED_LOCK = threading.Lock()
 
 
@@ -106,12 +130,15 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
         return [Issue("error", f"Exactly one statement may run; got {len(statements)}.", "sql",
                       "single-statement")]
     tree = statements[0]
+    for node in tree.walk():  # token positions: no rule reads them, and every copy copies them
+        node._meta = None
     try:
         ctx = ctx.recompiled()
     except Exception as exc:  # the plan itself does not compile: nothing can match it
         return [Issue("error", f"The governed definitions could not be compiled from the plan "
                       f"({type(exc).__name__}), so the SQL cannot be checked against them.",
                       "sql", "governed_segment_logic")]
+    ctx = _read_back(tree, ctx)
     issues: list[Issue] = []
     for rule in RULES if rules is None else rules:
         try:
@@ -123,6 +150,16 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
         if found and rule.__name__ in {"read_only_select"}:
             break  # later rules assume a SELECT
     return issues
+
+
+def _read_back(tree: exp.Expr, ctx: SqlContext) -> SqlContext:
+    """`ctx` knowing which top-level CTE bodies generate exactly their governed kept text."""
+    with_ = tree.args.get("with_")
+    if not ctx.expected_text or not isinstance(with_, exp.With):
+        return ctx
+    same = frozenset(id(cte.this) for cte in with_.expressions
+                     if cte.this.sql(ctx.dialect) == ctx.expected_text.get(cte.alias_or_name))
+    return dataclasses.replace(ctx, read_back=same)
 
 
 def validate_sql(sql: str, ctx: SqlContext) -> None:

@@ -110,6 +110,7 @@ def test_the_cache_is_off_by_setting_and_by_flag(world, monkeypatch, capsys):
     monkeypatch.setenv("SEGQ_SEMANTIC_MODELS", str(world["models"]))
     monkeypatch.setenv("SEGQ_QUERY_LOG", str(world["log"]))
     monkeypatch.delenv("SEGQ_CONFIG", raising=False)
+    monkeypatch.delenv("SEGQ_CACHE_DIR", raising=False)  # the cache beside the world's log
     assert main(["ask", COUNT, "--json", "--no-cache"]) == 0
     assert json.loads(capsys.readouterr().out)["cached"] is False
     assert main(["ask", COUNT]) == 0

@@ -1,0 +1,135 @@
+"""The column rule: every column resolves against the governed schema; PII needs allow_pii.
+
+Qualifying a statement rewrites it, so the rule qualifies a copy. When the statement's WITH is
+exactly the governed CTEs compiled for its plan (each body's text is the kept text of the
+governed tree, in the compiled order, and no other CTE exists anywhere), the outcome for those
+bodies is a property of the governed definitions, the schema and the restricted columns alone:
+it is worked out once (qualifying the governed CTEs by themselves) and kept. The statement's
+own SELECT is then qualified over stand-ins that have each governed CTE's output columns and
+read no table, which resolves its columns exactly as the bodies would. Whenever the governed
+CTEs are not clean, or the WITH is anything else, the whole statement is qualified as before.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from typing import cast
+
+from sqlglot import exp
+from sqlglot.errors import OptimizeError
+from sqlglot.optimizer.qualify import qualify
+from sqlglot.optimizer.scope import traverse_scope
+
+from assistant.access.scope import unreadable_columns
+from assistant.errors import Issue
+from assistant.validator.runner import SqlContext
+
+Restricted = set[tuple[str, str]] | frozenset[tuple[str, str]]
+KEPT = 256
+# (governed compilation, schema, restricted columns) -> each governed CTE's output columns, or
+# None when qualifying the governed CTEs by themselves finds an issue
+_CLEAN: OrderedDict[str, dict[str, list[str]] | None] = OrderedDict()
+_LOCK = threading.Lock()
+
+
+def governed_columns_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
+    """Qualify against the governed schema; restricted (PII) columns need `allow_pii`."""
+    schema = ctx.catalog.schema()
+    if ctx.live_schema is not None:
+        schema = {t: {c: ty for c, ty in cols.items() if c in ctx.live_schema.get(t, {})}
+                  for t, cols in schema.items()}
+    if ctx.principal is None or ctx.principal.unrestricted:
+        restricted: Restricted = (frozenset() if ctx.allow_pii
+                                  else ctx.catalog.restricted_columns())
+    else:  # the access policy decides, per principal; SEGQ_ALLOW_PII does not override it
+        restricted = unreadable_columns(ctx.catalog, ctx.principal)
+    outputs = _governed_outputs(tree, ctx, schema, restricted)
+    target = tree.copy() if outputs is None else _over_stand_ins(tree, outputs)
+    try:
+        qualified = qualify(target, schema=dict[str, object](schema), dialect=ctx.dialect,
+                            validate_qualify_columns=True)
+    except OptimizeError as exc:
+        yield Issue("error", f"A column is not governed or cannot be resolved: {exc}.")
+        return
+    yield from _restricted_reads(qualified, restricted)
+
+
+def _restricted_reads(qualified: exp.Expr, restricted: Restricted) -> Iterator[Issue]:
+    if not restricted:
+        return
+    for scope in traverse_scope(qualified):
+        for column in scope.columns:
+            source = scope.sources.get(column.table)
+            if isinstance(source, exp.Table) and (source.name, column.name) in restricted:
+                yield Issue("error", f"Column `{source.name}.{column.name}` is restricted "
+                            "(personal data) and cannot be returned.", rule="restricted-column")
+
+
+def _governed_outputs(tree: exp.Expr, ctx: SqlContext, schema: dict[str, dict[str, str]],
+                      restricted: Restricted) -> dict[str, list[str]] | None:
+    """Each governed CTE's output columns when the WITH is exactly the clean governed one."""
+    if not _exactly_governed(tree, ctx):
+        return None
+    key = json.dumps([ctx.governed_key, ctx.dialect, schema, sorted(restricted)])
+    with _LOCK:
+        if key in _CLEAN:
+            _CLEAN.move_to_end(key)
+            return _CLEAN[key]
+    outputs = _clean_outputs(ctx, schema, restricted)
+    with _LOCK:
+        _CLEAN[key] = outputs
+        while len(_CLEAN) > KEPT:
+            _CLEAN.popitem(last=False)
+    return outputs
+
+
+def _exactly_governed(tree: exp.Expr, ctx: SqlContext) -> bool:
+    """The WITH holds the governed CTEs in their compiled order, each body its kept text,
+    and there is no other CTE anywhere in the statement."""
+    with_ = tree.args.get("with_")
+    if not ctx.governed_key or not isinstance(with_, exp.With) or with_.args.get("recursive"):
+        return False
+    ctes = with_.expressions
+    return ([c.alias_or_name for c in ctes] == list(ctx.expected_ctes)
+            and all(id(c.this) in ctx.read_back for c in ctes)
+            and all(name in ctx.expected_normal for name in ctx.expected_ctes)
+            and sum(1 for _ in tree.find_all(exp.CTE)) == len(ctes))
+
+
+def _clean_outputs(ctx: SqlContext, schema: dict[str, dict[str, str]],
+                   restricted: Restricted) -> dict[str, list[str]] | None:
+    """The governed CTEs (as they read back) qualified by themselves: None on any issue."""
+    governed = exp.select("1")
+    for name in ctx.expected_ctes:
+        governed = governed.with_(name, as_=ctx.expected_normal[name].copy(), copy=False)
+    try:
+        qualified = qualify(governed, schema=dict[str, object](schema), dialect=ctx.dialect,
+                            validate_qualify_columns=True)
+    except OptimizeError:
+        return None
+    if any(True for _ in _restricted_reads(qualified, restricted)):
+        return None
+    outputs = {cte.alias_or_name: list(cte.this.named_selects)
+               for cte in qualified.args["with_"].expressions}
+    return outputs if all(outputs.values()) else None
+
+
+def _over_stand_ins(tree: exp.Expr, outputs: dict[str, list[str]]) -> exp.Expr:
+    """A copy of the statement whose governed CTEs are stand-ins with their output columns."""
+    outer = cast(exp.Query, type(tree)(**{key: _copied(value) for key, value
+                                          in tree.args.items() if key != "with_"}))
+    for name, columns in outputs.items():
+        stand_in = exp.select(*[exp.alias_(exp.null(), c, quoted=True) for c in columns])
+        outer = outer.with_(name, as_=stand_in, copy=False)
+    return outer
+
+
+def _copied(value: object) -> object:
+    if isinstance(value, exp.Expr):
+        return value.copy()
+    if isinstance(value, list):
+        return [v.copy() if isinstance(v, exp.Expr) else v for v in value]
+    return value

@@ -1,0 +1,106 @@
+"""A statement is judged the same whether or not its plan's governed CTEs were checked before.
+
+The validator keeps what it worked out about a plan's governed CTEs (their compilation, their
+text, that their columns resolve) and then checks only the statement's own SELECT when its
+WITH is exactly those CTEs. Each statement below is checked twice: with nothing kept, and
+after the honest statement of the same plan was checked; the findings must be the same.
+
+World: the demo catalog; plans list or count engaged users (US users in the listing); the
+statements are the compiled SQL with one thing changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+
+import pytest
+import sqlglot
+
+import assistant.validator.columns
+import assistant.validator.runner
+from assistant.compiler import compile_plan
+from assistant.plan import QueryPlan
+from assistant.validator import SqlContext, check_sql
+
+AS_OF = date(2026, 6, 30)
+ROW_CAP = 10_000
+COUNT = QueryPlan.model_validate({"intent": "count", "segment": {"name": "engaged_users"}})
+LIST = QueryPlan.model_validate({"intent": "list", "segment": {"name": "engaged_users"},
+                                 "filters": [{"dimension": "country", "values": ["US"]}]})
+RECENT = "engaged_users__recent_logins AS ("
+
+
+def forget() -> None:
+    assistant.validator.runner._GOVERNED.clear()
+    assistant.validator.columns._CLEAN.clear()
+
+
+def rules_broken(catalog, sql: str, plan: QueryPlan) -> list[tuple[str, str]]:
+    ctx = SqlContext(catalog, plan, max_limit=ROW_CAP + 1, as_of=AS_OF)
+    return [(i.rule, i.message) for i in check_sql(sql, ctx) if i.level == "error"]
+
+
+def judged_cold_and_warm(catalog, plan: QueryPlan,
+                         change: Callable[[str], str]) -> list[tuple[str, str]]:
+    honest = compile_plan(plan, catalog, AS_OF, row_cap=ROW_CAP).sql()
+    changed = change(honest)
+    assert changed != honest or change("") == ""
+    forget()
+    cold = rules_broken(catalog, changed, plan)
+    assert rules_broken(catalog, honest, plan) == []  # now the governed CTEs are kept
+    warm = rules_broken(catalog, changed, plan)
+    assert warm == cold
+    return warm
+
+
+def test_the_honest_statement_passes_before_and_after_its_ctes_are_kept(catalog):
+    assert judged_cold_and_warm(catalog, LIST, lambda sql: sql) == []
+
+
+def test_an_edited_threshold_in_a_governed_cte_is_refused_after_it_was_kept(catalog):
+    found = judged_cold_and_warm(catalog, COUNT, lambda sql: sql.replace(">= 3 * 4", ">= 1 * 4"))
+    assert [rule for rule, _ in found] == ["governed_segment_logic"]
+
+
+def test_a_restricted_column_in_the_questions_own_select_is_refused(catalog):
+    found = judged_cold_and_warm(
+        catalog, LIST, lambda sql: sql.replace("users.user_id,\n", "users.email,\n", 1))
+    assert [rule for rule, _ in found] == ["restricted-column"]
+    assert "`users.email`" in found[0][1]
+
+
+def test_a_column_the_governed_cte_does_not_have_is_refused(catalog):
+    found = judged_cold_and_warm(
+        catalog, LIST, lambda sql: sql.replace("seg.logins AS logins", "seg.score AS logins"))
+    assert [rule for rule, _ in found] == ["governed_columns_only"]
+
+
+def test_a_star_over_a_governed_cte_expands_to_its_own_columns(catalog):
+    found = judged_cold_and_warm(
+        catalog, LIST, lambda sql: sql.replace("seg.logins AS logins", "seg.*"))
+    assert found == []
+
+
+def test_governed_ctes_in_another_order_are_judged_as_before(catalog):
+    def swapped(sql: str) -> str:
+        tree = sqlglot.parse_one(sql, read="duckdb")
+        ctes = tree.args["with_"].expressions
+        tree.args["with_"].set("expressions", [c.copy() for c in reversed(ctes)])
+        return tree.sql("duckdb")
+    found = judged_cold_and_warm(catalog, COUNT, swapped)
+    assert found  # the segment's CTE now reads its stage before the stage is defined
+
+
+@pytest.mark.parametrize(("name", "change"), [
+    ("an extra CTE", lambda sql: sql.replace("WITH ", "WITH extra AS (SELECT 1 AS x), ", 1)),
+    ("a nested copy", lambda sql: sql.replace(
+        "FROM engaged_users AS seg",
+        "FROM (WITH engaged_users AS (SELECT user_id FROM users) "
+        "SELECT user_id FROM engaged_users) AS seg")),
+    ("a CTE reading a restricted column", lambda sql: sql.replace(
+        RECENT, "leak AS (SELECT email FROM users), " + RECENT)),
+])
+def test_a_statement_that_is_more_than_the_governed_with_is_still_refused(catalog, name,
+                                                                          change):
+    assert judged_cold_and_warm(catalog, COUNT, change), name
