@@ -13,6 +13,7 @@ are SQL string literals made by sqlglot; a value that could be read as a templat
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime, time
 from typing import Any
@@ -167,9 +168,38 @@ def compile_request(catalog: Catalog, *, limit: int | None, **parts: Any) -> exp
     for table in statement.find_all(exp.Table):  # the default schema, named: drop it
         if table.args.get("db") is not None and table.db == "main":
             table.set("db", None)
+    _number_in_order(statement)
     if limit is not None and statement.args.get("limit") is None:
         statement = statement.limit(limit)
     return statement
+
+
+_NUMBERED = re.compile(r"([a-z]+)_\d+")  # MetricFlow's own names: subq_10, cte_3
+
+
+def _number_in_order(statement: exp.Select) -> None:
+    """MetricFlow's subqueries and CTEs renamed `subq_1`, `subq_2`... in order of appearance.
+
+    MetricFlow numbers them from a counter whose position depends on what its engine has
+    already cached, so one request is written `subq_10` the first time and `subq_7` after: the
+    validator, which compiles the plan again and accepts exactly the joins it wrote itself,
+    would refuse a two-hop join (`LEFT JOIN (customers JOIN countries) AS subq_10`) for its
+    name alone. Numbered here, the same request is always the same SQL."""
+    renamed: dict[str, str] = {}
+    for node in statement.find_all(exp.Subquery, exp.CTE):
+        match = _NUMBERED.fullmatch(node.alias)
+        if match and node.alias not in renamed:
+            count = sum(1 for new in renamed.values() if new.startswith(f"{match[1]}_"))
+            renamed[node.alias] = f"{match[1]}_{count + 1}"
+    for node in statement.find_all(exp.Subquery, exp.CTE):
+        if node.alias in renamed:
+            node.args["alias"].set("this", exp.to_identifier(renamed[node.alias]))
+    for column in statement.find_all(exp.Column):
+        if column.table in renamed:
+            column.set("table", exp.to_identifier(renamed[column.table]))
+    for table in statement.find_all(exp.Table):  # a CTE read by name
+        if not table.db and table.name in renamed:
+            table.set("this", exp.to_identifier(renamed[table.name]))
 
 
 def _reason(exc: Exception) -> str:
