@@ -21,9 +21,10 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from assistant import messages
 from assistant.answer import DefinitionUsed
 from assistant.catalog.models import Catalog, Metric
-from assistant.errors import CompileError
+from assistant.errors import Candidate, ClarificationNeeded, CompileError, Refusal
 from assistant.importers.dbt import ForeignManifest
 from assistant.plan import QueryPlan
 
@@ -133,7 +134,8 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
         values = ", ".join(_literal(v) for v in flt.values)
         negate = "NOT " if flt.exclude else ""
         where.append(f"{{{{ Dimension('{flt.dimension}') }}}} {negate}IN ({values})")
-    parts: dict[str, Any] = {"metric_names": [metric.name], "group_by_names": group_by,
+    parts: dict[str, Any] = {"metric_names": [metric.name],
+                             "group_by_names": one_reading_each(group_by, catalog, metric),
                              "where_constraints": where or None}
     if plan.time_range is not None:
         parts["time_constraint_start"] = datetime.combine(plan.time_range.start, time.min)
@@ -143,10 +145,67 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
     return parts
 
 
+def one_reading_each(names: list[str], catalog: Catalog, metric: Metric) -> list[str]:
+    """Dimensions of one label are readings of one phrase ("policy number" is a column of
+    `policy`, of a claim-to-policy bridge and of a policy-holder table): of those MetricFlow
+    can group `metric` by, the one it reaches in the fewest joins (the metric's own table's,
+    else the nearest). A tie is asked back; none reachable is refused in MetricFlow's words."""
+    readings: dict[str, list[str]] = {}
+    for name in names:
+        dim = catalog.dimensions.get(name)
+        readings.setdefault(dim.label.lower() if dim and not dim.is_time else name,
+                            []).append(name)
+    chosen = {tuple(group): group[0] if len(group) == 1 else _nearest(group, catalog, metric)
+              for group in readings.values()}
+    return [name for name in names if name in chosen.values()]
+
+
+def _nearest(names: list[str], catalog: Catalog, metric: Metric) -> str:
+    joins: dict[str, int] = {}
+    reasons = []
+    for name in names:
+        try:
+            select = compile_request(catalog, limit=None, metric_names=[metric.name],
+                                     group_by_names=[name])
+        except CompileError as exc:
+            reasons.append(str(exc.details.get("why") or exc.message))
+            continue
+        joins[name] = len(list(select.find_all(exp.Join)))
+    if not joins:
+        raise Refusal(messages.metricflow_unreachable(
+            metric.label, metric.source, [_shown(catalog, n) for n in names], reasons[0]),
+            "metricflow: no join path")
+    fewest = min(joins.values())
+    best = [name for name in names if joins.get(name) == fewest]
+    if len(best) > 1:
+        raise ClarificationNeeded(messages.metricflow_which_dimension(
+            metric.label, catalog.dimensions[best[0]].label), [
+            Candidate(n, "dimension", None, _shown(catalog, n),
+                      catalog.dimensions[n].description, catalog.dimensions[n].source, n)
+            for n in best])
+    return best[0]
+
+
+def _shown(catalog: Catalog, name: str) -> str:
+    dim = catalog.dimensions.get(name)
+    return f"`{name}` ({dim.source})" if dim is not None and dim.source else f"`{name}`"
+
+
 def compile_metricflow(plan: QueryPlan, catalog: Catalog, metric: Metric, *,
                        limit: int) -> exp.Select:
-    """MetricFlow's SQL for `plan` as a sqlglot tree over the warehouse's own tables."""
-    return compile_request(catalog, limit=limit, **request_parts(plan, catalog, metric))
+    """MetricFlow's SQL for `plan` as a sqlglot tree over the warehouse's own tables.
+
+    A question MetricFlow cannot plan (a dimension it finds no join path to, or several) is
+    refused in MetricFlow's words: the models do not answer it, nothing is guessed."""
+    parts = request_parts(plan, catalog, metric)
+    try:
+        return compile_request(catalog, limit=limit, **parts)
+    except CompileError as exc:
+        if not exc.details.get("query"):
+            raise
+        raise Refusal(messages.metricflow_cannot(metric.label, metric.source,
+                                                 str(exc.details["why"])),
+                      "metricflow: invalid query") from exc
 
 
 def compile_request(catalog: Catalog, *, limit: int | None, **parts: Any) -> exp.Select:
@@ -160,8 +219,9 @@ def compile_request(catalog: Catalog, *, limit: int | None, **parts: Any) -> exp
     except CompileError:
         raise
     except Exception as exc:  # MetricFlow's own words: an unknown group-by, too many hops
-        raise CompileError(f"MetricFlow cannot compile this question: {_reason(exc)}",
-                           reason="metricflow") from exc
+        why = _reason(exc)
+        raise CompileError(f"MetricFlow cannot compile this question: {why}",
+                           reason="metricflow", why=why, query=_invalid_query(exc)) from exc
     statement = sqlglot.parse_one(result.sql_statement.sql, read="duckdb")
     if not isinstance(statement, exp.Select):
         raise CompileError("MetricFlow wrote a statement that is not one SELECT.")
@@ -202,13 +262,52 @@ def _number_in_order(statement: exp.Select) -> None:
             table.set("this", exp.to_identifier(renamed[table.name]))
 
 
+def _invalid_query(exc: Exception) -> bool:
+    """Whether MetricFlow refused the request itself (names it cannot resolve or join), not
+    failed on its way to SQL."""
+    from metricflow_semantics.errors.error_classes import InvalidQueryException
+
+    return isinstance(exc, InvalidQueryException)
+
+
+_SECTION = re.compile(r"(Message|Suggestions|Query Input|Issue Location):|Error #\d+:"
+                      r"|Common issues")
+
+
+def _sections(text: str) -> list[dict[str, str]]:
+    """MetricFlow's error text, one {section: text} per `Error #n` (a section's text may
+    start on the line after its heading)."""
+    errors: list[dict[str, str]] = [{}]
+    section = ""
+    for line in (line.strip() for line in text.splitlines()):
+        heading = _SECTION.match(line)
+        if heading and line.startswith("Error #"):
+            errors.append({})
+            section = ""
+        elif heading:
+            section = heading[1] or "Common issues"
+            line = line[heading.end():].strip()
+        if section and line:
+            errors[-1][section] = f"{errors[-1].get(section, '')} {line}".strip()
+    return [e for e in errors if e.get("Message")]
+
+
 def _reason(exc: Exception) -> str:
-    """MetricFlow's explanation in a sentence: its issue lines, not its tables of context."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    issues = [line.removeprefix("Message:").strip() for line in lines if "Message:" in line]
+    """MetricFlow's explanation in a sentence: each issue's message, the input it could not
+    resolve and the first names it suggests instead; not its tables of context."""
+    issues = []
+    for error in _sections(str(exc)):
+        text = re.sub(r"\s*\*\s+", " ", error["Message"])  # its list of common causes
+        asked = error.get("Query Input", "")
+        suggested = re.findall(r"'([^']+)'", error.get("Suggestions", ""))[:3]
+        if asked:
+            text += f" (asked: `{asked}`" + (
+                f"; it suggests {', '.join(f'`{n}`' for n in suggested)})" if suggested else ")")
+        issues.append(text)
     if not issues:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         issues = [line for line in lines if "error" not in line.lower()][:1] or lines[:1]
-    text = " ".join(dict.fromkeys(issues))[:400]
+    text = " ".join(dict.fromkeys(i for i in issues if i))[:700]
     return text or type(exc).__name__
 
 
