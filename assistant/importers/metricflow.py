@@ -26,7 +26,7 @@ from assistant.answer import DefinitionUsed
 from assistant.catalog.models import Catalog, Metric
 from assistant.errors import Candidate, ClarificationNeeded, CompileError, Refusal
 from assistant.importers.dbt import ForeignManifest
-from assistant.plan import QueryPlan
+from assistant.plan import DimensionRef, QueryPlan
 
 _ENGINES: dict[int, tuple[Catalog, Any]] = {}
 _LOCK = threading.Lock()
@@ -119,14 +119,7 @@ def _literal(value: str) -> str:
 
 def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str, Any]:
     """The MetricFlow query request of `plan`, as names and literals."""
-    group_by = []
-    for ref in plan.group_by:
-        dim = catalog.dimensions.get(ref.name)
-        if dim is not None and not dim.is_time:
-            group_by.append(ref.name)
-            continue
-        base = ref.name if dim is not None else "metric_time"
-        group_by.append(f"{base}__{ref.grain.value if ref.grain else 'month'}")
+    group_by = [_group_by_name(ref, catalog) for ref in plan.group_by]
     where = []
     for flt in plan.filters:
         if flt.dimension not in catalog.dimensions:
@@ -143,6 +136,36 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
     if plan.order:
         parts["order_by_names"] = [("-" if plan.order == "desc" else "") + metric.name]
     return parts
+
+
+def _group_by_name(ref: DimensionRef, catalog: Catalog) -> str:
+    dim = catalog.dimensions.get(ref.name)
+    if dim is not None and not dim.is_time:
+        return ref.name
+    base = ref.name if dim is not None else "metric_time"
+    return f"{base}__{ref.grain.value if ref.grain else 'month'}"
+
+
+def _periods(plan: QueryPlan, catalog: Catalog) -> set[str]:
+    """The group-by names of `plan` that are time periods (every grain segq plans is a day or
+    coarser)."""
+    return {_group_by_name(ref, catalog) for ref in plan.group_by
+            if ref.name not in catalog.dimensions or catalog.dimensions[ref.name].is_time}
+
+
+def _as_dates(select: exp.Select, periods: set[str]) -> exp.Select:
+    """A trend's periods as DATEs, as segq's own trends return them: MetricFlow truncates a
+    time dimension to a TIMESTAMP (`metric_time__week` is 2022-03-07 00:00:00). Only the
+    outer projection is cast, under its own name, so grouping and ordering are MetricFlow's."""
+    projections = []
+    for projection in select.expressions:
+        name = projection.alias_or_name
+        if name in periods:
+            inner = projection.this if isinstance(projection, exp.Alias) else projection
+            projection = exp.alias_(exp.cast(inner.copy(), exp.DataType.build("date")), name)
+        projections.append(projection)
+    select.set("expressions", projections)
+    return select
 
 
 def one_reading_each(names: list[str], catalog: Catalog, metric: Metric) -> list[str]:
@@ -199,7 +222,7 @@ def compile_metricflow(plan: QueryPlan, catalog: Catalog, metric: Metric, *,
     refused in MetricFlow's words: the models do not answer it, nothing is guessed."""
     parts = request_parts(plan, catalog, metric)
     try:
-        return compile_request(catalog, limit=limit, **parts)
+        return _as_dates(compile_request(catalog, limit=limit, **parts), _periods(plan, catalog))
     except CompileError as exc:
         if not exc.details.get("query"):
             raise

@@ -228,3 +228,30 @@ def test_a_dimension_metricflow_cannot_reach_is_refused_in_its_words(shop: Path)
     assert "Revenue (models/orders.yml:19)" in answer.message
     assert "does not match any of the available group-by-items" in answer.message
     assert "(asked: `supplier__country`; it suggests `customer__country`" in answer.message
+
+
+@pytest.mark.parametrize(("question", "reference"), [
+    ("weekly revenue", "SELECT CAST(date_trunc('week', ordered_at) AS DATE), SUM(amount) "
+                       "FROM orders GROUP BY 1"),
+    ("revenue by month", "SELECT CAST(date_trunc('month', ordered_at) AS DATE), SUM(amount) "
+                         "FROM orders GROUP BY 1"),
+])
+def test_a_dbt_trend_has_one_date_per_period_as_segqs_own_trends_do(
+        shop: Path, tmp_path: Path, question: str, reference: str) -> None:
+    """MetricFlow truncates to a TIMESTAMP; a period of a day or longer is a DATE."""
+    import duckdb
+
+    from assistant.importers.datasets import ensure_dataset, find_dataset
+
+    (shop / "seeds" / "orders_seed.csv").write_text(
+        "order_id,customer_id,amount,status,ordered_at\no1,c1,10.0,paid,2022-01-03\n"
+        "o2,c1,30.0,paid,2022-01-05\no3,c2,5.0,refunded,2022-02-01\n")
+    answer = ask(shop, tmp_path, question)
+    assert answer["status"] == "answered", answer["message"]
+    dataset = find_dataset(shop / "models")
+    assert dataset is not None
+    con = duckdb.connect(str(ensure_dataset(dataset, tmp_path / "cache")), read_only=True)
+    expected = con.execute(reference).fetchall()
+    assert all(type(period) is date for period, _ in expected)
+    # as the answer's JSON shows them: "2022-01-03", not "2022-01-03T00:00:00"
+    assert sorted(map(tuple, answer["rows"])) == sorted((p.isoformat(), v) for p, v in expected)
