@@ -431,6 +431,21 @@ def foreign_metric_shape(metric: str, source: str) -> str:
             "shares or compared periods.")
 
 
+def metricflow_cannot(metric: str, source: str, why: str) -> str:
+    return (f"I can't answer that from {metric} ({source}): MetricFlow, which compiles these "
+            f"dbt metrics, cannot plan the question. In its words: {why}")
+
+
+def metricflow_unreachable(metric: str, source: str, dimensions: list[str], why: str) -> str:
+    return (f"I can't break {metric} ({source}) down that way: MetricFlow reaches none of "
+            f"{', '.join(dimensions)} from it. In its words: {why}")
+
+
+def metricflow_which_dimension(metric: str, label: str) -> str:
+    return (f"Which {label} should {metric} be broken down by? These models have several, "
+            "each reached from it in as few joins:")
+
+
 def join_fans_out(base: str, table: str, relationship: str, one: str, many: str,
                   source: str) -> str:
     return (

@@ -13,6 +13,7 @@ are SQL string literals made by sqlglot; a value that could be read as a templat
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import datetime, time
 from typing import Any
@@ -20,11 +21,12 @@ from typing import Any
 import sqlglot
 from sqlglot import exp
 
+from assistant import messages
 from assistant.answer import DefinitionUsed
 from assistant.catalog.models import Catalog, Metric
-from assistant.errors import CompileError
+from assistant.errors import Candidate, ClarificationNeeded, CompileError, Refusal
 from assistant.importers.dbt import ForeignManifest
-from assistant.plan import QueryPlan
+from assistant.plan import DimensionRef, QueryPlan
 
 _ENGINES: dict[int, tuple[Catalog, Any]] = {}
 _LOCK = threading.Lock()
@@ -117,14 +119,7 @@ def _literal(value: str) -> str:
 
 def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str, Any]:
     """The MetricFlow query request of `plan`, as names and literals."""
-    group_by = []
-    for ref in plan.group_by:
-        dim = catalog.dimensions.get(ref.name)
-        if dim is not None and not dim.is_time:
-            group_by.append(ref.name)
-            continue
-        base = ref.name if dim is not None else "metric_time"
-        group_by.append(f"{base}__{ref.grain.value if ref.grain else 'month'}")
+    group_by = [_group_by_name(ref, catalog) for ref in plan.group_by]
     where = []
     for flt in plan.filters:
         if flt.dimension not in catalog.dimensions:
@@ -132,7 +127,8 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
         values = ", ".join(_literal(v) for v in flt.values)
         negate = "NOT " if flt.exclude else ""
         where.append(f"{{{{ Dimension('{flt.dimension}') }}}} {negate}IN ({values})")
-    parts: dict[str, Any] = {"metric_names": [metric.name], "group_by_names": group_by,
+    parts: dict[str, Any] = {"metric_names": [metric.name],
+                             "group_by_names": one_reading_each(group_by, catalog, metric),
                              "where_constraints": where or None}
     if plan.time_range is not None:
         parts["time_constraint_start"] = datetime.combine(plan.time_range.start, time.min)
@@ -142,10 +138,97 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
     return parts
 
 
+def _group_by_name(ref: DimensionRef, catalog: Catalog) -> str:
+    dim = catalog.dimensions.get(ref.name)
+    if dim is not None and not dim.is_time:
+        return ref.name
+    base = ref.name if dim is not None else "metric_time"
+    return f"{base}__{ref.grain.value if ref.grain else 'month'}"
+
+
+def _periods(plan: QueryPlan, catalog: Catalog) -> set[str]:
+    """The group-by names of `plan` that are time periods (every grain segq plans is a day or
+    coarser)."""
+    return {_group_by_name(ref, catalog) for ref in plan.group_by
+            if ref.name not in catalog.dimensions or catalog.dimensions[ref.name].is_time}
+
+
+def _as_dates(select: exp.Select, periods: set[str]) -> exp.Select:
+    """A trend's periods as DATEs, as segq's own trends return them: MetricFlow truncates a
+    time dimension to a TIMESTAMP (`metric_time__week` is 2022-03-07 00:00:00). Only the
+    outer projection is cast, under its own name, so grouping and ordering are MetricFlow's."""
+    projections = []
+    for projection in select.expressions:
+        name = projection.alias_or_name
+        if name in periods:
+            inner = projection.this if isinstance(projection, exp.Alias) else projection
+            projection = exp.alias_(exp.cast(inner.copy(), exp.DataType.build("date")), name)
+        projections.append(projection)
+    select.set("expressions", projections)
+    return select
+
+
+def one_reading_each(names: list[str], catalog: Catalog, metric: Metric) -> list[str]:
+    """Dimensions of one label are readings of one phrase ("policy number" is a column of
+    `policy`, of a claim-to-policy bridge and of a policy-holder table): of those MetricFlow
+    can group `metric` by, the one it reaches in the fewest joins (the metric's own table's,
+    else the nearest). A tie is asked back; none reachable is refused in MetricFlow's words."""
+    readings: dict[str, list[str]] = {}
+    for name in names:
+        dim = catalog.dimensions.get(name)
+        readings.setdefault(dim.label.lower() if dim and not dim.is_time else name,
+                            []).append(name)
+    chosen = {tuple(group): group[0] if len(group) == 1 else _nearest(group, catalog, metric)
+              for group in readings.values()}
+    return [name for name in names if name in chosen.values()]
+
+
+def _nearest(names: list[str], catalog: Catalog, metric: Metric) -> str:
+    joins: dict[str, int] = {}
+    reasons = []
+    for name in names:
+        try:
+            select = compile_request(catalog, limit=None, metric_names=[metric.name],
+                                     group_by_names=[name])
+        except CompileError as exc:
+            reasons.append(str(exc.details.get("why") or exc.message))
+            continue
+        joins[name] = len(list(select.find_all(exp.Join)))
+    if not joins:
+        raise Refusal(messages.metricflow_unreachable(
+            metric.label, metric.source, [_shown(catalog, n) for n in names], reasons[0]),
+            "metricflow: no join path")
+    fewest = min(joins.values())
+    best = [name for name in names if joins.get(name) == fewest]
+    if len(best) > 1:
+        raise ClarificationNeeded(messages.metricflow_which_dimension(
+            metric.label, catalog.dimensions[best[0]].label), [
+            Candidate(n, "dimension", None, _shown(catalog, n),
+                      catalog.dimensions[n].description, catalog.dimensions[n].source, n)
+            for n in best])
+    return best[0]
+
+
+def _shown(catalog: Catalog, name: str) -> str:
+    dim = catalog.dimensions.get(name)
+    return f"`{name}` ({dim.source})" if dim is not None and dim.source else f"`{name}`"
+
+
 def compile_metricflow(plan: QueryPlan, catalog: Catalog, metric: Metric, *,
                        limit: int) -> exp.Select:
-    """MetricFlow's SQL for `plan` as a sqlglot tree over the warehouse's own tables."""
-    return compile_request(catalog, limit=limit, **request_parts(plan, catalog, metric))
+    """MetricFlow's SQL for `plan` as a sqlglot tree over the warehouse's own tables.
+
+    A question MetricFlow cannot plan (a dimension it finds no join path to, or several) is
+    refused in MetricFlow's words: the models do not answer it, nothing is guessed."""
+    parts = request_parts(plan, catalog, metric)
+    try:
+        return _as_dates(compile_request(catalog, limit=limit, **parts), _periods(plan, catalog))
+    except CompileError as exc:
+        if not exc.details.get("query"):
+            raise
+        raise Refusal(messages.metricflow_cannot(metric.label, metric.source,
+                                                 str(exc.details["why"])),
+                      "metricflow: invalid query") from exc
 
 
 def compile_request(catalog: Catalog, *, limit: int | None, **parts: Any) -> exp.Select:
@@ -159,26 +242,95 @@ def compile_request(catalog: Catalog, *, limit: int | None, **parts: Any) -> exp
     except CompileError:
         raise
     except Exception as exc:  # MetricFlow's own words: an unknown group-by, too many hops
-        raise CompileError(f"MetricFlow cannot compile this question: {_reason(exc)}",
-                           reason="metricflow") from exc
+        why = _reason(exc)
+        raise CompileError(f"MetricFlow cannot compile this question: {why}",
+                           reason="metricflow", why=why, query=_invalid_query(exc)) from exc
     statement = sqlglot.parse_one(result.sql_statement.sql, read="duckdb")
     if not isinstance(statement, exp.Select):
         raise CompileError("MetricFlow wrote a statement that is not one SELECT.")
     for table in statement.find_all(exp.Table):  # the default schema, named: drop it
         if table.args.get("db") is not None and table.db == "main":
             table.set("db", None)
+    _number_in_order(statement)
     if limit is not None and statement.args.get("limit") is None:
         statement = statement.limit(limit)
     return statement
 
 
+_NUMBERED = re.compile(r"([a-z]+)_\d+")  # MetricFlow's own names: subq_10, cte_3
+
+
+def _number_in_order(statement: exp.Select) -> None:
+    """MetricFlow's subqueries and CTEs renamed `subq_1`, `subq_2`... in order of appearance.
+
+    MetricFlow numbers them from a counter whose position depends on what its engine has
+    already cached, so one request is written `subq_10` the first time and `subq_7` after: the
+    validator, which compiles the plan again and accepts exactly the joins it wrote itself,
+    would refuse a two-hop join (`LEFT JOIN (customers JOIN countries) AS subq_10`) for its
+    name alone. Numbered here, the same request is always the same SQL."""
+    renamed: dict[str, str] = {}
+    for node in statement.find_all(exp.Subquery, exp.CTE):
+        match = _NUMBERED.fullmatch(node.alias)
+        if match and node.alias not in renamed:
+            count = sum(1 for new in renamed.values() if new.startswith(f"{match[1]}_"))
+            renamed[node.alias] = f"{match[1]}_{count + 1}"
+    for node in statement.find_all(exp.Subquery, exp.CTE):
+        if node.alias in renamed:
+            node.args["alias"].set("this", exp.to_identifier(renamed[node.alias]))
+    for column in statement.find_all(exp.Column):
+        if column.table in renamed:
+            column.set("table", exp.to_identifier(renamed[column.table]))
+    for table in statement.find_all(exp.Table):  # a CTE read by name
+        if not table.db and table.name in renamed:
+            table.set("this", exp.to_identifier(renamed[table.name]))
+
+
+def _invalid_query(exc: Exception) -> bool:
+    """Whether MetricFlow refused the request itself (names it cannot resolve or join), not
+    failed on its way to SQL."""
+    from metricflow_semantics.errors.error_classes import InvalidQueryException
+
+    return isinstance(exc, InvalidQueryException)
+
+
+_SECTION = re.compile(r"(Message|Suggestions|Query Input|Issue Location):|Error #\d+:"
+                      r"|Common issues")
+
+
+def _sections(text: str) -> list[dict[str, str]]:
+    """MetricFlow's error text, one {section: text} per `Error #n` (a section's text may
+    start on the line after its heading)."""
+    errors: list[dict[str, str]] = [{}]
+    section = ""
+    for line in (line.strip() for line in text.splitlines()):
+        heading = _SECTION.match(line)
+        if heading and line.startswith("Error #"):
+            errors.append({})
+            section = ""
+        elif heading:
+            section = heading[1] or "Common issues"
+            line = line[heading.end():].strip()
+        if section and line:
+            errors[-1][section] = f"{errors[-1].get(section, '')} {line}".strip()
+    return [e for e in errors if e.get("Message")]
+
+
 def _reason(exc: Exception) -> str:
-    """MetricFlow's explanation in a sentence: its issue lines, not its tables of context."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    issues = [line.removeprefix("Message:").strip() for line in lines if "Message:" in line]
+    """MetricFlow's explanation in a sentence: each issue's message, the input it could not
+    resolve and the first names it suggests instead; not its tables of context."""
+    issues = []
+    for error in _sections(str(exc)):
+        text = re.sub(r"\s*\*\s+", " ", error["Message"])  # its list of common causes
+        asked = error.get("Query Input", "")
+        suggested = re.findall(r"'([^']+)'", error.get("Suggestions", ""))[:3]
+        if asked:
+            text += f" (asked: `{asked}`" + (
+                f"; it suggests {', '.join(f'`{n}`' for n in suggested)})" if suggested else ")")
+        issues.append(text)
     if not issues:
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
         issues = [line for line in lines if "error" not in line.lower()][:1] or lines[:1]
-    text = " ".join(dict.fromkeys(issues))[:400]
+    text = " ".join(dict.fromkeys(i for i in issues if i))[:700]
     return text or type(exc).__name__
 
 

@@ -162,3 +162,96 @@ def test_validate_reports_a_primary_entity_the_data_repeats(shop: Path) -> None:
     seed.write_text(seed.read_text() + "c2,MX,2022-02-01\n")  # customer c2 twice
     assert fan_outs() == [("models/customers.yml:2", "Table `customers` declares `customer_id` "
                            "its primary key")]
+
+
+# -- one phrase, several dimensions of that label ---------------------------------------------
+def _with(shop: Path, name: str, model: str, seed: str) -> None:
+    (shop / "models" / f"{name}.yml").write_text(model)
+    (shop / "models" / f"{name}.sql").write_text(f"select * from {name}_seed\n")
+    (shop / "seeds" / f"{name}_seed.csv").write_text(seed)
+
+
+def _countries(name: str, entity: str) -> str:
+    return (f"semantic_models:\n  - name: {name}\n    model: ref('{name}')\n    entities:\n"
+            f"      - {{name: {entity}, type: primary, expr: {entity}_id}}\n"
+            "    dimensions:\n      - {name: country, type: categorical}\n")
+
+
+def test_of_several_dimensions_a_phrase_names_the_one_metricflow_reaches_answers(
+        shop: Path, tmp_path: Path) -> None:
+    """Suppliers have a country too, but no entity joins them to orders: "by country" is the
+    customer's (the supplier's would be a guessed join)."""
+    _with(shop, "suppliers", _countries("suppliers", "supplier"), "supplier_id,country\ns1,DE\n")
+    answer = ask(shop, tmp_path, "revenue by country")
+    assert answer["status"] == "answered", answer["message"]
+    # SELECT c.country, SUM(o.amount) FROM orders o LEFT JOIN customers c USING (customer_id)
+    assert sorted(map(tuple, answer["rows"])) == [("FR", 40.0), ("US", 5.0)]
+
+
+def test_of_several_reachable_the_metrics_own_tables_dimension_answers(
+        shop: Path, tmp_path: Path) -> None:
+    """An order's own (shipping) country is no join away; the customer's is one."""
+    (shop / "models" / "orders.yml").write_text(ORDERS.replace(
+        "      - {name: status, type: categorical}\n",
+        "      - {name: status, type: categorical}\n"
+        "      - {name: country, type: categorical, expr: ship_country}\n"))
+    (shop / "seeds" / "orders_seed.csv").write_text(
+        "order_id,customer_id,amount,status,ship_country,ds\n"
+        "o1,c1,10.0,paid,US,2022-01-01\no2,c1,30.0,paid,FR,2022-01-02\n"
+        "o3,c2,5.0,refunded,US,2022-02-01\n")
+    answer = ask(shop, tmp_path, "revenue by country")
+    assert answer["status"] == "answered", answer["message"]
+    # SELECT ship_country, SUM(amount) FROM orders GROUP BY 1
+    assert sorted(map(tuple, answer["rows"])) == [("FR", 30.0), ("US", 15.0)]
+
+
+def test_two_dimensions_equally_near_are_asked_back(shop: Path, tmp_path: Path) -> None:
+    (shop / "models" / "orders.yml").write_text(ORDERS.replace(
+        "      - {name: customer, type: foreign, expr: customer_id}\n",
+        "      - {name: customer, type: foreign, expr: customer_id}\n"
+        "      - {name: store, type: foreign, expr: store_id}\n"))
+    _with(shop, "stores", _countries("stores", "store"), "store_id,country\nst1,DE\n")
+    answer = ask(shop, tmp_path, "revenue by country")
+    assert answer["status"] == "clarify", answer["message"]
+    assert {c["name"] for c in answer["candidates"]} == {"customer__country", "store__country"}
+
+
+def test_a_dimension_metricflow_cannot_reach_is_refused_in_its_words(shop: Path) -> None:
+    from assistant.plan import DimensionRef, Intent, MetricRef, QueryPlan
+
+    _with(shop, "suppliers", _countries("suppliers", "supplier"), "supplier_id,country\ns1,DE\n")
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(shop / "models")})
+    plan = QueryPlan(intent=Intent.BREAKDOWN, metric=MetricRef(name="revenue"),
+                     group_by=(DimensionRef(name="supplier__country"),))
+    answer = Assistant(config).run_plan(plan, record=False)
+    assert answer.status == "refused"
+    assert "Revenue (models/orders.yml:19)" in answer.message
+    assert "does not match any of the available group-by-items" in answer.message
+    assert "(asked: `supplier__country`; it suggests `customer__country`" in answer.message
+
+
+@pytest.mark.parametrize(("question", "reference"), [
+    ("weekly revenue", "SELECT CAST(date_trunc('week', ordered_at) AS DATE), SUM(amount) "
+                       "FROM orders GROUP BY 1"),
+    ("revenue by month", "SELECT CAST(date_trunc('month', ordered_at) AS DATE), SUM(amount) "
+                         "FROM orders GROUP BY 1"),
+])
+def test_a_dbt_trend_has_one_date_per_period_as_segqs_own_trends_do(
+        shop: Path, tmp_path: Path, question: str, reference: str) -> None:
+    """MetricFlow truncates to a TIMESTAMP; a period of a day or longer is a DATE."""
+    import duckdb
+
+    from assistant.importers.datasets import ensure_dataset, find_dataset
+
+    (shop / "seeds" / "orders_seed.csv").write_text(
+        "order_id,customer_id,amount,status,ordered_at\no1,c1,10.0,paid,2022-01-03\n"
+        "o2,c1,30.0,paid,2022-01-05\no3,c2,5.0,refunded,2022-02-01\n")
+    answer = ask(shop, tmp_path, question)
+    assert answer["status"] == "answered", answer["message"]
+    dataset = find_dataset(shop / "models")
+    assert dataset is not None
+    con = duckdb.connect(str(ensure_dataset(dataset, tmp_path / "cache")), read_only=True)
+    expected = con.execute(reference).fetchall()
+    assert all(type(period) is date for period, _ in expected)
+    # as the answer's JSON shows them: "2022-01-03", not "2022-01-03T00:00:00"
+    assert sorted(map(tuple, answer["rows"])) == sorted((p.isoformat(), v) for p, v in expected)
