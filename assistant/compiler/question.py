@@ -716,7 +716,7 @@ def _by_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, src: _From,
 
 
 def _ranks_people(plan: QueryPlan, catalog: Catalog) -> bool:
-    """ "Top 5 champions by revenue": people, each with the metric, ranked by it."""
+    """ "Top 3 PQLs by order count": people, each with the metric, ranked by it."""
     if plan.metric is None or plan.order is None or plan.limit is None:
         return False
     metric = _metric(plan, catalog)

@@ -61,6 +61,7 @@ there here so just really actually exactly roughly approximately basically
 please pls plz thanks thank thx cheers hi hey hello ok okay yes team folks guys quick
 i.e ie e.g eg
 show give tell get find see pull fetch check know want need like let lets let's wondering
+chart plot graph visualize visualise draw display
 wonder curious look looking figure im i'm u r
 """.split())
 
@@ -195,6 +196,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
     for pattern, used in cues:
         if used:
             spans.extend(m.span() for m in pattern.finditer(text))
+    grains = {str(g.grain) for g in plan.group_by if g.grain}
+    spans.extend(m.span() for m in SERIES_POINT.finditer(text) if m[1] in grains)
     if plan.group_by or plan.intent == Intent.DISTRIBUTION:  # the verb and its particle only
         spans.extend(s for m in SPLIT_VERB.finditer(text) for s in (m.span(1), m.span(2)))
     return spans
@@ -228,10 +231,16 @@ def _period_cues(plan: QueryPlan, catalog: Catalog,
         (UP_TO_NOW, unbounded or plan.intent in (Intent.RETENTION, Intent.HISTORY)
          or (plan.time_range is not None and plan.time_range.end == as_of)),
         (AS_OF_NOW, plan.time_range is None or plan.intent == Intent.MOVEMENT
-         or _member_now(plan, catalog)),
+         or _member_now(plan, catalog) or _window_to_now(plan, as_of)),
         (MONDAY_WEEKS, any(g.grain == "week" for g in plan.group_by) or bool(
             plan.time_range and "week" in plan.time_range.phrase)),
     ]
+
+
+def _window_to_now(plan: QueryPlan, as_of: date | None) -> bool:
+    """ "Current weekly actives (last 7 days)": one period that ends at the as-of date."""
+    return plan.time_range is not None and plan.time_range.end == as_of and \
+        not plan.compared and not any(g.grain for g in plan.group_by)
 
 
 def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
@@ -344,6 +353,13 @@ ALREADY = re.compile(r"\balready\b")
 ACCEPTANCE = re.compile(r"\b(is|are|would\s+be|'?s)\s+(fine|ok|okay|good|great|perfect|enough)\b")
 RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
+# A series said by its points: "a single value per quarter", "a point for each week".
+SERIES_POINT = re.compile(r"\b(?:one|1|a|single)\s+(?:numbers?|points?|data\s+points?|values?|"
+                          r"figures?|rows?|bars?|lines?)\s+(?:per|for\s+each|each|a|every)\s+"
+                          r"(day|week|month|quarter|year)\b")
+# A noun after a dimension's name that names its values in general ("company size bucket").
+DIMENSION_HEAD = re.compile(r"\s+(buckets?|bands?|groups?|categor(y|ies)|tiers?|levels?|"
+                            r"brackets?|ranges?|types?|classes?)\b")
 # "through" right before a value the plan filters on is a preposition, not a time bound.
 THROUGH = re.compile(r"\b(through|thru)\s+(the\s+)?$")
 # A table of two groupings: "tiers x plan", "a matrix of stage by plan", "each cell".
@@ -369,7 +385,7 @@ AS_OF_NOW = re.compile(r"\b(now|rn|atm|currently|current|today|right\s+now|at\s+
 def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     """Words of the used segment's own name and label ("medium engagement *score* band"), and
     of the used metric's own rule ("revenue from *completed orders*")."""
-    own = _metric_words(plan, catalog)
+    own = _metric_words(plan, catalog) | _time_words(plan, catalog)
     segment = catalog.segments.get(plan.segment.name) if plan.segment else None
     if segment is None:
         own -= FUNCTION_WORDS | MODIFIERS
@@ -383,6 +399,20 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         own |= {w for column in segment.columns for w in column.split("_")}
     own -= FUNCTION_WORDS | MODIFIERS
     return [m.span() for m in WORD.finditer(text) if m.group() in own]
+
+
+def _time_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
+    """The words of the time column a period or a grain is on ("orders *created* in 2021",
+    "by the *created date*"): naming the date the plan already filters or groups by."""
+    columns = {g.name for g in plan.group_by if g.grain}
+    if plan.time_range is not None and plan.time_range.column:
+        columns.add(plan.time_range.column)
+    words: set[str] = {"date", "dates"} if columns else set()
+    for column in columns:
+        words |= set(column.split("_"))
+        dim = catalog.dimensions.get(column)
+        words |= set(normalise(dim.label).split()) if dim else set()
+    return words
 
 
 def _metric_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
@@ -463,6 +493,9 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
             if any(s.kind == "value" for s in m.senses):  # "found us through a referral"
                 lead = THROUGH.search(p.text[:m.span[0]])
                 covered.extend([lead.span()] if lead else [])
+            if any(s.kind == "dimension" for s in m.senses):  # "which plan tier", "size band"
+                head = DIMENSION_HEAD.match(p.text, m.span[1])
+                covered.extend([head.span()] if head else [])
         elif m.span[0] >= 0:
             unused.append(m)
     covered.extend(_cue_spans(p.text, plan, catalog, as_of))

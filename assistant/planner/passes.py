@@ -128,7 +128,7 @@ class Draft:
     signups_of_period: bool = False
     measure: Measure | None = None
     by_column: str | None = None  # one row per value of the segment's column
-    ranked: bool = False  # people ranked by a metric ("top 5 champions by revenue")
+    ranked: bool = False  # people ranked by a metric ("the top 8 PQLs by order count")
     overrides: list[Override] = field(default_factory=list)
     metric: str | None = None
     filters: list[Filter] = field(default_factory=list)
@@ -763,7 +763,7 @@ def shape(d: Draft) -> None:
 
 
 def _people_ranked(d: Draft) -> None:
-    """ "Top 5 champions by revenue", "top 10 customers by spend this year": the people the
+    """ "Top 3 loyal customers by AOV", "the top 25 buyers by revenue in Q1": the people the
     limit counts (a segment, a member, the population or the buyers), each with a measured
     metric named after "by", ranked by it."""
     limit = LIMIT.search(d.text)
@@ -951,6 +951,9 @@ def _recognised(d: Draft) -> None:
     recognised = bool(d.segment or d.filters or d.group_by or not d.population(d.metric)
                       or d.signups_of_period
                       or any(s.kind in ("metric", "dimension") for _, s in d.senses))
+    if recognised and not measured and not d.catalog.population_metrics():
+        # "the count by city" over a model that counts no people: a count of which rows?
+        raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     if recognised:
         return
     if DATA_WORDS.search(d.text) or COUNT.search(d.text) or VAGUE_DATA.search(d.text) or \

@@ -98,7 +98,8 @@ DEFINITION = re.compile(
     r"\bwhat('?s|\s+is|\s+are|\s+was|\s+were)?\s+(the\s+)?(actual\s+|exact\s+|official\s+|"
     r"current\s+|governed\s+|precise\s+|underlying\s+)?(definition|meaning|rules?|logic|formula|"
     r"criteria|criterion|requirements?|conditions?|methodology|method)\b|"
-    r"\bwhat\s+(counts|qualifies|classifies)\s+(as|someone|somebody|a|an)\b|"
+    r"\bwhat\s+(?:actually\s+|exactly\s+|really\s+)?(counts|qualifies|classifies)\s+"
+    r"(as|someone|somebody|a|an)\b|"
     r"\bwhat\s+(does|do)\b.*\bmean\b|"
     r"\bwhat\s+makes\s+(someone|somebody|a\s+user|a\s+customer|users?|customers?|an?)\b|"
     r"^(do|does|did|is|are|will)\b.*\b(count|counted|included|include|includes|excluded|"
@@ -139,7 +140,7 @@ CATALOG = re.compile(
     r"\s*$|\bwhich\s+(segments|metrics|definitions)\b|\bwhat\s+can\s+you\s+(do|answer)\b"
 )
 COUNT = re.compile(
-    r"\b(how\s+many|number\s+of|count|counts|total|how\s+big|size\s+of|sizes|"
+    r"\b(how\s+many|number\s+of|count|counts|total|how\s+big|size\s+of|sizes|volumes?|"
     r"n\s+of|(a|the)\s+(number|count|total|headcount|figure))\b"
 )
 LIST = re.compile(

@@ -74,11 +74,14 @@ UNITS = {"wk": "week", "yr": "year", "mth": "month", "hr": "hour", "dy": "day"}
 UNIT_ABBREVIATION = re.compile(r"(?<=[\d/\s])(wk|yr|mth|hr|dy)(s)?\b")
 # Written abbreviations of ordinary English words (not of any governed name): spelled out
 # before anything reads the question, so the words they stand for are read as usual.
+# A noun's abbreviation also stands for its plural with an "s" ("accts", "qtrs").
 ABBREVIATIONS = {"pct": "percent", "perc": "percent", "avg": "average", "acct": "account",
-                 "accts": "accounts", "acc": "account", "accs": "accounts", "defn": "definition",
-                 "def'n": "definition", "dims": "dimensions", "dim": "dimension",
-                 "approx": "approximately", "nums": "numbers", "yoy": "year over year"}
-ABBREVIATION = re.compile(r"\b(" + "|".join(re.escape(a) for a in ABBREVIATIONS) + r")\b(?!')")
+                 "acc": "account", "defn": "definition", "def'n": "definition",
+                 "dim": "dimension", "approx": "approximately", "num": "number",
+                 "yoy": "year over year", "cust": "customer", "stg": "stage", "qtr": "quarter",
+                 "cnt": "count"}
+ABBREVIATION = re.compile(r"\b(" + "|".join(re.escape(a) for a in ABBREVIATIONS) +
+                          r")(s?)\b(?!')")
 # "who've", "they're", "we'll", "i'm", "they'd": the auxiliary spelled out, so it is read as the
 # function word it is. ("n't" stays: negation patterns read it; "'s" may be a possessive.)
 CONTRACTION = re.compile(r"(?<=[a-z])'(ve|re|ll|m|d)\b")
@@ -100,7 +103,7 @@ def normalise(text: str) -> str:
     text = BARE_CONTRACTION.sub(lambda m: f"{m[1]}n't", text)
     text = CONTRACTION.sub(lambda m: " " + CONTRACTED[m[1]], text)
     text = re.sub(r"\bw/o\b", "without", text)
-    text = ABBREVIATION.sub(lambda m: ABBREVIATIONS[m[1]], text)
+    text = ABBREVIATION.sub(lambda m: ABBREVIATIONS[m[1]] + m[2], text)
     text = re.sub(r"(?<=[a-z])\s*\+\s*(?=[a-z])", " and ", text)  # "free+trial", "pro + enterprise"
     text = re.sub(r"\b(\d+)\s?d\b", r"\1 days", text)  # "last 30d"
     text = UNIT_ABBREVIATION.sub(lambda m: UNITS[m[1]] + ("s" if m[2] else ""), text)

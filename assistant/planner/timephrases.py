@@ -90,9 +90,14 @@ MONTH_YEAR = rf"({MONTH_RE})\b(?:\s+(?:of\s+)?({YEAR_RE}))?"
 Resolver = Callable[[re.Match[str]], tuple[date, date]]
 
 
+# A number followed by what it counts is no day of the month: "for june? 1 point per week".
+COUNTED = (r"(?!\s+(?:points?|numbers?|rows?|values?|figures?|logins?|projects?|orders?|users?|"
+           r"customers?|people|accounts?|days?|weeks?|months?|years?|times?|sessions?)\b)")
+
+
 def _day(tag: str) -> str:
     """A calendar day: "march 3rd", "nov 28 2025", "the 3rd of march", "28 november"."""
-    return (rf"(?:(?P<{tag}m>{MONTH_RE})\s+(?P<{tag}d>\d{{1,2}})(?:st|nd|rd|th)?\b"
+    return (rf"(?:(?P<{tag}m>{MONTH_RE})\s+(?P<{tag}d>\d{{1,2}})(?:st|nd|rd|th)?\b{COUNTED}"
             rf"|(?:the\s+)?(?P<{tag}e>\d{{1,2}})(?:(?:st|nd|rd|th)\s+(?:of\s+)?|\s+)"
             rf"(?P<{tag}n>{MONTH_RE})\b)(?:\s+(?P<{tag}y>{YEAR_RE})\b)?")
 

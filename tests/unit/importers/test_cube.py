@@ -209,6 +209,22 @@ def test_a_period_filters_the_cubes_first_time_dimension(shop: Path, tmp_path: P
         shop, "SELECT COUNT(*) FROM orders WHERE year(CAST(created_at AS TIMESTAMP)) = 2022")[0][0]
 
 
+def test_the_words_of_the_time_column_a_period_is_on_name_that_date(shop: Path,
+                                                                    tmp_path: Path) -> None:
+    answer = ask(shop, tmp_path, "paid count for orders created in 2022")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == hand(
+        shop, "SELECT COUNT(*) FROM orders WHERE status = 'paid' AND "
+              "year(CAST(created_at AS TIMESTAMP)) = 2022")[0][0]
+
+
+def test_a_count_of_nothing_named_on_a_model_that_counts_no_people_is_asked_back(
+        shop: Path, tmp_path: Path) -> None:
+    answer = ask(shop, tmp_path, "how many by country?")
+    assert answer["status"] == "clarify", answer["message"]
+    assert "which numbers" in answer["message"]
+
+
 @pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Cube example is not here")
 def test_the_shared_cube_demo_loads_with_its_documented_quirks_reported() -> None:
     catalog, issues = load_models(SHARED / "model")

@@ -257,3 +257,38 @@ def test_people_after_a_limit_ranked_by_a_metric_are_a_ranked_list(question, seg
 def test_a_limit_before_a_dimension_is_still_a_breakdown(catalog):
     got = plan("top 3 plans by revenue", catalog)
     assert got.intent == Intent.BREAKDOWN and got.limit == 3
+
+
+def test_a_series_said_by_its_points_is_the_grain(catalog):
+    got = plan("orders by month in 2025, a single figure for each month", catalog)
+    assert got.group_by[0].grain == "month"
+    with pytest.raises(ClarificationNeeded):
+        plan("orders by month in 2025, one figure per week", catalog)
+
+
+def test_a_number_before_what_it_counts_is_no_day_of_the_month(catalog):
+    got = plan("please plot weekly orders for May? one point per week", catalog)
+    assert (got.time_range.start, got.time_range.end) == (date(2026, 5, 1), date(2026, 5, 31))
+    assert got.group_by[0].grain == "week"
+
+
+def test_current_beside_a_window_up_to_today_is_that_window(catalog):
+    got = plan("current daily active users (last 1 day)?", catalog)
+    assert got.time_range.end == AS_OF and got.metric.name == "active_users"
+
+
+def test_a_definition_asked_with_an_adverb_is_a_definition(catalog):
+    got = plan("so what really counts as a PQL in our numbers?", catalog)
+    assert got.intent == Intent.DEFINITION and got.segment.name == "pql"
+
+
+def test_written_abbreviations_of_customers_and_stage(catalog):
+    assert plan("revenue from champion custs in 2025", catalog).segment.member == "champions"
+    assert plan("how many users in the at-risk lifecycle stg", catalog).segment.member == \
+        "at_risk"
+
+
+def test_a_noun_naming_a_dimensions_values_in_general_is_that_dimension(catalog):
+    got = plan("which plan tier had the most orders in May", catalog)
+    assert got.group_by[0].name == "plan" and got.limit == 1
+    assert plan("order volume in May", catalog).metric.name == "orders"
