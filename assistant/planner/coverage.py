@@ -402,7 +402,7 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
 
 
 def _time_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
-    """The words of the time column a period or a grain is on ("orders *created* in 2021",
+    """The words of the time column a period or a grain is on ("tickets *opened* in March",
     "by the *created date*"): naming the date the plan already filters or groups by."""
     columns = {g.name for g in plan.group_by if g.grain}
     if plan.time_range is not None and plan.time_range.column:

@@ -952,7 +952,7 @@ def _recognised(d: Draft) -> None:
                       or d.signups_of_period
                       or any(s.kind in ("metric", "dimension") for _, s in d.senses))
     if recognised and not measured and not d.catalog.population_metrics():
-        # "the count by city" over a model that counts no people: a count of which rows?
+        # "how many per region?" over a model that counts no people: a count of which rows?
         raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     if recognised:
         return
