@@ -296,6 +296,7 @@ class Assistant:
         self.query_log = query_log
         self._results: ResultCache | None = None
         self._hashed: tuple[Catalog, str] | None = None
+        self._sampled: tuple[Catalog, Catalog] | None = None  # (as loaded, with values)
         # Validated SQL per plan and asker (kept while the result cache is on): a repeated
         # question skips compile and validate; an entry is used only with its own catalog.
         self._validated: _Memo = _Memo()
@@ -303,9 +304,20 @@ class Assistant:
     @property
     def catalog(self) -> Catalog:
         if self._catalogs is not None:
-            return self._catalogs.current()
+            return self._with_values(self._catalogs.current())
         assert self._catalog is not None
         return self._catalog
+
+    def _with_values(self, catalog: Catalog) -> Catalog:
+        """The loaded catalog with the values its dimensions do not list, read once from
+        the warehouse (catalog/sampling.py); a native catalog lists them all."""
+        from assistant.catalog.sampling import unlisted, with_sampled_values
+
+        if self._sampled is not None and self._sampled[0] is catalog:
+            return self._sampled[1]
+        sampled = with_sampled_values(catalog, self.warehouse) if unlisted(catalog) else catalog
+        self._sampled = (catalog, sampled)
+        return sampled
 
     # -- parts built on first use, so `segq validate` or a definition question stays fast --
     @property

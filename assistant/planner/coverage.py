@@ -385,7 +385,7 @@ AS_OF_NOW = re.compile(r"\b(now|rn|atm|currently|current|today|right\s+now|at\s+
 def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     """Words of the used segment's own name and label ("medium engagement *score* band"), and
     of the used metric's own rule ("revenue from *completed orders*")."""
-    own = _metric_words(plan, catalog) | _time_words(plan, catalog)
+    own = _metric_words(plan, catalog) | _time_words(plan, catalog) | _table_words(plan, catalog)
     segment = catalog.segments.get(plan.segment.name) if plan.segment else None
     if segment is None:
         own -= FUNCTION_WORDS | MODIFIERS
@@ -399,6 +399,15 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
         own |= {w for column in segment.columns for w in column.split("_")}
     own -= FUNCTION_WORDS | MODIFIERS
     return [m.span() for m in WORD.finditer(text) if m.group() in own]
+
+
+def _table_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
+    """The name of the table a used dimension is on ("Seattle *users*", "*product* category"):
+    whose attribute it is, which the plan's join already says."""
+    used = [catalog.dimensions.get(n) for n in (*(g.name for g in plan.group_by),
+                                                 *(f.dimension for f in plan.filters))]
+    tables = {d.table for d in used if d is not None}
+    return {w for t in tables for w in (t, t.removesuffix("s"), f"{t.removesuffix('s')}'s")}
 
 
 def _time_words(plan: QueryPlan, catalog: Catalog) -> set[str]:

@@ -218,6 +218,20 @@ def test_the_words_of_the_time_column_a_period_is_on_name_that_date(shop: Path,
               "year(CAST(created_at AS TIMESTAMP)) = 2022")[0][0]
 
 
+def test_values_the_model_does_not_list_are_read_from_the_data(shop: Path,
+                                                               tmp_path: Path) -> None:
+    """The model names `country` and `status` but not their values: "FR" and "refunded"
+    are found in the data, so a question may filter on them."""
+    answer = ask(shop, tmp_path, "orders count from FR customers")
+    assert answer["status"] == "answered", answer["message"]
+    expected = hand(shop, "SELECT COUNT(*) FROM orders o JOIN customers c "
+                          "ON c.id = o.customer_id WHERE c.country = 'FR'")
+    assert answer["rows"][0][-1] == expected[0][0]
+    answer = ask(shop, tmp_path, "how many refunded orders count")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == 1
+
+
 def test_a_count_of_nothing_named_on_a_model_that_counts_no_people_is_asked_back(
         shop: Path, tmp_path: Path) -> None:
     answer = ask(shop, tmp_path, "how many by country?")
