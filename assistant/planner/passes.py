@@ -128,6 +128,7 @@ class Draft:
     signups_of_period: bool = False
     measure: Measure | None = None
     by_column: str | None = None  # one row per value of the segment's column
+    share_governed: bool = False  # the share asked is a governed metric of its own
     ranked: bool = False  # people ranked by a metric ("the top 8 PQLs by order count")
     overrides: list[Override] = field(default_factory=list)
     metric: str | None = None
@@ -971,7 +972,8 @@ def _asks_share(d: Draft) -> bool:
 
 
 def _shares(d: Draft) -> None:
-    share = _asks_share(d)
+    _governed_share(d)
+    share = _asks_share(d) and not d.share_governed
     d.wants_share = share and d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) and (
         d.segment is None or d.segment.entity == "user")
     d.share_of_total = d.wants_share and _rows_of_the_metric(d)
@@ -983,6 +985,25 @@ def _shares(d: Draft) -> None:
             d.segment is None and not d.filters and not d.share_of_metric and \
             not d.share_of_total:
         raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
+
+
+SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|ratio)\b")
+
+
+def _governed_share(d: Draft) -> None:
+    """ "What percentage of orders are completed" over a model that already governs the
+    "completed percentage": the share asked of one filtered value is that metric, whose words
+    (a share word and the value's) name it, not a share computed here."""
+    if not _asks_share(d) or len(d.filters) != 1 or len(d.filters[0].values) != 1 or \
+            d.filters[0].exclude or d.segment is not None:
+        return
+    value = normalise(d.filters[0].values[0].replace("_", " "))
+    found = [m for m in d.catalog.metrics.values()
+             if SHARE_NAME.search(normalise(m.label)) and phrase_pattern(value).search(
+                 normalise(m.label))]
+    if len(found) != 1:
+        return
+    d.metric, d.filters, d.share_governed = found[0].name, [], True  # its label's words
 
 
 def _rows_of_the_metric(d: Draft) -> bool:

@@ -232,6 +232,15 @@ def test_values_the_model_does_not_list_are_read_from_the_data(shop: Path,
     assert answer["rows"][0][-1] == 1
 
 
+def test_a_share_of_one_value_the_model_governs_is_its_own_measure(shop: Path,
+                                                                    tmp_path: Path) -> None:
+    """ "What share of orders are paid" is the model's `paid_share`, not a share made here."""
+    answer = ask(shop, tmp_path, "what share of orders are paid?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["plan"]["metric"]["name"] == "paid_share"
+    assert [list(r) for r in answer["rows"]] == [[2 / 3]]
+
+
 def test_a_count_of_nothing_named_on_a_model_that_counts_no_people_is_asked_back(
         shop: Path, tmp_path: Path) -> None:
     answer = ask(shop, tmp_path, "how many by country?")
