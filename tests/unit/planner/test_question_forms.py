@@ -234,8 +234,14 @@ def test_the_period_before_a_period_of_another_length_is_asked_about(catalog):
 def test_through_before_a_value_is_a_preposition_and_before_a_period_is_asked_about(catalog):
     assert plan("users who came to us through referral", catalog).filters[0].values == (
         "referral",)
-    with pytest.raises(ClarificationNeeded):
-        plan("signups month by month through 2025", catalog)
+    with pytest.raises(ClarificationNeeded):  # until the end of May, or during May?
+        plan("orders through May", catalog)
+
+
+def test_a_series_through_one_period_runs_across_that_period(catalog):
+    got = plan("signups month by month through 2024", catalog)
+    assert (got.time_range.start, got.time_range.end) == (date(2024, 1, 1), date(2024, 12, 31))
+    assert got.group_by[0].grain == "month"
 
 
 def test_stack_up_against_compares_two_periods(catalog):
