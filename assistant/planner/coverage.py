@@ -498,7 +498,7 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
     covered: list[Span] = [c.span for c in claims if (
         _signup_used(plan, catalog) if c.role == "signup"
         else ROLE_USED[c.role](plan))]
-    if any(g.grain for g in plan.group_by):  # "weekly actives through June": across June
+    if any(g.grain for g in plan.group_by):  # "daily orders through Q3": across Q3
         for c in claims:
             lead = THROUGH_SERIES.search(p.text[:c.span[0]]) if c.role == "time" else None
             covered.extend([lead.span()] if lead and c.span in covered else [])
