@@ -18,7 +18,7 @@ from assistant.catalog.models import Catalog, Dimension, Metric, Relationship, S
 from assistant.compiler.bounds import half_open, timestamp_columns
 from assistant.compiler.clusters import fit_summary
 from assistant.compiler.joins import join_condition, join_path, join_source
-from assistant.compiler.keys import one_row_per_user
+from assistant.compiler.keys import counts_rows_once, one_row_per_user
 from assistant.compiler.portable import render
 from assistant.compiler.rows import RowFilter, restrict_rows
 from assistant.compiler.segments import (
@@ -687,11 +687,22 @@ def _aggregate(
     _period(_people_period(plan, catalog), catalog, metric, src, as_of)
     name, measure = _measure(plan, metric, segment)
     select = exp.select(*groups, measure.as_(name))
-    select = src.apply(select)
+    select = _rows_counted(src.apply(select), dict(ctes), catalog)
     by_measure = (
         exp.Ordered(this=exp.column(name), desc=plan.order == "desc") if plan.order else None
     )
     return _grouped(select, len(groups), by_measure), ctes
+
+
+def _rows_counted(select: exp.Select, ctes: dict[str, exp.Expr], catalog: Catalog) -> exp.Select:
+    """`COUNT(DISTINCT users.user_id)` is `COUNT(*)` when every row is a different user
+    (compiler/keys.py): the same count without de-duplicating every key."""
+    measure = select.expressions[-1].this
+    distinct = measure.this if isinstance(measure, exp.Count) else None
+    if (isinstance(distinct, exp.Distinct) and len(distinct.expressions) == 1
+            and counts_rows_once(select, distinct.expressions[0], ctes, catalog)):
+        measure.replace(exp.Count(this=exp.Star()))
+    return select
 
 
 def _by_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, src: _From, as_of: date,
