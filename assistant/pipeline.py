@@ -94,6 +94,11 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._end = time.monotonic() + seconds
+        self.stage = ""  # the stage running now; a worker may move on to the next one
+
+    def at(self, stage: str) -> None:
+        self.check(stage)
+        self.stage = stage
 
     def remaining(self) -> float:
         return self._end - time.monotonic()
@@ -111,6 +116,7 @@ class _Deadline:
     def run(self, stage: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn` in a daemon thread, waited on for the time left; abandoned past the deadline."""
         left = self.check(stage)
+        self.stage = stage
         future: Future[T] = Future()
 
         def work() -> None:
@@ -125,7 +131,7 @@ class _Deadline:
         except FutureTimeout:
             if future.done():  # the stage itself raised TimeoutError
                 raise
-            raise self._expired(stage) from None
+            raise self._expired(self.stage) from None
 
     def _expired(self, stage: str) -> QuestionTimeout:
         log.warning("question deadline of %g s passed during %s; the stage was abandoned",
@@ -475,6 +481,30 @@ class Assistant:
                 return deadline.run("execute", change_answer, question, plan, catalog,
                                     self.warehouse, self.config.semantic_models)
         answer = Answer(question, "error", "", plan=plan.to_dict())
+        try:
+            # compile and validate share one worker thread: a thread each cost more than
+            # compiling and validating a metric question
+            deadline.run("compile", self._prepare, answer, plan, clock, catalog, deadline,
+                         principal)
+            with clock.stage("execute"):
+                cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
+                result, answer.cached_at = self._rows(answer.sql or "", cap, deadline, catalog)
+        except SegqError as exc:
+            if deadline.stage == "compile":
+                raise
+            failed = self._failure(question, denied_by_validator(exc, catalog, principal), plan)
+            failed.sql, failed.definitions = answer.sql, answer.definitions
+            return failed
+        answer.status = "answered"
+        answer.columns, answer.rows = result.columns, [list(r) for r in result.rows]
+        answer.row_count, answer.truncated = result.row_count, result.truncated
+        answer.message = sentence(plan, catalog, result)
+        return answer
+
+    def _prepare(self, answer: Answer, plan: QueryPlan, clock: _Clock, catalog: Catalog,
+                 deadline: _Deadline, principal: Principal) -> None:
+        """The plan's SQL (compiled, or validated for this asker before) on `answer`, then
+        validated; runs in the question's worker thread."""
 
         def rows(user_id: exp.Expr) -> exp.Expr | None:
             return row_condition(catalog, principal, user_id)
@@ -485,32 +515,18 @@ class Assistant:
             if known is not None:  # this plan's SQL, validated for this asker before
                 sql, definitions = known[1], list(known[2])
             else:
-                compiled = deadline.run("compile", compile_plan, plan, catalog,
-                                        self.config.as_of, row_cap=self.config.row_cap,
-                                        row_filter=rows)
-                sql = deadline.run("compile", compiled.sql, self.dialect)
-                definitions = compiled.definitions
+                compiled = compile_plan(plan, catalog, self.config.as_of,
+                                        row_cap=self.config.row_cap, row_filter=rows)
+                sql, definitions = compiled.sql(self.dialect), compiled.definitions
         answer.sql, answer.definitions = sql, definitions
-        try:
-            with clock.stage("validate"):
-                if known is None:
-                    deadline.run("validate", validate_sql, sql, SqlContext(
-                        catalog, plan, max_limit=self.config.row_cap + 1,
-                        allow_pii=self.config.allow_pii, dialect=self.dialect,
-                        principal=principal, as_of=self.config.as_of))
-                    self._validated.put(memo, (catalog, sql, tuple(definitions)))
-            with clock.stage("execute"):
-                cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
-                result, answer.cached_at = self._rows(sql, cap, deadline, catalog)
-        except SegqError as exc:
-            failed = self._failure(question, denied_by_validator(exc, catalog, principal), plan)
-            failed.sql, failed.definitions = sql, definitions
-            return failed
-        answer.status = "answered"
-        answer.columns, answer.rows = result.columns, [list(r) for r in result.rows]
-        answer.row_count, answer.truncated = result.row_count, result.truncated
-        answer.message = sentence(plan, catalog, result)
-        return answer
+        deadline.at("validate")
+        with clock.stage("validate"):
+            if known is None:
+                validate_sql(sql, SqlContext(
+                    catalog, plan, max_limit=self.config.row_cap + 1,
+                    allow_pii=self.config.allow_pii, dialect=self.dialect,
+                    principal=principal, as_of=self.config.as_of))
+                self._validated.put(memo, (catalog, sql, tuple(definitions)))
 
     # -- the result cache (assistant/resultcache.py) --------------------------------------
     @property
