@@ -230,14 +230,15 @@ class _From:
         return "seg"
 
     def apply(self, select: exp.Select) -> exp.Select:
-        select = select.from_(exp.to_table(self.base).as_(self.base))
+        # the tree is built here and owned: each builder edits it in place (copy=False)
+        select = select.from_(_table(self.base, self.base), copy=False)
         for table, alias in self.joins:
             hop = self.hops.get(alias)
             source: exp.Expr
             on: exp.Expr
             if hop is None:  # a governed segment: its rows are users
                 on = exp.column("user_id", table=alias).eq(exp.column("user_id", table=self.base))
-                source = exp.to_table(table).as_(alias)
+                source = _table(table, alias)
             else:
                 for later in self.hops.values():  # a later hop joins on this alias's keys
                     if later.from_table == alias:
@@ -245,10 +246,16 @@ class _From:
                 on = join_condition(hop, hop.from_table, alias)
                 source = join_source(hop, alias, self.used[alias])
             kind = "left" if alias in self.left else None
-            select = select.join(source, on=on, join_type=kind)
+            select = select.join(source, on=on, join_type=kind, copy=False)
         for cond in self.where:
-            select = select.where(cond)
+            select = select.where(cond, copy=False)
         return select
+
+
+def _table(name: str, alias: str) -> exp.Table:
+    """`name AS alias`, built without parsing `name` (a governed identifier)."""
+    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(
+        this=exp.to_identifier(alias)))
 
 
 def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
@@ -780,9 +787,10 @@ def _grouped(select: exp.Select, n: int, order: exp.Expr | None = None) -> exp.S
     """Group by the first `n` output columns; order by them unless another order is given."""
     if not n:
         return select
-    positions = [exp.Literal.number(i + 1) for i in range(n)]
-    select = select.group_by(*positions)
-    return select.order_by(order) if order is not None else select.order_by(*positions)
+    select = select.group_by(*[exp.Literal.number(i + 1) for i in range(n)], copy=False)
+    if order is not None:
+        return select.order_by(order, copy=False)
+    return select.order_by(*[exp.Literal.number(i + 1) for i in range(n)], copy=False)
 
 
 def _listing(
