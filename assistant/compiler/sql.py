@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+import pickle
 from datetime import date
 
 import sqlglot
@@ -27,6 +29,8 @@ _PARSED_MAX = 4_096
 def parse_fragment(sql: str, *, condition: bool = False) -> exp.Expr:
     """Parse governed SQL written by the data team in YAML (never user text)."""
     tree = _PARSED.get((sql, condition))
+    if tree is None and _primed():
+        tree = _PARSED.get((sql, condition))
     if tree is None:
         tree = sqlglot.parse_one(sql, read=DIALECT, into=exp.Condition if condition else None)
         for node in tree.walk():  # token positions in YAML text: never read, costly to copy
@@ -39,6 +43,20 @@ def parse_fragment(sql: str, *, condition: bool = False) -> exp.Expr:
 def parsed_fragments() -> dict[tuple[str, bool], exp.Expr]:
     """The fragments parsed so far (for the compiled catalog cache)."""
     return dict(_PARSED)
+
+
+def _primed() -> bool:
+    """Fragments the compiled catalog cache read, primed now that one is needed; whether
+    there were any."""
+    from assistant.catalog.cache import pending_fragments
+
+    blobs = pending_fragments()
+    for blob in blobs:
+        try:
+            prime_fragments(pickle.loads(blob))
+        except Exception as exc:  # a damaged blob: those fragments are parsed instead
+            logging.getLogger("segq.catalog").info("cached SQL fragments unreadable: %r", exc)
+    return bool(blobs)
 
 
 def prime_fragments(trees: dict[tuple[str, bool], exp.Expr]) -> None:
