@@ -607,7 +607,7 @@ def _metric_users(plan: QueryPlan, catalog: Catalog, metric: Metric, as_of: date
 
 def _fraction(part: exp.Expr, whole: exp.Expr) -> exp.Expr:
     return exp.Div(
-        this=exp.cast(part.copy(), exp.DataType.build("DOUBLE")),
+        this=exp.cast(part.copy(), exp.DataType.build(exp.DataType.Type.DOUBLE)),
         expression=exp.func("NULLIF", whole.copy(), exp.Literal.number(0)),
     )
 

@@ -13,7 +13,9 @@ DIALECT = "duckdb"
 
 
 def date_literal(value: date) -> exp.Expr:
-    return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+    # a type built from its enum, not parsed from "DATE" at every call
+    return exp.cast(exp.Literal.string(value.isoformat()),
+                    exp.DataType.build(exp.DataType.Type.DATE))
 
 
 def number_literal(value: float | int) -> exp.Expr:
@@ -70,7 +72,7 @@ def prime_fragments(trees: dict[tuple[str, bool], exp.Expr]) -> None:
 
 
 def as_date(column: exp.Expr) -> exp.Expr:
-    return exp.cast(column, exp.DataType.build("DATE"))
+    return exp.cast(column, exp.DataType.build(exp.DataType.Type.DATE))
 
 
 def time_filter(column: exp.Expr, start: date | None, end: date) -> exp.Expr:
