@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import calendar
 import getpass
+import hashlib
 import json
 import logging
 import threading
@@ -34,10 +35,9 @@ from contextlib import contextmanager
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import ValidationError
-from sqlglot import exp
 
 from assistant import messages
 from assistant.access.identity import principal_for
@@ -45,8 +45,7 @@ from assistant.access.models import Identity, Principal
 from assistant.access.scope import check_plan, row_condition, scoped_catalog
 from assistant.answer import Answer, DefinitionUsed
 from assistant.catalog import Catalog, CatalogHolder
-from assistant.catalog.cache import load_cached
-from assistant.compiler import compile_plan
+from assistant.catalog.cache import code_stamp, load_cached
 from assistant.config import Config
 from assistant.describe import sentence
 from assistant.errors import (
@@ -63,8 +62,10 @@ from assistant.gate import denial_probe, policy_screen
 from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
 from assistant.planner.followup import follow_up
 from assistant.resultcache import ResultCache, cache_key, duckdb_version, files_hash
-from assistant.validator import SqlContext, validate_sql
 from assistant.warehouses import Adapter, dialect_of, engine_of, open_warehouse
+
+if TYPE_CHECKING:  # the compiler and validator (sqlglot) load when a plan is compiled, so
+    from sqlglot import exp  # a question answered from the result cache never imports them
 
 log = logging.getLogger("segq")
 T = TypeVar("T")
@@ -94,6 +95,11 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self._end = time.monotonic() + seconds
+        self.stage = ""  # the stage running now; a worker may move on to the next one
+
+    def at(self, stage: str) -> None:
+        self.check(stage)
+        self.stage = stage
 
     def remaining(self) -> float:
         return self._end - time.monotonic()
@@ -111,6 +117,7 @@ class _Deadline:
     def run(self, stage: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """`fn` in a daemon thread, waited on for the time left; abandoned past the deadline."""
         left = self.check(stage)
+        self.stage = stage
         future: Future[T] = Future()
 
         def work() -> None:
@@ -125,7 +132,7 @@ class _Deadline:
         except FutureTimeout:
             if future.done():  # the stage itself raised TimeoutError
                 raise
-            raise self._expired(stage) from None
+            raise self._expired(self.stage) from None
 
     def _expired(self, stage: str) -> QuestionTimeout:
         log.warning("question deadline of %g s passed during %s; the stage was abandoned",
@@ -297,6 +304,7 @@ class Assistant:
         self._results: ResultCache | None = None
         self._hashed: tuple[Catalog, str] | None = None
         self._sampled: tuple[Catalog, Catalog] | None = None  # (as loaded, with values)
+        self._code: str | None = None  # segq's code stamp, part of a plan's cache key
         # Validated SQL per plan and asker (kept while the result cache is on): a repeated
         # question skips compile and validate; an entry is used only with its own catalog.
         self._validated: _Memo = _Memo()
@@ -478,6 +486,8 @@ class Assistant:
 
             return catalog_answer(question, scoped_catalog(catalog, principal))
         if plan.intent == Intent.CHANGE:  # "why did at-risk grow?": assistant/changes.py
+            from sqlglot import exp
+
             from assistant.changes import change_answer
 
             if row_condition(catalog, principal, exp.column("user_id")) is not None:
@@ -487,42 +497,61 @@ class Assistant:
                 return deadline.run("execute", change_answer, question, plan, catalog,
                                     self.warehouse, self.config.semantic_models)
         answer = Answer(question, "error", "", plan=plan.to_dict())
-
-        def rows(user_id: exp.Expr) -> exp.Expr | None:
-            return row_condition(catalog, principal, user_id)
-
+        cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
         memo = self._memo_key(plan, catalog, principal)
-        known = self._validated.get(memo, catalog)
-        with clock.stage("compile"):
-            if known is not None:  # this plan's SQL, validated for this asker before
-                sql, definitions = known[1], list(known[2])
-            else:
-                compiled = deadline.run("compile", compile_plan, plan, catalog,
-                                        self.config.as_of, row_cap=self.config.row_cap,
-                                        row_filter=rows)
-                sql = deadline.run("compile", compiled.sql, self.dialect)
-                definitions = compiled.definitions
-        answer.sql, answer.definitions = sql, definitions
+        with clock.stage("execute"):
+            stored = self._stored_answer(memo, cap, catalog)
         try:
-            with clock.stage("validate"):
-                if known is None:
-                    deadline.run("validate", validate_sql, sql, SqlContext(
-                        catalog, plan, max_limit=self.config.row_cap + 1,
-                        allow_pii=self.config.allow_pii, dialect=self.dialect,
-                        principal=principal, as_of=self.config.as_of))
-                    self._validated.put(memo, (catalog, sql, tuple(definitions)))
-            with clock.stage("execute"):
-                cap = min(plan.limit or self.config.row_cap, self.config.row_cap)
-                result, answer.cached_at = self._rows(sql, cap, deadline, catalog)
+            if stored is not None:  # asked before on this very data: nothing to compile
+                answer.sql, answer.definitions, result, answer.cached_at = stored
+            else:  # compile and validate share one worker thread: a thread each cost more
+                deadline.run("compile", self._prepare, answer, plan, clock, catalog, deadline,
+                             principal, memo)
+                with clock.stage("execute"):
+                    result, answer.cached_at = self._rows(answer.sql or "", cap, deadline,
+                                                          catalog)
         except SegqError as exc:
+            if deadline.stage == "compile":
+                raise
             failed = self._failure(question, denied_by_validator(exc, catalog, principal), plan)
-            failed.sql, failed.definitions = sql, definitions
+            failed.sql, failed.definitions = answer.sql, answer.definitions
             return failed
         answer.status = "answered"
         answer.columns, answer.rows = result.columns, [list(r) for r in result.rows]
         answer.row_count, answer.truncated = result.row_count, result.truncated
         answer.message = sentence(plan, catalog, result)
         return answer
+
+    def _prepare(self, answer: Answer, plan: QueryPlan, clock: _Clock, catalog: Catalog,
+                 deadline: _Deadline, principal: Principal, memo: str | None) -> None:
+        """The plan's SQL (compiled, or validated for this asker before) on `answer`, then
+        validated; runs in the question's worker thread."""
+        from assistant.compiler import compile_plan
+        from assistant.validator import SqlContext, validate_sql
+
+        def rows(user_id: exp.Expr) -> exp.Expr | None:
+            return row_condition(catalog, principal, user_id)
+
+        known = self._validated.get(memo, catalog)
+        with clock.stage("compile"):
+            if known is not None:  # this plan's SQL, validated for this asker before
+                sql, definitions = known[1], list(known[2])
+            else:
+                compiled = compile_plan(plan, catalog, self.config.as_of,
+                                        row_cap=self.config.row_cap, row_filter=rows)
+                sql, definitions = compiled.sql(self.dialect), compiled.definitions
+        answer.sql, answer.definitions = sql, definitions
+        deadline.at("validate")
+        with clock.stage("validate"):
+            if known is None:
+                validate_sql(sql, SqlContext(
+                    catalog, plan, max_limit=self.config.row_cap + 1,
+                    allow_pii=self.config.allow_pii, dialect=self.dialect,
+                    principal=principal, as_of=self.config.as_of))
+                self._validated.put(memo, (catalog, sql, tuple(definitions)))
+                store, key = self.results, self._plan_key(memo)
+                if store is not None and key is not None:
+                    store.put_plan(key, sql, definitions)
 
     # -- the result cache (assistant/resultcache.py) --------------------------------------
     @property
@@ -548,17 +577,43 @@ class Assistant:
                            self.config.as_of, self.dialect, self.config.row_cap,
                            self.config.allow_pii], default=str, sort_keys=True)
 
+    def _plan_key(self, memo: str | None) -> str | None:
+        """A plan's key in the result cache's `plans`: its memo key and segq's code stamp."""
+        if memo is None:
+            return None
+        if self._code is None:
+            self._code = code_stamp()
+        return hashlib.sha256(f"{self._code}|{memo}".encode()).hexdigest()
+
+    def _result_key(self, sql: str, cap: int, catalog: Catalog) -> str | None:
+        """The rows' key in the result cache; None when nothing is cached for this engine."""
+        warehouse = self.warehouse
+        version = duckdb_version(warehouse.path) if isinstance(warehouse, Warehouse) else None
+        if version is None:
+            return None
+        return cache_key(sql, cap=cap, warehouse=version, catalog=self._catalog_hash(catalog),
+                         as_of=self.config.as_of.isoformat())
+
+    def _stored_answer(self, memo: str | None, cap: int, catalog: Catalog) -> Any:
+        """(sql, definitions, rows, computed at) when this plan was answered for this asker
+        on this very data before, found without compiling; else None."""
+        store, key = self.results, self._plan_key(memo)
+        known = store.get_plan(key) if store is not None and key is not None else None
+        rows_key = self._result_key(known[0], cap, catalog) if known is not None else None
+        hit = store.get(rows_key) if store is not None and rows_key is not None else None
+        if known is None or hit is None:
+            return None
+        return known[0], known[1], Result(hit.columns, hit.rows, hit.truncated, 0.0), \
+            hit.computed_at
+
     def _rows(self, sql: str, cap: int, deadline: _Deadline,
               catalog: Catalog) -> tuple[Result, str | None]:
         """The query's rows, from the result cache when this SQL ran on this very data
         before; also when they were computed (None: just now)."""
-        store, warehouse = self.results, self.warehouse
-        version = (duckdb_version(warehouse.path)
-                   if store is not None and isinstance(warehouse, Warehouse) else None)
-        if store is None or version is None:
+        store = self.results
+        key = self._result_key(sql, cap, catalog) if store is not None else None
+        if store is None or key is None:
             return self._execute(sql, cap, deadline), None
-        key = cache_key(sql, cap=cap, warehouse=version, catalog=self._catalog_hash(catalog),
-                        as_of=self.config.as_of.isoformat())
         hit = store.get(key)
         if hit is not None:
             return Result(hit.columns, hit.rows, hit.truncated, 0.0), hit.computed_at

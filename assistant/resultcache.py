@@ -12,6 +12,13 @@ in one SQLite file shared by every process (CLI, Slack bot, evals) under the cac
   headers, which carry the checkpoint iteration), so a rebuilt, swapped or written file misses,
 - a hash of the semantic model files' contents and the `as_of` date.
 
+Beside the rows, each plan answered is remembered with the SQL validated for it (the `plans`
+table), keyed by the plan, the catalog hash, the asker's access (groups, attributes, so row
+filters), `as_of`, dialect, caps and segq's code stamp: a repeated question finds its SQL, and
+then its rows under the key above, before compiling or validating anything, so it imports no
+sqlglot. That SQL is never run from there: when its rows are not stored for this very data,
+the plan is compiled and validated as usual.
+
 Only DuckDB files are cached: a PostgreSQL or Spark warehouse has no cheap version signal, so
 its questions always run. The cache never breaks an answer: any failure to read or write it
 (a locked, unreadable or corrupt file) is a miss, logged; a file that is not a database is
@@ -49,6 +56,14 @@ CREATE TABLE IF NOT EXISTS results (
     used_at    REAL NOT NULL,
     sql        TEXT NOT NULL,
     payload    BLOB NOT NULL
+)
+"""
+_PLANS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS plans (
+    key         TEXT PRIMARY KEY,
+    used_at     REAL NOT NULL,
+    sql         TEXT NOT NULL,
+    definitions BLOB NOT NULL
 )
 """
 
@@ -141,6 +156,29 @@ class ResultCache:
                       "ORDER BY used_at DESC LIMIT -1 OFFSET ?)", (MAX_ENTRIES,), write=True)
         return Cached(list(columns), list(rows), truncated, now) if done else None
 
+    def get_plan(self, key: str) -> tuple[str, list[Any]] | None:
+        """The SQL validated for a plan before, and the definitions its answer cited."""
+        with self._lock:
+            row = self._run("SELECT sql, definitions FROM plans WHERE key = ?", (key,))
+            if row is None:
+                return None
+            try:
+                definitions = list(pickle.loads(row[1]))
+            except Exception:  # a damaged entry is a miss, and goes
+                self._run("DELETE FROM plans WHERE key = ?", (key,), write=True)
+                return None
+            self._run("UPDATE plans SET used_at = ? WHERE key = ?", (time.time(), key),
+                      write=True)
+        return str(row[0]), definitions
+
+    def put_plan(self, key: str, sql: str, definitions: list[Any]) -> None:
+        blob = pickle.dumps(tuple(definitions), protocol=pickle.HIGHEST_PROTOCOL)
+        with self._lock:
+            self._run("INSERT OR REPLACE INTO plans (key, used_at, sql, definitions) "
+                      "VALUES (?, ?, ?, ?)", (key, time.time(), sql, blob), write=True)
+            self._run("DELETE FROM plans WHERE key IN (SELECT key FROM plans "
+                      "ORDER BY used_at DESC LIMIT -1 OFFSET ?)", (MAX_ENTRIES,), write=True)
+
     def close(self) -> None:
         with self._lock:
             if self._conn is not None:
@@ -188,6 +226,7 @@ class ResultCache:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(_SCHEMA)
+            conn.execute(_PLANS_SCHEMA)
             os.chmod(self.path, 0o600)  # rows can be as private as the warehouse
         except BaseException:
             conn.close()

@@ -7,9 +7,10 @@ Kept apart from `parse.py` (which types the section as it loads, from the YAML l
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-import sqlglot
-from sqlglot import exp
+if TYPE_CHECKING:
+    from sqlglot import exp
 
 PLACEHOLDER = re.compile(r"\{\{\s*user\.([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -20,6 +21,9 @@ def placeholder_column(attribute: str) -> str:
 
 def parse_filter(text: str) -> exp.Expr:
     """The filter with each `{{ user.x }}` as a placeholder column, to be bound per principal."""
+    import sqlglot  # only where a row filter applies: a result-cache hit never parses one
+    from sqlglot import exp
+
     sql = PLACEHOLDER.sub(lambda m: f"({placeholder_column(m[1])})", text)
     tree = sqlglot.parse_one(sql, read="duckdb", into=exp.Condition)
     return tree

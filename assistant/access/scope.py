@@ -16,9 +16,7 @@ from __future__ import annotations
 import dataclasses
 import threading
 from collections import OrderedDict
-from typing import Any
-
-from sqlglot import exp
+from typing import TYPE_CHECKING, Any
 
 from assistant import messages
 from assistant.access.filters import parse_filter
@@ -26,6 +24,9 @@ from assistant.access.models import AccessPolicy, Principal
 from assistant.catalog.models import Catalog, Table
 from assistant.errors import Refusal
 from assistant.plan import QueryPlan
+
+if TYPE_CHECKING:  # sqlglot is imported where a row condition is built, not to scope a plan
+    from sqlglot import exp
 
 
 def may_use(catalog: Catalog, principal: Principal, kind: str, name: str) -> bool:
@@ -169,6 +170,8 @@ def row_condition(catalog: Catalog, principal: Principal,
     policy = catalog.access
     if policy is None:
         return None
+    from sqlglot import exp
+
     conditions = []
     for table in sorted({p.target for p in policy.policies if p.kind == "rows"}):
         condition = _table_condition(policy, table, principal)
@@ -180,6 +183,8 @@ def row_condition(catalog: Catalog, principal: Principal,
 
 
 def _table_condition(policy: AccessPolicy, table: str, principal: Principal) -> exp.Expr | None:
+    from sqlglot import exp
+
     rules = [p for p in policy.policies if p.kind == "rows" and p.target == table]
     mine = [p for p in rules if set(p.groups) & set(principal.groups)]
     covered = {g for p in rules for g in p.groups}
@@ -191,6 +196,8 @@ def _table_condition(policy: AccessPolicy, table: str, principal: Principal) -> 
 
 def bind_filter(text: str, table: str, principal: Principal) -> exp.Expr:
     """The policy filter with the principal's attribute values as literals, columns qualified."""
+    from sqlglot import exp
+
     tree = parse_filter(text)
 
     def bind(node: exp.Expr) -> exp.Expr:
@@ -212,6 +219,8 @@ def bind_filter(text: str, table: str, principal: Principal) -> exp.Expr:
 
 
 def _values(placeholder: str, principal: Principal, *, single: bool) -> exp.Expr:
+    from sqlglot import exp
+
     name = placeholder.removeprefix("__user_").removesuffix("__")
     values = principal.attribute(name)
     if values is None:

@@ -15,6 +15,10 @@ Only a native segq directory with no errors is cached (foreign formats and broke
 as before, every time). A missing, stale, unreadable or damaged cache file is rebuilt from the
 YAML; nothing about it can fail a load. The file is written aside and renamed into place, so a
 reader never sees half of it.
+
+The parsed SQL fragments are pickled apart, as bytes inside the file, and unpickled only when
+the compiler first needs one (`pending_fragments`): a question answered from the result cache
+then never imports sqlglot.
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from assistant.catalog.models import Catalog
 
 log = logging.getLogger("segq.catalog")
 
-FORMAT = 1
+FORMAT = 2  # 2: the parsed fragments are a pickle of their own
 PACKAGE = Path(__file__).resolve().parents[1]
 _DEPENDENCIES = ("sqlglot", "pydantic", "pydantic_core", "yaml")
 
@@ -43,6 +47,7 @@ _DEPENDENCIES = ("sqlglot", "pydantic", "pydantic_core", "yaml")
 # beside the catalog rather than in it, so a changed copy (`dataclasses.replace`, a principal's
 # scoped view) never inherits the full catalog's lexicon.
 _DERIVED: WeakKeyDictionary[Catalog, dict[str, Any]] = WeakKeyDictionary()
+_PENDING: list[bytes] = []  # pickled fragment trees read from caches, not yet unpickled
 
 
 def derived(catalog: Catalog, name: str) -> Any:
@@ -115,7 +120,8 @@ def compiled(catalog: Catalog) -> dict[str, Any]:
     wanted = {(f.sql, f.condition) for f in fragments(catalog)}
     return {"catalog": catalog, "lexicon": build_lexicon(catalog),
             "vocabulary": vocabulary(catalog),
-            "fragments": {k: v for k, v in parsed_fragments().items() if k in wanted}}
+            "fragments": pickle.dumps({k: v for k, v in parsed_fragments().items()
+                                       if k in wanted}, protocol=pickle.HIGHEST_PROTOCOL)}
 
 
 def _read(path: Path, key: str) -> Catalog | None:
@@ -133,11 +139,18 @@ def _read(path: Path, key: str) -> Catalog | None:
     except Exception as exc:  # damaged, truncated, written by other code: rebuilt
         log.info("compiled catalog cache %s unreadable (%r); rebuilding it", path, exc)
         return None
-    from assistant.compiler.sql import prime_fragments
-
     _DERIVED[catalog] = {"lexicon": payload["lexicon"], "vocabulary": payload["vocabulary"]}
-    prime_fragments(payload["fragments"])
+    if isinstance(payload.get("fragments"), bytes):
+        _PENDING.append(payload["fragments"])
     return catalog
+
+
+def pending_fragments() -> list[bytes]:
+    """The pickled fragment trees read from caches since the last call (each given once)."""
+    taken = []
+    while _PENDING:
+        taken.append(_PENDING.pop())
+    return taken
 
 
 def _write(path: Path, key: str, payload: dict[str, Any]) -> None:

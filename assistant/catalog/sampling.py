@@ -14,12 +14,12 @@ from __future__ import annotations
 import dataclasses
 import logging
 import re
-from typing import Protocol
-
-from sqlglot import exp
+from typing import TYPE_CHECKING, Protocol
 
 from assistant.catalog.models import Catalog, Dimension, DimensionValue
-from assistant.executor import Result
+
+if TYPE_CHECKING:
+    from assistant.executor import Result
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ def with_sampled_values(catalog: Catalog, warehouse: Reader) -> Catalog:
 
 
 def _distinct(dim: Dimension, warehouse: Reader) -> list[str]:
+    from sqlglot import exp  # only when a model lists no values: a native one never does
+
     column = exp.column(dim.column, table=dim.table)
     sql = (exp.select(column.copy()).distinct().from_(exp.to_table(dim.table))
            .where(exp.Not(this=exp.Is(this=column.copy(), expression=exp.Null())))

@@ -57,7 +57,7 @@ def _rewrite(node: exp.Expr, columns: frozenset[str]) -> exp.Expr:
         column = _cast_column(node.this, columns)
         if column is None:
             return node
-        return exp.cast(type(node)(this=column.copy()), exp.DataType.build("DATE"))
+        return exp.cast(type(node)(this=column.copy()), exp.DataType.build(exp.DataType.Type.DATE))
     if isinstance(node, exp.Between):
         column = _cast_column(node.this, columns)
         low, high = date_value(node.args["low"]), date_value(node.args["high"])
@@ -91,4 +91,4 @@ def _cast_column(node: exp.Expr, columns: frozenset[str]) -> exp.Column | None:
 
 def _ts(day: date) -> exp.Expr:
     return exp.cast(exp.Literal.string(f"{day.isoformat()} 00:00:00"),
-                    exp.DataType.build("TIMESTAMP"))
+                    exp.DataType.build(exp.DataType.Type.TIMESTAMP))

@@ -39,7 +39,8 @@ def scaling(seg: Segment) -> dict[str, tuple[float, float]]:
 
 
 def scaled_feature(feature: ClusterFeature, mean: float, scale: float) -> exp.Expr:
-    value: exp.Expr = exp.cast(exp.column(feature.name), exp.DataType.build("DOUBLE"))
+    value: exp.Expr = exp.cast(exp.column(feature.name),
+                               exp.DataType.build(exp.DataType.Type.DOUBLE))
     if feature.transform == "log1p":
         value = exp.Ln(this=exp.Add(this=number_literal(1), expression=value))
     centred = exp.Sub(this=value, expression=number_literal(mean))

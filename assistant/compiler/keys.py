@@ -8,6 +8,10 @@ count. The proof is structural and conservative (anything else answers "no"):
 * otherwise no aggregate and no GROUP BY/DISTINCT, a FROM that is a governed table whose
   primary key is `user_id` or a CTE proven the same way, and joins (inner or left) only to
   such sources on `x.user_id = y.user_id`. Window functions and WHERE keep rows unique.
+
+The same proof lets a question's `COUNT(DISTINCT t.pk)` count rows (`counts_rows_once`): when
+`t` is the FROM table and `pk` its declared primary key (trusted unique, as for member
+counts above), and every join meets at most one row, each `pk` is on one row only.
 """
 
 from __future__ import annotations
@@ -78,3 +82,48 @@ def _unique_join(join: exp.Join, seen: set[str], ctes: dict[str, exp.Expr],
     tables = {side.table for side in sides}
     return (alias in tables and len(tables) == 2 and (tables - {alias}) <= seen
             and _unique_source(join.this, ctes, catalog))
+
+
+def counts_rows_once(select: exp.Select, counted: exp.Expr, ctes: dict[str, exp.Expr],
+                     catalog: Catalog) -> bool:
+    """Whether `counted` (a column) names one row of `select`'s FROM/JOIN per value: it is
+    the FROM table's primary key, and each join is on the whole key of a source unique on
+    it (a table whose key a relationship declares unique, a CTE's proven one row per user),
+    so none repeats a row. WHERE, GROUP BY and semi-joins in WHERE only drop or group rows."""
+    from_ = select.args.get("from_")
+    if not isinstance(counted, exp.Column) or not isinstance(from_, exp.From):
+        return False
+    base = from_.this
+    table = catalog.tables.get(base.name) if isinstance(base, exp.Table) else None
+    if (table is None or base.args.get("db") or base.name in ctes
+            or counted.table != base.alias_or_name or table.primary_key != counted.name):
+        return False
+    seen = {base.alias_or_name}
+    for join in select.args.get("joins") or []:
+        if not _joins_one_row(join, seen, ctes, catalog):
+            return False
+        seen.add(join.this.alias_or_name)
+    return True
+
+
+def _joins_one_row(join: exp.Join, seen: set[str], ctes: dict[str, exp.Expr],
+                   catalog: Catalog) -> bool:
+    """An inner or left join on `alias.key = earlier.column`, `alias` unique on `key`."""
+    if join.side not in ("", "LEFT") or join.kind not in ("", "INNER", "OUTER"):
+        return False
+    source, on = join.this, join.args.get("on")
+    alias = source.alias_or_name
+    if not isinstance(source, exp.Table) or source.args.get("db") or not isinstance(on, exp.EQ):
+        return False
+    sides = [on.this, on.expression]
+    if not all(isinstance(side, exp.Column) for side in sides):
+        return False
+    mine = [side for side in sides if side.table == alias]
+    other = [side for side in sides if side.table in seen and side.table != alias]
+    if len(mine) != 1 or len(other) != 1:
+        return False
+    key = mine[0].name
+    if source.name in ctes:
+        return key == "user_id" and one_row_per_user(source.name, ctes, catalog)
+    return any(r.to_table == source.name and r.unique_key and r.type == "many_to_one"
+               and [b for _, b in r.keys] == [key] for r in catalog.relationships)

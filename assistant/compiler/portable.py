@@ -56,7 +56,7 @@ def _rewrite(node: exp.Expr) -> exp.Expr:
     kind = exp.DateSub if isinstance(node, exp.Sub) else exp.DateAdd
     # DuckDB and PostgreSQL make a TIMESTAMP of `date - INTERVAL`; the cast keeps it a DATE
     return exp.cast(kind(this=left, expression=right, unit=exp.var("DAY")),
-                    exp.DataType.build("DATE"))
+                    exp.DataType.build(exp.DataType.Type.DATE))
 
 
 def _interval_times(node: exp.Mul) -> exp.Expr | None:
@@ -74,7 +74,8 @@ def _interval_times(node: exp.Mul) -> exp.Expr | None:
 
 def typed_date(value: date) -> exp.Expr:
     """A date literal that every engine reads as a DATE: `CAST('2026-06-30' AS DATE)`."""
-    return exp.cast(exp.Literal.string(value.isoformat()), exp.DataType.build("DATE"))
+    return exp.cast(exp.Literal.string(value.isoformat()),
+                    exp.DataType.build(exp.DataType.Type.DATE))
 
 
 def is_date(node: exp.Expr) -> bool:
@@ -157,7 +158,7 @@ def _double_division(node: exp.Expr) -> exp.Expr:
     """
     if not isinstance(node, exp.Div) or _is_double(node.this):
         return node
-    return exp.Div(this=exp.cast(node.this.copy(), exp.DataType.build("DOUBLE")),
+    return exp.Div(this=exp.cast(node.this.copy(), exp.DataType.build(exp.DataType.Type.DOUBLE)),
                    expression=node.expression.copy())
 
 

@@ -18,7 +18,7 @@ from assistant.catalog.models import Catalog, Dimension, Metric, Relationship, S
 from assistant.compiler.bounds import half_open, timestamp_columns
 from assistant.compiler.clusters import fit_summary
 from assistant.compiler.joins import join_condition, join_path, join_source
-from assistant.compiler.keys import one_row_per_user
+from assistant.compiler.keys import counts_rows_once, one_row_per_user
 from assistant.compiler.portable import render
 from assistant.compiler.rows import RowFilter, restrict_rows
 from assistant.compiler.segments import (
@@ -230,14 +230,15 @@ class _From:
         return "seg"
 
     def apply(self, select: exp.Select) -> exp.Select:
-        select = select.from_(exp.to_table(self.base).as_(self.base))
+        # the tree is built here and owned: each builder edits it in place (copy=False)
+        select = select.from_(_table(self.base, self.base), copy=False)
         for table, alias in self.joins:
             hop = self.hops.get(alias)
             source: exp.Expr
             on: exp.Expr
             if hop is None:  # a governed segment: its rows are users
                 on = exp.column("user_id", table=alias).eq(exp.column("user_id", table=self.base))
-                source = exp.to_table(table).as_(alias)
+                source = _table(table, alias)
             else:
                 for later in self.hops.values():  # a later hop joins on this alias's keys
                     if later.from_table == alias:
@@ -245,10 +246,16 @@ class _From:
                 on = join_condition(hop, hop.from_table, alias)
                 source = join_source(hop, alias, self.used[alias])
             kind = "left" if alias in self.left else None
-            select = select.join(source, on=on, join_type=kind)
+            select = select.join(source, on=on, join_type=kind, copy=False)
         for cond in self.where:
-            select = select.where(cond)
+            select = select.where(cond, copy=False)
         return select
+
+
+def _table(name: str, alias: str) -> exp.Table:
+    """`name AS alias`, built without parsing `name` (a governed identifier)."""
+    return exp.Table(this=exp.to_identifier(name), alias=exp.TableAlias(
+        this=exp.to_identifier(alias)))
 
 
 def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
@@ -600,7 +607,7 @@ def _metric_users(plan: QueryPlan, catalog: Catalog, metric: Metric, as_of: date
 
 def _fraction(part: exp.Expr, whole: exp.Expr) -> exp.Expr:
     return exp.Div(
-        this=exp.cast(part.copy(), exp.DataType.build("DOUBLE")),
+        this=exp.cast(part.copy(), exp.DataType.build(exp.DataType.Type.DOUBLE)),
         expression=exp.func("NULLIF", whole.copy(), exp.Literal.number(0)),
     )
 
@@ -687,11 +694,22 @@ def _aggregate(
     _period(_people_period(plan, catalog), catalog, metric, src, as_of)
     name, measure = _measure(plan, metric, segment)
     select = exp.select(*groups, measure.as_(name))
-    select = src.apply(select)
+    select = _rows_counted(src.apply(select), dict(ctes), catalog)
     by_measure = (
         exp.Ordered(this=exp.column(name), desc=plan.order == "desc") if plan.order else None
     )
     return _grouped(select, len(groups), by_measure), ctes
+
+
+def _rows_counted(select: exp.Select, ctes: dict[str, exp.Expr], catalog: Catalog) -> exp.Select:
+    """`COUNT(DISTINCT users.user_id)` is `COUNT(*)` when every row is a different user
+    (compiler/keys.py): the same count without de-duplicating every key."""
+    measure = select.expressions[-1].this
+    distinct = measure.this if isinstance(measure, exp.Count) else None
+    if (isinstance(distinct, exp.Distinct) and len(distinct.expressions) == 1
+            and counts_rows_once(select, distinct.expressions[0], ctes, catalog)):
+        measure.replace(exp.Count(this=exp.Star()))
+    return select
 
 
 def _by_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, src: _From, as_of: date,
@@ -769,9 +787,10 @@ def _grouped(select: exp.Select, n: int, order: exp.Expr | None = None) -> exp.S
     """Group by the first `n` output columns; order by them unless another order is given."""
     if not n:
         return select
-    positions = [exp.Literal.number(i + 1) for i in range(n)]
-    select = select.group_by(*positions)
-    return select.order_by(order) if order is not None else select.order_by(*positions)
+    select = select.group_by(*[exp.Literal.number(i + 1) for i in range(n)], copy=False)
+    if order is not None:
+        return select.order_by(order, copy=False)
+    return select.order_by(*[exp.Literal.number(i + 1) for i in range(n)], copy=False)
 
 
 def _listing(

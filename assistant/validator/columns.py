@@ -16,12 +16,13 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import cast
+from typing import NamedTuple, cast
 
 from sqlglot import exp
 from sqlglot.errors import OptimizeError
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.optimizer.scope import traverse_scope
+from sqlglot.schema import MappingSchema
 
 from assistant.access.scope import unreadable_columns
 from assistant.errors import Issue
@@ -33,14 +34,14 @@ KEPT = 256
 # None when qualifying the governed CTEs by themselves finds an issue
 _CLEAN: OrderedDict[str, dict[str, list[str]] | None] = OrderedDict()
 _LOCK = threading.Lock()
+# (catalog, live schema, dialect) -> the schema as qualify reads it, built once per catalog
+# snapshot instead of once per statement (normalising every table and column name)
+_SCHEMAS: OrderedDict[tuple[int, int, str], tuple[object, object, Schema]] = OrderedDict()
 
 
 def governed_columns_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     """Qualify against the governed schema; restricted (PII) columns need `allow_pii`."""
-    schema = ctx.catalog.schema()
-    if ctx.live_schema is not None:
-        schema = {t: {c: ty for c, ty in cols.items() if c in ctx.live_schema.get(t, {})}
-                  for t, cols in schema.items()}
+    schema = _schema(ctx)
     if ctx.principal is None or ctx.principal.unrestricted:
         restricted: Restricted = (frozenset() if ctx.allow_pii
                                   else ctx.catalog.restricted_columns())
@@ -49,12 +50,40 @@ def governed_columns_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     outputs = _governed_outputs(tree, ctx, schema, restricted)
     target = tree.copy() if outputs is None else _over_stand_ins(tree, outputs)
     try:
-        qualified = qualify(target, schema=dict[str, object](schema), dialect=ctx.dialect,
+        qualified = qualify(target, schema=schema.mapping, dialect=ctx.dialect,
                             validate_qualify_columns=True)
     except OptimizeError as exc:
         yield Issue("error", f"A column is not governed or cannot be resolved: {exc}.")
         return
     yield from _restricted_reads(qualified, restricted)
+
+
+class Schema(NamedTuple):
+    """The governed schema (limited to the live one, when given), as qualify reads it and as
+    text for keys."""
+
+    tables: dict[str, dict[str, str]]
+    mapping: MappingSchema
+    text: str
+
+
+def _schema(ctx: SqlContext) -> Schema:
+    key = (id(ctx.catalog), id(ctx.live_schema), ctx.dialect)
+    with _LOCK:
+        kept = _SCHEMAS.get(key)
+    if kept is not None and kept[0] is ctx.catalog and kept[1] is ctx.live_schema:
+        return kept[2]
+    schema = ctx.catalog.schema()
+    if ctx.live_schema is not None:
+        schema = {t: {c: ty for c, ty in cols.items() if c in ctx.live_schema.get(t, {})}
+                  for t, cols in schema.items()}
+    made = Schema(schema, MappingSchema(dict[str, object](schema), dialect=ctx.dialect),
+                  json.dumps(schema))
+    with _LOCK:
+        _SCHEMAS[key] = (ctx.catalog, ctx.live_schema, made)
+        while len(_SCHEMAS) > 8:
+            _SCHEMAS.popitem(last=False)
+    return made
 
 
 def _restricted_reads(qualified: exp.Expr, restricted: Restricted) -> Iterator[Issue]:
@@ -68,12 +97,12 @@ def _restricted_reads(qualified: exp.Expr, restricted: Restricted) -> Iterator[I
                             "(personal data) and cannot be returned.", rule="restricted-column")
 
 
-def _governed_outputs(tree: exp.Expr, ctx: SqlContext, schema: dict[str, dict[str, str]],
+def _governed_outputs(tree: exp.Expr, ctx: SqlContext, schema: Schema,
                       restricted: Restricted) -> dict[str, list[str]] | None:
     """Each governed CTE's output columns when the WITH is exactly the clean governed one."""
     if not _exactly_governed(tree, ctx):
         return None
-    key = json.dumps([ctx.governed_key, ctx.dialect, schema, sorted(restricted)])
+    key = json.dumps([ctx.governed_key, ctx.dialect, sorted(restricted)]) + schema.text
     with _LOCK:
         if key in _CLEAN:
             _CLEAN.move_to_end(key)
@@ -99,14 +128,14 @@ def _exactly_governed(tree: exp.Expr, ctx: SqlContext) -> bool:
             and sum(1 for _ in tree.find_all(exp.CTE)) == len(ctes))
 
 
-def _clean_outputs(ctx: SqlContext, schema: dict[str, dict[str, str]],
+def _clean_outputs(ctx: SqlContext, schema: Schema,
                    restricted: Restricted) -> dict[str, list[str]] | None:
     """The governed CTEs (as they read back) qualified by themselves: None on any issue."""
     governed = exp.select("1")
     for name in ctx.expected_ctes:
         governed = governed.with_(name, as_=ctx.expected_normal[name].copy(), copy=False)
     try:
-        qualified = qualify(governed, schema=dict[str, object](schema), dialect=ctx.dialect,
+        qualified = qualify(governed, schema=schema.mapping, dialect=ctx.dialect,
                             validate_qualify_columns=True)
     except OptimizeError:
         return None

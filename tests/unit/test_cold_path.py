@@ -4,7 +4,8 @@ Each module named here costs a cold start milliseconds to tens of milliseconds, 
 used to answer "how many champions?" from an existing warehouse: no LLM client, Slack, web,
 chart or clustering library; none of segq's own surfaces but the CLI's `ask`; and, once the
 compiled catalog cache is written, none of the YAML loading (PyYAML, the line-aware loader,
-the catalog builder and its rules, the directory classifier's format importers).
+the catalog builder and its rules, the directory classifier's format importers). A question
+answered from the result cache compiles and validates nothing: no sqlglot at all.
 """
 
 from __future__ import annotations
@@ -37,13 +38,20 @@ print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
 
 
 def ask_in_a_new_process(demo_path: Path, tmp_path: Path) -> tuple[int, set[str]]:
+    code, modules, _ = ask_and_report(demo_path, tmp_path)
+    return code, modules
+
+
+def ask_and_report(demo_path: Path, tmp_path: Path) -> tuple[int, set[str], dict]:
+    """The exit code, the modules loaded and the `--json` answer of one `segq ask`."""
     env = {"SEGQ_WAREHOUSE": str(demo_path), "SEGQ_SEMANTIC_MODELS": str(MODELS),
            "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_PLANNER": "rules",
            "SEGQ_CACHE_DIR": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
     done = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
                           text=True, check=True)
-    report = json.loads(done.stdout.strip().splitlines()[-1])
-    return report["code"], set(report["modules"])
+    *answer, last = done.stdout.strip().splitlines()
+    report = json.loads(last)
+    return report["code"], set(report["modules"]), json.loads("\n".join(answer))
 
 
 def loaded(modules: set[str], names: tuple[str, ...] | set[str]) -> list[str]:
@@ -65,6 +73,15 @@ def test_a_question_answered_from_the_compiled_catalog_cache_loads_no_yaml_code(
     code, modules = ask_in_a_new_process(demo_path, tmp_path)
     assert code == 0
     assert loaded(modules, YAML_PATH) == []
+
+
+def test_a_question_answered_from_the_result_cache_imports_no_sqlglot(demo_path, tmp_path):
+    _, first, answer = ask_and_report(demo_path, tmp_path)
+    assert "sqlglot" in first and answer["cached"] is False  # compiled: the check can fail
+    code, modules, again = ask_and_report(demo_path, tmp_path)
+    assert code == 0 and again["cached"] is True and again["rows"] == answer["rows"]
+    assert again["sql"] == answer["sql"]
+    assert loaded(modules, ("sqlglot", "assistant.compiler", "assistant.validator")) == []
 
 
 def test_the_demo_build_help_states_the_generators_own_wait():

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant import pipeline
+from assistant import compiler
 from assistant.errors import PlanError
 from assistant.pipeline import Assistant, query_slots
 from assistant.plan import MAX_FILTER_VALUES, Filter, Intent, QueryPlan, SegmentRef
@@ -56,13 +56,13 @@ class StubPlanner:
 
 def test_a_compile_slower_than_the_deadline_stops_at_it_with_a_worded_logged_error(
         config, catalog, monkeypatch):
-    real_compile = pipeline.compile_plan
+    real_compile = compiler.compile_plan
 
     def slow_compile(*args, **kwargs):
         time.sleep(3)
         return real_compile(*args, **kwargs)
 
-    monkeypatch.setattr(pipeline, "compile_plan", slow_compile)
+    monkeypatch.setattr(compiler, "compile_plan", slow_compile)
     assistant = make(config, catalog, question_timeout_s=1.0)
     started = time.monotonic()
     answer = assistant.ask(QUESTION)

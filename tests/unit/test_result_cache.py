@@ -162,3 +162,55 @@ def test_the_slack_reply_says_it_came_from_the_cache(world):
     cached = assistant(world).ask(COUNT, source="slack", user="U1")
     reply = json.dumps(render_answer(cached).blocks)
     assert cached.cached_at is not None and "From the result cache" in reply
+
+
+def test_a_repeat_finds_its_validated_sql_and_rows_without_compiling(world, monkeypatch):
+    """The plan answered before leads to its SQL and rows: nothing is compiled again."""
+    from assistant import compiler
+
+    first = assistant(world).ask(CHAMPIONS)
+
+    def no_compiling(*args, **kwargs):
+        raise AssertionError("a repeated question compiled its plan again")
+
+    monkeypatch.setattr(compiler, "compile_plan", no_compiling)
+    again = assistant(world).ask(CHAMPIONS)
+    assert again.status == "answered" and again.cached_at is not None
+    assert (again.rows, again.sql, again.definitions) == (first.rows, first.sql,
+                                                          first.definitions)
+
+
+def test_the_same_asker_in_another_group_gets_that_groups_rows_not_the_stored_ones(world):
+    before = Identity("slack", "U0MOVED01", slack_groups=("cs-emea",))
+    moved = Identity("slack", "U0MOVED01", slack_groups=("cs-americas",))
+    assistant(world).ask(COUNT, source="slack", identity=before)
+    after = assistant(world).ask(COUNT, source="slack", identity=moved)
+    assert after.cached_at is None
+    assert after.rows == [[hand_count_in(world["warehouse"], ("US", "CA", "BR"))]]
+
+
+def test_a_changed_warehouse_compiles_and_runs_the_plan_again(world, monkeypatch):
+    """A stored plan's SQL is never run from the store: with no rows stored for this data,
+    the plan is compiled and validated again, then run."""
+    from assistant import compiler
+
+    assistant(world).ask(COUNT)
+    with duckdb.connect(str(world["warehouse"])) as con:
+        con.execute("DELETE FROM users WHERE user_id IN (SELECT user_id FROM users LIMIT 5)")
+    compiled = []
+    real = compiler.compile_plan
+    monkeypatch.setattr(compiler, "compile_plan", lambda *a, **k: compiled.append(1) or real(
+        *a, **k))
+    after = assistant(world).ask(COUNT)
+    assert compiled and after.cached_at is None
+    assert after.rows == [[hand_count(world["warehouse"])]]
+
+
+def test_a_damaged_stored_plan_is_an_ordinary_answer(world):
+    first = assistant(world)
+    first.ask(COUNT)
+    assert first.results is not None
+    with first.results._lock:
+        first.results._run("UPDATE plans SET definitions = ?", (b"not a pickle",), write=True)
+    answer = assistant(world).ask(COUNT)
+    assert answer.status == "answered" and answer.rows == [[hand_count(world["warehouse"])]]

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlglot import exp
 
-import assistant.pipeline
+import assistant.compiler
 from assistant.compiler import Compiled, compile_plan
 from assistant.errors import SqlRejected
 from assistant.executor import Warehouse
@@ -189,7 +189,7 @@ def execute_calls(monkeypatch) -> list[str]:
 
 @pytest.fixture()
 def tampering_compiler(monkeypatch):
-    """The pipeline's compiler returns a statement whose governed CTE was edited."""
+    """The compiler the pipeline calls returns a statement whose governed CTE was edited."""
 
     def compile_tampered(plan, catalog, as_of, *, row_cap, **options):
         real = compile_plan(plan, catalog, as_of, row_cap=row_cap, **options)
@@ -197,7 +197,7 @@ def tampering_compiler(monkeypatch):
             tamper(real.expression), real.governed_ctes, real.definitions, real.overrides
         )
 
-    monkeypatch.setattr(assistant.pipeline, "compile_plan", compile_tampered)
+    monkeypatch.setattr(assistant.compiler, "compile_plan", compile_tampered)
 
 
 def test_the_spy_sees_an_untampered_plan_execute_once(config, catalog, execute_calls):
