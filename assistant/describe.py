@@ -212,7 +212,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         if who in ("users", "") and metric.table != catalog.population_table():  # no people
             return f"{metric.label}: {value}{extra}."
         return f"{joined(metric.label, 'for', who)}: {value}{extra}."
-    dims = ", ".join([d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared))
+    dims = ", ".join([d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared)
+                     + [f"each value of {plan.by_column}"] * bool(plan.by_column))
     what = who[:1].upper() + who[1:] if counts_people else joined(metric.label, "of", who)
     if not counts_people and who in ("users", "") and metric.table != catalog.population_table():
         what = metric.label
@@ -257,6 +258,8 @@ def reading(plan: QueryPlan, catalog: Catalog) -> str:
     dims = ", ".join([f"{d.name} ({d.grain})" if d.grain else d.name for d in plan.group_by]
                      + [_periods(plan)] * bool(plan.compared))
     by = f" by {dims}" if dims else ""
+    if plan.by_column and plan.intent != Intent.DISTRIBUTION:
+        by += f" by each value of {plan.by_column}"
     ranked = _ranked_by(plan, catalog)
     if plan.intent == Intent.LIST and ranked:
         return f"the {plan.limit} {who} with the {ranked}, one row each{extra}"

@@ -115,7 +115,18 @@ class _Builder:
                                           tuple(p.name for p in params)),
             summary=_flat(doc.summary),
             cluster=cluster_spec(self, doc.cluster, name) if doc.cluster else None,
+            column_synonyms=self.column_synonyms(doc, name),
         )
+
+    def column_synonyms(self, doc: SegmentDoc,
+                        name: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """`column_synonyms:` of declared columns only; another key is an error at its line."""
+        for column in doc.column_synonyms:
+            if column not in doc.columns:
+                self.error(doc, f"Segment `{name}` has `column_synonyms` for `{column}`, which "
+                           f"is not one of its `columns` ({', '.join(doc.columns) or 'none'}).",
+                           "unknown-column", "column_synonyms")
+        return tuple((c, words) for c, words in doc.column_synonyms.items() if c in doc.columns)
 
     def restatements(self, doc: MetricDoc | SegmentDoc, owner: str,
                      parameters: tuple[str, ...]) -> Restatements:

@@ -292,6 +292,8 @@ class SegmentDoc(Definition):
     requires: Words = ()
     where: str = ""
     columns: Words = ()
+    # words people use for a declared column ("r: [recency score, R score]")
+    column_synonyms: dict[str, Words] = {}
     member_column: str = ""
     members: tuple[MemberDoc, ...] = ()
     history: str = ""

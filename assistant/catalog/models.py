@@ -238,6 +238,13 @@ class Segment:
     restated_by: Restatements = ()
     summary: str = ""  # plain-language rule, `{parameter}` placeholders resolved when shown
     cluster: ClusterSpec | None = None
+    column_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, its words)
+
+    def column_words(self, column: str) -> tuple[str, ...]:
+        """The words a question may use for one of the segment's columns: its name and
+        the synonyms the model declares for it."""
+        declared = next((words for name, words in self.column_synonyms if name == column), ())
+        return (column.replace("_", " "), *declared)
 
     @property
     def is_cluster(self) -> bool:

@@ -183,7 +183,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (SUPERLATIVE, plan.order is not None or plan.limit is not None),
         (AVERAGE_OF, plan.measure is not None),
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
-         or bool(plan.group_by)),
+         or bool(plan.group_by or plan.by_column)),
         (GROUPING, bool(plan.group_by) or plan.intent in (Intent.DISTRIBUTION, Intent.HISTORY,
                                                           Intent.RETENTION) or _ranks(plan)),
         (NEGATIVE, _negates(plan)),

@@ -77,6 +77,9 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
     for seg in catalog.segments.values():
         add(_variants(seg.name) | _variants(seg.label) | _all(seg.synonyms),
             Sense("segment", seg.name))
+        # a column's declared words name the segment whose column it is ("recency score")
+        add(_all(tuple(w for _, words in seg.column_synonyms for w in words)),
+            Sense("segment", seg.name))
         for member in seg.members:
             own = _variants(member.name) | _variants(member.label)
             own = {p for p in own if p not in GENERIC}

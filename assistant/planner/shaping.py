@@ -47,13 +47,11 @@ def measure(
             and words[1] in vocab
         )
 
-    owners = [
-        (seg, column)
-        for seg in catalog.segments.values()
-        if seg.entity == "user"
-        for column in seg.columns
-        if names(column)
-    ]
+    said = [(seg, column) for seg in catalog.segments.values() if seg.entity == "user"
+            for column in seg.columns]
+    exact = [(seg, column) for seg, column in said if any(  # the column's own or declared words
+        phrase_pattern(normalise(w)).fullmatch(average[2]) for w in seg.column_words(column))]
+    owners = exact or [(seg, column) for seg, column in said if names(column)]
     if segment is not None:
         owners = [(seg, col) for seg, col in owners if seg is segment]
     if not owners:
@@ -77,18 +75,25 @@ def by_column(p: Parse, segment: Segment | None) -> str | None:
     its members)."""
     if segment is None:
         return None
-    for column in sorted(segment.columns, key=len, reverse=True):
-        words = column.replace("_", " ")
-        head = re.escape(words.split()[-1])
-        said = re.search(
-            rf"\b(?:(?:at|for|with|per)\s+)?(?:each|every)\s+(?:single\s+)?(?:{re.escape(words)}|"
-            rf"{head})\b(?:\s+values?)?|\b(?:distribution|histogram|spread)\s+of\s+(?:the\s+|their\s+)?"
-            rf"{re.escape(words)}s\b|\b{re.escape(words)}\s+(?:values|->|distribution|histogram)",
-            p.text)
+    said_as = [(normalise(w), c) for c in segment.columns for w in segment.column_words(c)]
+    for words, column in sorted(said_as, key=lambda x: len(x[0]), reverse=True):
+        said = _column_said(words, p.text, declared=words != column.replace("_", " "))
         if said:
             p.claim(said.span(), "segment")
             return column
     return None
+
+
+def _column_said(words: str, text: str, declared: bool) -> re.Match[str] | None:
+    """One row per value of a column said in `words`: "at each recency", "distribution of
+    scores", "score values"; a declared phrase also after "by"/"per"/"across" ("split by
+    monetary score"), where a bare column name ("by score") is the family's own members."""
+    head, phrase = re.escape(words.split()[-1]), re.escape(words)
+    by = rf"|\b(?:by|per|across)\s+(?:the\s+|their\s+|each\s+)?{phrase}s?\b" if declared else ""
+    return re.search(
+        rf"\b(?:(?:at|for|with|per)\s+)?(?:each|every)\s+(?:single\s+)?(?:{phrase}|{head})\b"
+        rf"(?:\s+values?)?|\b(?:distribution|histogram|spread)\s+(?:of|across)\s+(?:the\s+|"
+        rf"their\s+)?{phrase}s\b|\b{phrase}\s+(?:values|->|distribution|histogram){by}", text)
 
 
 def new_means_signups(p: Parse, segment: Segment) -> bool:

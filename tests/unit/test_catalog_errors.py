@@ -204,6 +204,16 @@ def test_a_member_matching_on_a_column_not_in_columns(models):
     assert_at(issue.source, path, "{name: champions,")
 
 
+def test_words_for_a_column_the_segment_does_not_declare(models):
+    path = models / "rfm_segment.yml"
+    edit(path, "r: [recency score, r score, rfm recency score]",
+         "rr: [recency score, r score, rfm recency score]")
+    issue = only(errors_of(models))
+    assert "`column_synonyms` for `rr`" in issue.message
+    assert "recency, frequency, monetary, r, f, m" in issue.message
+    assert_at(issue.source, path, "column_synonyms:")
+
+
 # -- several at once ----------------------------------------------------------------------------
 
 

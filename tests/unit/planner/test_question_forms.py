@@ -298,3 +298,16 @@ def test_a_noun_naming_a_dimensions_values_in_general_is_that_dimension(catalog)
     got = plan("which plan tier had the most orders in May", catalog)
     assert got.group_by[0].name == "plan" and got.limit == 1
     assert plan("order volume in May", catalog).metric.name == "orders"
+
+
+@pytest.mark.parametrize(("question", "column"), [("customers by recency score", "r"),
+                                                  ("distribution of monetary scores", "m"),
+                                                  ("loyal customers split by f score", "f")])
+def test_a_columns_declared_words_name_it_and_its_segment(question, column, catalog):
+    got = plan(question, catalog)
+    assert got.segment.name == "rfm_segment" and got.by_column == column
+
+
+def test_an_average_of_a_columns_declared_words_is_that_column(catalog):
+    got = plan("average recency score of loyal customers", catalog)
+    assert got.measure.column == "r" and got.segment.member == "loyal_customers"
