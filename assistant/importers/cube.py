@@ -403,6 +403,12 @@ class _Builder2:
         cube reads "<member> of <cube>" ("total amount of line items")."""
         noun = cube.name.replace("_", " ")
         said = [f"{name.replace('_', ' ')} of {noun}"] if self.name(cube, name) != name else []
+        if said:  # and with the cube's noun before it: "order total amount", "order amount"
+            single, words = noun.removesuffix("s"), name.replace("_", " ")
+            said.append(f"{single} {words}")
+            if words.startswith("total "):
+                rest = words.removeprefix("total ")
+                said += [f"total {single} {rest}", f"{single} {rest}"]
         if str(node.get("type")) == "count" and not node.get("filters") and not node.get("sql"):
             said += [f"number of {noun}", noun]
         elif str(node.get("type")) == "count" and name.endswith("_count"):  # completed_count

@@ -97,6 +97,11 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             if len(value.value) > 2:  # two-letter codes only count when written in capitals
                 phrases |= _variants(value.value)
             add(phrases, Sense("value", dim.name, value.value))
+    for metric in catalog.metrics.values():  # "premium" for a metric named "total premium"
+        for phrase in _variants(metric.name) | _variants(metric.label):
+            bare = phrase.removeprefix("total ")
+            if bare != phrase and bare not in senses and not re.fullmatch(r"[\d\s.]+", bare):
+                senses[bare] = [Sense("metric", metric.name)]  # only where nothing else is
     entries = [Entry(p, tuple(s)) for p, s in senses.items()]
     entries.sort(key=lambda e: (-len(e.phrase.split()), -len(e.phrase)))
     return tuple(entries)

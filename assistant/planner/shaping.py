@@ -151,9 +151,12 @@ def joined_periods(text: str, first: Found, second: Found) -> bool:
 
 def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | None:
     """ "Which plan holds the largest count of churned accounts?" asks for one plan."""
+    one_phrase = len(group_by) == 1 or bool(group_by) and any(  # a label several dimensions
+        all(any(s.kind == "dimension" and s.name == g.name for s in m.senses)  # share
+            for g in group_by) for m in p.matches)
     if (
         intent == Intent.BREAKDOWN
-        and len(group_by) == 1
+        and one_phrase
         and SUPERLATIVE.search(p.text)
         and _singular_which(p)
     ):  # singular: "which plan holds", "which source drove"

@@ -109,6 +109,9 @@ def test_a_simple_metric_by_a_joined_dimension_equals_hand_written_sql(
     assert answer["status"] == "answered", answer["message"]
     # SELECT c.country, SUM(o.amount) FROM orders o LEFT JOIN customers c USING (customer_id)
     assert sorted(map(tuple, answer["rows"])) == [("FR", 40.0), ("US", 5.0)]
+    top = ask(shop, tmp_path, "which country brings in the most revenue?")
+    assert top["status"] == "answered", top["message"]
+    assert [r[0] for r in top["rows"]] == ["FR"]  # one country, though two share the name
     assert answer["definitions"][0]["source"] == "models/orders.yml:19"
 
 
@@ -255,3 +258,19 @@ def test_a_dbt_trend_has_one_date_per_period_as_segqs_own_trends_do(
     assert all(type(period) is date for period, _ in expected)
     # as the answer's JSON shows them: "2022-01-03", not "2022-01-03T00:00:00"
     assert sorted(map(tuple, answer["rows"])) == sorted((p.isoformat(), v) for p, v in expected)
+
+
+def test_a_metric_named_total_something_is_also_said_without_total(shop: Path,
+                                                                   tmp_path: Path) -> None:
+    """"What are our takings" is the metric labelled "Total takings"; a phrase another definition
+    already has ("revenue", for a "Total revenue") keeps its own meaning."""
+    extra = ("  - name: total_takings\n    label: Total takings\n    type: simple\n"
+             "    type_params: {measure: revenue}\n"
+             "  - name: total_revenue_2\n    label: Total revenue\n    type: simple\n"
+             "    type_params: {measure: revenue}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    answer = ask(shop, tmp_path, "what are our takings?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["plan"]["metric"]["name"] == "total_takings"
+    assert answer["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
+    assert ask(shop, tmp_path, "what is our revenue?")["plan"]["metric"]["name"] == "revenue"
