@@ -413,6 +413,11 @@ def _member_beside_family(p: Parse, catalog: Catalog) -> None:
             p.matches[i] = PhraseMatch(entry, match.span)
 
 
+# One period of a grain asked for by a superlative: "which month had the most orders".
+WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?:single\s+)?(?P<unit>day|date|week|month|quarter|"
+                          r"year)\b")
+
+
 def _trend_grain(p: Parse, trend: re.Match[str], found: Found | None) -> re.Match[str] | None:
     """ "AOV trending since March", "orders over time": a metric's trend without a grain is
     read per month, or per week or day over a period too short for months; the answer says
@@ -747,6 +752,11 @@ def shape(d: Draft) -> None:
     if d.grain is None and named and (d.segment is None or not d.population(d.metric)) and \
             (trend := TREND.search(p.work)) is not None:  # a segment's trend is its history
         d.grain = _trend_grain(p, trend, d.found)
+    if d.grain is None and named and SUPERLATIVE.search(d.text) and \
+            (which := WHICH_PERIOD.search(p.work)) is not None:  # "which week had the most"
+        p.claim(which.span("unit"), "grain")
+        d.grain = GRAIN.fullmatch(f"by {'day' if which['unit'] == 'date' else which['unit']}")
+        d.limit = d.limit or 1
     d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain)
     d.by_column = shaping.by_column(p, d.segment) if d.measure is None else None
     if d.compared_grain is not None or d.compared:

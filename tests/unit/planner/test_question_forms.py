@@ -311,3 +311,13 @@ def test_a_columns_declared_words_name_it_and_its_segment(question, column, cata
 def test_an_average_of_a_columns_declared_words_is_that_column(catalog):
     got = plan("average recency score of loyal customers", catalog)
     assert got.measure.column == "r" and got.segment.member == "loyal_customers"
+
+
+@pytest.mark.parametrize(("question", "grain", "order"), [
+    ("which quarter had the fewest orders in 2025", "quarter", "asc"),
+    ("what week had the highest revenue since March", "week", "desc"),
+    ("which date had the most signups in May", "day", "desc")])
+def test_which_period_had_the_most_is_the_one_best_period_of_that_grain(question, grain, order,
+                                                                        catalog):
+    got = plan(question, catalog)
+    assert got.group_by[0].grain == grain and got.limit == 1 and got.order == order
