@@ -360,11 +360,10 @@ SERIES_POINT = re.compile(r"\b(?:one|1|a|single)\s+(?:numbers?|points?|data\s+po
 # A noun after a dimension's name that names its values in general ("company size bucket").
 DIMENSION_HEAD = re.compile(r"\s+(buckets?|bands?|groups?|categor(y|ies)|tiers?|levels?|"
                             r"brackets?|ranges?|types?|classes?)\b")
-# A series "through" one period runs across that period (no range: "from May through June"
-# is read as a range before coverage).
-THROUGH_SERIES = re.compile(r"\b(through|thru|throughout)\s+(the\s+)?$")
-# "through" right before a value the plan filters on is a preposition, not a time bound.
-THROUGH = re.compile(r"\b(through|thru)\s+(the\s+)?$")
+# "through" right before a value the plan filters on is a preposition ("found us through a
+# referral"), and a series "through" one period runs across that period ("from May through
+# June" is read as a range before coverage); neither is a time bound.
+THROUGH = re.compile(r"\b(through|thru|throughout)\s+(the\s+)?$")
 # A table of two groupings: "tiers x plan", "a matrix of stage by plan", "each cell".
 CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells?|x|crossed)\b|"
                        r"\u00d7")
@@ -500,7 +499,7 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
         else ROLE_USED[c.role](plan))]
     if any(g.grain for g in plan.group_by):  # "daily orders through Q3": across Q3
         for c in claims:
-            lead = THROUGH_SERIES.search(p.text[:c.span[0]]) if c.role == "time" else None
+            lead = THROUGH.search(p.text[:c.span[0]]) if c.role == "time" else None
             covered.extend([lead.span()] if lead and c.span in covered else [])
     unused = []
     for m in p.matches:

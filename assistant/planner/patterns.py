@@ -233,8 +233,9 @@ NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
     r"(?:(?![\w+]|-\d)|\+(?=\s+(?:days?|weeks?|logins?|projects?|points?)\b))"
 )
+# ("on average, how many ...": the adverb before a question word averages nothing named)
 AVERAGE_OF = re.compile(r"\b(average|avg|mean|median|typical)\s+(?!order\s+value|basket|order\b|"
-                        r"purchase)(\w+(\s+\w+)?)")
+                        r"purchase|(?:how|what|which|who|when|where|why)\b)(\w+(\s+\w+)?)")
 VAGUE_TIME = re.compile(r"\b(recently|lately|recent|these\s+days|nowadays|of\s+late)\b")
 UNIT_WORDS = r"days?|weeks?|months?|logins?|projects?|points?|times?"
 UNIT = re.compile(rf"\s*({UNIT_WORDS}|percent|%)\b")

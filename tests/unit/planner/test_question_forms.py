@@ -321,3 +321,9 @@ def test_which_period_had_the_most_is_the_one_best_period_of_that_grain(question
                                                                         catalog):
     got = plan(question, catalog)
     assert got.group_by[0].grain == grain and got.limit == 1 and got.order == order
+
+
+def test_on_average_before_a_question_word_is_asked_about_not_refused_as_ungoverned(catalog):
+    with pytest.raises(ClarificationNeeded) as info:
+        plan("on average, how many orders does a loyal customer place?", catalog)
+    assert "average" in info.value.message
