@@ -233,7 +233,7 @@ NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
     r"(?:(?![\w+]|-\d)|\+(?=\s+(?:days?|weeks?|logins?|projects?|points?)\b))"
 )
-# ("on average, how many ...": the adverb before a question word averages nothing named)
+# (an adverb of averaging before a question word, "typically, what ...", averages nothing named)
 AVERAGE_OF = re.compile(r"\b(average|avg|mean|median|typical)\s+(?!order\s+value|basket|order\b|"
                         r"purchase|(?:how|what|which|who|when|where|why)\b)(\w+(\s+\w+)?)")
 VAGUE_TIME = re.compile(r"\b(recently|lately|recent|these\s+days|nowadays|of\s+late)\b")

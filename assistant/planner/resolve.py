@@ -144,7 +144,7 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
     if picked:
         return picked[0] if len(picked) == 1 else None
     # a family named next to a generic member word: *activated* beside *lifecycle* (not a
-    # word of a second segment the users are also in: "the stage mix of *engaged* users")
+    # word of another segment they belong to: "the stage mix of *engaged* users")
     also = {n for n, _ in p.also}
     for m in p.matches:
         if m.span[0] >= 0 and any(s.kind == "segment" and s.name in also for s in m.senses):
