@@ -54,6 +54,10 @@ class Compiled:
         return render(self.expression, dialect, pretty=pretty)
 
 
+BY_SEGMENT_SHAPE = ("A breakdown by a second segment family needs the sizes of another family's "
+                    "members (a distribution), without a share.")
+
+
 def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int,
                  row_filter: RowFilter | None = None) -> Compiled:
     """Compile a data question; definition and catalog intents have no SQL.
@@ -72,8 +76,7 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         raise CompileError("People who lack a metric can be counted, broken down or listed, "
                            "not measured or shared.")
     if plan.by_segment is not None and (plan.intent != Intent.DISTRIBUTION or plan.share):
-        raise CompileError("A breakdown by a second segment family needs the sizes of another "
-                           "family's members (a distribution), without a share.")
+        raise CompileError(BY_SEGMENT_SHAPE)
     overrides = resolve_overrides(plan, catalog, segment)
     limit = min(plan.limit or row_cap, row_cap) + 1  # one extra row reveals truncation
     # _segment() raises unless retention, history and movement questions name a segment; a
@@ -306,12 +309,18 @@ def _member_of(ref: SegmentRef, catalog: Catalog, src: _From, as_of: date, overr
     other = catalog.segments.get(ref.name)
     if other is None:
         raise CompileError(messages.unknown_object("segment", ref.name, sorted(catalog.segments)))
-    known = {name for name, _ in ctes}
-    ctes.extend(c for c in segment_ctes(catalog, other, as_of, overrides) if c[0] not in known)
+    _add_ctes(ctes, catalog, other, as_of, overrides)
     inner = exp.select("user_id").from_(other.name)
     if ref.member:
         inner = inner.where(exp.column(other.member_column).eq(exp.Literal.string(ref.member)))
     return exp.column("user_id", table=src.base).isin(query=inner)
+
+
+def _add_ctes(ctes: Ctes, catalog: Catalog, segment: Segment, as_of: date,
+              overrides: Overrides) -> None:
+    """Another governed segment's CTEs, each added once (a shared stage is not repeated)."""
+    known = {name for name, _ in ctes}
+    ctes.extend(c for c in segment_ctes(catalog, segment, as_of, overrides) if c[0] not in known)
 
 
 def _filters(plan: QueryPlan, catalog: Catalog, src: _From) -> None:
@@ -723,10 +732,8 @@ def _by_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, src: _From,
     if plan.by_column or not (
             segment.is_family and other.is_family and other.name != segment.name
             and segment.entity == other.entity == "user"):
-        raise CompileError("A breakdown by a second segment family needs the sizes of another "
-                           "family's members (a distribution), without a share.")
-    known = {name for name, _ in ctes}
-    ctes.extend(c for c in segment_ctes(catalog, other, as_of, overrides) if c[0] not in known)
+        raise CompileError(BY_SEGMENT_SHAPE)
+    _add_ctes(ctes, catalog, other, as_of, overrides)
     src.joins.append((other.name, "by_seg"))
     name = other.member_column if other.member_column != segment.member_column else \
         f"{other.name}_{other.member_column}"

@@ -798,7 +798,8 @@ def _rank_order(d: Draft) -> str | None:
     limit = LIMIT.search(d.text) if d.ranked else None
     if limit is None:
         return None
-    return "asc" if limit[1] in ("bottom", "lowest", "worst") else "desc"
+    said = SUPERLATIVE.fullmatch(limit[1])  # "first", "limit": no direction, the most first
+    return "asc" if said is not None and said["asc"] else "desc"
 
 
 def _cohort_size(d: Draft) -> None:

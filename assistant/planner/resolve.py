@@ -236,16 +236,13 @@ def _within(p: Parse, catalog: Catalog, mentions: list[PhraseMatch],
     # by a whole family is that family's distribution among the first one's people
     first = next((s.detail for m, n in named if n == order[0] for s in m.senses
                   if s.kind == "member" and s.name == order[0]), None)
-    by_family = BY_FAMILY.search(between) is not None or member is None and \
-        catalog.segments[order[1]].is_family
-    if by_family and member is None and catalog.segments[order[1]].is_family and (
-            first is not None or not catalog.segments[order[0]].is_family):
-        p.also = [(order[0], first)]
-        return order[1]
-    # "stages crossed with churn tiers": one row per member of each
-    if by_family and member is None and first is None and all(
-            catalog.segments[n].is_family for n in order):
-        p.by_segment = order[1]
+    whole_second = member is None and catalog.segments[order[1]].is_family
+    by_family = BY_FAMILY.search(between) is not None or whole_second
+    if by_family and whole_second:
+        if first is not None or not catalog.segments[order[0]].is_family:
+            p.also = [(order[0], first)]
+            return order[1]
+        p.by_segment = order[1]  # "stages crossed with churn tiers": a row per member pair
         return order[0]
     if by_family:
         raise ClarificationNeeded(
