@@ -132,7 +132,7 @@ def _ranked_by(plan: QueryPlan, catalog: Catalog) -> str:
 
 
 def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
-    who = population(plan, catalog)
+    who = population(plan, catalog)  # "everyone else" is a row of the result, said by `dims`
     extra = overrides_text(plan, catalog)
     ranked = _ranked_by(plan, catalog)
     if plan.intent == Intent.LIST and ranked:
@@ -212,7 +212,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         if who in ("users", "") and metric.table != catalog.population_table():  # no people
             return f"{metric.label}: {value}{extra}."
         return f"{joined(metric.label, 'for', who)}: {value}{extra}."
-    dims = ", ".join([d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared)
+    dims = ", ".join(["them and everyone else"] * plan.versus_rest
+                     + [d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared)
                      + [f"each value of {plan.by_column}"] * bool(plan.by_column))
     what = who[:1].upper() + who[1:] if counts_people else joined(metric.label, "of", who)
     if not counts_people and who in ("users", "") and metric.table != catalog.population_table():
@@ -254,6 +255,10 @@ def _periods(plan: QueryPlan) -> str:
 def reading(plan: QueryPlan, catalog: Catalog) -> str:
     """Every element of a plan in plain words: what is measured, of whom, when, how shaped."""
     who = population(plan, catalog)
+    if plan.versus_rest:
+        family = catalog.segments.get(plan.segment.name) if plan.segment else None
+        classified = f" {family.label} classifies" if family and family.is_family else ""
+        who = f"{who}, and of everyone else{classified} apart"
     extra = overrides_text(plan, catalog)
     dims = ", ".join([f"{d.name} ({d.grain})" if d.grain else d.name for d in plan.group_by]
                      + [_periods(plan)] * bool(plan.compared))

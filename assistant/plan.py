@@ -157,6 +157,11 @@ class QueryPlan(_Frozen):
         "people classified by both (\"lifecycle stage by churn risk tier\"); needs a family "
         "as the segment of a distribution", max_length=MAX_NAME
     )
+    versus_rest: bool = Field(
+        False, description="The segment's people (its selected members) against everyone else "
+        "the metric counts: one row each (\"order count of PQLs against everybody else\", "
+        "\"PQLs vs non-PQLs\")"
+    )
     group_by: tuple[DimensionRef, ...] = Field((), max_length=MAX_GROUP_BY)
     filters: tuple[Filter, ...] = Field((), max_length=MAX_FILTERS)
     time_range: TimeRange | None = None

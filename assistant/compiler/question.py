@@ -54,6 +54,8 @@ class Compiled:
         return render(self.expression, dialect, pretty=pretty)
 
 
+VERSUS_REST_SHAPE = ("A segment against everyone else needs a segment with no members, or chosen "
+                     "members of a family, and a count, a metric or a breakdown without a share.")
 BY_SEGMENT_SHAPE = ("A breakdown by a second segment family needs the sizes of another family's "
                     "members (a distribution), without a share.")
 
@@ -77,6 +79,9 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
                            "not measured or shared.")
     if plan.by_segment is not None and (plan.intent != Intent.DISTRIBUTION or plan.share):
         raise CompileError(BY_SEGMENT_SHAPE)
+    if plan.versus_rest and (segment is None or plan.share or plan.by_segment or plan.intent
+                             not in (Intent.COUNT, Intent.METRIC, Intent.BREAKDOWN)):
+        raise CompileError(VERSUS_REST_SHAPE)
     overrides = resolve_overrides(plan, catalog, segment)
     limit = min(plan.limit or row_cap, row_cap) + 1  # one extra row reveals truncation
     # _segment() raises unless retention, history and movement questions name a segment; a
@@ -670,7 +675,9 @@ def _aggregate(
     src = _From(metric.table, catalog)
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
     groups: list[exp.Expr] = []
-    if segment:
+    if segment and plan.versus_rest:
+        groups.append(_versus_rest(plan, segment, src))
+    elif segment:
         alias = src.join_segment(segment)
         selected = plan.segment.selected() if plan.segment else ()
         if selected:
@@ -721,6 +728,26 @@ def _rows_counted(select: exp.Select, ctes: dict[str, exp.Expr], catalog: Catalo
     return select
 
 
+def _versus_rest(plan: QueryPlan, segment: Segment, src: _From) -> exp.Expr:
+    """Whose row each person is in: the segment's (its selected members') or everyone else's.
+    Everyone else is everyone a family classifies ("champions vs the rest": other customers),
+    or, beside a segment without members ("PQLs against everybody else"), all the people
+    the metric counts: a semi-join on the segment's CTE, as `also_in` is."""
+    selected = plan.segment.selected() if plan.segment else ()
+    if segment.is_family and not selected:
+        raise CompileError(VERSUS_REST_SHAPE)
+    labels = [m.label for m in segment.members if m.name in selected] or [segment.label]
+    if segment.is_family:
+        member = exp.column(segment.member_column, table=src.join_segment(segment))
+        inside: exp.Expr = member.isin(*[exp.Literal.string(m) for m in selected])
+    else:
+        inside = exp.column("user_id", table=src.base).isin(
+            query=exp.select("user_id").from_(segment.name))
+    group = exp.Case(ifs=[exp.If(this=inside, true=exp.Literal.string(" or ".join(labels)))],
+                     default=exp.Literal.string("everyone else"))
+    return group.as_("versus")
+
+
 def _by_segment(plan: QueryPlan, catalog: Catalog, segment: Segment, src: _From, as_of: date,
                 overrides: Overrides, ctes: Ctes) -> exp.Expr:
     """Each person's member of a second family ("stages by churn tier"): that family's CTE
@@ -769,7 +796,7 @@ def _members_only(plan: QueryPlan, catalog: Catalog, segment: Segment,
         and segment.entity == "user" and not segment.is_cluster
         and plan.measure is None and not restricted
         and not (plan.filters or plan.group_by or plan.excluding or plan.also_in or plan.time_range
-                 or plan.without_metric or plan.by_column or plan.by_segment
+                 or plan.without_metric or plan.by_column or plan.by_segment or plan.versus_rest
                  or plan.compared or plan.share or plan.order)
     )
 

@@ -93,6 +93,7 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
         Intent.HISTORY, Intent.RETENTION),
     "month_number": lambda plan: plan.month_number is not None,
     "segment": lambda plan: plan.segment is not None,
+    "rest": lambda plan: plan.versus_rest,
 }
 
 
@@ -158,18 +159,12 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (CROSS_TAB, plan.intent == Intent.RETENTION or len(plan.group_by) >= 2 or (
             plan.intent == Intent.DISTRIBUTION and bool(plan.group_by or plan.by_segment))),
         (HYPOTHETICAL, bool(plan.overrides)),
-        (FAMILY_HEAD, plan.segment is not None or bool(plan.excluding or plan.also_in)),
-        (MEMBERSHIP, plan.segment is not None or bool(plan.excluding or plan.also_in)),
+        *_segment_cues(plan, catalog),
         (LIGHT_VERBS, True),
         (COURTESY, True),
         (ACCEPTANCE, True),
         (RESTRICTIVE, bool(plan.filters) or plan.segment is not None
          or plan.time_range is not None),
-        (ALREADY, plan.segment is not None and plan.intent not in (Intent.HISTORY,
-                                                                    Intent.MOVEMENT)),
-        (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)
-         or bool(plan.also_in)
-         or _active_now(plan, catalog)),
         (SIGNUP_WORDS, _signup_used(plan, catalog)),
         (ORDER_WORDS, _orders_used(plan, catalog)),
         (MOVE, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
@@ -177,9 +172,9 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (HISTORY, plan.intent == Intent.HISTORY or any(g.grain for g in plan.group_by)),
         (BREAKDOWN_WORDS, plan.intent == Intent.HISTORY),
         (RETENTION, plan.intent == Intent.RETENTION),
-        (COMPARE_PERIODS, bool(plan.group_by) or bool(plan.compared)),
+        (COMPARE_PERIODS, bool(plan.group_by) or bool(plan.compared) or plan.versus_rest),
         (COMPARISON, bool(plan.compared) or any(g.grain for g in plan.group_by)),
-        (COMPARE, bool(plan.group_by) or len(_chosen(plan)) > 1),
+        (COMPARE, bool(plan.group_by) or len(_chosen(plan)) > 1 or plan.versus_rest),
         (SUPERLATIVE, plan.order is not None or plan.limit is not None),
         (AVERAGE_OF, plan.measure is not None),
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
@@ -201,6 +196,24 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
     if plan.group_by or plan.intent == Intent.DISTRIBUTION:  # the verb and its particle only
         spans.extend(s for m in SPLIT_VERB.finditer(text) for s in (m.span(1), m.span(2)))
     return spans
+
+
+def _segment_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str], bool]]:
+    """Words about a segment: its members in general, being in it, its size, and membership
+    reached by now ("already") or kept until now ("still")."""
+    named = plan.segment is not None or bool(plan.excluding or plan.also_in)
+    people = plan.metric is None or plan.metric.name in {
+        m.name for m in catalog.population_metrics()}
+    return [
+        (FAMILY_HEAD, named),
+        (MEMBERSHIP, named),
+        (SIZE, plan.segment is not None and people and plan.intent in (Intent.COUNT,
+                                                                       Intent.DISTRIBUTION)),
+        (ALREADY, plan.segment is not None and plan.intent not in (Intent.HISTORY,
+                                                                    Intent.MOVEMENT)),
+        (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)
+         or bool(plan.also_in) or _in_state_now(plan) or _active_now(plan, catalog)),
+    ]
 
 
 def _ranks(plan: QueryPlan) -> bool:
@@ -276,6 +289,13 @@ def _active_now(plan: QueryPlan, catalog: Catalog) -> bool:
         metric.time_column
 
 
+def _in_state_now(plan: QueryPlan) -> bool:
+    """ "Still among the churned", "still on an enterprise plan": a segment's membership and a
+    user's attributes are read as of today, which is what "still" asks of them."""
+    return (plan.segment is not None and plan.intent != Intent.HISTORY) or bool(
+        plan.filters or plan.excluding)
+
+
 def _member_now(plan: QueryPlan, catalog: Catalog) -> bool:
     """ "Q1 signups who are engaged now", "orders in Q3 by accounts currently among
     the PQLs": the period picks who signed up or what they did; membership is as of today."""
@@ -313,6 +333,8 @@ HYPOTHETICAL = re.compile(
     r"kick\s+in|flag(ged)?|cutoff|threshold|window|only|drop(ped|s)?|relax(ed|es|ing)?|"
     r"start(ed|s)?|kick(ed|s)\s+in|keep|keeps|keeping|kept|version|scenario|"
     r"hypothetical|loosest|strictest|possible|minimum|maximum|requirement|limit)\b")
+# A segment's size is its count of people: "the churned stage's size", "tier sizes".
+SIZE = re.compile(r"\bsizes?\b")
 # Nouns that name a family's members in general ("a churned stage", "score tiers").
 FAMILY_HEAD = re.compile(r"\b(segments?|tiers?|stages?|groups?|buckets?|bands?|levels?|"
                          r"categor(y|ies)|class(es)?|members?|models?|terms|framework|"
@@ -353,6 +375,9 @@ ALREADY = re.compile(r"\balready\b")
 ACCEPTANCE = re.compile(r"\b(is|are|would\s+be|'?s)\s+(fine|ok|okay|good|great|perfect|enough)\b")
 RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
+# A noun naming the asked value itself, after what it measures ("the revenue number",
+# "signup figures"); "number of" is the count's own phrase.
+VALUE_HEAD = re.compile(r"\s+(numbers?|figures?)\b(?!\s+of\b)")
 # A series said by its points: "a single value per quarter", "a point for each week".
 SERIES_POINT = re.compile(r"\b(?:one|1|a|single)\s+(?:numbers?|points?|data\s+points?|values?|"
                           r"figures?|rows?|bars?|lines?)\s+(?:per|for\s+each|each|a|every)\s+"
@@ -464,7 +489,8 @@ def _orders_used(plan: QueryPlan, catalog: Catalog) -> bool:
 
 
 def _negates(plan: QueryPlan) -> bool:
-    if any(f.exclude for f in plan.filters) or plan.excluding or plan.without_metric:
+    if any(f.exclude for f in plan.filters) or plan.excluding or plan.without_metric or \
+            plan.versus_rest:
         return True
     chosen = _chosen(plan)
     # "January-end champions who stopped being champions": the members they moved to
@@ -508,8 +534,10 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
             if any(s.kind == "value" for s in m.senses):  # "found us through a referral"
                 lead = THROUGH.search(p.text[:m.span[0]])
                 covered.extend([lead.span()] if lead else [])
-            if any(s.kind == "dimension" for s in m.senses):  # "which plan tier", "size band"
-                head = DIMENSION_HEAD.match(p.text, m.span[1])
+            heads = [DIMENSION_HEAD] * any(s.kind in ("dimension", "value")  # "the 1-10
+                                           for s in m.senses) + [  # bucket", "plan tier"
+                VALUE_HEAD] * any(s.kind == "metric" for s in m.senses)
+            for head in (h.match(p.text, m.span[1]) for h in heads):  # "the revenue number"
                 covered.extend([head.span()] if head else [])
         elif m.span[0] >= 0:
             unused.append(m)

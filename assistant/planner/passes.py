@@ -74,6 +74,7 @@ from assistant.planner.patterns import (
     ORDER_WORDS,
     ORDINALS,
     REGION,
+    REST,
     RETENTION,
     SAME_LAST_YEAR,
     SHARE,
@@ -130,6 +131,7 @@ class Draft:
     by_column: str | None = None  # one row per value of the segment's column
     share_governed: bool = False  # the share asked is a governed metric of its own
     ranked: bool = False  # people ranked by a metric ("the top 8 PQLs by order count")
+    versus_rest: bool = False  # the segment's people against everyone else, a row each
     overrides: list[Override] = field(default_factory=list)
     metric: str | None = None
     filters: list[Filter] = field(default_factory=list)
@@ -606,6 +608,7 @@ def subject(d: Draft) -> None:
             for restatement in d.segment.restated_by:
                 spans, _ = _said(p, restatement, d.segment.name, set(), [])
                 _read_as(p, spans, Sense("segment", d.segment.name))
+    _against_the_rest(d)
     if d.segment is None and d.found is not None:
         _new_people(d)
     if (d.found is not None or d.grain is not None) and d.segment is not None and \
@@ -615,6 +618,21 @@ def subject(d: Draft) -> None:
             if match.entry.phrase.startswith("new ") and match.span[0] >= 0:
                 p.claims.append(Claim(match.span, "signup"))
         d.segment, d.member = None, None
+
+
+def _against_the_rest(d: Draft) -> None:
+    """ "Order count of PQLs against everybody else", "PQLs vs non-PQLs": the segment's
+    people and the others, one row each."""
+    p = d.p
+    if d.segment is None and len(p.excluded) == 1 and not p.also and \
+            resolve.against_its_complement(p, p.excluded[0][0]):
+        name, member = p.excluded[0]
+        d.segment, d.member, p.excluded, d.versus_rest = d.catalog.segments[name], member, [], True
+        return
+    rest = REST.search(d.text)
+    if d.segment is not None and rest is not None and not p.excluded and not p.also:
+        p.claim(rest.span(), "rest")
+        d.versus_rest = True
 
 
 def _new_people(d: Draft) -> None:
@@ -1082,6 +1100,7 @@ def build(d: Draft) -> None:
         without_metric=MetricRef(name=d.without) if d.without else None,
         measure=d.measure,
         by_segment=d.p.by_segment if intent == Intent.DISTRIBUTION else None,
+        versus_rest=d.versus_rest,
         by_column=d.by_column if intent in (Intent.COUNT, Intent.DISTRIBUTION,
                                             Intent.BREAKDOWN) else None,
         metric=MetricRef(name=d.metric) if d.metric and (d.ranked or intent not in (

@@ -162,7 +162,7 @@ EXPLICIT_LIST = re.compile(r"^(list|export|show|give|pull|get|find)\b|\b(user\s+
 NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)?$")
 COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
 COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|against|respectively|separately|"
-                     r"each)\b")
+                     r"each|side\s+by\s+side|head\s+to\s+head)\b")
 SUPERLATIVE = re.compile(
     r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum)\b|"
     r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum|bottom)\b"
@@ -231,7 +231,7 @@ ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b")
 NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
-    r"(?:(?![\w+]|-\d)|\+(?=\s+(?:days?|weeks?|logins?|projects?|points?)\b))"
+    r"(?:(?![\w+]|-\d)|\+(?=\s+(?:days?|weeks?|logins?|projects?|points?)\b|[^\w\s+]|\s*$))"
 )
 # (an adverb of averaging before a question word, "typically, what ...", averages nothing named)
 AVERAGE_OF = re.compile(r"\b(average|avg|mean|median|typical)\s+(?!order\s+value|basket|order\b|"
@@ -322,6 +322,12 @@ CHANGE_VERB = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?
                          r"decline[ds]?|change[ds]?|(go|goes|went|gone|going)\s+(up|down)|"
                          r"rise|rose|risen|fall|fell|fallen|jump(ed|s)?|climb(ed|s)?|"
                          r"improve[ds]?|shrink|shrank|dip(ped|s)?)\b")
+# The people a segment leaves out, as the other side of a comparison ("vs everyone else",
+# "against the rest of our users", "compared with all other accounts").
+REST = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|against|relative\s+to)\s+(?:the\s+)?"
+                  r"(?:(?:every(?:one|body)|any(?:one|body)|all)\s+else|(?:all\s+)?(?:the\s+)?rest"
+                  r"(?:\s+of\s+(?:them|us|the\s+base))?|(?:all\s+)?(?:the\s+)?others|"
+                  r"(?:all\s+)?(?:the\s+)?other\s+(?=users|customers|people|accounts|folks))\b")
 COMPARE_PERIODS = re.compile(r"\b(vs|versus|compared?\s+(with|to)|compare|comparing|against|"
                              r"relative\s+to|stack(s|ed)?\s+up)\b")
 DATA_WORDS = re.compile(r"\b(numbers?|stats?|statistics|metrics?|kpis?|data|figures|report|"

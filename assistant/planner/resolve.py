@@ -157,6 +157,19 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
     return None
 
 
+def against_its_complement(p: Parse, name: str) -> bool:
+    """ "PQLs vs non-PQLs", "engaged compared with not engaged users": a segment named once
+    plainly and once negated, with a comparison word between the two."""
+    mentions = [m for m in p.matches if m.span[0] >= 0 and any(
+        s.kind in ("segment", "member") and s.name == name for s in m.senses)]
+    negated = [m for m in mentions if NEGATIVE.search(_scope_before(p, m))
+               or EXCLUDE.search(_scope_before(p, m))]
+    plain = [m for m in mentions if m not in negated]
+    return any(re.search(r"\b(vs|versus|compared\s+(to|with)|against)\b",
+                         p.text[min(a.span[1], b.span[1]):max(a.span[0], b.span[0])])
+               for a in plain for b in negated)
+
+
 def _negated_segments(p: Parse, mentions: list[PhraseMatch],
                       names: set[str]) -> dict[str, str | None]:
     """Segments named right after a negation, with the member named, if any."""

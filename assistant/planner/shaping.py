@@ -209,15 +209,19 @@ Senses = list[tuple[PhraseMatch, Sense]]
 
 def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
                 share: bool = False) -> str | None:
-    """The metric the question names; a segment's customers are its people, not buyers."""
+    """The metric the question names. Beside a segment, the buyers metric's own name
+    ("engaged customers") is the loose word for the segment's people; one of its synonyms
+    ("paying customers", "buyers") counts the buyers among them."""
     population = [m.name for m in catalog.population_metrics()]
     people = population[0] if population else None
     named = [s.name for _, s in senses if s.kind == "metric"]
     specific = [n for n in named if n not in population]
     metric = specific[0] if specific else (people if named else None)
     if segment is not None and not share and \
-            metric in {m.name for m in catalog.buyer_metrics()}:
-        return people
+            metric in {m.name for m in catalog.buyer_metrics()} and all(
+                m.entry.phrase in (metric, normalise(catalog.metrics[metric].label))
+                for m, s in senses if s.name == metric):
+        return people  # "engaged customers": the buyers metric's own name, said loosely
     return metric
 
 

@@ -203,6 +203,42 @@ def test_one_member_by_another_family_is_that_familys_sizes_among_the_members(wh
     assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
 
 
+def test_a_segment_against_everyone_else_is_a_row_each_for_its_people_and_the_rest(wh, catalog):
+    """"spend this year, engaged users against the rest": the segment's orders and all
+    other users' orders, one row each."""
+    plan = QueryPlan(intent=Intent.METRIC, segment=SegmentRef(name="engaged_users"),
+                     metric=MetricRef(name="revenue"), versus_rest=True,
+                     time_range=TimeRange(start=date(2026, 1, 1), end=AS_OF, column="ordered_at"))
+    expected = run_sql(wh, f"SELECT o.user_id IN (SELECT user_id FROM ({ref.ENGAGED_USERS})), "
+                           "sum(o.amount) FROM orders o WHERE o.status = 'completed' AND "
+                           "CAST(o.ordered_at AS DATE) BETWEEN DATE '2026-01-01' AND "
+                           "DATE '2026-06-30' GROUP BY 1")
+    rows = run_plan(wh, catalog, plan).rows
+    assert sorted(r[-1] for r in rows) == pytest.approx(sorted(r[-1] for r in expected))
+    assert {r[0] for r in rows} == {"Engaged users", "everyone else"}
+
+
+def test_a_member_against_the_rest_of_its_family_leaves_out_people_it_does_not_classify(
+        wh, catalog):
+    """"how many champions vs the rest": champions and every other RFM customer; users
+    without a completed order are in neither row."""
+    reference, column, _ = FAMILIES["rfm_segment"]
+    plan = QueryPlan(intent=Intent.COUNT, segment=SegmentRef(name="rfm_segment",
+                                                             member="champions"),
+                     versus_rest=True)
+    expected = run_sql(wh, f"SELECT {column} = 'champions', count(*) FROM ({reference}) "
+                           "GROUP BY 1")
+    rows = run_plan(wh, catalog, plan).rows
+    assert sorted(r[-1] for r in rows) == sorted(r[-1] for r in expected)
+
+
+def test_a_whole_family_against_everyone_else_is_refused_with_the_reason(catalog):
+    plan = QueryPlan(intent=Intent.COUNT, segment=SegmentRef(name="rfm_segment"),
+                     versus_rest=True)
+    with pytest.raises(CompileError, match="against everyone else"):
+        compile_plan(plan, catalog, AS_OF, row_cap=CAP)
+
+
 @pytest.mark.parametrize("segment", ["churn_risk", "lifecycle_stage", "rfm_segment"])
 def test_every_user_has_exactly_the_reference_tier(wh, catalog, segment):
     """The whole family as (user_id, member) pairs equals the reference mapping."""

@@ -327,3 +327,38 @@ def test_on_average_before_a_question_word_is_asked_about_not_refused_as_ungover
     with pytest.raises(ClarificationNeeded) as info:
         plan("on average, how many orders does a loyal customer place?", catalog)
     assert "average" in info.value.message
+
+
+@pytest.mark.parametrize("question", [
+    "order count from PQLs versus everybody else this quarter",
+    "how many trial PQLs vs non-PQLs",
+    "spend in May, hibernating customers against the rest",
+])
+def test_a_segment_against_everyone_else_is_a_row_for_each_side(question, catalog):
+    got = plan(question, catalog)
+    assert got.versus_rest and got.segment is not None and not got.excluding
+
+
+def test_the_rest_of_a_named_group_keeps_both_sides_in_that_group(catalog):
+    """"engaged users vs the rest of our trial users": trial users, engaged or not."""
+    got = plan("how many engaged users vs the rest of our trial users", catalog)
+    assert got.versus_rest and [f.values for f in got.filters] == [("trial",)]
+
+
+@pytest.mark.parametrize("question", ["how many accounts are still in the new stage",
+                                      "hibernating customers still on the pro plan, count"])
+def test_still_beside_a_state_is_membership_today(question, catalog):
+    got = plan(question, catalog)
+    assert got.segment is not None and got.time_range is None
+
+
+def test_a_number_noun_after_a_metric_is_that_metrics_value(catalog):
+    got = plan("what's the Q1 orders figure", catalog)
+    assert got.metric.name == "orders" and got.intent == Intent.METRIC
+    with pytest.raises(ClarificationNeeded):  # no metric named: "numbers" names nothing
+        plan("the numbers for March by country", catalog)
+
+
+def test_paying_customers_beside_a_segment_count_its_buyers(catalog):
+    assert plan("how many paying customers are churned?", catalog).metric.name == "customers"
+    assert plan("how many churned customers", catalog).metric.name == "users"
