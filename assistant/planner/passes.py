@@ -114,6 +114,7 @@ class Draft:
     as_of: date
     choice: str | None
     snapshot: Found | None = None  # membership at a date ("champions in January")
+    snapshot_said: bool = False  # said as a date of membership ("as of last quarter")
     found: Found | None = None  # the period the question filters
     compared: tuple[Found, ...] = ()
     compared_grain: str | None = None
@@ -162,6 +163,7 @@ def periods(d: Draft) -> None:
     """Time phrases: the period, a snapshot date, or two compared periods."""
     p, text = d.p, d.text
     d.snapshot = snapshot_phrase(text, d.as_of)
+    d.snapshot_said = d.snapshot is not None
     if d.snapshot:
         p.claim(d.snapshot.span, "time")
     said = SAME_LAST_YEAR.search(p.work)  # before "last year" is read as a period of its own
@@ -754,8 +756,11 @@ def quantity(d: Draft) -> None:
             and not d.signups_of_period and not SIGNUP_WORDS.search(d.text)
             and not re.search(r"\bnew\b", d.text)):  # "new users today" are today's signups
         d.snapshot = d.found = None  # "engaged users today" is membership now, as of as_of
-    if d.snapshot is not None and d.found is None and not (segment and segment.history):
-        d.snapshot, d.found = None, d.snapshot  # signups of a named quarter: a plain period
+    measured = d.metric is not None and not d.population(d.metric)
+    if d.snapshot is not None and d.found is None and (
+            not (segment and segment.history) or measured and not d.snapshot_said):
+        # signups of a named quarter, "2025 revenue from today's hibernating": a plain period
+        d.snapshot, d.found = None, d.snapshot
     if d.as_of_snapshot and segment is not None and segment.history and \
             d.population(d.metric) and d.found is not None and d.without is None:
         d.snapshot, d.found = d.found, None  # "champions in January": membership then
@@ -807,8 +812,12 @@ def _people_ranked(d: Draft) -> None:
     at = after[0].span[1] + by.end() if by else -1
     measured = next((s.name for m in after[1:] if 0 <= m.span[0] - at <= 12 for s in m.senses
                      if s.kind == "metric" and s.name not in people), None)
-    if measured is not None:
-        d.metric, d.ranked = measured, True
+    if measured is None:
+        return
+    d.metric = measured
+    d.ranked = True
+    if d.segment is not None and d.segment.is_family and d.member is None:
+        d.order, d.ranked = _rank_order(d), False  # "the top 3 tiers by revenue": members
 
 
 def _rank_order(d: Draft) -> str | None:
@@ -1064,11 +1073,23 @@ def _segment_is_the_whole(d: Draft) -> bool:
         return True
     if not d.filters:
         return False
-    named = [m.span[0] for m in d.p.matches if m.span[0] >= 0 and any(
-        s.kind in ("segment", "member") and s.name == d.segment.name for s in m.senses)]
-    values = [m.span[0] for m in d.p.matches if m.span[0] >= 0 and any(
-        s.kind == "value" and s.name == d.filters[-1].dimension for s in m.senses)]
-    return bool(named and values) and min(named) < min(values)
+    share = SHARE.search(d.text)  # "with a cutoff of 65, which % of Y pass":
+    after = _first_named(d, share.start()) if share else None  # the words after the share
+    return after if after is not None else bool(_first_named(d, 0))  # word say which is which
+
+
+def _first_named(d: Draft, start: int) -> bool | None:
+    """From `start` on, whether the segment is named before the last filter's value (None
+    when neither is named there)."""
+    assert d.segment is not None and d.filters
+    name, dimension = d.segment.name, d.filters[-1].dimension
+    named = [m.span[0] for m in d.p.matches if m.span[0] >= start and any(
+        s.kind in ("segment", "member") and s.name == name for s in m.senses)]
+    values = [m.span[0] for m in d.p.matches if m.span[0] >= start and any(
+        s.kind == "value" and s.name == dimension for s in m.senses)]
+    if not values:
+        return None if not named else False
+    return bool(named) and min(named) < min(values)
 
 
 def _metric_is_the_part(d: Draft) -> bool:

@@ -362,3 +362,26 @@ def test_a_number_noun_after_a_metric_is_that_metrics_value(catalog):
 def test_paying_customers_beside_a_segment_count_its_buyers(catalog):
     assert plan("how many paying customers are churned?", catalog).metric.name == "customers"
     assert plan("how many churned customers", catalog).metric.name == "users"
+
+
+def test_the_whole_of_a_share_is_what_follows_the_share_word(catalog):
+    """"if the bar were 65, what share of free users would qualify": free users are the
+    whole, however early the what-if names the segment."""
+    got = plan("If we set the PQL score threshold to 65, what share of free users would qualify?",
+               catalog)
+    assert got.share and not got.share_of_segment and got.overrides
+
+
+@pytest.mark.parametrize("question, order", [("top 2 churn tiers by order count", "desc"),
+                                             ("bottom 3 lifecycle stages by revenue", "asc")])
+def test_the_top_members_of_a_family_by_a_metric_are_ranked_members_not_people(
+        question, order, catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.DISTRIBUTION and got.metric is not None
+    assert (got.limit, got.order) == (int(question.split()[1]), order)
+
+
+def test_a_period_of_a_measured_metric_beside_today_s_members_is_the_metrics_period(catalog):
+    got = plan("weekly orders in Q1 from the accounts that are champions now", catalog)
+    assert got.intent == Intent.BREAKDOWN and got.time_range.column == "ordered_at"
+    assert got.segment.member == "champions"
