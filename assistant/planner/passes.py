@@ -632,7 +632,14 @@ def _against_the_rest(d: Draft) -> None:
         d.segment, d.member, p.excluded, d.versus_rest = d.catalog.segments[name], member, [], True
         return
     rest = REST.search(d.text)
-    if d.segment is not None and rest is not None and not p.excluded and not p.also:
+    if d.segment is None or rest is None or p.excluded or p.also:
+        return
+    named = [m.span[1] for m in p.matches if 0 <= m.span[1] <= rest.start() and any(
+        s.kind in ("segment", "member") and s.name == d.segment.name for s in m.senses)]
+    # the rest of whom: right after the segment ("champions vs the rest"), not after a value
+    # or a period ("champions in Japan vs the rest" is no comparison this reads)
+    if named and re.fullmatch(r"\s*(users|customers|accounts|people|folks)?\s*",
+                              d.text[max(named):rest.start()]):
         p.claim(rest.span(), "rest")
         d.versus_rest = True
 

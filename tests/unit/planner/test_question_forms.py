@@ -339,6 +339,13 @@ def test_a_segment_against_everyone_else_is_a_row_for_each_side(question, catalo
     assert got.versus_rest and got.segment is not None and not got.excluding
 
 
+def test_the_rest_after_a_value_is_not_read_as_the_segments_complement(catalog):
+    """"champions' spend in the US vs the rest" compares countries, which this does not
+    read: asked back, not answered as champions against everyone else."""
+    with pytest.raises(ClarificationNeeded):
+        plan("champions revenue in the US vs the rest", catalog)
+
+
 def test_the_rest_of_a_named_group_keeps_both_sides_in_that_group(catalog):
     """"engaged users vs the rest of our trial users": trial users, engaged or not."""
     got = plan("how many engaged users vs the rest of our trial users", catalog)
