@@ -35,6 +35,7 @@ from assistant.planner.patterns import (
     MOVE,
     NEGATIVE,
     ORDER_WORDS,
+    RANK_VERB,
     RETENTION,
     SHARE,
     SIGNUP_WORDS,
@@ -94,6 +95,7 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
     "month_number": lambda plan: plan.month_number is not None,
     "segment": lambda plan: plan.segment is not None,
     "rest": lambda plan: plan.versus_rest,
+    "compared": lambda plan: bool(plan.compared) or any(g.grain for g in plan.group_by),
 }
 
 
@@ -152,6 +154,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
                                 Intent.RETENTION) or _ranks(plan)),
         (HOW_MUCH, plan.intent in (Intent.METRIC, Intent.BREAKDOWN, Intent.COUNT)),
         (LIST, plan.intent == Intent.LIST or bool(plan.group_by)),
+        (EVERY, plan.intent == Intent.LIST),
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
         (LIST_LOOSE, True),
         *_share_cues(plan),
@@ -176,6 +179,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (COMPARISON, bool(plan.compared) or any(g.grain for g in plan.group_by)),
         (COMPARE, bool(plan.group_by) or len(_chosen(plan)) > 1 or plan.versus_rest),
         (SUPERLATIVE, plan.order is not None or plan.limit is not None),
+        (RANK_VERB, plan.order is not None),
         (AVERAGE_OF, plan.measure is not None),
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
          or bool(plan.group_by or plan.by_column)),
@@ -268,7 +272,8 @@ def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
 
 # The whole history, no period ("lifetime revenue", "orders ever", "since launch").
 ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+total|"
-                      r"historically|since\s+(launch|inception|day\s+one|forever|"
+                      r"historically|since\s+we\s+(started|launched|began|opened|went\s+live)|"
+                      r"since\s+(launch|inception|day\s+one|forever|"
                       r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b")
 # "at any time during Q3": anywhere in the period (or in all of history).
 AT_SOME_POINT = re.compile(r"\bat\s+(some|any)\s+(point|time|stage)\b")
@@ -333,6 +338,8 @@ HYPOTHETICAL = re.compile(
     r"kick\s+in|flag(ged)?|cutoff|threshold|window|only|drop(ped|s)?|relax(ed|es|ing)?|"
     r"start(ed|s)?|kick(ed|s)\s+in|keep|keeps|keeping|kept|version|scenario|"
     r"hypothetical|loosest|strictest|possible|minimum|maximum|requirement|limit)\b")
+# A list is of everyone it names: "the ids of every cant-lose customer".
+EVERY = re.compile(r"\b(every|everyone|everybody)\b")
 # A segment's size is its count of people: "the churned stage's size", "tier sizes".
 SIZE = re.compile(r"\bsizes?\b")
 # Nouns that name a family's members in general ("a churned stage", "score tiers").
@@ -381,7 +388,7 @@ VALUE_HEAD = re.compile(r"\s+(numbers?|figures?)\b(?!\s+of\b)")
 # A series said by its points: "a single value per quarter", "a point for each week".
 SERIES_POINT = re.compile(r"\b(?:one|1|a|single)\s+(?:numbers?|points?|data\s+points?|values?|"
                           r"figures?|rows?|bars?|lines?)\s+(?:per|for\s+each|each|a|every)\s+"
-                          r"(day|week|month|quarter|year)\b")
+                          r"(?:calendar\s+)?(day|week|month|quarter|year)\b")
 # A noun after a dimension's name that names its values in general ("company size bucket").
 DIMENSION_HEAD = re.compile(r"\s+(buckets?|bands?|groups?|categor(y|ies)|tiers?|levels?|"
                             r"brackets?|ranges?|types?|classes?)\b")
@@ -390,7 +397,8 @@ DIMENSION_HEAD = re.compile(r"\s+(buckets?|bands?|groups?|categor(y|ies)|tiers?|
 # June" is read as a range before coverage); neither is a time bound.
 THROUGH = re.compile(r"\b(through|thru|throughout)\s+(the\s+)?$")
 # A table of two groupings: "tiers x plan", "a matrix of stage by plan", "each cell".
-CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells?|x|crossed)\b|"
+CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells?|x|crossed|"
+                       r"combos?|combinations?|pairs?)\b|"
                        r"\u00d7")
 MATRIX_WORDS = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
                           r"overall|cohorts?)\b")
@@ -452,13 +460,18 @@ def _time_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
 
 
 def _metric_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
-    """The metric's label, the table it reads and the values its row filter keeps: words that
-    restate the rule the plan already applies ("completed orders" of revenue)."""
+    """The metric's label, the table it reads, its own aggregate and the values its row filter
+    keeps: words that restate the rule the plan already applies ("completed orders" of
+    revenue, "the sum of revenue")."""
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
     if metric is None or plan.intent == Intent.DEFINITION:
         return set()
     literals = re.findall(r"'([^']*)'", metric.filter)
     own = set(normalise(" ".join([metric.label, *literals])).split()) | {metric.table}
+    aggregate = re.fullmatch(r"\s*(sum|avg|count)\s*\([^()]*\)\s*", metric.expr, flags=re.I)
+    if aggregate is not None and plan.measure is None:
+        own |= {"sum": {"sum"}, "avg": {"average", "mean"}, "count": {"count"}}[
+            aggregate[1].lower()]
     return own | {w + "s" for w in own} | {w.rstrip("s") for w in own}
 
 

@@ -73,6 +73,8 @@ from assistant.planner.patterns import (
     MOVE,
     ORDER_WORDS,
     ORDINALS,
+    PERIOD_OVER,
+    RANK_VERB,
     REGION,
     REST,
     RETENTION,
@@ -172,6 +174,9 @@ def periods(d: Draft) -> None:
     before = PERIOD_BEFORE.search(p.work)  # before "quarter" reads alone
     if before is not None:
         p.claim(before.span("said"), "time")
+    over = PERIOD_OVER.search(p.work)  # "week over week": against the week before
+    if over is not None:
+        p.claim(over.span(), "compared")
     found = find_time(p.work, d.as_of) if not d.snapshot else None
     if found:
         p.claim(found.span, "time")
@@ -180,9 +185,10 @@ def periods(d: Draft) -> None:
             p.claims.append(Claim(lead.span(), "time"))
         _restatements_of(p, found, d.as_of)
         earlier = _year_earlier(p, found, d.as_of, said) if said else preceding(
-            found, before["a"] or before["b"], before.span("said")) if before else None
+            found, before["a"] or before["b"], before.span("said")) if before else preceding(
+            found, _over_unit(over), over.span()) if over else None
         second = earlier or find_time(p.work, d.as_of)
-        if second is not None and not (COMPARE_PERIODS.search(text) or
+        if second is not None and not (COMPARE_PERIODS.search(text) or over or
                                        SAME_LAST_YEAR.search(text) or
                                        shaping.joined_periods(text, found, second)):
             cohort = _signup_period(p, found, second)
@@ -207,6 +213,13 @@ def periods(d: Draft) -> None:
     d.found = found
     d.as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
         ORDER_WORDS.search(text)
+
+
+def _over_unit(over: re.Match[str]) -> str:
+    """The unit of "week over week" or of its abbreviation ("MoM": month)."""
+    if over["unit"]:
+        return over["unit"]
+    return {"w": "week", "m": "month", "q": "quarter"}[over["abbr"][0]]
 
 
 def _signup_period(p: Parse, a: Found, b: Found) -> tuple[Found, Found] | None:
@@ -807,11 +820,14 @@ def _people_ranked(d: Draft) -> None:
     """ "Top 3 loyal customers by AOV", "the top 25 buyers by revenue in Q1": the people the
     limit counts (a segment, a member, the population or the buyers), each with a measured
     metric named after "by", ranked by it."""
-    limit = LIMIT.search(d.text)
-    if limit is None or d.limit is None or d.group_by or d.compared or d.measure is not None:
+    if d.limit is None or d.group_by or d.compared or d.measure is not None:
+        return
+    anchors = [m.end() for m in (LIMIT.search(d.text), RANK_VERB.search(d.text)) if m]
+    if not anchors:
         return
     people = {m.name for m in (*d.catalog.population_metrics(), *d.catalog.buyer_metrics())}
-    after = [m for m in d.p.matches if m.span[0] >= limit.end()]
+    after = [m for m in d.p.matches if m.span[0] >= min(anchors)  # "top 5 pro US customers"
+             and not all(s.kind == "value" for s in m.senses)]
     if not after or not any(s.kind in ("segment", "member") or s.kind == "metric" and
                             s.name in people for s in after[0].senses):
         return

@@ -228,6 +228,8 @@ MONTH_NUMBER = re.compile(
     r"\bsignup[\s-]+month(?=\s+retention))"
 )
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
+# A verb of ranking rows by a measure: "rank our PQLs by spend", "sorted by orders".
+RANK_VERB = re.compile(r"\b(rank|ranked|ranking|sort|sorted)\s+")
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b")
 NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
@@ -317,6 +319,9 @@ SAME_LAST_YEAR = re.compile(
     r"\b(?:the\s+)?same\s+(?:month|quarter|half|period|week|time|window|stretch|days?)\s+"
     r"(?:(?:of|in)\s+)?(?:last\s+year|the\s+(?:previous|prior)\s+year|a\s+year\s+(?:ago|before|"
     r"earlier))|\b(?:year\s+over\s+year|year\s+on\s+year|yoy|y/y)\b")
+# A period against the one before it, said by its unit: "week over week", "MoM", "q/q".
+PERIOD_OVER = re.compile(r"\b(?:(?P<unit>week|month|quarter)[\s-]+(?:over|on)[\s-]+(?P=unit)|"
+                         r"(?P<abbr>wow|mom|qoq|w/w|m/m|q/q))\b")
 # A change between two periods: "did AOV climb from March to May" compares the two ends.
 CHANGE_VERB = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?|drop(ped|s)?|"
                          r"decline[ds]?|change[ds]?|(go|goes|went|gone|going)\s+(up|down)|"

@@ -392,3 +392,34 @@ def test_a_period_of_a_measured_metric_beside_today_s_members_is_the_metrics_per
     got = plan("weekly orders in Q1 from the accounts that are champions now", catalog)
     assert got.intent == Intent.BREAKDOWN and got.time_range.column == "ordered_at"
     assert got.segment.member == "champions"
+
+
+def test_a_period_over_its_unit_compares_it_with_the_one_before(catalog):
+    got = plan("orders in April, month over month", catalog)  # March and April, a row each
+    assert (got.time_range.start, got.time_range.end) == (date(2026, 3, 1), date(2026, 4, 30))
+    assert [g.grain for g in got.group_by] == ["month"]
+    weeks = plan("orders last week, week over week", catalog)
+    assert [(r.start, r.end) for r in weeks.compared] == [
+        (date(2026, 6, 15), date(2026, 6, 21)), (date(2026, 6, 22), date(2026, 6, 28))]
+    with pytest.raises(ClarificationNeeded):  # nothing the comparison could be made of
+        plan("signups of the last 30 days, QoQ", catalog)
+
+
+@pytest.mark.parametrize("question", ["the sum of revenue in Q1",
+                                      "signups per month since we launched",
+                                      "give me the ids of every PQL",
+                                      "churn tier x plan, counts in each combo"])
+def test_words_that_restate_what_the_plan_does_are_understood(question, catalog):
+    plan(question, catalog)
+
+
+def test_an_aggregate_word_is_not_understood_for_a_metric_that_is_a_ratio(catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan("the sum of AOV in Q1", catalog)
+
+
+@pytest.mark.parametrize("question", ["top 4 enterprise German customers by revenue",
+                                      "rank the PQLs by order count, top 3 only"])
+def test_people_ranked_by_a_metric_may_be_described_or_ranked_by_a_verb(question, catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.LIST and got.metric is not None and got.limit
