@@ -201,7 +201,8 @@ def periods(d: Draft) -> None:
             if earlier is None:
                 found, second = _year_of_both(p, found, second, d.as_of)
                 found, second = _shared_year(found, second, d.as_of)
-            found, d.compared_grain, d.compared = shaping.compare_periods(found, second)
+            every = _more_periods(p, d.as_of, [found, second])  # "jan, feb and mar"
+            found, d.compared_grain, d.compared = shaping.compare_periods(*every)
         elif (CHANGE_VERB.search(text) or COMPARE_PERIODS.search(text) and
               found.phrase.startswith("between")) and (ends := ends_of(found, d.as_of)) is not None:
             # "did AOV climb from March to May", "how did X compare between Q1 and Q3":
@@ -213,6 +214,25 @@ def periods(d: Draft) -> None:
     d.found = found
     d.as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
         ORDER_WORDS.search(text)
+
+
+def _more_periods(p: Parse, as_of: date, said: list[Found]) -> list[Found]:
+    """The periods read, with further ones joined to them ("March, April and May"); a year
+    written only on the last one is the year of all ("Q1, Q2 and Q3 2025")."""
+    every = list(said)
+    while (nxt := find_time(p.work, as_of)) is not None and any(
+            shaping.joined_periods(p.text, prev, nxt) for prev in every):
+        p.claim(nxt.span, "time")
+        every.append(nxt)
+    if len(every) == len(said):
+        return every
+    last = max(every, key=lambda f: f.span[0])
+    if not WRITTEN_YEAR.search(last.phrase) or any(
+            WRITTEN_YEAR.search(f.phrase) for f in every if f is not last):
+        return every
+    again = [find_time(f"{f.phrase} {last.start.year}", as_of) for f in every]
+    return [Found(a.start, a.end, f.phrase, f.span) if a is not None and f is not last else f
+            for f, a in zip(every, again, strict=True)]
 
 
 def _over_unit(over: re.Match[str]) -> str:

@@ -113,11 +113,11 @@ def new_means_signups(p: Parse, segment: Segment) -> bool:
     return bool(via_new) and not named_family and len(p.matches) >= 1
 
 
-def compare_periods(first: Found, second: Found) -> tuple[Found, str | None, tuple[Found, ...]]:
-    """ "Q2 vs Q3": one range, one row per month/quarter/year when the periods are consecutive
-    of one grain; otherwise ("June 2026 vs June 2025", "March or January") the periods
-    themselves."""
-    a, b = sorted((first, second), key=lambda f: f.start)
+def compare_periods(*periods: Found) -> tuple[Found, str | None, tuple[Found, ...]]:
+    """ "Q2 vs Q3", "Jan, Feb and Mar": one range, one row per month/quarter/year when the
+    periods are consecutive of one grain; otherwise ("June 2026 vs June 2025", "March or
+    January") the periods themselves."""
+    ordered = sorted(periods, key=lambda f: f.start)
 
     def grain(f: Found) -> str | None:
         days = (f.end - f.start).days
@@ -129,23 +129,27 @@ def compare_periods(first: Found, second: Found) -> tuple[Found, str | None, tup
             return "year"
         return None
 
-    span = (min(a.span[0], b.span[0]), max(a.span[1], b.span[1]))
-    said = sorted((first, second), key=lambda f: f.span[0])  # in the question's order
-    whole = Found(a.start, max(a.end, b.end), f"{said[0].phrase} vs {said[1].phrase}", span)
-    kinds = {grain(a), grain(b)}
-    if len(kinds) == 1 and None not in kinds and (b.start - a.end).days == 1:
+    span = (min(f.span[0] for f in periods), max(f.span[1] for f in periods))
+    said = sorted(periods, key=lambda f: f.span[0])  # in the question's order
+    whole = Found(ordered[0].start, max(f.end for f in ordered),
+                  " vs ".join(f.phrase for f in said), span)
+    kinds = {grain(f) for f in ordered}
+    pairs = list(zip(ordered, ordered[1:], strict=False))
+    if len(kinds) == 1 and None not in kinds and all((b.start - a.end).days == 1
+                                                     for a, b in pairs):
         return whole, kinds.pop(), ()
-    if a.end >= b.start:  # overlapping periods can't be told apart row by row
+    if any(a.end >= b.start for a, b in pairs):  # overlapping periods can't be told apart
         raise ClarificationNeeded(messages.CLARIFY_COMPARE_PERIODS, [])
-    return whole, None, (a, b)
+    return whole, None, tuple(ordered)
 
 
 def joined_periods(text: str, first: Found, second: Found) -> bool:
-    """Two time phrases side by side: "in June or March", "June 2026 vs June 2025", "Q2 and Q4"."""
+    """Two time phrases side by side: "in June or March", "June 2026 vs June 2025", "Q2 and Q4",
+    "March, April" (a list; commas are gone from the normalised text)."""
     a, b = sorted((first, second), key=lambda f: f.span[0])
     gap = text[a.span[1]:b.span[0]]
-    return re.fullmatch(r"\s*,?\s*(or|and|vs|versus|compared\s+(to|with)|against|than|"
-                        r"relative\s+to|over)\s+(in\s+|during\s+|for\s+|with\s+|the\s+|to\s+)*",
+    return re.fullmatch(r"\s*(,\s*|\s|,?\s*(or|and|vs|versus|compared\s+(to|with)|against|than|"
+                        r"relative\s+to|over)\s+)(in\s+|during\s+|for\s+|with\s+|the\s+|to\s+)*",
                         gap) is not None
 
 

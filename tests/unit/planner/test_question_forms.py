@@ -423,3 +423,12 @@ def test_an_aggregate_word_is_not_understood_for_a_metric_that_is_a_ratio(catalo
 def test_people_ranked_by_a_metric_may_be_described_or_ranked_by_a_verb(question, catalog):
     got = plan(question, catalog)
     assert got.intent == Intent.LIST and got.metric is not None and got.limit
+
+
+def test_a_list_of_periods_is_a_row_each_and_a_year_written_last_is_every_ones(catalog):
+    months = plan("orders in February, April and June", catalog)
+    assert [r.start.month for r in months.compared] == [2, 4, 6]
+    quarters = plan("revenue Q1 vs Q2 vs Q3 2025", catalog)  # consecutive: one row per quarter
+    assert (quarters.time_range.start, quarters.time_range.end) == (date(2025, 1, 1),
+                                                                     date(2025, 9, 30))
+    assert [g.grain for g in quarters.group_by] == ["quarter"]
