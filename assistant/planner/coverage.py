@@ -95,7 +95,9 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
     "month_number": lambda plan: plan.month_number is not None,
     "segment": lambda plan: plan.segment is not None,
     "rest": lambda plan: plan.versus_rest,
-    "compared": lambda plan: bool(plan.compared) or any(g.grain for g in plan.group_by),
+    # "week over week": periods compared, or a series by that very unit
+    **{f"compared_{unit}": (lambda u: lambda plan: bool(plan.compared) or any(
+        g.grain == u for g in plan.group_by))(unit) for unit in ("week", "month", "quarter")},
 }
 
 
@@ -436,6 +438,26 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     return [m.span() for m in WORD.finditer(text) if m.group() in own]
 
 
+# Words of a currency, by the code a metric's own name, label or description states it in.
+CURRENCIES = {"usd": re.compile(r"\b(us\s+)?(dollars?|usd|bucks)\b"),
+              "eur": re.compile(r"\b(euros?|eur)\b"),
+              "gbp": re.compile(r"\b(pounds?\s+sterling|pounds?|gbp|sterling)\b")}
+CURRENCY_NAMES = {"usd": ("usd", "dollar"), "eur": ("eur", "euro"), "gbp": ("gbp", "pound")}
+
+
+def _currency_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
+    """ "Transaction volume in dollars" when the metric says it is in USD ("Transaction Amount
+    (USD)"): the unit the metric is already in. A currency the metric does not state is a
+    conversion nothing here makes, so it stays unexplained."""
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    if metric is None:
+        return []
+    own = re.findall(r"[a-z]+", " ".join([metric.name, metric.label,
+                                         metric.description or ""]).lower().replace("_", " "))
+    return [m.span() for code, words in CURRENCIES.items()
+            if any(w.startswith(CURRENCY_NAMES[code]) for w in own) for m in words.finditer(text)]
+
+
 def _table_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
     """The name of the table a used dimension is on ("Seattle *users*", "*product* category"):
     whose attribute it is, which the plan's join already says."""
@@ -556,6 +578,7 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
             unused.append(m)
     covered.extend(_cue_spans(p.text, plan, catalog, as_of))
     covered.extend(_own_words(p.text, plan, catalog))
+    covered.extend(_currency_words(p.text, plan, catalog))
     out: list[Leftover] = []
     for token in WORD.finditer(p.text):  # words of unused phrases are checked one by one
         word = token.group().strip("'.")

@@ -176,7 +176,7 @@ def periods(d: Draft) -> None:
         p.claim(before.span("said"), "time")
     over = PERIOD_OVER.search(p.work)  # "week over week": against the week before
     if over is not None:
-        p.claim(over.span(), "compared")
+        p.claim(over.span(), f"compared_{_over_unit(over)}")
     found = find_time(p.work, d.as_of) if not d.snapshot else None
     if found:
         p.claim(found.span, "time")

@@ -274,3 +274,15 @@ def test_a_metric_named_total_something_is_also_said_without_total(shop: Path,
     assert answer["plan"]["metric"]["name"] == "total_takings"
     assert answer["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
     assert ask(shop, tmp_path, "what is our revenue?")["plan"]["metric"]["name"] == "revenue"
+
+
+def test_a_currency_word_is_understood_only_for_a_metric_that_states_that_currency(
+        shop: Path, tmp_path: Path) -> None:
+    """"Revenue in dollars" over a metric labelled "Revenue (USD)" is that metric; "in euros"
+    would be a conversion, which is asked back rather than answered in dollars."""
+    (shop / "models" / "orders.yml").write_text(ORDERS.replace("label: Revenue\n",
+                                                               "label: Revenue (USD)\n"))
+    answer = ask(shop, tmp_path, "what is our revenue in dollars?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
+    assert ask(shop, tmp_path, "what is our revenue in euros?")["status"] == "clarify"

@@ -403,6 +403,8 @@ def test_a_period_over_its_unit_compares_it_with_the_one_before(catalog):
         (date(2026, 6, 15), date(2026, 6, 21)), (date(2026, 6, 22), date(2026, 6, 28))]
     with pytest.raises(ClarificationNeeded):  # nothing the comparison could be made of
         plan("signups of the last 30 days, QoQ", catalog)
+    with pytest.raises(ClarificationNeeded):  # a series by month is not week over week
+        plan("how has revenue trended week over week", catalog)
 
 
 @pytest.mark.parametrize("question", ["the sum of revenue in Q1",
