@@ -7,7 +7,8 @@ Compile + validate: each round runs one worker process per revision, alternating
 first; a worker plans each question with the rules planner, then times `compile_plan(...).sql()`
 plus `validate_sql` as `Assistant.ask` calls them (in-process, warm: 2 warm-ups, then the
 median of --repeat), no execution. Printed: the median over rounds of each worker's median.
-The other revision runs from a `git archive` copy put first on `sys.path`.
+The other revision runs from a `git archive` copy put first on `sys.path`, this checkout from
+its own directory (whichever segq the interpreter has installed).
 
 With --warehouse, each revision's SQL for every question is then run alternately on one
 read-only DuckDB connection (2 threads, as the executor opens it), --exec-rounds times after
@@ -116,7 +117,8 @@ def main() -> None:
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker",
                "--repeat", str(args.repeat)]
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        variants = {args.ref: dict(env, PYTHONPATH=str(copy)), "this checkout": env}
+        variants = {args.ref: dict(env, PYTHONPATH=str(copy)),
+                    "this checkout": dict(env, PYTHONPATH=str(REPO))}
         runs: dict[str, list[dict[str, list]]] = {name: [] for name in variants}
         for i in range(args.rounds):
             order = list(variants.items())
