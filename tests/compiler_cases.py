@@ -51,6 +51,11 @@ GOLDEN_PLANS: dict[str, QueryPlan] = {
         month_number=1,
         time_range=TimeRange(start=date(2026, 1, 1), end=date(2026, 1, 31), column="signup_at"),
     ),
+    "history_champions_since_january": QueryPlan(
+        intent=Intent.HISTORY,
+        segment=SegmentRef(name="rfm_segment", member="champions"),
+        time_range=TimeRange(start=date(2026, 1, 1), end=date(2026, 6, 30)),
+    ),
     "engaged_five_logins_a_week": QueryPlan(
         intent=Intent.COUNT,
         segment=SegmentRef(name="engaged_users"),

@@ -1,6 +1,7 @@
 """A governed segment -> its CTE chain: YAML stages in order, then one CTE named after it.
 
-Placeholders (`:as_of`, parameters, fitted weights) become literals in the tree, stage names
+Placeholders (`:as_of`, parameters, fitted weights) become literals in the tree (`:as_of` may
+instead be a date expression: the month-end column of a series, `compiler/series.py`), stage names
 become `<segment>__<stage>`, and required segments are compiled first, so the lifecycle
 stage `engaged` reads the very `engaged_users` definition.
 """
@@ -76,7 +77,7 @@ def segment_closure(catalog: Catalog, segment: Segment) -> list[Segment]:
 def segment_ctes(
     catalog: Catalog,
     segment: Segment,
-    as_of: date,
+    as_of: date | exp.Expr,
     overrides: Overrides | None = None,
     suffix: str = "",
 ) -> Ctes:
@@ -88,15 +89,34 @@ def segment_ctes(
     return ctes
 
 
-def _own_ctes(
-    catalog: Catalog, seg: Segment, as_of: date, overrides: dict[str, float | int], suffix: str
-) -> Ctes:
-    values: dict[str, exp.Expr] = {"as_of": date_literal(as_of)}
+def stage_names(seg: Segment, suffix: str = "") -> dict[str, str]:
+    """Each YAML stage of `seg` -> the name of its CTE."""
+    return {stage.name: f"{seg.name}__{stage.name}{suffix}" for stage in seg.stages}
+
+
+def stage_at(seg: Segment, stage: str, as_of: date, overrides: Overrides | None = None,
+             suffix: str = "") -> exp.Expr:
+    """One YAML stage of `seg` compiled as of `as_of`, as `segment_ctes` compiles it."""
+    prepare = _preparer(seg, _values(seg, as_of, (overrides or {}).get(seg.name, {})), suffix)
+    return prepare(next(s.sql for s in seg.stages if s.name == stage))
+
+
+def _values(seg: Segment, as_of: date | exp.Expr,
+            overrides: dict[str, float | int]) -> dict[str, exp.Expr]:
+    """What each placeholder of `seg`'s SQL stands for."""
+    values: dict[str, exp.Expr] = {
+        "as_of": as_of if isinstance(as_of, exp.Expr) else date_literal(as_of)}
     for param in seg.parameters:
         values[param.name] = number_literal(param.coerce(overrides.get(param.name, param.default)))
     if seg.fitted and not seg.is_cluster:
         values["weighted_score"] = _weighted_score(seg)
-    renames = {stage.name: f"{seg.name}__{stage.name}{suffix}" for stage in seg.stages}
+    return values
+
+
+def _preparer(seg: Segment, values: dict[str, exp.Expr], suffix: str) -> _Prepare:
+    """Governed SQL of `seg` -> its tree: placeholders replaced, stages and required segments
+    renamed to their CTEs (each keeping its name as its alias)."""
+    renames = stage_names(seg, suffix)
     renames.update({ref: f"{ref}{suffix}" for ref in seg.requires})
 
     def prepare(sql: str, condition: bool = False) -> exp.Expr:
@@ -108,6 +128,15 @@ def _own_ctes(
                 table.set("alias", exp.TableAlias(this=exp.to_identifier(alias)))
         return tree
 
+    return prepare
+
+
+def _own_ctes(
+    catalog: Catalog, seg: Segment, as_of: date | exp.Expr, overrides: dict[str, float | int],
+    suffix: str,
+) -> Ctes:
+    prepare = _preparer(seg, _values(seg, as_of, overrides), suffix)
+    renames = stage_names(seg, suffix)
     ctes = [(renames[stage.name], prepare(stage.sql)) for stage in seg.stages]
     last_name = renames[seg.stages[-1].name]
     if seg.is_cluster and seg.members:  # raises a worded error when not fitted

@@ -1,7 +1,9 @@
 """Segments over time: sizes at every month end (history) and where members went (movement).
 
-Each snapshot is the governed definition compiled again with `as_of` = that month end, so
-history uses exactly the rules of today's answer.
+Each snapshot is the governed definition with `as_of` = that month end, so history uses exactly
+the rules of today's answer. Several month ends are one set-based chain of CTEs in which every
+row carries its month end (`series.py`); a segment whose SQL that cannot lift, and a single
+month end, compile the definition once per month end instead.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from sqlglot import exp
 
 from assistant.catalog.models import Catalog, Segment
 from assistant.compiler.segments import Ctes, Overrides, segment_ctes
+from assistant.compiler.series import SNAPSHOT, series_ctes, series_name
 from assistant.compiler.sql import date_literal
 from assistant.errors import CompileError
 from assistant.plan import Intent, QueryPlan
@@ -36,14 +39,44 @@ def history(
     as_of: date,
     overrides: Overrides,
 ) -> tuple[exp.Select, Ctes]:
-    """Segment sizes at every month end: the governed definition computed once per snapshot."""
+    """Segment sizes at every month end: one set-based chain over all of them when the
+    segment's SQL can be lifted (`series.py`), else the definition once per month end."""
     start = plan.time_range.start if plan.time_range and not plan.time_range.open_start \
         else None
     end = min(plan.time_range.end, as_of) if plan.time_range else as_of
+    dates = month_ends(end, start)
+    selected = plan.segment.selected() if plan.segment else ()
+    column = segment.member_column
+    ctes = series_ctes(catalog, segment, dates, overrides) if len(dates) > 1 else None
+    if ctes is None:
+        return _history_per_date(catalog, segment, dates, overrides, selected)
+    select = (
+        exp.select(exp.column(SNAPSHOT), exp.column(column),
+                   exp.func("COUNT", exp.Star()).as_("users"))
+        .from_(series_name(segment))
+        .group_by(exp.Literal.number(1), exp.Literal.number(2))
+        .order_by(exp.column(SNAPSHOT), exp.column(column))
+    )
+    if selected:
+        select = select.where(_member_in(column, selected), copy=False)
+    return select, ctes
+
+
+def _member_in(column: str, members: tuple[str, ...]) -> exp.Expr:
+    return exp.column(column).isin(*[exp.Literal.string(m) for m in members])
+
+
+def _history_per_date(
+    catalog: Catalog,
+    segment: Segment,
+    dates: list[date],
+    overrides: Overrides,
+    selected: tuple[str, ...],
+) -> tuple[exp.Select, Ctes]:
+    """The governed definition compiled once per month end, the counts UNIONed."""
     ctes: Ctes = []
     parts: list[exp.Select] = []
-    selected = plan.segment.selected() if plan.segment else ()
-    for snapshot in month_ends(end, start):
+    for snapshot in dates:
         suffix = f"__{snapshot:%Y_%m_%d}"
         ctes.extend(segment_ctes(catalog, segment, snapshot, overrides, suffix))
         part = (
@@ -56,9 +89,7 @@ def history(
             .group_by(exp.Literal.number(1), exp.Literal.number(2))
         )
         if selected:
-            part = part.where(
-                exp.column(segment.member_column).isin(*[exp.Literal.string(m) for m in selected])
-            )
+            part = part.where(_member_in(segment.member_column, selected))
         parts.append(part)
     union: exp.Expr = parts[0]
     for part in parts[1:]:
