@@ -464,7 +464,16 @@ def _table_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
     used = [catalog.dimensions.get(n) for n in (*(g.name for g in plan.group_by),
                                                  *(f.dimension for f in plan.filters))]
     tables = {d.table for d in used if d is not None}
-    return {w for t in tables for w in (t, t.removesuffix("s"), f"{t.removesuffix('s')}'s")}
+    words = {w for t in tables for w in (t, t.removesuffix("s"), f"{t.removesuffix('s')}'s")}
+    if words & PEOPLE_NOUNS:  # a table of people is named by any word for people
+        words |= PEOPLE_NOUNS | {f"{w}'s" for w in PEOPLE_NOUNS}
+    return words
+
+
+# English nouns for people: a table named by one of them holds people, and any of them names
+# it ("the customer's city" of a `users` table).
+PEOPLE_NOUNS = frozenset("""user users customer customers client clients person people buyer
+buyers shopper shoppers member members account accounts""".split())
 
 
 def _time_words(plan: QueryPlan, catalog: Catalog) -> set[str]:

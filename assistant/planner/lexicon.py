@@ -102,6 +102,12 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             bare = phrase.removeprefix("total ")
             if bare != phrase and bare not in senses and not re.fullmatch(r"[\d\s.]+", bare):
                 senses[bare] = [Sense("metric", metric.name)]  # only where nothing else is
+    for dim in catalog.dimensions.values():  # "country" for "customer country" of customers
+        owner = dim.table.removesuffix("s")
+        for phrase in _variants(dim.label):
+            bare = phrase.removeprefix(f"{owner} ")
+            if bare != phrase and bare not in senses:
+                senses[bare] = [Sense("dimension", dim.name)]  # only where nothing else is
     entries = [Entry(p, tuple(s)) for p, s in senses.items()]
     entries.sort(key=lambda e: (-len(e.phrase.split()), -len(e.phrase)))
     return tuple(entries)

@@ -286,3 +286,14 @@ def test_a_currency_word_is_understood_only_for_a_metric_that_states_that_curren
     assert answer["status"] == "answered", answer["message"]
     assert answer["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
     assert ask(shop, tmp_path, "what is our revenue in euros?")["status"] == "clarify"
+
+
+def test_a_dimension_labelled_after_its_own_table_is_also_said_without_it(
+        shop: Path, tmp_path: Path) -> None:
+    """"Revenue by country" over a `customers` model whose dimension is `customer_country`."""
+    (shop / "models" / "customers.yml").write_text(CUSTOMERS.replace(
+        "{name: country, type: categorical}",
+        "{name: customer_country, type: categorical, expr: country}"))
+    answer = ask(shop, tmp_path, "revenue by country")
+    assert answer["status"] == "answered", answer["message"]
+    assert sorted(map(tuple, answer["rows"])) == [("FR", 40.0), ("US", 5.0)]

@@ -434,3 +434,9 @@ def test_a_list_of_periods_is_a_row_each_and_a_year_written_last_is_every_ones(c
     assert (quarters.time_range.start, quarters.time_range.end) == (date(2025, 1, 1),
                                                                      date(2025, 9, 30))
     assert [g.grain for g in quarters.group_by] == ["quarter"]
+
+
+def test_any_word_for_people_names_a_table_of_people(catalog):
+    """`country` is on `users`: "the customer's country" and "client country" name it."""
+    for question in ("orders by customer country", "revenue by client country in May"):
+        assert [g.name for g in plan(question, catalog).group_by] == ["country"]
