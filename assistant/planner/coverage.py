@@ -181,6 +181,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (COMPARISON, bool(plan.compared) or any(g.grain for g in plan.group_by)),
         (COMPARE, bool(plan.group_by) or len(_chosen(plan)) > 1 or plan.versus_rest),
         (SUPERLATIVE, plan.order is not None or plan.limit is not None),
+        (FIRST, plan.order is not None),
         (RANK_VERB, plan.order is not None),
         (AVERAGE_OF, plan.measure is not None),
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
@@ -212,7 +213,7 @@ def _segment_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[st
         m.name for m in catalog.population_metrics()}
     return [
         (FAMILY_HEAD, named),
-        (MEMBERSHIP, named),
+        (MEMBERSHIP, named or bool(plan.filters)),  # "orders sitting in processing"
         (SIZE, plan.segment is not None and people and plan.intent in (Intent.COUNT,
                                                                        Intent.DISTRIBUTION)),
         (ALREADY, plan.segment is not None and plan.intent not in (Intent.HISTORY,
@@ -274,6 +275,8 @@ def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
 
 # The whole history, no period ("lifetime revenue", "orders ever", "since launch").
 ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+total|"
+                      r"on\s+(file|record|the\s+books)|(over|across|for)\s+(the\s+)?(whole|entire|"
+                      r"full)\s+(history|time|life)(\s+we\s+have)?|"
                       r"historically|since\s+we\s+(started|launched|began|opened|went\s+live)|"
                       r"since\s+(launch|inception|day\s+one|forever|"
                       r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b")
@@ -340,6 +343,8 @@ HYPOTHETICAL = re.compile(
     r"kick\s+in|flag(ged)?|cutoff|threshold|window|only|drop(ped|s)?|relax(ed|es|ing)?|"
     r"start(ed|s)?|kick(ed|s)\s+in|keep|keeps|keeping|kept|version|scenario|"
     r"hypothetical|loosest|strictest|possible|minimum|maximum|requirement|limit)\b")
+# The order rows come in: "biggest first", "lowest at the top".
+FIRST = re.compile(r"(?<=\s)(first|last|on\s+top|at\s+the\s+(top|bottom))\b")
 # A list is of everyone it names: "the ids of every cant-lose customer".
 EVERY = re.compile(r"\b(every|everyone|everybody)\b")
 # A segment's size is its count of people: "the churned stage's size", "tier sizes".
@@ -365,7 +370,8 @@ LIGHT_VERBS = re.compile(r"\b(generated|brought|driven|produced|earned|spent|pla
                          r"book|books|booked|booking|"
                          r"getting|bring|brings|brought|generate[sd]?|generating|drive[sd]?|"
                          r"driving|produce[sd]?|come|comes|came|coming|go|goes|went|take|took|"
-                         r"see|saw|seeing|look|looks|looking|end\s+up|become|becomes|became|"
+                         r"taken|taking|see|saw|seeing|look|looks|looking|"
+                         r"(end|ends|ended|ending)\s+up|become|becomes|became|"
                          r"becoming)\b")
 COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s+able\s+to|"
                       r"if\s+it'?s\s+not\s+too\s+much\s+trouble|when\s+you\s+(have|get)\s+"

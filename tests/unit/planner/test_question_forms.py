@@ -440,3 +440,17 @@ def test_any_word_for_people_names_a_table_of_people(catalog):
     """`country` is on `users`: "the customer's country" and "client country" name it."""
     for question in ("orders by customer country", "revenue by client country in May"):
         assert [g.name for g in plan(question, catalog).group_by] == ["country"]
+
+
+@pytest.mark.parametrize("question", ["how many orders do we have on record",
+                                      "revenue by plan over the entire history",
+                                      "how many users are sitting on the trial plan",
+                                      "how many orders have we taken in May"])
+def test_plain_english_idioms_about_what_the_plan_already_does_are_understood(question,
+                                                                             catalog):
+    plan(question, catalog)
+
+
+def test_a_superlative_first_is_the_order_of_the_rows(catalog):
+    got = plan("revenue by country, biggest first", catalog)
+    assert got.order == "desc" and not got.limit
