@@ -60,7 +60,10 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         own = tr is not None and tr.column == lacking.time_column
         when = f" in {_span(tr.start, tr.end)}" + (f" ({tr.phrase})" if tr.phrase else "") \
             if own and tr is not None else ""
-        words += f" who were {'not' if own else 'never'} among {lacking.label.lower()}{when}"
+        window = f" (last {lacking.default_window_days} days)" if lacking.default_window_days \
+            and not own else ""  # its governed window, when the plan names no period of it
+        never = "not" if own or window else "never"
+        words += f" who were {never} among {lacking.label.lower()}{when}{window}"
         if own:
             return words.strip()
     if plan.to_members and plan.segment and plan.time_range:

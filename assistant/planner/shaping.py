@@ -247,22 +247,24 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
 
 def lacking(p: Parse, catalog: Catalog, metric: str | None) -> str | None:
     """ "Enterprise accounts that have not paid yet", "champions without a single order since
-    April", "Q3 signups that never turned into buyers": a negation right before the
-    words of a people-counting buyers metric (or an order count on its table) means the people
-    who are not among its people."""
-    found = catalog.buyer_metrics()
-    if metric is None or len(found) != 1 or metric not in catalog.metrics:
+    April", "pro users who haven't been active in the last 30 days": a negation right before
+    the words of a people-counting metric (or of another metric on its table, or a verb of
+    buying for the one buyers metric) means the people who are not among its people."""
+    if metric is None or metric not in catalog.metrics:
         return None
-    buyers_metric = found[0]
-    if catalog.metrics[metric].table not in (buyers_metric.table, catalog.population_table()):
-        return None
-    spans = [m.span for m in p.matches if m.span[0] >= 0 and any(
-        s.kind == "metric" and (s.name == buyers_metric.name or (
-            (other := catalog.metrics.get(s.name)) is not None
-            and other.table == buyers_metric.table)) for s in m.senses)]
-    spans += [w.span() for w in ORDER_WORDS.finditer(p.text)]  # "never ordered"
-    if any(NEGATIVE.search(_negation_scope(p, span)) for span in spans):
-        return buyers_metric.name
+    buyers = catalog.buyer_metrics()
+    for lacked in catalog.metrics.values():
+        if lacked.role == "population" or "DISTINCT" not in lacked.expr.upper() or \
+                catalog.metrics[metric].table not in (lacked.table, catalog.population_table()):
+            continue
+        spans = [m.span for m in p.matches if m.span[0] >= 0 and any(
+            s.kind == "metric" and (s.name == lacked.name or (
+                (other := catalog.metrics.get(s.name)) is not None
+                and other.table == lacked.table)) for s in m.senses)]
+        if buyers == [lacked]:
+            spans += [w.span() for w in ORDER_WORDS.finditer(p.text)]  # "never ordered"
+        if any(NEGATIVE.search(_negation_scope(p, span)) for span in spans):
+            return lacked.name
     return None
 
 

@@ -691,6 +691,23 @@ def test_members_with_no_purchase_in_a_period_keep_those_who_bought_before_it(wh
     assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
 
 
+@pytest.mark.parametrize("window", [None, TimeRange(start=date(2026, 5, 1),
+                                                    end=date(2026, 5, 31), column="event_at")])
+def test_people_not_active_are_those_without_a_core_action_in_the_window(wh, catalog, window):
+    """"Pro users who haven't been active": no core action in the active metric's own 30-day
+    window, or in the period named on its date ("not active in May")."""
+    plan = QueryPlan(intent=Intent.COUNT, metric=MetricRef(name="users"),
+                     without_metric=MetricRef(name="active_users"), time_range=window,
+                     filters=(Filter(dimension="plan", values=("pro",)),))
+    start, end = ("2026-05-01", "2026-05-31") if window else ("2026-06-01", "2026-06-30")
+    expected = run_sql(wh, f"""
+        SELECT count(*) FROM users WHERE plan = 'pro' AND user_id NOT IN (
+          SELECT user_id FROM events WHERE event_name IN {CORE}
+            AND CAST(event_at AS DATE) BETWEEN DATE '{start}' AND DATE '{end}')""")
+    assert expected[0][0] > 0
+    assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
+
+
 def test_users_at_each_pql_score_are_the_reference_scores_counted(wh, catalog):
     plan = QueryPlan(intent=Intent.DISTRIBUTION, segment=SegmentRef(name="pql_score"),
                      metric=MetricRef(name="users"), by_column="pql_score")

@@ -454,3 +454,10 @@ def test_plain_english_idioms_about_what_the_plan_already_does_are_understood(qu
 def test_a_superlative_first_is_the_order_of_the_rows(catalog):
     got = plan("revenue by country, biggest first", catalog)
     assert got.order == "desc" and not got.limit
+
+
+@pytest.mark.parametrize("question", ["how many trial users haven't been active",
+                                      "pro accounts that were not active in April"])
+def test_people_not_active_are_counted_without_the_active_metric(question, catalog):
+    got = plan(question, catalog)
+    assert got.without_metric.name == "active_users" and got.metric.name == "users"
