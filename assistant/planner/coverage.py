@@ -160,7 +160,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
         (LIST_LOOSE, True),
         *_share_cues(plan),
-        (MATRIX_WORDS, plan.intent == Intent.RETENTION),
+        (MATRIX_WORDS, plan.intent in (Intent.RETENTION, Intent.MOVEMENT)),
         (CROSS_TAB, plan.intent == Intent.RETENTION or len(plan.group_by) >= 2 or (
             plan.intent == Intent.DISTRIBUTION and bool(plan.group_by or plan.by_segment))),
         (HYPOTHETICAL, bool(plan.overrides)),
@@ -185,9 +185,10 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (RANK_VERB, plan.order is not None),
         (AVERAGE_OF, plan.measure is not None),
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
-         or bool(plan.group_by or plan.by_column)),
+         or _moves_by_member(plan) or bool(plan.group_by or plan.by_column)),
         (GROUPING, bool(plan.group_by) or plan.intent in (Intent.DISTRIBUTION, Intent.HISTORY,
-                                                          Intent.RETENTION) or _ranks(plan)),
+                                                          Intent.RETENTION)
+         or _moves_by_member(plan) or _ranks(plan)),
         (NEGATIVE, _negates(plan)),
         (EXCLUDE_WORDS, _negates(plan)),
         (UNION, _unions(plan)),
@@ -223,6 +224,12 @@ def _segment_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[st
     ]
 
 
+def _moves_by_member(plan: QueryPlan) -> bool:
+    """Where members went, one row per member they are in now (not the count of those who
+    went to named members, which is one number)."""
+    return plan.intent == Intent.MOVEMENT and not plan.to_members
+
+
 def _ranks(plan: QueryPlan) -> bool:
     """People ranked by a metric: "top 5 PQLs by total revenue"."""
     return plan.intent == Intent.LIST and plan.metric is not None and plan.order is not None
@@ -233,7 +240,8 @@ def _share_cues(plan: QueryPlan) -> list[tuple[re.Pattern[str], bool]]:
     segment's rate."""
     return [
         (SHARE, plan.share or plan.intent == Intent.RETENTION),
-        (SHARE_WHOLE, plan.share),
+        (SHARE_WHOLE, plan.share or not (plan.filters or plan.excluding or plan.also_in
+                                          or plan.time_range or plan.signed_up)),
         (SHARE_RATE, plan.share and plan.segment is not None),
     ]
 
@@ -342,7 +350,9 @@ HYPOTHETICAL = re.compile(
     r"call|called|calling|label(l?ed)?|defined?|treat(ed)?|consider(ed)?|look(ed)?\s+at|"
     r"kick\s+in|flag(ged)?|cutoff|threshold|window|only|drop(ped|s)?|relax(ed|es|ing)?|"
     r"start(ed|s)?|kick(ed|s)\s+in|keep|keeps|keeping|kept|version|scenario|"
-    r"hypothetical|loosest|strictest|possible|minimum|maximum|requirement|limit)\b")
+    r"hypothetical|loosest|strictest|possible|minimum|maximum|requirement|limit|"
+    r"under\s+(that|this|the\s+new|those|these)\s+(rules?|definitions?|scenarios?|"
+    r"assumptions?|criteria|bar|cutoff|threshold))\b")
 # The order rows come in: "biggest first", "lowest at the top".
 FIRST = re.compile(r"(?<=\s)(first|last|on\s+top|at\s+the\s+(top|bottom))\b")
 # A list is of everyone it names: "the ids of every cant-lose customer".

@@ -207,7 +207,7 @@ GRAIN_WORD = {
 WHERE_GO = re.compile(r"\bwhere\s+(did|do|have)\b.*\b(go|gone|end\s+up|land)\b")
 MOVE = re.compile(
     r"\b(still|now|anymore|no\s+longer|became|become|becoming|moved|move|moving|went|turned|"
-    r"transitioned|migrated|ended\s+up|are\s+they|today|currently)\b"
+    r"transitioned|transitions?|migrated|ended\s+up|are\s+they|today|currently)\b"
 )
 VAGUE_QUESTION = re.compile(r"\bhow\s+did\s+(we|things|it|the\s+business)\s+do\b|"
                             r"\b(pull|get|grab)\s+(me\s+)?(some|the)\s+(numbers?|data|stats?)\b|"
@@ -245,7 +245,7 @@ UNIT_ONLY = re.compile(rf"^({UNIT_WORDS})$")  # a phrase that is nothing but a u
 PREPOSITION_BEFORE = re.compile(r"\b(over|across|within|during|for|to|of|at|with|by|after|"
                                 r"beyond|past|from)\s+$")
 TIME_LEAD = re.compile(r"\b(during|in|over|within|for|from|throughout|across|at|on|of)\s+"
-                       r"(the\s+)?$")
+                       r"((just|only)\s+)?(the\s+)?$")
 BOUND_BEFORE = re.compile(r"\b(at\s+least|more\s+than|over|above|greater\s+than|higher\s+than|"
                           r"no\s+fewer\s+than|no\s+less\s+than|minimum(\s+of)?|min|>=?|"
                           r"at\s+or\s+above)\s+$")

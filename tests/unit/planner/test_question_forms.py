@@ -461,3 +461,28 @@ def test_a_superlative_first_is_the_order_of_the_rows(catalog):
 def test_people_not_active_are_counted_without_the_active_metric(question, catalog):
     got = plan(question, catalog)
     assert got.without_metric.name == "active_users" and got.metric.name == "users"
+
+
+def test_a_movement_may_be_asked_as_a_transition_matrix_or_a_breakdown(catalog):
+    for question in ("RFM transition matrix from the end of February to now",
+                     "where did end-of-February loyal customers end up, breakdown by segment"):
+        assert plan(question, catalog).intent == Intent.MOVEMENT
+
+
+def test_the_whole_base_restates_an_unrestricted_population(catalog):
+    assert plan("churn tier breakdown across the entire user base", catalog).segment
+    with pytest.raises(ClarificationNeeded):  # a filtered count is not the whole base
+        plan("German signups across the entire user base", catalog)
+
+
+def test_under_that_rule_refers_to_the_what_if(catalog):
+    got = plan("if a PQL needed 4 projects, how many PQLs on trial under that rule", catalog)
+    assert got.overrides and got.overrides[0].value == 4
+
+
+def test_a_count_of_those_who_left_a_member_is_not_answered_per_member(catalog):
+    """"January champions who aren't champions anymore, counts per segment" asks for rows the
+    count of leavers (one number) does not have: asked back, not answered as one number."""
+    with pytest.raises(ClarificationNeeded):
+        plan("customers who were champions at the end of January but are not champions "
+             "anymore, counts per segment", catalog)
