@@ -381,6 +381,7 @@ LIGHT_VERBS = re.compile(r"\b(generated|brought|driven|produced|earned|spent|pla
                          r"getting|bring|brings|brought|generate[sd]?|generating|drive[sd]?|"
                          r"driving|produce[sd]?|come|comes|came|coming|go|goes|went|take|took|"
                          r"taken|taking|see|saw|seeing|look|looks|looking|"
+                         r"(sit|sits|sitting|sat)\s+in|"
                          r"(end|ends|ended|ending)\s+up|become|becomes|became|"
                          r"becoming)\b")
 COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s+able\s+to|"

@@ -297,3 +297,16 @@ def test_a_dimension_labelled_after_its_own_table_is_also_said_without_it(
     answer = ask(shop, tmp_path, "revenue by country")
     assert answer["status"] == "answered", answer["message"]
     assert sorted(map(tuple, answer["rows"])) == [("FR", 40.0), ("US", 5.0)]
+
+
+def test_a_metric_labelled_some_amount_is_also_said_without_amount(shop: Path,
+                                                                   tmp_path: Path) -> None:
+    """"Sales proceeds" names the metric labelled "Sales proceeds amount"; a one-word rest
+    ("sales" of "Sales amount") would name too much, so it is not added."""
+    extra = ("  - name: sales_proceeds_amount\n    label: Sales proceeds amount\n"
+             "    type: simple\n    type_params: {measure: revenue}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    answer = ask(shop, tmp_path, "how much in sales proceeds do we have?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["plan"]["metric"]["name"] == "sales_proceeds_amount"
+    assert answer["rows"][0][-1] == 45.0
