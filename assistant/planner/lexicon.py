@@ -97,14 +97,16 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             if len(value.value) > 2:  # two-letter codes only count when written in capitals
                 phrases |= _variants(value.value)
             add(phrases, Sense("value", dim.name, value.value))
-    for metric in catalog.metrics.values():  # "premium" for a metric named "total premium",
-        for phrase in _variants(metric.name) | _variants(metric.label):  # "loss reserve" for
-            amount = re.sub(r" amounts?$", "", phrase.removeprefix("total "))  # (two words
-            for bare in (phrase.removeprefix("total "), amount if len(amount.split()) > 1
-                         else phrase):  # at least: "loss amount" is not "loss")
+    # "premium" for a metric named "total premium"; "loss reserve" for "loss reserve amount"
+    # (when two words or more remain: "loss amount" is not "loss"); only where nothing else is
+    for metric in catalog.metrics.values():
+        for phrase in _variants(metric.name) | _variants(metric.label):
+            amount = re.sub(r" amounts?$", "", phrase.removeprefix("total "))
+            for bare in (phrase.removeprefix("total "),
+                         amount if len(amount.split()) > 1 else phrase):
                 if bare != phrase and bare not in senses and \
                         not re.fullmatch(r"[\d\s.]+", bare):
-                    senses[bare] = [Sense("metric", metric.name)]  # only where nothing else is
+                    senses[bare] = [Sense("metric", metric.name)]
     for dim in catalog.dimensions.values():  # "country" for "customer country" of customers
         owner = dim.table.removesuffix("s")
         for phrase in _variants(dim.label):
