@@ -463,7 +463,7 @@ CURRENCY_NAMES = {"usd": ("usd", "dollar"), "eur": ("eur", "euro"), "gbp": ("gbp
 
 
 def _currency_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
-    """ "Transaction volume in dollars" when the metric says it is in USD ("Transaction Amount
+    """ "Gross sales in dollars" when the metric says it is in USD ("Transaction Amount
     (USD)"): the unit the metric is already in. A currency the metric does not state is a
     conversion nothing here makes, so it stays unexplained."""
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None

@@ -217,7 +217,7 @@ def periods(d: Draft) -> None:
 
 
 def _more_periods(p: Parse, as_of: date, said: list[Found]) -> list[Found]:
-    """The periods read, with further ones joined to them ("March, April and May"); a year
+    """The periods read, with further ones joined to them ("July, September or November"); a year
     written only on the last one is the year of all ("Q1, Q2 and Q3 2025")."""
     every = list(said)
     while (nxt := find_time(p.work, as_of)) is not None and any(

@@ -247,7 +247,7 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
 
 def lacking(p: Parse, catalog: Catalog, metric: str | None) -> str | None:
     """ "Enterprise accounts that have not paid yet", "champions without a single order since
-    April", "pro users who haven't been active in the last 30 days": a negation right before
+    April", "trial accounts not active since Easter": a negation right before
     the words of a people-counting metric (or of another metric on its table, or a verb of
     buying for the one buyers metric) means the people who are not among its people."""
     if metric is None or metric not in catalog.metrics:
