@@ -174,7 +174,8 @@ class _Builder:
                        "member).", "member-rule")
         match = tuple((column, lo, hi) for column, (lo, hi) in (doc.match or {}).items())
         return Member(doc.name, doc.label or doc.name, doc.description, doc.synonyms, when,
-                      match, doc.at(), doc.at("when"), _flat(doc.summary), centroid(doc))
+                      match, doc.at(), doc.at("when"), _flat(doc.summary), centroid(doc),
+                      alone=doc.alone)
 
 
 def _flat(text: str) -> str:

@@ -231,6 +231,9 @@ class MemberDoc(Document):
     match: dict[str, tuple[StrictInt, StrictInt]] | None = None  # ... or inclusive ranges ...
     centroid: dict[str, Number] | None = Field(default=None, min_length=1)  # ... or a centroid
     summary: str = ""
+    # false: the name and label alone are too plain a word ("new", "high") to name the
+    # member; they name it beside their family ("the new stage") or through a synonym
+    alone: bool = True
 
 
 class StageDoc(Document):

@@ -160,6 +160,7 @@ class Member:
     summary: str = ""  # plain-language rule, `{parameter}` placeholders resolved when shown
     # Cluster members: the K-Means centroid in scaled units, one (feature, value) per feature.
     centroid: tuple[tuple[str, float], ...] = ()
+    alone: bool = True  # whether its name and label alone name it (`alone: false`: "new")
 
 
 @dataclass(frozen=True)

@@ -17,11 +17,6 @@ from assistant.catalog.cache import derived
 from assistant.catalog.models import Catalog
 from assistant.planner.text import normalise, phrase_pattern
 
-# Member names too generic to mean a member on their own ("new signups", "high revenue");
-# they still count beside their family's name, like *engaged* beside *lifecycle*.
-GENERIC = {"new", "engaged", "high", "medium", "low", "healthy", "qualified", "activated",
-           "not qualified", "need attention", "at risk"}
-
 
 @dataclass(frozen=True)
 class Sense:
@@ -82,7 +77,8 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             Sense("segment", seg.name))
         for member in seg.members:
             own = _variants(member.name) | _variants(member.label)
-            own = {p for p in own if p not in GENERIC}
+            if not member.alone:  # `alone: false`: "high" names it only beside its family
+                own -= _variants(member.name)
             add(own | _all(member.synonyms), Sense("member", seg.name, member.name))
     for metric in catalog.metrics.values():
         add(_variants(metric.name) | _variants(metric.label) | _all(metric.synonyms),

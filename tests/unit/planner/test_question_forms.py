@@ -486,3 +486,25 @@ def test_a_count_of_those_who_left_a_member_is_not_answered_per_member(catalog):
     with pytest.raises(ClarificationNeeded):
         plan("customers who were champions at the end of January but are not champions "
              "anymore, counts per segment", catalog)
+
+
+def test_a_member_declared_not_alone_is_named_by_its_plain_word_only_beside_its_family(
+        tmp_path):
+    """`alone: false` on lifecycle `new`: "new users in May" are May's signups, and "the new
+    lifecycle stage" is the member; the flag is the data team's, per member, in YAML."""
+    import shutil
+    from pathlib import Path
+
+    from assistant.catalog import load_catalog
+
+    models = tmp_path / "semantic_models"
+    shutil.copytree(Path(__file__).resolve().parents[3] / "semantic_models", models)
+    governed = load_catalog(models)
+    assert plan("how many new users in May", governed).segment is None
+    assert plan("users in the new lifecycle stage", governed).segment.member == "new"
+    path = models / "lifecycle_stage.yml"
+    text = path.read_text()
+    start = text.index("- name: new\n")
+    flag = text.index("alone: false", start)
+    path.write_text(text[:flag] + "alone: true " + text[flag + len("alone: false"):])
+    assert load_catalog(models).segments["lifecycle_stage"].member("new").alone
