@@ -676,7 +676,7 @@ def _aggregate(
     ctes = segment_ctes(catalog, segment, as_of, overrides) if segment else []
     groups: list[exp.Expr] = []
     if segment and plan.versus_rest:
-        groups.append(_versus_rest(plan, segment, src))
+        groups.append(_versus_rest(plan, catalog, segment, src, as_of, overrides, ctes))
     elif segment:
         alias = src.join_segment(segment)
         selected = plan.segment.selected() if plan.segment else ()
@@ -728,7 +728,8 @@ def _rows_counted(select: exp.Select, ctes: dict[str, exp.Expr], catalog: Catalo
     return select
 
 
-def _versus_rest(plan: QueryPlan, segment: Segment, src: _From) -> exp.Expr:
+def _versus_rest(plan: QueryPlan, catalog: Catalog, segment: Segment, src: _From, as_of: date,
+                 overrides: Overrides, ctes: Ctes) -> exp.Expr:
     """Whose row each person is in: the segment's (its selected members') or everyone else's.
     Everyone else is everyone a family classifies ("champions vs the rest": other customers),
     or, beside a segment without members ("PQLs against everybody else"), all the people
@@ -740,9 +741,8 @@ def _versus_rest(plan: QueryPlan, segment: Segment, src: _From) -> exp.Expr:
     if segment.is_family:
         member = exp.column(segment.member_column, table=src.join_segment(segment))
         inside: exp.Expr = member.isin(*[exp.Literal.string(m) for m in selected])
-    else:
-        inside = exp.column("user_id", table=src.base).isin(
-            query=exp.select("user_id").from_(segment.name))
+    else:  # its CTEs are the plan's own already
+        inside = _member_of(SegmentRef(name=segment.name), catalog, src, as_of, overrides, ctes)
     group = exp.Case(ifs=[exp.If(this=inside, true=exp.Literal.string(" or ".join(labels)))],
                      default=exp.Literal.string("everyone else"))
     return group.as_("versus")

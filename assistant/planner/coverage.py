@@ -84,6 +84,11 @@ def _uses_time(plan: QueryPlan) -> bool:
     return plan.time_range is not None or any(o.parameter for o in plan.overrides)
 
 
+def _compared_by(unit: str) -> Callable[[QueryPlan], bool]:
+    """ "Week over week": periods compared, or a series by that very unit."""
+    return lambda plan: bool(plan.compared) or any(g.grain == unit for g in plan.group_by)
+
+
 ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
     "time": _uses_time,
     "snapshot": lambda plan: plan.time_range is not None,
@@ -95,9 +100,7 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
     "month_number": lambda plan: plan.month_number is not None,
     "segment": lambda plan: plan.segment is not None,
     "rest": lambda plan: plan.versus_rest,
-    # "week over week": periods compared, or a series by that very unit
-    **{f"compared_{unit}": (lambda u: lambda plan: bool(plan.compared) or any(
-        g.grain == u for g in plan.group_by))(unit) for unit in ("week", "month", "quarter")},
+    **{f"compared_{unit}": _compared_by(unit) for unit in ("week", "month", "quarter")},
 }
 
 

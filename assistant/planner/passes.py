@@ -230,9 +230,13 @@ def _more_periods(p: Parse, as_of: date, said: list[Found]) -> list[Found]:
     if not WRITTEN_YEAR.search(last.phrase) or any(
             WRITTEN_YEAR.search(f.phrase) for f in every if f is not last):
         return every
-    again = [find_time(f"{f.phrase} {last.start.year}", as_of) for f in every]
-    return [Found(a.start, a.end, f.phrase, f.span) if a is not None and f is not last else f
-            for f, a in zip(every, again, strict=True)]
+    return [f if f is last else _in_year(f, last.start.year, as_of) for f in every]
+
+
+def _in_year(found: Found, year: int, as_of: date) -> Found:
+    """`found` read again in `year` ("Q1" of "Q1, Q2 and Q3 2025"), said as it was."""
+    again = find_time(f"{found.phrase} {year}", as_of)
+    return found if again is None else Found(again.start, again.end, found.phrase, found.span)
 
 
 def _over_unit(over: re.Match[str]) -> str:
@@ -858,14 +862,21 @@ def _people_ranked(d: Draft) -> None:
     if measured is None:
         return
     d.metric = measured
-    d.ranked = True
     if d.segment is not None and d.segment.is_family and d.member is None:
-        d.order, d.ranked = _rank_order(d), False  # "the top 3 tiers by revenue": members
+        d.order = _limit_direction(d.text)  # "the top 3 tiers by revenue": members, ranked
+    else:
+        d.ranked = True
 
 
 def _rank_order(d: Draft) -> str | None:
     """People ranked by a metric: the most first, unless the limit says the bottom."""
-    limit = LIMIT.search(d.text) if d.ranked else None
+    return _limit_direction(d.text) if d.ranked else None
+
+
+def _limit_direction(text: str) -> str | None:
+    """The order a limit asks for: "asc" for "bottom 3", else "desc" ("top 5", "first 10");
+    None without a limit."""
+    limit = LIMIT.search(text)
     if limit is None:
         return None
     said = SUPERLATIVE.fullmatch(limit[1])  # "first", "limit": no direction, the most first

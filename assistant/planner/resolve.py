@@ -157,13 +157,19 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
     return None
 
 
+def _negated(p: Parse, match: PhraseMatch) -> bool:
+    """A negation or a word of leaving out within reach before the phrase ("not a PQL",
+    "non-PQLs", "other than champions")."""
+    scope = _scope_before(p, match)
+    return bool(NEGATIVE.search(scope) or EXCLUDE.search(scope))
+
+
 def against_its_complement(p: Parse, name: str) -> bool:
     """ "PQLs vs non-PQLs", "engaged compared with not engaged users": a segment named once
     plainly and once negated, with a comparison word between the two."""
     mentions = [m for m in p.matches if m.span[0] >= 0 and any(
         s.kind in ("segment", "member") and s.name == name for s in m.senses)]
-    negated = [m for m in mentions if NEGATIVE.search(_scope_before(p, m))
-               or EXCLUDE.search(_scope_before(p, m))]
+    negated = [m for m in mentions if _negated(p, m)]
     plain = [m for m in mentions if m not in negated]
     return any(re.search(r"\b(vs|versus|compared\s+(to|with)|against)\b",
                          p.text[min(a.span[1], b.span[1]):max(a.span[0], b.span[0])])
@@ -175,10 +181,7 @@ def _negated_segments(p: Parse, mentions: list[PhraseMatch],
     """Segments named right after a negation, with the member named, if any."""
     out: dict[str, str | None] = {}
     for m in mentions:
-        if m.span[0] < 0:
-            continue
-        scope = _scope_before(p, m)
-        if not (NEGATIVE.search(scope) or EXCLUDE.search(scope)):
+        if m.span[0] < 0 or not _negated(p, m):
             continue
         for sense in m.senses:
             if sense.kind in ("segment", "member") and sense.name in names:
