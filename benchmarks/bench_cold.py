@@ -26,7 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from paired import REPO, export_revision
+
 MAIN = "import sys; from assistant.cli import main; sys.exit(main())"
 GROUPS = {"_duckdb": "duckdb", "pydantic_core": "pydantic", "annotated_types": "pydantic",
           "typing_inspection": "pydantic", "_yaml": "yaml"}
@@ -60,11 +61,7 @@ def main() -> None:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["SEGQ_PLANNER"] = "rules"
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "ref"
-        copy.mkdir()
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.ref],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(copy)], input=archive, check=True)
+        copy = export_revision(args.ref, Path(tmp) / "ref")
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(copy / "assistant"),
                         str(REPO / "assistant")], env=env, capture_output=True, check=True)
         ask = [sys.executable, "-c", MAIN, "ask", args.question,

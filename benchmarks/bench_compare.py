@@ -33,6 +33,7 @@ from typing import Any
 
 import duckdb
 from hand_sql import FAMILIES, METRIC_QUESTIONS, USERS
+from paired import compile_validate_ms
 
 from assistant.config import load_config
 from assistant.demo import build_demo
@@ -112,21 +113,12 @@ HISTORY = [("month-end RFM history, one member", "how many champions were there 
 def compile_validate(assistant: Assistant, rounds: int) -> list[list[str]]:
     """Compile + validate of history plans (goal <= 50 ms), in-process and warm, p50:
     the plan is compiled and its SQL validated as `Assistant.ask` does, no execution."""
-    from assistant.compiler import compile_plan
-    from assistant.validator import SqlContext, validate_sql
-
     catalog, config = assistant.catalog, assistant.config
     principal = assistant.principal(catalog, "benchmark", None, None)
     out = []
     for label, question in HISTORY:
         plan = assistant.planner.plan(question, catalog, as_of=config.as_of).plan
-        times = []
-        for _ in range(rounds + 1):
-            started = time.perf_counter()
-            sql = compile_plan(plan, catalog, config.as_of, row_cap=config.row_cap).sql()
-            validate_sql(sql, SqlContext(catalog, plan, max_limit=config.row_cap + 1,
-                                         principal=principal, as_of=config.as_of))
-            times.append((time.perf_counter() - started) * 1000)
+        times = [compile_validate_ms(assistant, plan, principal)[0] for _ in range(rounds + 1)]
         out.append([f"compile + validate: {label}", f"{statistics.median(times[1:]):.0f}", "",
                     "", f"first {times[0]:.0f} ms; no execution"])
     return out

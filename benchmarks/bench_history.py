@@ -29,7 +29,8 @@ import tempfile
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+from paired import REPO, compile_validate_ms, export_revision
+
 QUESTIONS = [
     "how many customers are in each RFM segment?",
     "how many champions were there at the end of each month?",
@@ -44,12 +45,13 @@ QUESTIONS = [
 
 def worker(repeat: int) -> None:
     """Print {question: [median ms, sql]} for the segq found first on sys.path."""
-    from assistant.compiler import compile_plan
+    import assistant as package
     from assistant.config import load_config
     from assistant.pipeline import Assistant
-    from assistant.validator import SqlContext, validate_sql
 
-    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(REPO / "semantic_models"),
+    # each revision with its own models: an older one may not know a newer model key
+    models = Path(package.__file__).resolve().parents[1] / "semantic_models"
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(models),
                                   "SEGQ_PLANNER": "rules", "SEGQ_RESULT_CACHE": "off"})
     assistant = Assistant(config)
     catalog = assistant.catalog
@@ -57,14 +59,8 @@ def worker(repeat: int) -> None:
     out = {}
     for question in QUESTIONS:
         plan = assistant.planner.plan(question, catalog, as_of=config.as_of).plan
-        times = []
-        for _ in range(repeat + 2):
-            started = time.perf_counter()
-            sql = compile_plan(plan, catalog, config.as_of, row_cap=config.row_cap).sql()
-            validate_sql(sql, SqlContext(catalog, plan, max_limit=config.row_cap + 1,
-                                         principal=principal, as_of=config.as_of))
-            times.append((time.perf_counter() - started) * 1000)
-        out[question] = [statistics.median(times[2:]), sql]
+        runs = [compile_validate_ms(assistant, plan, principal) for _ in range(repeat + 2)]
+        out[question] = [statistics.median(ms for ms, _ in runs[2:]), runs[-1][1]]
     print(json.dumps(out))
 
 
@@ -109,11 +105,7 @@ def main() -> None:
     if args.worker:
         return worker(args.repeat)
     with tempfile.TemporaryDirectory() as tmp:
-        copy = Path(tmp) / "ref"
-        copy.mkdir()
-        archive = subprocess.run(["git", "-C", str(REPO), "archive", args.ref],
-                                 capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(copy)], input=archive, check=True)
+        copy = export_revision(args.ref, Path(tmp) / "ref")
         cmd = [sys.executable, str(Path(__file__).resolve()), "--worker",
                "--repeat", str(args.repeat)]
         env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
