@@ -8,6 +8,7 @@ ambiguity in YAML by where they put a synonym.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -166,4 +167,5 @@ maximum percentage percent share proportion fraction core action actions activit
 compare compared comparing comparison versus against relative excluding except outside other
 stack stacks stacked
 """.split())
+    words.update(n.lower() for n in (*calendar.month_name[1:], *calendar.day_name))  # "aprli"
     return frozenset(words)

@@ -74,7 +74,7 @@ CALENDAR_PHRASES = (
     "this quarter",
     "this year",
     "last week",
-    "the past 90 days",
+    "the past 45 days",
     "since april",
     "in 2025",
 )

@@ -41,8 +41,8 @@ from assistant.plan import (
     TimeRange,
 )
 from assistant.planner import resolve, shaping, whatif
-from assistant.planner.coverage import closest_readings, leftovers
-from assistant.planner.lexicon import Entry, Sense
+from assistant.planner.coverage import PEOPLE_NOUNS, closest_readings, leftovers
+from assistant.planner.lexicon import Entry, Sense, build_lexicon
 from assistant.planner.parsing import (
     Claim,
     Number,
@@ -71,6 +71,7 @@ from assistant.planner.patterns import (
     LIST_LOOSE,
     MONTH_NUMBER,
     MOVE,
+    ONE_RANKED,
     ORDER_WORDS,
     ORDINALS,
     PERIOD_OVER,
@@ -88,6 +89,7 @@ from assistant.planner.patterns import (
     VAGUE_TIME,
     WHERE_GO,
     WHICH,
+    WHICH_N,
     WHOLE_MATRIX,
     WINDOW_DAYS,
     WINDOW_WORD,
@@ -841,31 +843,88 @@ def shape(d: Draft) -> None:
 
 
 def _people_ranked(d: Draft) -> None:
-    """ "Top 3 loyal customers by AOV", "the top 25 buyers by revenue in Q1": the people the
+    """ "Top 3 loyal customers by AOV", "the top 25 buyers by revenue in Q1", "which 4
+    trial accounts ordered most often", "whose is our single largest account by AOV": the people the
     limit counts (a segment, a member, the population or the buyers), each with a measured
-    metric named after "by", ranked by it."""
-    if d.limit is None or d.group_by or d.compared or d.measure is not None:
+    metric named after "by" or beside a superlative, ranked by it."""
+    anchor = _rank_anchor(d)
+    if anchor is None or d.group_by or d.compared or d.measure is not None:
         return
-    anchors = [m.end() for m in (LIMIT.search(d.text), RANK_VERB.search(d.text)) if m]
-    if not anchors:
-        return
+    start, limit, who = anchor
     people = {m.name for m in (*d.catalog.population_metrics(), *d.catalog.buyer_metrics())}
-    after = [m for m in d.p.matches if m.span[0] >= min(anchors)  # "top 5 pro US customers"
-             and not all(s.kind == "value" for s in m.senses)]
-    if not after or not any(s.kind in ("segment", "member") or s.kind == "metric" and
-                            s.name in people for s in after[0].senses):
+    agent = _agent_noun(d, start, people)
+    after = [m for m in d.p.matches if m.span[0] >= start  # "top 5 pro US customers"
+             and not (all(s.kind == "value" for s in m.senses) and not _names_people(d, m))]
+    named = bool(after) and (_names_people(d, after[0]) or any(
+        s.kind in ("segment", "member") or s.kind == "metric" and s.name in people
+        for s in after[0].senses))
+    if not named and not ((who or agent) and after):  # "who paid us most": everyone
         return
-    by = re.search(rf"\b{GROUP_LEAD}\s+", d.text[after[0].span[1]:])
+    by = re.search(rf"\b{GROUP_LEAD}\s+", d.text[after[0].span[1]:]) if named else None
     at = after[0].span[1] + by.end() if by else -1
-    measured = next((s.name for m in after[1:] if 0 <= m.span[0] - at <= 12 for s in m.senses
-                     if s.kind == "metric" and s.name not in people), None)
+    measured = agent or next((s.name for m in after[int(named):] if 0 <= m.span[0] - at <= 12
+                              or _beside_superlative(d.text, m.span) for s in m.senses
+                              if s.kind == "metric" and s.name not in people), None)
     if measured is None:
         return
     d.metric = measured
+    if d.limit is None:
+        d.limit = limit
     if d.segment is not None and d.segment.is_family and d.member is None:
         d.order = _limit_direction(d.text)  # "the top 3 tiers by revenue": members, ranked
     else:
         d.ranked = True
+
+
+def _rank_anchor(d: Draft) -> tuple[int, int, bool] | None:
+    """Where the ranked people are named from, how many are asked for and whether a
+    question word ("who") stands for them; None when nothing asks for a ranking."""
+    said = [m.end() for m in (LIMIT.search(d.text), RANK_VERB.search(d.text)) if m]
+    if said and d.limit is not None:
+        return min(said), d.limit, False
+    if not SUPERLATIVE.search(d.text):
+        return None
+    if (which := WHICH_N.search(d.text)) is not None:
+        d.p.claim(which.span(), "limit")
+        return which.end(), int(which[1]), False
+    ones = list(ONE_RANKED.finditer(d.text))
+    for one in ones:
+        d.p.claim(one.span(), "limit")
+    if ones:
+        return ones[0].end(), 1, ones[0].start() == 0
+    return None
+
+
+def _names_people(d: Draft, m: PhraseMatch) -> bool:
+    """A value said with a word for people names them: "trial users", "german customers"."""
+    said = d.p.text[m.span[0]:m.span[1]].split()
+    return bool(said) and said[-1] in PEOPLE_NOUNS and all(s.kind == "value" for s in m.senses)
+
+
+def _agent_noun(d: Draft, start: int, people: set[str]) -> str | None:
+    """The doers of a measured metric's verb right after a ranking word ("the top 10
+    spenders"): people ranked by that metric. The word is read as that metric's phrase."""
+    agent = re.match(r"\s*(?:the\s+)?(?:biggest\s+|largest\s+)?([a-z]+?)ers\b", d.text[start:])
+    if agent is None:
+        return None
+    stem = agent[1]
+    entry = next((e for e in build_lexicon(d.catalog) if e.phrase in (stem, stem + "e")), None)
+    metric = next((s.name for s in entry.senses if s.kind == "metric" and s.name not in people),
+                  None) if entry else None
+    if metric is not None and entry is not None:
+        span = (start + agent.start(1), start + agent.end())
+        d.p.matches.append(PhraseMatch(entry, span))
+        d.p.matches.sort(key=lambda m: m.span[0])
+    return metric
+
+
+def _beside_superlative(text: str, span: tuple[int, int]) -> bool:
+    """A metric phrase right before or after a superlative ("spent the most", "the highest
+    revenue")."""
+    before = re.search(r"\b(?:the\s+)?(?:most|highest|biggest|largest|least|lowest|"
+                       r"smallest)\s+$", text[:span[0]])
+    after = re.match(r"\s+(?:the\s+)?(?:most|highest|least|lowest)\b", text[span[1]:])
+    return before is not None or after is not None
 
 
 def _rank_order(d: Draft) -> str | None:
@@ -877,8 +936,10 @@ def _limit_direction(text: str) -> str | None:
     """The order a limit asks for: "asc" for "bottom 3", else "desc" ("top 5", "first 10");
     None without a limit."""
     limit = LIMIT.search(text)
-    if limit is None:
-        return None
+    if limit is None:  # "which 3 accounts spent the least": the superlative says
+        best = SUPERLATIVE.search(text) if WHICH_N.search(text) or ONE_RANKED.search(text) \
+            else None
+        return None if best is None else "asc" if best["asc"] else "desc"
     said = SUPERLATIVE.fullmatch(limit[1])  # "first", "limit": no direction, the most first
     return "asc" if said is not None and said["asc"] else "desc"
 
@@ -1037,7 +1098,8 @@ VAGUE_DATA = re.compile(r"\b(grow|growing|growth|grew|trend|trending|up\s+or\s+d
 
 
 def _recognised(d: Draft) -> None:
-    measured = any(s.kind in ("metric", "segment", "member") for _, s in d.senses)
+    measured = any(s.kind in ("metric", "segment", "member") or _names_people(d, m)
+                   for m, s in d.senses)  # "the channel with most pro users"
     if d.group_by and not measured and d.segment is None and SUPERLATIVE.search(d.text):
         # "best channels in Q3": ranked by what? Nothing measured was named
         raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])

@@ -230,6 +230,12 @@ MONTH_NUMBER = re.compile(
 ORDINALS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6}
 # A verb of ranking rows by a measure: "rank our PQLs by spend", "sorted by orders".
 RANK_VERB = re.compile(r"\b(rank|ranked|ranking|sort|sorted)\s+")
+# A ranked count said by its question word ("which 4 accounts bought the most"), or one
+# person by a question word or "single" beside a superlative ("who ordered the most", "our
+# single largest buyer by AOV").
+WHICH_N = re.compile(r"\b(?:which|what)\s+(\d{1,4})\b")
+ONE_RANKED = re.compile(r"^(?:who|who'?s|whose)\b|\bsingle\s+(?=(?:most|highest|top|biggest|"
+                        r"largest|best|least|lowest|smallest|worst)\b)")
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b")
 NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
@@ -297,6 +303,17 @@ PURPOSE = re.compile(
     r"(?:deck|slides?|review|meeting|handoff|hand-off|campaign|presentation|sync|standup|"
     r"stand-up|offsite|newsletter|outreach|kickoff|kick-off|retro|all-hands|memo|doc|writeup|"
     r"write-up|pitch|workshop|qbr|1:1|one-on-one|board\s+pack)\b", re.IGNORECASE)
+# A clause after the question saying what the asker will do with the answer or thinks of it
+# ("going to phone them all", "I'll pair them with invoices", "feels like a churn roster"):
+# context, unless it names something governed that the question does not.
+INTENT_CLAUSE = re.compile(
+    r"^\s*(?:(?:and|so|but|ok|okay|btw|then)\s+)?(?:(?:i|we|they|he|she|my\s+\w+|our\s+\w+|"
+    r"the\s+\w+|\w+)(?:\s+|(?=['\u2019])))?(?:['\u2019]ll|will|wants?\s+to|need\s+to|needs\s+to|['\u2019]m\s+going\s+to|"
+    r"am\s+going\s+to|are\s+going\s+to|is\s+going\s+to|going\s+to|gonna|wanna|trying\s+to|"
+    r"plan(?:s|ning)?\s+to|hop(?:e|es|ing)\s+to|(?:would|['\u2019]d)\s+like\s+to)\s|"
+    r"^\s*(?:it\s+|this\s+|that\s+)?(?:feels?|looks?|sounds?|seems?)\s+like\s|"
+    r"^\s*(?:i\s+|we\s+)?(?:don['\u2019]?t|do\s+not)\s+want\s|^\s*so\s+(?:i|we|that|they)\s",
+    re.IGNORECASE)
 # The asker of a figure already named: "q2 orders, the ceo asked for them".
 REQUESTER_OF_IT = re.compile(r"[,;]?\s*\b(?:the\s+|my\s+|our\s+)?[a-z]+(?:\s+team)?\s+"
                              r"(?:wants|needs|asked\s+for|requested)\s+(?:it|this|that|these|them)\b",

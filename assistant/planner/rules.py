@@ -46,6 +46,7 @@ from assistant.planner.patterns import (
     DEFINITION_ASIDE,
     HOW_MUCH_OR_MANY,
     INJECTION,
+    INTENT_CLAUSE,
     LIST,
     NUMBER,
     OFF_TOPIC,
@@ -117,8 +118,9 @@ class RulesPlanner:
     def _corrector(self, catalog: Catalog) -> Corrector:
         key = id(catalog)
         if key not in self._correctors:
-            governed = {w for e in build_lexicon(catalog) for w in e.phrase.split()}
-            self._correctors[key] = Corrector(vocabulary(catalog), governed)
+            phrases = [e.phrase for e in build_lexicon(catalog)]
+            governed = {w for phrase in phrases for w in phrase.split()}
+            self._correctors[key] = Corrector(vocabulary(catalog), governed, phrases)
         return self._correctors[key]
 
     # -- 1. refusals ----------------------------------------------------------------------
@@ -127,16 +129,16 @@ class RulesPlanner:
         list ...", "... ? planning a thank-you email"): context, not part of the question.
         Clauses with a governed phrase, a parameter's words, "list", "how many" or a question
         about a definition ("how's that defined?") stay."""
-        clauses = [self._without_purpose(REQUESTER_OF_IT.sub(" ", REQUESTER.sub("", c.strip())),
-                                         catalog)
-                   for c in CLAUSE_BREAK.split(question) if c and c.strip()]
+        said = [c.strip() for c in CLAUSE_BREAK.split(question) if c and c.strip()]
+        said = self._without_intent(said, catalog, as_of)
+        clauses = [self._without_purpose(REQUESTER_OF_IT.sub(" ", REQUESTER.sub("", c)), catalog)
+                   for c in said]
         if len(clauses) < 2:
             return clauses[0] if clauses else question
         kept = []
         for clause in [c for c in clauses if not SPEAKER.match(c)]:
-            text = self._corrector(catalog).correct(normalise(clause))
-            probe = Parse(clause, text, text)
-            match_phrases(probe, catalog)
+            probe = self._probe(clause, catalog)
+            text = probe.text
             what_if = NUMBER.search(text) is not None and any(
                 phrase_pattern(normalise(syn)).search(text)
                     for seg in catalog.segments.values() for param in seg.parameters
@@ -152,6 +154,34 @@ class RulesPlanner:
             if probe.matches or asks or what_if or dated or coded or _only_periods(text, as_of):
                 kept.append(clause)
         return " ".join(kept) if kept else question
+
+    def _probe(self, clause: str, catalog: Catalog) -> Parse:
+        text = self._corrector(catalog).correct(normalise(clause))
+        probe = Parse(clause, text, text)
+        match_phrases(probe, catalog)
+        return probe
+
+    def _without_intent(self, clauses: list[str], catalog: Catalog, as_of: date) -> list[str]:
+        """Clauses and comma-parts after the first that say what the asker will do or thinks
+        ("we plan to phone them all friday", "looks like a win-back roster") are context when
+        every governed phrase in them is also in the rest of the question, and a period in
+        them is not the question's only one."""
+        parts = [(i, part) for i, clause in enumerate(clauses)
+                 for part in ([clause] if i else []) + re.split(r",\s+", clause)[1:]]
+        for i, part in reversed(parts):
+            intent = INTENT_CLAUSE.match(part)
+            if intent is None:
+                continue
+            rest = " ".join(clauses).replace(part, " ")  # the asker ("sales wants to") aside
+            mine, others = self._probe(part[intent.end():], catalog), self._probe(rest, catalog)
+            senses = {(s.kind, s.name, s.detail) for m in others.matches for s in m.senses} | {
+                ("metric", m.name, "") for m in catalog.population_metrics()}  # "them", people
+            timed = find_time(mine.text, as_of) is not None and find_time(others.text, as_of) \
+                is None
+            if not timed and not NUMBER.search(part) and all((s.kind, s.name, s.detail) in senses
+                                                      for m in mine.matches for s in m.senses):
+                clauses[i] = clauses[i].replace(part, " ").strip(" ,")
+        return [c for c in clauses if c]
 
     def _without_purpose(self, clause: str, catalog: Catalog) -> str:
         """The clause without what the answer is for ("for the renewal memo", "for the

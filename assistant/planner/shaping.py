@@ -12,6 +12,7 @@ from assistant import messages
 from assistant.catalog.models import Catalog, Segment
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import DimensionRef, Filter, Intent, Measure
+from assistant.planner.coverage import PEOPLE_NOUNS
 from assistant.planner.lexicon import Sense, vocabulary
 from assistant.planner.parsing import Parse, PhraseMatch, candidate, value_candidate
 from assistant.planner.patterns import (
@@ -218,7 +219,9 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
     ("paying customers", "buyers") counts the buyers among them."""
     population = [m.name for m in catalog.population_metrics()]
     people = population[0] if population else None
-    named = [s.name for _, s in senses if s.kind == "metric"]
+    named = [s.name for _, s in senses if s.kind == "metric"] or [  # "trial users": people
+        n for m, s in senses if s.kind == "value" and m.entry.phrase.split()[-1] in PEOPLE_NOUNS
+        for n in population[:1]]
     specific = [n for n in named if n not in population]
     metric = specific[0] if specific else (people if named else None)
     if segment is not None and not share and \

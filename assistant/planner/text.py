@@ -139,16 +139,25 @@ def words(text: str) -> list[str]:
     return [w for w in WORD.findall(text) if MARK not in w]
 
 
+# Question words, the one thing a two-letter word without a vowel is read as ("hw many").
+WH_WORDS = frozenset({"how", "who", "why"})
+
+
 class Corrector:
     """Fixes typos ("chrun", "engagd", "lifecyle") against the catalog's own vocabulary."""
 
-    def __init__(self, vocabulary: Iterable[str], governed: Iterable[str] = ()) -> None:
+    def __init__(self, vocabulary: Iterable[str], governed: Iterable[str] = (),
+                 phrases: Iterable[str] = ()) -> None:
         self.vocab = {w for w in vocabulary if len(w) >= 3}
         self.governed = frozenset(governed)
+        self._pairs: dict[str, set[str]] = {}  # second word of a two-word phrase -> first words
+        for phrase in phrases:
+            if len(parts := phrase.split()) == 2:
+                self._pairs.setdefault(parts[1], set()).add(parts[0])
         self._long = sorted(w for w in self.vocab if len(w) >= 4 and w.isalpha())
         self._short: dict[int, list[str]] = {}
         for w in sorted(self.vocab | STOPWORDS):
-            if len(w) in (4, 5) and w.isalpha():
+            if len(w) in (3, 4, 5) and w.isalpha():
                 self._short.setdefault(len(w), []).append(w)
 
     def _inflected(self, token: str) -> bool:
@@ -172,33 +181,56 @@ class Corrector:
         return None
 
     def _dropped_letter(self, token: str) -> str | None:
-        """A short word typed without one of its vowels ("usrs", "frm", "chrn"): the one
-        vocabulary word it is with the vowel back. Only tokens that are no word of their own
-        in plain English: without any vowel or unspeakable, or one letter short of a catalog
-        word."""
+        """A short word typed without one of its vowels ("usrs", "frm", "chrn", "wht"): the
+        one vocabulary word it is with the vowel back. Only tokens that are no word of their
+        own in plain English: without any vowel or unspeakable, one letter short of a catalog
+        word, or three letters short of a question's small word ("hve")."""
         vowels = len(re.findall(r"[aeiouy]", token))
-        if vowels > 1 or vowels == 1 and len(token) < 4:
+        if vowels > 1:
             return None
         # no English word of four letters has three consonants in a row ("usrs")
         unspeakable = vowels == 0 or re.search(r"[^aeiouy]{3}", token) is not None
         targets = self._short.get(len(token) + 1, ())
-        found = {w for w in targets if w[0] == token[0] and (unspeakable or (
-                     w in self.governed and w not in STOPWORDS))
+        found = {w for w in targets if w[0] == token[0] and (len(token) > 2 or w in WH_WORDS)
+                 and (unspeakable or (
+                     w in self.governed and w not in STOPWORDS and len(token) > 2) or (
+                     len(token) == 3 and w in STOPWORDS))
                  and any(w[i] in "aeiou" and w[:i] + w[i + 1:] == token
                          for i in range(1, len(w)))}
+        return found.pop() if len(found) == 1 else None
+
+    def _swapped(self, token: str) -> str | None:
+        """A short word with two neighbouring letters typed the wrong way round ("mnay",
+        "hwo"): the one vocabulary word it is with them swapped back."""
+        found = {w for i in range(1, len(token) - 1)
+                 if (w := token[:i] + token[i + 1] + token[i] + token[i + 2:]) in self.vocab
+                 or w in STOPWORDS}
         return found.pop() if len(found) == 1 else None
 
     def correct(self, text: str) -> str:
         out = []
         for token in text.split(" "):
-            known = token in self.vocab or token in STOPWORDS or not token.isalpha()
+            known = token in self.vocab or token in STOPWORDS or token in self.governed or \
+                not token.isalpha()
             if len(token) >= 5 and not known:
                 out.append(token if self._inflected(token) else self._closest(token) or token)
-            elif len(token) in (3, 4) and not known:
-                out.append(self._dropped_letter(token) or token)
+            elif len(token) in (2, 3, 4) and not known:
+                out.append(self._dropped_letter(token) or self._swapped(token) or token)
             else:
                 out.append(token)
-        return " ".join(out)
+        return " ".join(self._shortened(out))
+
+    def _shortened(self, tokens: list[str]) -> list[str]:
+        """A word cut short before the rest of a two-word governed phrase ("co size", "acq
+        channel"): the one phrase word it begins."""
+        out = list(tokens)
+        for i, token in enumerate(tokens[:-1]):
+            if not (2 <= len(token) <= 4 and token.isalpha()) or token in self.vocab:
+                continue
+            found = {w for w in self._pairs.get(tokens[i + 1], ())
+                     if w.startswith(token) and len(w) > len(token)}
+            out[i] = found.pop() if len(found) == 1 else token
+        return out
 
 
 def _other_ending(token: str, match: str) -> bool:

@@ -508,3 +508,57 @@ def test_a_member_declared_not_alone_is_named_by_its_plain_word_only_beside_its_
     flag = text.index("alone: false", start)
     path.write_text(text[:flag] + "alone: true " + text[flag + len("alone: false"):])
     assert load_catalog(models).segments["lifecycle_stage"].member("new").alone
+
+
+@pytest.mark.parametrize("question", ["hw many pro users signed up in april",
+                                      "how mnay pro users signed up in april",
+                                      "how many pro users signed up in aprli",
+                                      "how many pro users hve signed up in april"])
+def test_short_words_typed_wrong_are_read_as_the_word_meant(question, catalog):
+    got = plan(question, catalog)
+    assert got.filters[0].values == ("pro",) and got.time_range.start == date(2026, 4, 1)
+
+
+def test_a_two_letter_code_is_never_corrected_into_a_word(catalog):
+    got = plan("orders from BR in march", catalog)
+    assert got.filters[0].values == ("BR",)
+
+
+def test_a_word_cut_short_before_the_rest_of_a_governed_phrase_is_that_phrase(catalog):
+    got = plan("trial users by acq channel", catalog)
+    assert [g.name for g in got.group_by] == ["acquisition_channel"]
+
+
+@pytest.mark.parametrize(("question", "limit", "order"), [
+    ("which 4 pro users placed the most orders in 2025", 4, "desc"),
+    ("which 2 churned-stage users spent the least last year", 2, "asc"),
+    ("who is our single largest champion by revenue this year", 1, "desc"),
+    ("who spent the most last quarter", 1, "desc"),
+    ("the top 7 spenders among trial users in may", 7, "desc"),
+])
+def test_people_ranked_by_a_metric_said_by_a_question_word_or_a_doer(
+        question, limit, order, catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.LIST and got.metric is not None
+    assert got.metric.name in ("revenue", "orders")
+    assert (got.limit, got.order) == (limit, order)
+
+
+def test_a_plain_which_question_still_picks_one_group_not_people(catalog):
+    got = plan("which country has the most trial users", catalog)
+    assert got.intent == Intent.BREAKDOWN and got.limit == 1
+
+
+@pytest.mark.parametrize("tail", ["I'll send them a survey", "going to call the owners",
+                                  "feels like a list for the AMs",
+                                  "we want to thank them next week"])
+def test_what_the_asker_will_do_with_the_answer_is_context(tail, catalog):
+    got = plan(f"list the pro users in the engaged lifecycle stage, {tail}", catalog)
+    assert got.intent == Intent.LIST and got.filters[0].values == ("pro",)
+
+
+def test_an_intent_clause_that_adds_a_restriction_is_still_read(catalog):
+    got = plan("revenue by plan, I want to see Q2 only", catalog)
+    assert got.time_range is not None and got.time_range.start == date(2026, 4, 1)
+    split = plan("revenue by plan, we want to split it by churn risk", catalog)
+    assert split.segment is not None and split.segment.name == "churn_risk"  # never dropped
