@@ -41,7 +41,17 @@ from assistant.plan import (
     TimeRange,
 )
 from assistant.planner import resolve, shaping, whatif
-from assistant.planner.coverage import PEOPLE_NOUNS, closest_readings, leftovers
+from assistant.planner.coverage import (
+    ACCEPTANCE,
+    COURTESY,
+    FUNCTION_WORDS,
+    HOW_MUCH,
+    LIGHT_VERBS,
+    PEOPLE_NOUNS,
+    Leftover,
+    closest_readings,
+    leftovers,
+)
 from assistant.planner.lexicon import Entry, Sense, build_lexicon
 from assistant.planner.parsing import (
     Claim,
@@ -95,7 +105,7 @@ from assistant.planner.patterns import (
     WINDOW_WORD,
 )
 from assistant.planner.rule_questions import one_person_question, rule_question
-from assistant.planner.text import MARK, normalise, phrase_pattern
+from assistant.planner.text import MARK, STOPWORDS, WORD, normalise, phrase_pattern
 from assistant.planner.timephrases import (
     PERIOD_BEFORE,
     Found,
@@ -1111,11 +1121,32 @@ def _recognised(d: Draft) -> None:
         raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     if recognised:
         return
+    unknown = _unknown_words(d)
+    if unknown and not DATA_WORDS.search(d.text) and not VAGUE_DATA.search(d.text):
+        # "how many tickets were escalated?": a quantity of something nothing governs
+        raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{' '.join(unknown[:3])}`"),
+                      f"not modeled: {' '.join(unknown)}")
     if DATA_WORDS.search(d.text) or COUNT.search(d.text) or VAGUE_DATA.search(d.text) or \
             d.found is not None or d.grain is not None:  # "how many?", "are we growing?",
         # "what about Q1?": in scope, but what?
         raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     raise Refusal(messages.REFUSE_OFF_TOPIC, "nothing governed recognised")
+
+
+def _unknown_words(d: Draft) -> list[str]:
+    """Content words of a question in which nothing governed was recognised: what it asks
+    about, once the question's own form (how many, list, which, periods) is set aside. None
+    when one of them is a word of a governed phrase said alone ("the amount"): vague, not
+    unknown."""
+    work = d.p.work
+    for form in (COUNT, HOW_MUCH, LIST, LIST_LOOSE, WHICH, SUPERLATIVE, GRAIN, PERIOD_OVER,
+                 LIGHT_VERBS, COURTESY, ACCEPTANCE, TREND):
+        work = form.sub(" ", work)
+    said = _as_said(d.p)
+    content = [w for w in WORD.findall(work) if w.isalpha() and len(w) > 2
+               and w not in FUNCTION_WORDS and w not in STOPWORDS]
+    governed = _governed_words(d.catalog)  # "the amount", "sessions" alone are vague
+    return [] if any(w in governed for w in content) else [said.get(w, w) for w in content]
 
 
 def _asks_share(d: Draft) -> bool:
@@ -1276,6 +1307,11 @@ def coverage(d: Draft) -> None:
         return
     if left:
         said = _as_said(d.p)
+        grouping = _unmodeled_grouping(d, left)
+        if grouping is not None:  # "premium by broker region": nothing governed to split by
+            thing = " ".join(said.get(w, w) for w in grouping.split(" "))
+            raise Refusal(messages.REFUSE_UNGOVERNED.format(thing=f"`{thing}`"),
+                          f"not modeled: {thing}")
         raise ClarificationNeeded(
             messages.not_understood(reading(d.plan, d.catalog), [
                 " ".join(said.get(w, w) for w in x.words.split(" ")) for x in left]),
@@ -1284,6 +1320,39 @@ def coverage(d: Draft) -> None:
     if restated:  # "at 3 logins weekly" restates the governed rule: no what-if
         d.plan = d.plan.model_copy(update={"overrides": tuple(
             o for o in d.plan.overrides if o not in restated)})
+
+
+# Words that split a figure into groups; "per" is not one of them: "orders per seat" is a
+# ratio, asked back rather than refused.
+SPLIT_LEAD = re.compile(r"(?:by|(?:split|broken\s+(?:down|out)|break\s+(?:down|out)|breakdown|"
+                        r"grouped)\s+by)(?:\s+|$)")
+
+
+def _unmodeled_grouping(d: Draft, left: list[Leftover]) -> str | None:
+    """The words after a grouping word ("by", "split by") that nothing governed
+    reads, when they are what the question is split by: no dimension or segment of the
+    catalog, so a refusal names what is not modeled instead of asking to rephrase."""
+    for i, item in enumerate(left):
+        lead = SPLIT_LEAD.match(item.words)
+        if lead is None:
+            continue
+        thing = item.words[lead.end():]
+        later = left[i + 1] if i + 1 < len(left) else None
+        gap = d.p.text[item.span[1]:later.span[0]].split() if later else []
+        if not thing and later is not None and all(w in FUNCTION_WORDS for w in gap):
+            thing = later.words  # "by the week of ...": the small words between are no name
+        if thing and any(w not in FUNCTION_WORDS and not w.isdigit() and w not in
+                         _governed_words(d.catalog) for w in thing.split()):
+            return thing  # "by segment" names governed words vaguely: that is asked back
+    return None
+
+
+def _governed_words(catalog: Catalog) -> set[str]:
+    """Every word of a governed phrase and of a table's name ("sessions"): words the
+    catalog knows, so said alone they are vague rather than not modeled."""
+    tables = {w for name in catalog.tables for w in name.lower().split("_")}
+    return {w for e in build_lexicon(catalog) for w in e.phrase.split()} | tables | {
+        f"{w}s" for w in tables} | {w.removesuffix("s") for w in tables}
 
 
 def _as_said(p: Parse) -> dict[str, str]:

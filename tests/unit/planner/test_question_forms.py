@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from assistant.errors import ClarificationNeeded
+from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import Intent
 from assistant.planner.rules import RulesPlanner
 
@@ -562,3 +562,25 @@ def test_an_intent_clause_that_adds_a_restriction_is_still_read(catalog):
     assert got.time_range is not None and got.time_range.start == date(2026, 4, 1)
     split = plan("revenue by plan, we want to split it by churn risk", catalog)
     assert split.segment is not None and split.segment.name == "churn_risk"  # never dropped
+
+
+def test_a_split_by_something_nothing_governs_is_refused_as_not_modeled(catalog):
+    with pytest.raises(Refusal) as refused:
+        plan("revenue by favourite colour last quarter", catalog)
+    assert "favourite colour" in str(refused.value)
+
+
+def test_a_split_by_a_governed_word_said_vaguely_is_asked_back(catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan("q2 revenue broken down by tier", catalog)
+
+
+def test_a_quantity_of_something_nothing_governs_is_refused(catalog):
+    with pytest.raises(Refusal) as refused:
+        plan("how many support calls were escalated in may", catalog)
+    assert "support" in str(refused.value)
+
+
+def test_a_quantity_of_a_table_without_a_metric_is_asked_back(catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan("how many sessions did we log in march", catalog)
