@@ -213,7 +213,7 @@ def periods(d: Draft) -> None:
             if earlier is None:
                 found, second = _year_of_both(p, found, second, d.as_of)
                 found, second = _shared_year(found, second, d.as_of)
-            every = _more_periods(p, d.as_of, [found, second])  # "jan, feb and mar"
+            every = _more_periods(p, d.as_of, [found, second])  # "apr, may and jun"
             found, d.compared_grain, d.compared = shaping.compare_periods(*every)
         elif (CHANGE_VERB.search(text) or COMPARE_PERIODS.search(text) and
               found.phrase.startswith("between")) and (ends := ends_of(found, d.as_of)) is not None:
@@ -439,7 +439,7 @@ def senses(d: Draft) -> None:
         d.found = window
     elif window is not None and d.grain is None and d.found is not None and \
             (d.found.end - d.found.start).days + 1 > (window.end - window.start).days + 1:
-        # "daily actives over a fortnight", "WAU over the past quarter": one row per day (the
+        # "daily actives over a fortnight", "WAU over the past quarter": a row each day (the
         # window's own unit) of a longer period
         d.grain = GRAIN.search(p.text, window.span[0], window.span[1] + 1) \
             if window.phrase in WINDOW_GRAIN else _window_unit(window)
@@ -489,7 +489,7 @@ def _window_unit(window: Found) -> re.Match[str] | None:
 
 def _own_window_grain(p: Parse, catalog: Catalog, found: Found) -> re.Match[str] | None:
     """A windowed metric whose own governed phrase holds a window adjective ("monthly active
-    users") over a longer named period is read per that window: one row per month of the
+    users") over a longer named period is read per that window: a row for each month of the
     year, not one distinct count over all of it."""
     days = (found.end - found.start).days + 1
     for match in p.matches:
@@ -1195,7 +1195,7 @@ def _rows_of_the_metric(d: Draft) -> bool:
     """ "Every country's share of orders in Q2", "what share of buyers sits in each plan":
     the metric named right after the share word is the whole, and each group of users a part
     of it. ("Which fraction of accounts ordered, per country" is each plan's own rate instead.)"""
-    if not d.group_by or d.segment is not None or d.filters or d.p.also or d.p.excluded:
+    if not d.group_by or d.filters or d.p.also or d.p.excluded:
         return False
     share = SHARE.search(d.text)
     if share is None:
@@ -1205,13 +1205,16 @@ def _rows_of_the_metric(d: Draft) -> bool:
     if not after:
         return False
     first = min(m.span[0] for m, _ in after)
+    if d.segment is not None:  # "PQLs per plan, as a fraction of every PQL"
+        return any(s.kind in ("segment", "member") and s.name == d.segment.name
+                   for m, s in after if m.span[0] == first)
     named = {s.name for m, s in after if m.span[0] == first and s.kind == "metric"}
     return bool(d.metric in named or d.metric is None and named & {
         m.name for m in d.catalog.population_metrics()})
 
 
 def _segment_is_the_whole(d: Draft) -> bool:
-    """ "Which fraction of loyal customers sit in the low tier?", "PQLs based in Germany, as a %":
+    """ "Which fraction of loyal customers have medium risk?", "PQLs based in Germany, as a %":
     the segment named first is the whole and what follows it the part; "the fraction of free
     accounts that are PQLs" is the other way round (the value first)."""
     if d.segment is None or d.segment.entity != "user":
@@ -1236,6 +1239,9 @@ def _first_named(d: Draft, start: int) -> bool | None:
         s.kind == "value" and s.name == dimension for s in m.senses)]
     if not values:
         return None if not named else False
+    if not named and start > 0:  # "of everyone in X, what share are Y": X said before
+        return any(m.span[0] < start and any(s.kind in ("segment", "member") and s.name == name
+                                             for s in m.senses) for m in d.p.matches)
     return bool(named) and min(named) < min(values)
 
 

@@ -132,6 +132,13 @@ DEFINITION_ASIDE = re.compile(
     r"\bwork\s+out\b|\bworked\s+out\b)"
 )
 HOW_MUCH_OR_MANY = re.compile(r"^how\s+(many|much|long)\b")
+# A clause that only says to use the governed rule ("usual definition as ever for signups",
+# "standard rules please"): no question about the definition, so it is context.
+USUAL_DEFINITION = re.compile(
+    r"^\s*(?:(?:using|use|with|per|on|under|by)\s+)?(?:the\s+|our\s+)?(?:same|usual|standard|"
+    r"normal|regular|governed|official|default)\s+(?:definitions?|defs?|rules?)(?:\s+of\s+"
+    r"[\w' -]+?)?(?:\s+as\s+(?:always|usual|before|ever))?(?:\s+(?:please|pls|thanks))?\W*$",
+    re.IGNORECASE)
 WHAT_IS = re.compile(r"^(what|whats)\s+(?:(is|are|s)\s+)?(?:(a|an|the)\s+)?(?P<rest>.+)$")
 CATALOG = re.compile(
     r"\bwhat\s+(segments|metrics|definitions|dimensions|questions|kinds? of questions|data)\b|"
@@ -345,7 +352,7 @@ CHANGE_VERB = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?
                          r"rise|rose|risen|fall|fell|fallen|jump(ed|s)?|climb(ed|s)?|"
                          r"improve[ds]?|shrink|shrank|dip(ped|s)?)\b")
 # The people a segment leaves out, as the other side of a comparison ("vs everyone else",
-# "against the rest of our users", "compared with all other accounts").
+# "against the remainder of users", "compared with all other accounts").
 REST = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|against|relative\s+to)\s+(?:the\s+)?"
                   r"(?:(?:every(?:one|body)|any(?:one|body)|all)\s+else|(?:all\s+)?(?:the\s+)?rest"
                   r"(?:\s+of\s+(?:them|us|the\s+base))?|(?:all\s+)?(?:the\s+)?others|"

@@ -6,7 +6,7 @@ Order of questions it asks of a sentence:
   3. Which governed objects does it name (longest phrase first)?       -> segment/member,
      metric, filters, group-by, time range, what-if overrides
   4. Does a phrase fit several segments with nothing to tell them apart? -> clarify
-  5. How much of the sentence did we understand?                        -> confidence
+  5. Which part of the sentence did we understand?                        -> confidence
 It never guesses between definitions: ambiguity comes from the catalog's own synonyms.
 """
 
@@ -50,21 +50,20 @@ from assistant.planner.patterns import (
     LIST,
     NUMBER,
     OFF_TOPIC,
-    ORDER_WORDS,
     PII,
     PURPOSE,
     RAW_SQL,
     REQUESTER,
     REQUESTER_OF_IT,
-    SIGNUP_WORDS,
     SPEAKER,
     UNGOVERNED,
+    USUAL_DEFINITION,
     WHAT_IS,
     acts,
     writes,
 )
 from assistant.planner.text import Corrector, normalise, phrase_pattern, words
-from assistant.planner.timephrases import find_time
+from assistant.planner.timephrases import Found, find_time
 
 
 def _only_periods(text: str, as_of: date) -> bool:
@@ -79,6 +78,17 @@ def _only_periods(text: str, as_of: date) -> bool:
         rest = rest[:second.span[0]] + " " + rest[second.span[1]:]
     return all(w in FUNCTION_WORDS or COMPARE_PERIODS.fullmatch(w) or w in ("and", "or")
                for w in rest.split())
+
+
+def _said_elsewhere(found: Found, rest: str, as_of: date) -> bool:
+    """The same period is in the rest of the question: this clause only repeats it."""
+    other = find_time(normalise(rest), as_of)
+    return other is not None and (other.start, other.end) == (found.start, found.end)
+
+
+# What the asker wants to learn ("see", "know", "check"), as against what they will do.
+INFORMATION_VERB = re.compile(r"\s*(?:see|know|get|have|look|check|compare|pull|find|track|"
+                              r"view|understand|break|split|measure|confirm)\b", re.IGNORECASE)
 
 
 class RulesPlanner:
@@ -136,7 +146,8 @@ class RulesPlanner:
         if len(clauses) < 2:
             return clauses[0] if clauses else question
         kept = []
-        for clause in [c for c in clauses if not SPEAKER.match(c)]:
+        for clause in [c for c in clauses if not SPEAKER.match(c) and not
+                       USUAL_DEFINITION.match(c)]:
             probe = self._probe(clause, catalog)
             text = probe.text
             what_if = NUMBER.search(text) is not None and any(
@@ -144,10 +155,11 @@ class RulesPlanner:
                     for seg in catalog.segments.values() for param in seg.parameters
                 for syn in (*param.synonyms, param.label))
             asks = LIST.search(text) or COUNT.search(text) or DEFINITION.search(text)
-            # a period said with what happened in it is never context: "AOV per plan - people
-            # who ordered over the past 45 days" limits the answer; coverage must see it
-            dated = find_time(text, as_of) is not None and (
-                ORDER_WORDS.search(text) or SIGNUP_WORDS.search(text)) is not None
+            # a period is never context ("AOV per plan - people who ordered over the past 45
+            # days", "X: this month against the one before"): it limits the answer, so
+            # coverage must see it (what the asker will do then was set aside above)
+            dated = (found := find_time(text, as_of)) is not None and not _said_elsewhere(
+                found, question.replace(clause, " "), as_of)  # "again for Q4 - ... in Q4"
             # upper-case codes of the geography's values ("FR vs JP") name governed values
             coded = catalog.geography() is not None and question.upper() != question and \
                 COUNTRY_CODES.search(clause) is not None
@@ -176,8 +188,10 @@ class RulesPlanner:
             mine, others = self._probe(part[intent.end():], catalog), self._probe(rest, catalog)
             senses = {(s.kind, s.name, s.detail) for m in others.matches for s in m.senses} | {
                 ("metric", m.name, "") for m in catalog.population_metrics()}  # "them", people
-            timed = find_time(mine.text, as_of) is not None and find_time(others.text, as_of) \
-                is None
+            # a period of what they will do ("ring them friday") is theirs; one of what
+            # they want to see ("want to see it for Q2") limits the answer
+            timed = find_time(mine.text, as_of) is not None and \
+                INFORMATION_VERB.match(part[intent.end():]) is not None
             if not timed and not NUMBER.search(part) and all((s.kind, s.name, s.detail) in senses
                                                       for m in mine.matches for s in m.senses):
                 clauses[i] = clauses[i].replace(part, " ").strip(" ,")

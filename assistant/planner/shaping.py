@@ -115,7 +115,7 @@ def new_means_signups(p: Parse, segment: Segment) -> bool:
 
 
 def compare_periods(*periods: Found) -> tuple[Found, str | None, tuple[Found, ...]]:
-    """ "Q2 vs Q3", "Jan, Feb and Mar": one range, one row per month/quarter/year when the
+    """ "Q2 vs Q3", "Apr, May and Jun": one range, a row for each month/quarter/year when the
     periods are consecutive of one grain; otherwise ("June 2026 vs June 2025", "March or
     January") the periods themselves."""
     ordered = sorted(periods, key=lambda f: f.start)
@@ -252,7 +252,7 @@ def lacking(p: Parse, catalog: Catalog, metric: str | None) -> str | None:
     """ "Enterprise accounts that have not paid yet", "champions without a single order since
     April", "trial accounts not active since Easter": a negation right before
     the words of a people-counting metric (or of another metric on its table, or a verb of
-    buying for the one buyers metric) means the people who are not among its people."""
+    buying for the one buyers metric) means everyone not among its people."""
     if metric is None or metric not in catalog.metrics:
         return None
     buyers = catalog.buyer_metrics()
@@ -266,9 +266,23 @@ def lacking(p: Parse, catalog: Catalog, metric: str | None) -> str | None:
                 and other.table == lacked.table)) for s in m.senses)]
         if buyers == [lacked]:
             spans += [w.span() for w in ORDER_WORDS.finditer(p.text)]  # "never ordered"
-        if any(NEGATIVE.search(_negation_scope(p, span)) for span in spans):
+        if any(NEGATIVE.search(_negation_scope(p, span)) and not _contrast(p, span, catalog)
+               for span in spans):
             return lacked.name
     return None
+
+
+def _contrast(p: Parse, span: tuple[int, int], catalog: Catalog) -> bool:
+    """ "buyers, not orders": a bare "not" between two metric phrases sets one name against
+    the other (this one, not that), it says nothing about the people. After the people
+    themselves ("accounts not active") it is their state."""
+    before = p.text[:span[0]]
+    said = re.search(r"(?:,\s*|\s)(?:and\s+|but\s+)?not\s+(?:the\s+)?$", before)
+    population = {m.name for m in catalog.population_metrics()}
+    return said is not None and any(
+        p.text[m.span[1]:said.start()].strip(" ,") == "" and any(
+            s.kind == "metric" and s.name not in population for s in m.senses)
+        for m in p.matches if 0 <= m.span[1] <= said.start())
 
 
 def _negation_scope(p: Parse, span: tuple[int, int]) -> str:

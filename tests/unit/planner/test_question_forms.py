@@ -584,3 +584,34 @@ def test_a_quantity_of_something_nothing_governs_is_refused(catalog):
 def test_a_quantity_of_a_table_without_a_metric_is_asked_back(catalog):
     with pytest.raises(ClarificationNeeded):
         plan("how many sessions did we log in march", catalog)
+
+
+def test_a_clause_of_periods_after_the_metric_is_never_dropped(catalog):
+    got = plan("trial revenue: last month vs the month before that", catalog)
+    assert got.time_range is not None and got.time_range.start == date(2026, 4, 1)
+
+
+def test_a_period_of_what_the_asker_will_do_is_theirs_not_the_answers(catalog):
+    got = plan("list the churned pro users, going to ring them this week", catalog)
+    assert got.intent == Intent.LIST and got.time_range is None
+
+
+def test_of_everyone_in_a_segment_the_share_is_of_that_segment(catalog):
+    got = plan("Of everyone in the engaged stage, what share is on the pro plan?", catalog)
+    assert got.share and got.share_of_segment
+
+
+def test_a_split_as_a_share_of_the_segment_is_each_groups_part_of_it(catalog):
+    got = plan("PQLs by plan, as a share of all PQLs", catalog)
+    assert got.share and got.share_of_total
+
+
+def test_saying_to_use_the_usual_definition_is_no_definition_question(catalog):
+    got = plan("30-day active users by plan. usual definition as always", catalog)
+    assert got.intent == Intent.BREAKDOWN
+
+
+def test_one_metric_set_against_another_is_no_negation_of_people(catalog):
+    with pytest.raises(ClarificationNeeded):  # "buyers, not orders" is asked back, never lacking
+        plan("customers by plan in 2025, distinct buyers not orders", catalog)
+    assert plan("pro accounts not active since may", catalog).without_metric is not None
