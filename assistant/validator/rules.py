@@ -89,11 +89,12 @@ def allowed_functions_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     yield from functions_off_allowlist(tree, ALLOWED_FUNCTIONS)
 
 
-def functions_off_allowlist(tree: exp.Expr, allowed: Collection[str]) -> Iterator[Issue]:
-    """The allowlist check with the list as a parameter, for SQL with other needs (gold)."""
+def functions_off_allowlist(tree: exp.Expr, allowed: Collection[str],
+                            anonymous: Collection[str] = ALLOWED_ANONYMOUS) -> Iterator[Issue]:
+    """The allowlist check with the lists as parameters, for SQL with other needs (gold)."""
     for node in tree.find_all(exp.Func):
         if isinstance(node, exp.Anonymous):
-            if node.name.lower() not in ALLOWED_ANONYMOUS:
+            if node.name.lower() not in anonymous:
                 yield Issue("error", f"Function `{node.name}` is not on the allowlist.")
         elif type(node).__name__ not in allowed and not isinstance(
                 node, exp.Binary | exp.Connector | exp.Unary):

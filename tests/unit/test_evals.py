@@ -629,6 +629,9 @@ def test_gold_may_read_any_governed_column_with_exists_and_row_generators_and_no
         "SELECT count(*) FROM users AS u WHERE EXISTS "
         "(SELECT 1 FROM users AS v WHERE v.user_id = u.user_id + 1)",
         "WITH engaged_users AS (SELECT user_id FROM users) SELECT count(*) FROM engaged_users",
+        # intervals from numbers and literal lists of dates, as hand-written gold builds them
+        "SELECT count(*) FROM users WHERE DATE '2026-06-30' - to_months(3) < DATE '2026-06-30'",
+        "SELECT d FROM unnest(ARRAY[DATE '2026-01-31', DATE '2026-02-28']) AS t(d)",
     ):
         assert world.result(sql).error == "", sql
 
