@@ -24,6 +24,7 @@ from assistant.planner.lexicon import Sense
 from assistant.planner.parsing import Claim, Parse, candidate
 from assistant.planner.patterns import (
     AVERAGE_OF,
+    CHOICE,
     COMPARE,
     COMPARE_PERIODS,
     COUNT,
@@ -183,6 +184,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (COMPARE_PERIODS, bool(plan.group_by) or bool(plan.compared) or plan.versus_rest),
         (COMPARISON, bool(plan.compared) or any(g.grain for g in plan.group_by)),
         (COMPARE, bool(plan.group_by) or len(_chosen(plan)) > 1 or plan.versus_rest),
+        (CHOICE, bool(plan.group_by) or plan.intent == Intent.DISTRIBUTION),
         (SUPERLATIVE, plan.order is not None or plan.limit is not None),
         (FIRST, plan.order is not None),
         (RANK_VERB, plan.order is not None),

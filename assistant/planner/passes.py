@@ -65,6 +65,7 @@ from assistant.planner.parsing import (
 from assistant.planner.patterns import (
     AVERAGE_OF,
     CHANGE_VERB,
+    CHOICE,
     COMPARE_PERIODS,
     COUNT,
     COUNTRY_CODES,
@@ -434,6 +435,7 @@ def senses(d: Draft) -> None:
         a <= m.span[0] and m.span[1] <= b for a, b in d.param_spans)]
     _restatements(d)
     _member_beside_family(p, d.catalog)
+    _verbs_not_values(p)
     window = _metric_window(p, d.catalog, d.as_of)
     if window is not None and d.found is None and d.snapshot is None:
         d.found = window
@@ -446,6 +448,20 @@ def senses(d: Draft) -> None:
     elif window is None and d.grain is None and d.found is not None:
         d.grain = _own_window_grain(p, d.catalog, d.found)
     d.senses = [(m, s) for m in p.matches for s in m.senses]
+
+
+# An auxiliary and its subject: the next word is the clause's verb ("did the west region
+# book", "do trial users generate").
+AUX_SUBJECT = re.compile(r"\b(?:did|do|does|will|would|can|could)\s+(?:\S+\s+){1,3}$")
+
+
+def _verbs_not_values(p: Parse) -> None:
+    """A value named by a light verb ("Books", "Sales") said as the verb after an auxiliary
+    and its subject ("how much did Asia book") is the verb, not the value."""
+    p.matches = [m for m in p.matches if not (
+        all(s.kind == "value" for s in m.senses) and m.span[0] >= 0
+        and LIGHT_VERBS.fullmatch(p.text[m.span[0]:m.span[1]]) is not None
+        and AUX_SUBJECT.search(p.text[:m.span[0]]) is not None)]
 
 
 def _member_beside_family(p: Parse, catalog: Catalog) -> None:
@@ -836,12 +852,14 @@ def shape(d: Draft) -> None:
         p.claim(which.span("unit"), "grain")
         d.grain = GRAIN.fullmatch(f"by {'day' if which['unit'] == 'date' else which['unit']}")
         d.limit = d.limit or 1
-    d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain)
+    d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain,
+                                  d.versus_rest)
     d.by_column = shaping.by_column(p, d.segment) if d.measure is None else None
     if d.compared_grain is not None or d.compared:
         _compared_shape(d)
     _people_ranked(d)
     d.intent = _intent(d)
+    _the_one_chosen(d)
     if d.measure is not None:
         d.intent, d.metric = (Intent.BREAKDOWN if d.group_by else Intent.METRIC), None
     if d.compared and d.intent not in (Intent.COUNT, Intent.METRIC, Intent.BREAKDOWN):
@@ -884,6 +902,17 @@ def _people_ranked(d: Draft) -> None:
         d.order = _limit_direction(d.text)  # "the top 3 tiers by revenue": members, ranked
     else:
         d.ranked = True
+
+
+def _the_one_chosen(d: Draft) -> None:
+    """ "Bigger PQL counts on free or on trial?", "who ordered more, BR or JP?": of the values or
+    members named, the one that has more (or fewer) -- a single row, like "which ... most"."""
+    choice = CHOICE.search(d.text)
+    if choice is None or d.limit is not None or d.compared or any(g.grain for g in d.group_by) \
+            or not (d.intent == Intent.DISTRIBUTION or d.intent == Intent.BREAKDOWN and d.group_by):
+        return  # "higher AOV in Q1 or Q3?" compares periods: both are shown
+    d.limit = 1
+    d.order = "asc" if choice[1] in ("fewer", "less", "lower", "smaller", "worse") else "desc"
 
 
 def _rank_anchor(d: Draft) -> tuple[int, int, bool] | None:
@@ -1069,8 +1098,8 @@ def _per_member(d: Draft) -> bool:
     if segment is None or not isinstance(d.member, tuple) or len(d.member) < 2:
         return False
     lead = re.compile(rf"(?:^|\s){GROUP_LEAD}\s+(?:the\s+|their\s+)?$")
-    if COMPARE_PERIODS.search(d.text) and not d.compared:  # "champions vs hibernating"
-        return True
+    if COMPARE_PERIODS.search(d.text) and not d.compared or CHOICE.search(d.text):
+        return True  # "champions vs hibernating", "more loyal or new customers?"
     return (DISTRIBUTION.search(d.text) is not None and not d.group_by) or any(
         m.span[0] >= 0 and lead.search(d.text[:m.span[0]]) is not None
         for m in d.p.matches if any(s.kind == "segment" and s.name == segment.name

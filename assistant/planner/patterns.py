@@ -7,6 +7,7 @@ turned into spaces, punctuation dropped.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 # Write intent comes from the grammar of a request, never from a word alone: SQL that changes
 # data anywhere, or a clause that *starts* with an imperative verb of changing data ("delete
@@ -60,10 +61,16 @@ def acts(question: str) -> bool:
     return _starts_a_clause(IMPERATIVE_ACTION, question.lower())
 
 
-def writes(question: str) -> bool:
-    """Whether the question asks to change data (see SQL_WRITE and IMPERATIVE_WRITE)."""
+def writes(question: str, setting: Callable[[str], bool] = lambda clause: False) -> bool:
+    """Whether the question asks to change data (see SQL_WRITE and IMPERATIVE_WRITE). A
+    clause that `setting` reads as setting a governed parameter ("lower the bar to 55",
+    "set the window to ten days") asks a what-if, not a write."""
     text = question.lower()
-    return SQL_WRITE.search(text) is not None or _starts_a_clause(IMPERATIVE_WRITE, text)
+    if SQL_WRITE.search(text) is not None:
+        return True
+    clauses = re.split(r"[.?!;:\n]+|,\s*(?:and\s+|then\s+)?|\s(?:and|then)\s", text)
+    return any(IMPERATIVE_WRITE.match(c.strip(" '\"*_`")) and not setting(c)
+               for c in clauses if c.strip())
 
 
 PII = re.compile(
@@ -71,6 +78,30 @@ PII = re.compile(
     r"ip address(es)?|passwords?|ssn|social security|credit cards?|"
     r"(first|last|full) names?|postal address(es)?|contact details)\b"
 )
+# Who a singular "email" belongs to, or what follows it, when it names the column ("their
+# email", "email of user 5", "email address"); otherwise it is the channel ("an email to
+# champions", "thank-you email", "by email").
+_EMAIL_OWNER = re.compile(r"\b(their|his|her|whose|user'?s?|customer'?s?|account'?s?|"
+                          r"person'?s?)\s+$")
+_A_MESSAGE = re.compile(r"\b(a|an|one)\s+(?:[\w'-]+\s+){0,3}$")  # "a short renewal email"
+_EMAIL_COLUMN = re.compile(r"\s*(address|addr|list|dump|export|of|for|column|field|,|and|or|/)")
+_NEGATED = re.compile(r"\b(no|without|not|never|n't|nor)\s+(?:\w+\s+){0,2}$")
+
+
+def pii_requested(text: str) -> re.Match[str] | None:
+    """The first personal-data column the question asks for: not one it declines ("no
+    contact details needed") nor an email sent as a message ("a thank-you email")."""
+    for m in PII.finditer(text):
+        if _NEGATED.search(text[:m.start()]):
+            continue
+        singular = m[0].replace(" ", "") == "email"
+        if singular and not _EMAIL_OWNER.search(text[:m.start()]) and (
+                _A_MESSAGE.search(text[:m.start()]) or not _EMAIL_COLUMN.match(text[m.end():])):
+            continue
+        return m
+    return None
+
+
 OFF_TOPIC = re.compile(
     r"\b(weather|forecast|temperature|salar(y|ies)|payroll|wages?|stock|share price|"
     r"poem|joke|song|story|recipe|capital of|world cup|football|soccer|election|president|"
@@ -170,6 +201,10 @@ NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)
 COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
 COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|against|respectively|separately|"
                      r"each|side\s+by\s+side|head\s+to\s+head)\b")
+# "Fewer X on pro or on free?", "who ordered more, BR or JP?": a choice between named
+# values asked with a comparative; each value gets its row.
+CHOICE = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|larger|better|worse)\b"
+                    r"(?=.*\bor\b)")
 SUPERLATIVE = re.compile(
     r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum)\b|"
     r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum|bottom)\b"

@@ -50,7 +50,6 @@ from assistant.planner.patterns import (
     LIST,
     NUMBER,
     OFF_TOPIC,
-    PII,
     PURPOSE,
     RAW_SQL,
     REQUESTER,
@@ -60,10 +59,11 @@ from assistant.planner.patterns import (
     USUAL_DEFINITION,
     WHAT_IS,
     acts,
+    pii_requested,
     writes,
 )
 from assistant.planner.text import Corrector, normalise, phrase_pattern, words
-from assistant.planner.timephrases import Found, find_time
+from assistant.planner.timephrases import NUMBER_WORDS, Found, find_time
 
 
 def _only_periods(text: str, as_of: date) -> bool:
@@ -108,7 +108,7 @@ class RulesPlanner:
         main = self._main_clauses(question, catalog, as_of)
         text = full if main == question else self._corrector(catalog).correct(normalise(main))
         p = Parse(question, text, text)
-        if writes(question):
+        if writes(question, lambda clause: self._sets_parameter(clause, catalog)):
             raise Refusal(messages.REFUSE_WRITE, "write request", final=True)
         if acts(question):  # actions only in the question itself
             raise Refusal(messages.REFUSE_ACTION, "action request", final=True)
@@ -167,6 +167,19 @@ class RulesPlanner:
                 kept.append(clause)
         return " ".join(kept) if kept else question
 
+    def _sets_parameter(self, clause: str, catalog: Catalog) -> bool:
+        """ "lower the engaged bar to 4", "set min_projects to two": a number said
+        for a governed parameter (its name, label or a synonym) is a what-if."""
+        text = normalise(clause.replace("_", " "))
+        said = NUMBER.search(text) is not None or any(w in NUMBER_WORDS for w in text.split())
+        stored = re.search(r"\b(tables?|columns?|rows?|records?|warehouse|database|db|save|"
+                           r"saved|persist|permanent|permanently|for\s+good|from\s+now\s+on)\b",
+                           text)  # kept: a change, not a what-if
+        return said and stored is None and any(
+            phrase_pattern(normalise(name)).search(text)
+            for seg in catalog.segments.values() for param in seg.parameters
+            for name in (param.name.replace("_", " "), param.label, *param.synonyms))
+
     def _probe(self, clause: str, catalog: Catalog) -> Parse:
         text = self._corrector(catalog).correct(normalise(clause))
         probe = Parse(clause, text, text)
@@ -212,7 +225,7 @@ class RulesPlanner:
     def _guard(self, p: Parse, catalog: Catalog) -> None:
         """Personal data, off-topic and ungoverned requests anywhere in the question (a word
         the catalog governs, like a model's own `profit`, is not ungoverned)."""
-        pii = PII.search(p.text)
+        pii = pii_requested(p.text)
         if pii and not self.allow_pii:
             raise Refusal(messages.REFUSE_PII.format(column="email" if "mail" in pii[0]
                                                      else pii[0]), "restricted column",

@@ -16,6 +16,7 @@ from assistant.planner.coverage import PEOPLE_NOUNS
 from assistant.planner.lexicon import Sense, vocabulary
 from assistant.planner.parsing import Parse, PhraseMatch, candidate, value_candidate
 from assistant.planner.patterns import (
+    CHOICE,
     COMPARE,
     EXCLUDE,
     GRAIN_WORD,
@@ -351,7 +352,7 @@ def filters(p: Parse, senses: Senses, catalog: Catalog,
 
 def group_by(
     p: Parse, senses: Senses, catalog: Catalog, metric: str | None, segment: Segment | None,
-    grain: re.Match[str] | None
+    grain: re.Match[str] | None, versus_rest: bool = False
 ) -> list[DimensionRef]:
     groups: list[DimensionRef] = []
     last_end = -10
@@ -378,7 +379,9 @@ def group_by(
                 groups.append(DimensionRef(name=s.name))
                 p.used_dimensions.add(s.name)
             last_end = m.span[1]
-    if COMPARE.search(p.text):  # "compare free and pro": one row per value
+    # "compare free and pro": one row per value (beside "X vs the rest" the comparing word is
+    # the segment's, and its values only narrow both sides)
+    if (COMPARE.search(p.text) or CHOICE.search(p.text)) and not versus_rest:
         values: dict[str, set[str]] = {}
         for _, s in senses:
             if s.kind == "value":

@@ -249,3 +249,14 @@ def test_average_restates_an_averaged_metric_but_is_no_average_of_a_sum(
         WHERE date BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'""")[0][0])
     # the mean of the days' revenue is not the summed measure: no number of another shape
     assert ask(warehouse, tmp_path, "average daily revenue in 2023")["status"] == "refused"
+
+
+def test_a_value_said_as_the_verb_after_its_subject_is_the_verb(warehouse: Path, cortex,
+                                                                 tmp_path: Path) -> None:
+    """ "Books" is a product line; "did Europe book" is the verb of booking revenue."""
+    answer = ask(warehouse, tmp_path, "How much revenue did Europe book in 2023?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == pytest.approx(_gold(cortex, """
+        SELECT SUM(revenue) FROM daily_revenue
+        WHERE region_id IN (SELECT region_id FROM region_dim WHERE sales_region = 'Europe')
+          AND date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31'""")[0][0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
 
 import pytest
@@ -615,3 +616,44 @@ def test_one_metric_set_against_another_is_no_negation_of_people(catalog):
     with pytest.raises(ClarificationNeeded):  # "buyers, not orders" is asked back, never lacking
         plan("customers by plan in 2025, distinct buyers not orders", catalog)
     assert plan("pro accounts not active since may", catalog).without_metric is not None
+
+
+@pytest.mark.parametrize("question", [
+    "how many trial users are PQLs? planning a welcome email for them",
+    "count the churned pro users - we'd reach them by email",
+    "list the champions in FR, no contact details needed"])
+def test_an_email_sent_or_declined_is_no_request_for_personal_data(question, catalog):
+    with contextlib.suppress(ClarificationNeeded):  # asking back is fine; refusing is not
+        assert plan(question, catalog).segment is not None
+
+
+@pytest.mark.parametrize("question", ["list champions with their email",
+                                      "pull the email list of trial PQLs",
+                                      "phone numbers of engaged users"])
+def test_personal_data_asked_for_is_refused(question, catalog):
+    with pytest.raises(Refusal):
+        plan(question, catalog)
+
+
+def test_setting_a_governed_parameter_to_a_number_is_a_what_if_not_a_write(catalog):
+    got = plan("set the pql score threshold to 75 - how many trial users qualify?", catalog)
+    assert got.overrides and got.overrides[0].value == 75
+    for write in ("set the plan of user 12 to pro", "set the pql score threshold to 75 for good",
+                  "drop the users table"):
+        with pytest.raises(Refusal):
+            plan(write, catalog)
+
+
+def test_more_of_one_value_or_another_is_the_one_that_has_more(catalog):
+    got = plan("are there more engaged users on pro or on enterprise?", catalog)
+    assert [g.name for g in got.group_by] == ["plan"] and (got.limit, got.order) == (1, "desc")
+    fewer = plan("fewer hibernating or new customers?", catalog)
+    assert fewer.intent == Intent.DISTRIBUTION and (fewer.limit, fewer.order) == (1, "asc")
+    periods = plan("did we get more signups in march or april?", catalog)
+    assert periods.limit is None  # two periods compared: both are shown
+
+
+def test_values_beside_a_segment_against_the_rest_narrow_both_sides(catalog):
+    got = plan("engaged users vs the rest of our pro and enterprise users: revenue in Q2", catalog)
+    assert got.versus_rest and not got.group_by
+    assert set(got.filters[0].values) == {"enterprise", "pro"}
