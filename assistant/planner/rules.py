@@ -168,7 +168,7 @@ class RulesPlanner:
         return " ".join(kept) if kept else question
 
     def _sets_parameter(self, clause: str, catalog: Catalog) -> bool:
-        """ "lower the engaged bar to 4", "set min_projects to two": a number said
+        """ "lower the login minimum to 4", "set min_projects to two": a number said
         for a governed parameter (its name, label or a synonym) is a what-if."""
         text = normalise(clause.replace("_", " "))
         said = NUMBER.search(text) is not None or any(w in NUMBER_WORDS for w in text.split())
