@@ -126,6 +126,11 @@ def overrides_text(plan: QueryPlan, catalog: Catalog | None = None) -> str:
     return f" (what-if: {', '.join(parts)})"
 
 
+def _cohort_people(plan: QueryPlan, catalog: Catalog) -> str:
+    """Who a cohort counts: "users", or "users with plan Enterprise" when it is narrowed."""
+    return population(QueryPlan(intent=Intent.COUNT, filters=plan.filters), catalog)
+
+
 def _ranked_by(plan: QueryPlan, catalog: Catalog) -> str:
     """ "highest revenue" when the plan ranks people by a metric, else ""."""
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
@@ -152,10 +157,13 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
             best = {"desc": " (the best)", "asc": " (the worst)"}.get(plan.order or "", "")
             sized = [i for i, c in enumerate(result.columns) if c.endswith("size")]
             size = result.rows[0][sized[0]] if sized else None
-            users = f" has {_fmt(size)} users;" if isinstance(size, int | float) else ""
+            people = _cohort_people(plan, catalog)
+            users = f" has {_fmt(size)} {people};" if isinstance(size, int | float) else \
+                f" ({people})" * bool(plan.filters)
             return (f"The {cohort:%B %Y} cohort{best}{users} {float(rate):.1%} were retained "
                     f"in month {month}{extra}.")
-        return f"Cohort retention: {result.row_count} cohort-month cells{extra}."
+        narrowed = f" of {_cohort_people(plan, catalog)}" if plan.filters else ""
+        return f"Cohort retention{narrowed}: {result.row_count} cohort-month cells{extra}."
     if plan.intent == Intent.MOVEMENT and plan.segment and plan.time_range:
         seg = catalog.segments[plan.segment.name]
         then = plan.time_range.end.isoformat()

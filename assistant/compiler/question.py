@@ -877,6 +877,8 @@ def _retention(
     overrides: Overrides,
 ) -> tuple[exp.Select, Ctes]:
     ctes = segment_ctes(catalog, segment, as_of, overrides)
+    if plan.filters:
+        ctes = _cohorts_narrowed(plan, catalog, segment, ctes)
     select = exp.select(*[exp.column(c) for c in segment.columns]).from_(segment.name)
     if plan.time_range:
         start, end = _clip(plan.time_range, as_of)
@@ -892,6 +894,31 @@ def _retention(
             exp.Ordered(this=exp.column(segment.rank_by), desc=plan.order == "desc"))
     select = select.order_by(exp.column("cohort_month"), exp.column("month_number"))
     return select, ctes
+
+
+def _cohorts_narrowed(plan: QueryPlan, catalog: Catalog, segment: Segment, ctes: Ctes) -> Ctes:
+    """ "Month-2 retention of the Feb cohort, paid search only": the segment's first stage
+    that picks people from the population table keeps only those the filters describe, so
+    cohort sizes and retained users are both of them."""
+    base = catalog.population_table()
+    conditions = []
+    for flt in plan.filters:
+        dim = _dimension(catalog, flt.dimension)
+        if dim.table != base:
+            raise CompileError(f"A cohort can be narrowed by the {base} table's own columns; "
+                               f"`{dim.name}` is on `{dim.table}`.")
+        condition = exp.column(dim.column).isin(*[exp.Literal.string(v) for v in flt.values])
+        conditions.append(condition.not_() if flt.exclude else condition)
+    people = exp.select("user_id").from_(base).where(exp.and_(*conditions))
+    own = f"{segment.name}__"
+    for i, (name, tree) in enumerate(ctes):
+        source = next((t for t in tree.find_all(exp.Table) if t.name == base), None)
+        if name.startswith(own) and isinstance(tree, exp.Select) and source is not None and \
+                "user_id" in tree.named_selects:
+            column = exp.column("user_id", table=source.alias_or_name)
+            ctes[i] = (name, tree.where(column.isin(query=people)))
+            return ctes
+    raise CompileError(f"`{segment.name}` picks no people from `{base}` to narrow.")
 
 
 def _measure(plan: QueryPlan, metric: Metric, segment: Segment | None) -> tuple[str, exp.Expr]:

@@ -1121,7 +1121,10 @@ def scope(d: Draft) -> None:
     _recognised(d)
     _shares(d)
     segment = d.segment
-    if d.intent in (Intent.RETENTION, Intent.HISTORY) and d.filters:
+    people = d.catalog.population_table()  # a cohort is narrowed by who its people are
+    if (d.intent == Intent.HISTORY or d.intent == Intent.RETENTION and any(
+            d.catalog.dimensions[f.dimension].table != people for f in d.filters
+            if f.dimension in d.catalog.dimensions)) and d.filters:
         raise ClarificationNeeded(messages.CLARIFY_NOT_FILTERABLE.format(
             what=segment.label if segment else "this"), [])
     if d.intent == Intent.RETENTION and d.time_range is None and d.month_number is None and \
@@ -1309,7 +1312,7 @@ def build(d: Draft) -> None:
         metric=MetricRef(name=d.metric) if d.metric and (d.ranked or intent not in (
             Intent.LIST, Intent.RETENTION, Intent.HISTORY)) else None,
         group_by=tuple(d.group_by) if tabular else (),
-        filters=tuple(d.filters) if tabular else (),
+        filters=tuple(d.filters) if tabular or intent == Intent.RETENTION else (),
         time_range=d.time_range,
         overrides=tuple(d.overrides),
         compared=tuple(TimeRange(start=f.start, end=f.end, column=d.time_range.column,

@@ -291,6 +291,32 @@ def test_cohort_retention_matrix_equals_reference_cell_by_cell(wh, catalog):
     assert_same_rows(pick(result, *columns), expected)
 
 
+def test_a_cohort_narrowed_by_plan_counts_only_those_users_in_size_and_retained(wh, catalog):
+    """Month-3 retention of the December 2025 cohort, enterprise users only: both the cohort
+    size and the retained users are of enterprise signups of that month."""
+    plan = QueryPlan(
+        intent=Intent.RETENTION,
+        segment=SegmentRef(name="cohort_retention"),
+        month_number=3,
+        time_range=TimeRange(start=date(2025, 12, 1), end=date(2025, 12, 31), column="signup_at"),
+        filters=(Filter(dimension="plan", values=("enterprise",)),),
+    )
+    result = run_plan(wh, catalog, plan)
+    expected = run_sql(wh, """
+        WITH cohort AS (
+          SELECT user_id FROM users
+          WHERE plan = 'enterprise' AND signup_at >= DATE '2025-12-01'
+            AND signup_at < DATE '2026-01-01'),
+        kept AS (
+          SELECT DISTINCT e.user_id FROM events e JOIN cohort c USING (user_id)
+          WHERE e.event_name IN ('feature_used', 'project_created', 'report_exported')
+            AND e.event_at >= DATE '2026-03-01' AND e.event_at < DATE '2026-04-01')
+        SELECT (SELECT count(*) FROM cohort), (SELECT count(*) FROM kept),
+               (SELECT count(*) FROM kept) / (SELECT count(*) FROM cohort)""")
+    assert expected[0][0] > 0
+    assert_same_rows(pick(result, "cohort_size", "retained_users", "retention_rate"), expected)
+
+
 def test_one_retention_cell_is_the_reference_cell(wh, catalog):
     """Month-1 retention of the January 2026 cohort is a single reference cell."""
     plan = QueryPlan(

@@ -657,3 +657,9 @@ def test_values_beside_a_segment_against_the_rest_narrow_both_sides(catalog):
     got = plan("engaged users vs the rest of our pro and enterprise users: revenue in Q2", catalog)
     assert got.versus_rest and not got.group_by
     assert set(got.filters[0].values) == {"enterprise", "pro"}
+
+
+def test_a_cohort_is_narrowed_by_who_its_people_are(catalog):
+    got = plan("month 2 retention of the feb 2026 cohort, trial users only", catalog)
+    assert got.intent == Intent.RETENTION and got.month_number == 2
+    assert got.filters[0].values == ("trial",)
