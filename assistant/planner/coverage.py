@@ -170,7 +170,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (HYPOTHETICAL, bool(plan.overrides)),
         *_segment_cues(plan, catalog),
         (LIGHT_VERBS, True),
-        (COURTESY, True),
+        *_manner_cues(plan, catalog),
         (ACCEPTANCE, True),
         (RESTRICTIVE, bool(plan.filters) or plan.segment is not None
          or plan.time_range is not None),
@@ -209,6 +209,18 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
     if plan.group_by or plan.intent == Intent.DISTRIBUTION:  # the verb and its particle only
         spans.extend(s for m in SPLIT_VERB.finditer(text) for s in (m.span(1), m.span(2)))
     return spans
+
+
+def _manner_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str], bool]]:
+    """Words about how the question is asked and the answer given, not about what."""
+    return [
+        (COURTESY, True),
+        (SOCIAL, True),
+        (ONE_FIGURE, not plan.group_by and plan.intent in (Intent.COUNT, Intent.METRIC)),
+        (WITH_FIGURES, bool(plan.group_by) or _ranks(plan)),
+        (AT_LEAST_ONE, _counts_distinct(plan, catalog)),
+        (SAME_PERIOD, plan.time_range is not None and not plan.compared),
+    ]
 
 
 def _segment_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str], bool]]:
@@ -395,6 +407,24 @@ COURTESY = re.compile(r"\b(good\s+(morning|afternoon|evening)|would\s+you\s+be\s
                       r"(i'?d|i\s+would|would)\s+(really\s+)?(appreciate|love)|"
                       r"(quick|small)\s+(question|one|ask)|any\s+chance|"
                       r"(i'?m|i\s+am)\s+(trying|wondering|curious)|do\s+you\s+know)\b")
+# Greetings, thanks and hedges around a question ("morning all", "thanks in advance",
+# "apologies, naive question", "ofc"): how it is asked, never what.
+SOCIAL = re.compile(r"\b(?:(?:good\s+)?(?:morning|afternoon|evening)(?:\s+(?:all|team|everyone|"
+                    r"folks|y'?all))?|gm|hi\s+(?:all|team|everyone|folks)|thanks?(?:\s+you)?(?:\s+"
+                    r"(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty|cheers|ofc|of\s+course|"
+                    r"sorry\s+(?:if\s+this\s+is\s+an?\s+)?(?:dumb|silly|stupid|basic|naive)\s+"
+                    r"(?:q|question)(?:\s+but)?|sorry\s+for\s+the\s+(?:rush|ping|bother|noise)|"
+                    r"(?:dumb|silly|stupid|basic|naive)\s+(?:q|question)(?:\s+but)?)\b")
+# How the answer should look: "a single total please", "no split" (a single figure), or
+# "with the amounts" beside a ranking or a split (each row's figure is shown anyway).
+ONE_FIGURE = re.compile(r"\b(?:just\s+)?(?:the\s+)?(?:one|single)\s+(?:\w+\s+)?(?:number|figure|"
+                        r"value|total)\b|\bno\s+(?:breakdown|split|detail)\b")
+WITH_FIGURES = re.compile(r"\bwith\s+(?:the\s+)?(?:amounts|values|numbers|figures|counts|"
+                          r"totals)\b")
+# "with at least a single purchase": what a distinct count of buyers already means.
+AT_LEAST_ONE = re.compile(r"\bat\s+least\s+(?:one|1|a\s+single)\b")
+# The period already named, said again: "bought during that month", "within the year".
+SAME_PERIOD = re.compile(r"\b(?:the|that|the\s+same)\s+(?:quarter|month|year|week|period)\b")
 # The whole a share is of: "of all our customers", "of the whole population" (the plan's
 # denominator is the population or the users the family classifies).
 SHARE_WHOLE = re.compile(r"\b(whole\s+|entire\s+)?(user\s+|customer\s+)?(base|population)\b")

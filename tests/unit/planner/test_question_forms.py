@@ -663,3 +663,25 @@ def test_a_cohort_is_narrowed_by_who_its_people_are(catalog):
     got = plan("month 2 retention of the feb 2026 cohort, trial users only", catalog)
     assert got.intent == Intent.RETENTION and got.month_number == 2
     assert got.filters[0].values == ("trial",)
+
+
+@pytest.mark.parametrize("question", [
+    "morning all! how many trial users signed up in may? thanks so much in advance",
+    "sorry if this is a silly question but how many trial users signed up in may",
+    "how many trial users signed up in may? just the one number, no breakdown",
+    "trial signups in may ofc, thx"])
+def test_greetings_hedges_and_the_answers_form_are_how_not_what(question, catalog):
+    got = plan(question, catalog)
+    assert got.filters[0].values == ("trial",) and got.time_range.start == date(2026, 5, 1)
+    assert not got.group_by
+
+
+def test_at_least_one_order_in_the_period_is_what_a_buyer_count_means(catalog):
+    got = plan("how many buyers in may, i.e. anyone with at least one completed order in the "
+               "month?", catalog)
+    assert got.metric.name == "customers" and got.time_range.start == date(2026, 5, 1)
+
+
+def test_the_answers_form_words_are_not_read_where_they_do_not_fit(catalog):
+    with pytest.raises(ClarificationNeeded):  # one number cannot be a split by plan
+        plan("revenue by plan in may, just the one number", catalog)
