@@ -124,7 +124,8 @@ RULE_VERB = (r"(defined|calculated|computed|determined|built|worked\s+out|scored
 DEFINITION = re.compile(
     r"\b(tell\s+me\s+about|difference\s+between|explain|define|describe)\b|"
     rf"^(?!.*\bhow\s+(many|much)\b).*\bhow\b.*\b{RULE_VERB}\b|"
-    r"\bhow\s+(do|does|did|would|should)\s+(we|you|they|i|one|segq)\s+(define|calculate|"
+    r"\bhow\s+(?:exactly\s+|actually\s+|really\s+)?(do|does|did|would|should)\s+(we|you|they|i|"
+    r"one|segq)\s+(?:exactly\s+|actually\s+|really\s+)?(define|calculate|"
     r"compute|measure|count|determine|decide|score|work\s+out|classify|segment|tier)\b|"
     r"\bwhat('?s|\s+is|\s+are|\s+was|\s+were)?\s+(the\s+)?(actual\s+|exact\s+|official\s+|"
     r"current\s+|governed\s+|precise\s+|underlying\s+)?(definition|meaning|rules?|logic|formula|"
@@ -150,7 +151,14 @@ DEFINITION = re.compile(
     r"\bhow\s+(far|many\s+(days|weeks|months))\s+back\s+(does|do|is|are)\b|"
     r"^(is|are)\s+(the\s+)?\w+(\s+\w+)?\s+(gross|net)\b|"
     r"\bover\s+what\s+(window|period|timeframe|time\s+frame|lookback)\b|"
-    r"\bwhich\s+(events|actions|orders|logins|activities)\s+(count|go\s+in|are\s+included)\b"
+    r"\bwhich\s+(events|actions|orders|logins|activities)\s+(count|go\s+in|are\s+included)\b|"
+    # what sets a flag or a tier off, where its weights come from, "just the rule"
+    r"\bwhat\s+(?:actually\s+|exactly\s+|really\s+)?(?:trips|triggers|sets\s+off|flips|"
+    r"puts|pushes|bumps|tips)\s+(?:someone|somebody|a\s+user|an?\s+\w+|users?|customers?|"
+    r"people|them|the)\b|"
+    r"\bwhere\s+(?:do|does)\s+(?:the\s+)?(?:weights?|weightings?|points|scores?|thresholds?|"
+    r"cutoffs?|cut-offs?|bands?|tiers?)\b.*\bcome\s+from\b|"
+    r"\b(?:just|only)\s+(?:the\s+)?(?:rules?|definition|logic|formula)\b"
 )
 # Weaker signs of a question about a definition, trusted only when the question names no
 # period and no number: where a figure comes from, what goes into a score, which window is

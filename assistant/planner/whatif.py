@@ -282,7 +282,8 @@ def _named(seg: Segment, param_name: str, text: str) -> bool:
     param = seg.parameter(param_name)
     if param is None:
         return False
-    phrases = {normalise(s) for s in (*param.synonyms, param.label)}
+    phrases = {said for s in (*param.synonyms, param.label)  # "weeks to activate" as well
+               for said in _in_other_units(normalise(s), param.unit)}
     return any(not UNIT_ONLY.match(ph) and phrase_pattern(ph).search(text) for ph in phrases)
 
 

@@ -685,3 +685,18 @@ def test_at_least_one_order_in_the_period_is_what_a_buyer_count_means(catalog):
 def test_the_answers_form_words_are_not_read_where_they_do_not_fit(catalog):
     with pytest.raises(ClarificationNeeded):  # one number cannot be a split by plan
         plan("revenue by plan in may, just the one number", catalog)
+
+
+def test_a_duration_in_weeks_goes_to_the_day_parameter_its_words_name(catalog):
+    got = plan("what if we gave people two weeks to activate, how many would be "
+               "not activated?", catalog)
+    assert [(o.parameter, o.value) for o in got.overrides] == [("activation_window_days", 14)]
+
+
+@pytest.mark.parametrize("question", [
+    "what actually tips someone into the medium churn tier?",
+    "where do the points in the pql score come from?",
+    "how exactly does segq decide who is a PQL?",
+    "champions - just the rule please"])
+def test_definition_questions_in_other_words(question, catalog):
+    assert plan(question, catalog).intent == Intent.DEFINITION
