@@ -158,7 +158,8 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (COUNT, plan.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.DISTRIBUTION,
                                 Intent.METRIC, Intent.MOVEMENT, Intent.HISTORY,
                                 Intent.RETENTION) or _ranks(plan)),
-        (HOW_MUCH, plan.intent in (Intent.METRIC, Intent.BREAKDOWN, Intent.COUNT)),
+        (HOW_MUCH, plan.intent in (Intent.METRIC, Intent.BREAKDOWN, Intent.COUNT)
+         or _ranks(plan)),  # "the top 5 buyers, ids and how much"
         (LIST, plan.intent == Intent.LIST or bool(plan.group_by)),
         (EVERY, plan.intent == Intent.LIST),
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),

@@ -193,7 +193,7 @@ LIST = re.compile(
     r"\b(list|(?<![a-z]\s)(?<![a-z])who(\s+are|\s+is|'s|s\b)|"
     r"(?<=\b(me|us)\s)who(\s+are|\s+is|'s)|which\s+(users|customers|accounts|"
     r"ones|people|leads|of\s+our)|show\s+(me\s+)?(the\s+|all\s+|our\s+)?"
-    r"(users|customers|accounts|people|leads|members|ids)|export|user\s+ids|"
+    r"(users|customers|accounts|people|leads|members|ids)|export|user\s+ids?|"
     r"give\s+me\s+(the\s+|a\s+)?(list|users|customers|ids|accounts)|"
     r"names\s+of|(?<![a-z]\s)(?<![a-z])who\s+(has|have|made|signed)|"
     r"(?<=\b(me|us)\s)who\s+(has|have|made|signed)|(the\s+|their\s+|just\s+)?ids|"
@@ -283,7 +283,8 @@ RANK_VERB = re.compile(r"\b(rank|ranked|ranking|sort|sorted)\s+")
 # A ranked count said by its question word ("which 4 accounts bought the most"), or one
 # person by a question word or "single" beside a superlative ("who ordered the most", "our
 # single largest buyer by AOV").
-WHICH_N = re.compile(r"\b(?:which|what)\s+(\d{1,4})\b")
+WHICH_N = re.compile(r"\b(?:which|what|the)\s+(\d{1,4})\b(?!\s*(?:days?|weeks?|months?|"
+                     r"quarters?|years?|%|percent)\b)")
 ONE_RANKED = re.compile(r"^(?:who|who'?s|whose)\b|\bsingle\s+(?=(?:most|highest|top|biggest|"
                         r"largest|best|least|lowest|smallest|worst)\b)")
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b")

@@ -700,3 +700,9 @@ def test_a_duration_in_weeks_goes_to_the_day_parameter_its_words_name(catalog):
     "champions - just the rule please"])
 def test_definition_questions_in_other_words(question, catalog):
     assert plan(question, catalog).intent == Intent.DEFINITION
+
+
+def test_the_n_people_who_did_the_most_with_their_ids_and_amounts(catalog):
+    got = plan("the 3 pro users who spent the most in may - user id + how much", catalog)
+    assert got.intent == Intent.LIST and (got.limit, got.order) == (3, "desc")
+    assert got.metric.name == "revenue"
