@@ -159,7 +159,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
                                 Intent.METRIC, Intent.MOVEMENT, Intent.HISTORY,
                                 Intent.RETENTION) or _ranks(plan)),
         (HOW_MUCH, plan.intent in (Intent.METRIC, Intent.BREAKDOWN, Intent.COUNT)
-         or _ranks(plan)),  # "the top 5 buyers, ids and how much"
+         or _ranks(plan)),  # a ranking that shows each amount
         (LIST, plan.intent == Intent.LIST or bool(plan.group_by)),
         (EVERY, plan.intent == Intent.LIST),
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),

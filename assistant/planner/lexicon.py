@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.catalog.cache import derived
 from assistant.catalog.models import Catalog
-from assistant.planner.text import normalise, phrase_pattern
+from assistant.planner.text import STOPWORDS, normalise, phrase_pattern
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,11 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
                 if bare != phrase and bare not in senses and \
                         not re.fullmatch(r"[\d\s.]+", bare):
                     senses[bare] = [Sense("metric", metric.name)]
+    for name, phrase in [(m.name, ph) for m in catalog.metrics.values()
+                         for ph in _variants(m.label) | _variants(m.name)]:
+        for short in _initialisms(phrase):  # "aov" for "average order value"
+            if short not in senses and short not in STOPWORDS:
+                senses[short] = [Sense("metric", name)]  # only where nothing else is
     for dim in catalog.dimensions.values():  # "country" for "customer country" of customers
         owner = dim.table.removesuffix("s")
         for phrase in _variants(dim.label):
@@ -113,6 +118,19 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
     entries = [Entry(p, tuple(s)) for p, s in senses.items()]
     entries.sort(key=lambda e: (-len(e.phrase.split()), -len(e.phrase)))
     return tuple(entries)
+
+
+SMALL_WORDS = frozenset({"of", "the", "and", "per", "to", "a", "an", "in", "on", "for", "by"})
+
+
+def _initialisms(phrase: str) -> set[str]:
+    """The initials of a name of three words or more, with and without its small words
+    ("gross merchandise value": "gmv"); a name of fewer words has none."""
+    words = phrase.split()
+    if len(words) < 3 or not all(w.isalpha() for w in words):
+        return set()
+    content = [w for w in words if w not in SMALL_WORDS]
+    return {"".join(w[0] for w in ws) for ws in (words, content) if len(ws) >= 3}
 
 
 def _all(phrases: tuple[str, ...]) -> set[str]:

@@ -5,7 +5,8 @@ answers questions through segq's compiler, each answer citing the Cube file and 
                                  status, created_at; count, paid_count (filter), paid_share
                                  (number), revenue (sum of the sub-query dimension `amount` =
                                  {items.total})
-    shop/model/cubes/items.yml   cube `items`: belongs_to orders; total = SUM(price)
+    shop/model/cubes/items.yml   cube `items`: belongs_to orders; total = SUM(price);
+                                 average_order_value = total / distinct orders (number)
     shop/model/cubes/customers.yml  a Jinja template: country; name masked for unknown teams
     shop/data/*.csv              orders o1 c1 paid 2022-01 / o2 c1 paid 2022-02 / o3 c2 refunded
                                  2023-01; items 10+30 (o1), 5 (o2), 7 (o3); customers c1 FR, c2 US
@@ -63,6 +64,10 @@ cubes:
       - {name: id, sql: ID, type: number, primary_key: true}
     measures:
       - {name: total, sql: PRICE, type: sum}
+      - {name: orders_with_items, sql: ORDER_ID, type: count_distinct}
+      - name: average_order_value
+        type: number
+        sql: "{total} * 1.0 / NULLIF({orders_with_items}, 0)"
 """
 CUSTOMERS = """\
 {% set trusted = COMPILE_CONTEXT.securityContext.team in ['cx'] %}
@@ -189,6 +194,15 @@ def test_a_share_word_in_a_measures_own_name_names_that_measure(
     assert sorted(map(tuple, answer["rows"])) == hand(shop, """
         SELECT c.country, AVG(CASE WHEN o.status = 'paid' THEN 1.0 ELSE 0 END) FROM orders o
         JOIN customers c ON c.id = o.customer_id GROUP BY 1 ORDER BY 1""")
+
+
+def test_a_long_measure_name_answers_to_its_initials(shop: Path, tmp_path: Path) -> None:
+    answer = ask(shop, tmp_path, "aov by country")
+    assert answer["status"] == "answered", answer["message"]
+    assert sorted(map(tuple, answer["rows"])) == hand(shop, """
+        SELECT c.country, SUM(i.price) * 1.0 / COUNT(DISTINCT o.id) FROM orders o
+        JOIN customers c ON c.id = o.customer_id JOIN items i ON i.order_id = o.id
+        GROUP BY 1 ORDER BY 1""")
 
 
 def test_a_sum_of_a_sub_query_dimension_is_the_other_cubes_sum_through_two_hops(
