@@ -197,6 +197,8 @@ def periods(d: Draft) -> None:
         if lead:
             p.claims.append(Claim(lead.span(), "time"))
         _restatements_of(p, found, d.as_of)
+        if said:
+            found = _period_before_same_last_year(p, found, d.as_of, said)
         earlier = _year_earlier(p, found, d.as_of, said) if said else preceding(
             found, before["a"] or before["b"], before.span("said")) if before else preceding(
             found, _over_unit(over), over.span()) if over else None
@@ -286,6 +288,27 @@ def _year_earlier(p: Parse, found: Found, as_of: date, said: re.Match[str]) -> F
     return Found(start, end, "the same period a year earlier", said.span())
 
 
+def _period_before_same_last_year(p: Parse, found: Found, as_of: date,
+                                  said: re.Match[str]) -> Found:
+    """A period, then "the same ... a year before", then dates that spell that earlier period
+    out (in brackets, say): the period compared is the one said first; the dates after it,
+    when they are exactly a year before it, say the earlier period again and are claimed."""
+    first: Found | None = found
+    later: Found | None = None
+    if found.span[0] >= said.end():
+        first, later = find_time(p.work, as_of), found
+        if first is None or first.span[1] > said.start():
+            return found
+    elif (nxt := find_time(p.work, as_of)) is not None and nxt.span[0] >= said.end():
+        later = nxt
+    if first is None or later is None or (later.start, later.end) != (
+            _a_year_before(first.start), _a_year_before(first.end)):
+        return found  # other dates: left for the comparison or coverage to read
+    p.claim(first.span, "time")
+    p.claim(later.span, "time")
+    return first
+
+
 def _a_year_before(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -340,8 +363,8 @@ def _shared_year(first: Found, second: Found, as_of: date) -> tuple[Found, Found
     if not WRITTEN_YEAR.search(late.phrase) or WRITTEN_YEAR.search(early.phrase):
         return first, second
     again = find_time(f"{early.phrase} {late.start.year}", as_of)
-    if again is None:
-        return first, second
+    if again is None or (again.start, again.end) == (late.start, late.end):
+        return first, second  # "Q1 vs Q1 last year": the year tells them apart
     early = Found(again.start, again.end, early.phrase, early.span)
     return (early, late) if early.span == first.span else (late, early)
 

@@ -334,7 +334,15 @@ SHARE = re.compile(r"\b(what\s+)?(share|percentage|percent|proportion|fraction|p
 REGION = re.compile(r"\b(europe|european|eu|emea|apac|asia|asian|latam|latin\s+america|"
                     r"south\s+america|north\s+america|americas|oceania|africa|middle\s+east|nordics|"
                     r"dach|benelux|scandinavia)\b")
-CLAUSE_BREAK = re.compile(r"[?!:;\n]+|\s[-\u2013\u2014]+\s|(?<=\w)\.\s+")
+# A dash between two dates is a range ("feb 3 - mar 8", "Q2 - Q4"), not a break: a dash
+# breaks a clause unless a date word or number stands on both sides of it.
+_MONTH3 = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
+_DASH = r"\s[-\u2013\u2014]+\s"
+CLAUSE_BREAK = re.compile(
+    rf"[?!:;\n]+|{_DASH}(?!\d|q[1-4]\b|h[12]\b|(?:{_MONTH3})[a-z]*\b)|"
+    rf"(?<!\d)(?<!\bq\d)(?<!\bh\d)(?<!\b(?:{_MONTH3}))(?<!\b(?:june|july|sept))"
+    rf"(?<!\b(?:march|april))(?<!uary)(?<!ber)(?<!\baugust){_DASH}|(?<=\w)\.\s+",
+    re.IGNORECASE)
 # A clause that only says who is asking ("sales here", "finance asks", "hi, marketing team
 # here"): context, even when the team's name is also a governed word.
 SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(?:team\s+)?"

@@ -90,6 +90,11 @@ BARE_CONTRACTION = re.compile(
     r"\b(are|is|was|were|do|does|did|have|has|had|could|should|would)nt\b")
 
 
+_MONTH_NAMES = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+                r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
+MONTH_DASH_MONTH = re.compile(rf"\b({_MONTH_NAMES})\s*-\s*({_MONTH_NAMES})\b")
+
+
 @functools.lru_cache(maxsize=8192)  # the catalog's phrases are normalised for every question
 def normalise(text: str) -> str:
     """Lower-case, unify quotes and dashes, drop punctuation that never carries meaning."""
@@ -112,6 +117,7 @@ def normalise(text: str) -> str:
     text = RANKED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)  # "top three" -> top 3
     text = REPLACED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)
     text = MONTH_NUMBER_WORD.sub(lambda m: f"month {CELL_NUMBERS[m[1]]}", text)  # "month three"
+    text = MONTH_DASH_MONTH.sub(r"\1 to \2", text)  # "jul-dec" is a range, not two months
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "1,000+" is one number
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)

@@ -259,10 +259,27 @@ def _named_periods(as_of: date) -> list[tuple[str, Resolver]]:
          lambda m: quarter_range(_year(m[2], latest_quarter(int(m[1]), as_of)), int(m[1]))),
         (rf"\b({YEAR_RE})\s*q([1-4])\b",
          lambda m: quarter_range(_year(m[1], as_of.year), int(m[2]))),
+        (rf"\b({YEAR_RE})\s+(?:ytd|year\s+to\s+date|to\s+date|so\s+far)\b|"
+         rf"\b(?:ytd|year\s+to\s+date)\s+(?:of\s+|in\s+)?({YEAR_RE})\b",
+         lambda m: _year_to_date(_year(m[1] or m[2], as_of.year), as_of)),
         (rf"\b(first|second|third|fourth|1st|2nd|3rd|4th)\s+quarter(?:\s+(?:of\s+)?({YEAR_RE}))?",
          lambda m: quarter_range(
              _year(m[2], latest_quarter(ORDINAL_Q[m[1]], as_of)), ORDINAL_Q[m[1]])),
     ]
+
+
+def _year_to_date(year: int, as_of: date) -> tuple[date, date]:
+    """ "2026 YTD": that year up to as_of's day of the year; for an earlier year ("2025 to
+    date" beside "2026 to date") the same stretch of that year."""
+    end = min(_day_in_year(as_of, year), as_of)
+    return date(year, 1, 1), end
+
+
+def _day_in_year(day: date, year: int) -> date:
+    try:
+        return day.replace(year=year)
+    except ValueError:  # 29 February
+        return day.replace(year=year, day=28)
 
 
 def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:

@@ -444,6 +444,33 @@ def test_periods_that_are_not_consecutive_are_compared_side_by_side(planner, cat
     assert p.metric.name == "orders" and p.time_range.column == "ordered_at"
 
 
+@pytest.mark.parametrize(
+    ("question", "periods"),
+    [
+        # the year said on one of two same-named periods tells them apart
+        ("orders: Q2 against Q2 last year", [("2025-04-01", "2025-06-30"),
+                                            ("2026-04-01", "2026-06-30")]),
+        # "2026 YTD" is one period, not the year and the year to date
+        ("orders 2024 compared with 2026 ytd", [("2024-01-01", "2024-12-31"),
+                                                ("2026-01-01", "2026-06-30")]),
+        # dates after "the same period last year" spell that period out again
+        ("orders in april vs the same month last year (april 1 - april 30 2025)",
+         [("2025-04-01", "2025-04-30"), ("2026-04-01", "2026-04-30")]),
+    ],
+)
+def test_two_periods_are_read_as_the_asker_wrote_them(planner, catalog, question, periods):
+    p = plan(planner, catalog, question)
+    assert [(str(r.start), str(r.end)) for r in p.compared] == periods
+    assert p.metric.name == "orders"
+
+
+def test_a_dash_between_dates_is_a_range_not_a_clause_break(planner, catalog):
+    p = plan(planner, catalog, "orders feb 2 - mar 9")
+    assert (p.time_range.start, p.time_range.end) == (date(2026, 2, 2), date(2026, 3, 9))
+    assert plan(planner, catalog, "orders for the second half of 2025 (jul-dec)").time_range.end \
+        == date(2025, 12, 31)
+
+
 def test_whats_our_metric_asks_for_the_number_not_the_definition(planner, catalog):
     assert plan(planner, catalog, "whats our aov").intent == Intent.METRIC
     assert plan(planner, catalog, "what is AOV?").intent == Intent.DEFINITION

@@ -34,6 +34,9 @@ AS_OF = date(2026, 6, 30)
         ("in the past quarter", "2026-01-01", "2026-03-31"),
         ("last week", "2026-06-22", "2026-06-28"),  # weeks start on Monday
         ("this week", "2026-06-29", "2026-06-30"),
+        ("2026 ytd", "2026-01-01", "2026-06-30"),
+        ("ytd 2025", "2025-01-01", "2025-06-30"),  # the same stretch of an earlier year
+        ("oct-dec 2025", "2025-10-01", "2025-12-31"),  # a dash between months is a range
     ],
 )
 def test_time_phrase_resolves_against_as_of(phrase: str, start: str, end: str) -> None:
