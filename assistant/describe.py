@@ -196,7 +196,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         second = catalog.segments.get(plan.by_segment) if plan.by_segment else None
         if second is not None:
             label = f"{label} and {second.label}"
-        return f"{who[:1].upper()}{who[1:]} by {label}{extra}: {result.row_count} groups."
+        return f"{who[:1].upper()}{who[1:]} by {label}{extra}: {result.row_count} groups" \
+            f"{_each_share(plan)}."
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]
         if plan.share_part() != "segment":  # the whole and the part are the plan's other parts
@@ -229,7 +230,12 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     what = who[:1].upper() + who[1:] if counts_people else joined(metric.label, "of", who)
     if not counts_people and who in ("users", "") and metric.table != catalog.population_table():
         what = metric.label
-    return f"{what} by {dims}{extra}: {result.row_count} groups."
+    return f"{what} by {dims}{extra}: {result.row_count} groups{_each_share(plan)}."
+
+
+def _each_share(plan: QueryPlan) -> str:
+    """A share of the total beside every row says so ("... by plan: 4 groups, ...")."""
+    return ", each with its share of them all" if plan.share_of_total else ""
 
 
 def _share_sides(plan: QueryPlan) -> tuple[QueryPlan, QueryPlan]:

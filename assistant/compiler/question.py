@@ -516,7 +516,10 @@ def _total_share(plan: QueryPlan, catalog: Catalog, segment: Segment | None, as_
     over every row. Only a sum or a count over groups of users adds up to the whole (a user
     has one plan, one country); an average, or a distinct count over periods, does not."""
     additive = isinstance(parse_fragment(metric.expr), exp.Sum | exp.Count)
-    if not additive or not plan.group_by or any(
+    members = plan.intent == Intent.DISTRIBUTION and segment is not None and \
+        segment.is_family and not plan.group_by and not plan.by_column and not (
+            plan.segment and plan.segment.selected())  # every member a row: they sum to all
+    if not additive or not (plan.group_by or members) or any(
             ref.grain or ref.name not in catalog.dimensions for ref in plan.group_by):
         raise CompileError(messages.share_not_additive(metric.label))
     select, ctes = _aggregate(plan.model_copy(update={"share": False, "share_of_total": False}),

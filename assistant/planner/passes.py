@@ -1214,9 +1214,11 @@ def _asks_share(d: Draft) -> bool:
 def _shares(d: Draft) -> None:
     _governed_share(d)
     share = _asks_share(d) and not d.share_governed
-    d.wants_share = share and d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) and (
+    d.wants_share = share and (d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) or
+                               _members_of_the_whole(d)) and (
         d.segment is None or d.segment.entity == "user")
-    d.share_of_total = d.wants_share and _rows_of_the_metric(d)
+    d.share_of_total = d.wants_share and (_rows_of_the_metric(d) or
+                                          d.intent == Intent.DISTRIBUTION)
     d.share_of_metric = d.wants_share and d.segment is None and not d.share_of_total and \
         _metric_is_the_part(d)
     d.share_of_segment = d.wants_share and _segment_is_the_whole(d)
@@ -1244,6 +1246,16 @@ def _governed_share(d: Draft) -> None:
     if len(found) != 1:
         return
     d.metric, d.filters, d.share_governed = found[0].name, [], True  # its label's words
+
+
+def _members_of_the_whole(d: Draft) -> bool:
+    """ "Each churn tier's share", "what % sit in each stage": every member of a family as a
+    fraction of all of them. A family's members split its population (the rules take the
+    first match, the last is "otherwise"), so their sum is the whole: only when every member
+    is a row (none picked out) and no other grouping splits the rows."""
+    return d.intent == Intent.DISTRIBUTION and d.segment is not None and \
+        d.segment.is_family and not d.member and not d.group_by and d.by_column is None and \
+        d.p.by_segment is None
 
 
 def _rows_of_the_metric(d: Draft) -> bool:

@@ -177,6 +177,25 @@ def test_distribution_counts_every_member_like_the_reference(wh, catalog, segmen
     assert {r[0] for r in result.rows} == set(members)
 
 
+@pytest.mark.parametrize("segment", list(FAMILIES))
+def test_each_members_share_is_its_count_over_the_familys_whole_population(wh, catalog,
+                                                                          segment):
+    """"each tier's share": every member with its count and its fraction of everyone the
+    family classifies (users with activity for churn risk, customers for RFM)."""
+    reference, column, _ = FAMILIES[segment]
+    plan = distribution(segment).model_copy(update={"share": True, "share_of_total": True})
+    expected = run_sql(wh, f"SELECT {column}, count(*), count(*) * 1.0 / "
+                           f"(SELECT count(*) FROM ({reference})) FROM ({reference}) GROUP BY 1")
+    assert_same_rows(run_plan(wh, catalog, plan).rows, expected)
+
+
+def test_a_share_of_picked_members_is_refused_they_do_not_add_up_to_the_whole(wh, catalog):
+    plan = QueryPlan(intent=Intent.DISTRIBUTION, segment=SegmentRef(
+        name="churn_risk", members=("high", "low")), share=True, share_of_total=True)
+    with pytest.raises(CompileError):
+        run_plan(wh, catalog, plan)
+
+
 @pytest.mark.parametrize(("first", "second"), [("lifecycle_stage", "churn_risk"),
                                                ("rfm_segment", "lifecycle_stage")])
 def test_one_family_by_another_counts_the_people_both_put_in_each_pair(wh, catalog, first,

@@ -464,6 +464,13 @@ def test_two_periods_are_read_as_the_asker_wrote_them(planner, catalog, question
     assert p.metric.name == "orders"
 
 
+def test_a_share_of_each_member_is_each_members_part_of_the_whole_family(planner, catalog):
+    p = plan(planner, catalog, "what fraction of accounts sit in each lifecycle stage")
+    assert p.intent == Intent.DISTRIBUTION and p.share and p.share_of_total
+    picked = plan(planner, catalog, "what fraction of pro users are in the high churn tier")
+    assert not picked.share_of_total  # one member of the pro users: a share of its own
+
+
 def test_a_dash_between_dates_is_a_range_not_a_clause_break(planner, catalog):
     p = plan(planner, catalog, "orders feb 2 - mar 9")
     assert (p.time_range.start, p.time_range.end) == (date(2026, 2, 2), date(2026, 3, 9))
