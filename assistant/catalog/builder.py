@@ -113,7 +113,7 @@ class _Builder:
             hash=doc.hash, where_source=doc.at("where"), rank_by=self.rank_by(doc),
             restated_by=self.restatements(doc, f"segment `{name}`",
                                           tuple(p.name for p in params)),
-            summary=_flat(doc.summary),
+            summary=_flat(doc.summary), population=_flat(doc.population),
             cluster=cluster_spec(self, doc.cluster, name) if doc.cluster else None,
             column_synonyms=self.column_synonyms(doc, name),
         )

@@ -286,6 +286,8 @@ class SegmentDoc(Definition):
     label: str = ""  # default: the name
     description: str = ""
     summary: str = ""
+    # who a family classifies, in a stakeholder's words ("users with any activity")
+    population: str = ""
     owner: str = ""
     version: StrictInt = Field(default=1, ge=1)
     access: Access = "public"

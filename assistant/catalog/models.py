@@ -238,6 +238,7 @@ class Segment:
     rank_by: str = ""  # the column "best"/"worst" ranks rows by (a cohort's retention rate)
     restated_by: Restatements = ()
     summary: str = ""  # plain-language rule, `{parameter}` placeholders resolved when shown
+    population: str = ""  # who a family classifies, in words ("users with any activity")
     cluster: ClusterSpec | None = None
     column_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, its words)
 

@@ -12,6 +12,7 @@ quantifiers, numbers, periods and units are never in that set.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -230,7 +231,13 @@ def _segment_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[st
     named = plan.segment is not None or bool(plan.excluding or plan.also_in)
     people = plan.metric is None or plan.metric.name in {
         m.name for m in catalog.population_metrics()}
+    family = catalog.segments.get(plan.segment.name) if plan.segment else None
+    nouns = frozenset(normalise(w) for m in (*catalog.population_metrics(),
+                                             *catalog.buyer_metrics()) for w in (m.name, m.label))
+    whole = [(population_words(family.population, nouns), True)] if family and \
+        family.population else []  # the people the family classifies, said as the share's whole
     return [
+        *whole,
         (FAMILY_HEAD, named),
         (MEMBERSHIP, named or bool(plan.filters)),  # "orders sitting in processing"
         (SIZE, plan.segment is not None and people and plan.intent in (Intent.COUNT,
@@ -240,6 +247,25 @@ def _segment_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[st
         (STILL, plan.intent in (Intent.RETENTION, Intent.MOVEMENT) or bool(plan.to_members)
          or bool(plan.also_in) or _in_state_now(plan) or _active_now(plan, catalog)),
     ]
+
+
+@functools.lru_cache(maxsize=64)
+def population_words(population: str, people: frozenset[str]) -> re.Pattern[str]:
+    """A family's `population` as a question may say it: a `people` noun heading it and small
+    words anywhere optional, the last word in either number: "members holding a paid plan"
+    is also said "holding paid plans" or "members holding any paid plan at all"."""
+    head, *rest = normalise(population).split() or ["(?!)"]
+    noun = rf"{re.escape(head.removesuffix('s'))}s?"
+    if not rest:
+        return re.compile(rf"\b{noun}\b")
+    small = "|".join(sorted(OPTIONAL_WORDS))
+    words = [w for w in rest if w not in OPTIONAL_WORDS] or rest
+    body = r"\s+".join(rf"(?:(?:{small})\s+)*{re.escape(w)}" for w in words) + "s?"
+    lead = rf"(?:{noun}\s+)?" if head in people else rf"{noun}\s+"
+    return re.compile(rf"\b{lead}{body}(?:\s+at\s+all)?\b")
+
+
+OPTIONAL_WORDS = frozenset({"a", "an", "any", "the", "at", "least", "one", "some"})
 
 
 def _moves_by_member(plan: QueryPlan) -> bool:

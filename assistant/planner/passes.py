@@ -505,7 +505,7 @@ def _member_beside_family(p: Parse, catalog: Catalog) -> None:
             p.matches[i] = PhraseMatch(entry, match.span)
 
 
-# One period of a grain asked for by a superlative: "which month had the most orders".
+# One period of a grain asked for by a superlative: "which month saw the largest order count".
 WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?:single\s+)?(?P<unit>day|date|week|month|quarter|"
                           r"year)\b")
 
@@ -528,7 +528,7 @@ def _window_unit(window: Found) -> re.Match[str] | None:
 
 def _own_window_grain(p: Parse, catalog: Catalog, found: Found) -> re.Match[str] | None:
     """A windowed metric whose own governed phrase holds a window adjective ("monthly active
-    users") over a longer named period is read per that window: a row for each month of the
+    users") over a longer named period is read per that window: a row for every month of the
     year, not one distinct count over all of it."""
     days = (found.end - found.start).days + 1
     for match in p.matches:

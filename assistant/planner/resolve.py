@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from assistant import messages
-from assistant.catalog.models import Catalog, Segment
+from assistant.catalog.models import Catalog, Member, Segment
 from assistant.errors import ClarificationNeeded
 from assistant.planner import whatif
 from assistant.planner.lexicon import Sense
@@ -125,17 +125,20 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
     if complement:  # "buyers that aren't champions", "any tier except medium"
         return complement
     picked = [negated(seg, name, p) for name in picked]
-    if picked and re.search(rf"\b{JOINED_MEMBERS}\b", outside):
+    joined = re.search(rf"\b{JOINED_MEMBERS}\b|\w\s*/\s*\w", outside) is not None and \
+        not _negated_list(seg, outside)
+    if picked and joined:  # "high or medium", "high / medium / low"
         picked += [
             m.name
             for m in seg.members
             if m.name not in picked
             and any(
-                re.search(rf"\b{re.escape(ph)}\s+{JOINED_MEMBERS}\b", outside)
+                re.search(rf"\b{re.escape(ph)}(?:\s+{JOINED_MEMBERS}\b|\s*/)|"
+                          rf"/\s*{re.escape(ph)}\b", outside)
                 for ph in {m.name.replace("_", " "), normalise(m.label)}
             )
         ]
-    if len(picked) > 1 and re.search(rf"\b{JOINED_MEMBERS}\b", outside):
+    if len(picked) > 1 and joined:
         for name in picked:
             mem = seg.member(name)
             if mem is not None:
@@ -149,12 +152,31 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
     for m in p.matches:
         if m.span[0] >= 0 and any(s.kind == "segment" and s.name in also for s in m.senses):
             outside = outside.replace(p.text[m.span[0]:m.span[1]], " ")
-    for mem in seg.members:
-        phrases = {mem.name.replace("_", " "), normalise(mem.label)}
-        if any(phrase_pattern(ph).search(outside) for ph in phrases):
-            _claim_member_words(p, phrases)
-            return mem.name
+    named = [mem for mem in seg.members
+             if any(phrase_pattern(ph).search(outside) for ph in _member_phrases(mem))]
+    listed = [mem for mem in named if len(named) > 1 and any(re.search(
+        rf"\b{re.escape(ph)}\s*(?:/|,|\s{JOINED_MEMBERS}\s)|(?:/|,|\s{JOINED_MEMBERS})\s*"
+        rf"{re.escape(ph)}\b", outside) for ph in _member_phrases(mem))]
+    if len(listed) > 1:  # "tiers: gold, silver / bronze", members said as a list
+        for mem in listed:
+            _claim_member_words(p, _member_phrases(mem))
+        return tuple(mem.name for mem in listed)
+    if named:
+        _claim_member_words(p, _member_phrases(named[0]))
+        return named[0].name
     return None
+
+
+def _negated_list(seg: Segment, text: str) -> bool:
+    """Members listed after a negative ("gold, not silver / bronze"): the
+    list says what the asked member is not, so it joins nothing to it."""
+    names = "|".join(re.escape(ph) for mem in seg.members for ph in _member_phrases(mem))
+    return re.search(rf"{NEGATIVE.pattern}\s+(?:{names})\s*(?:/|,|\s{JOINED_MEMBERS}\s)",
+                     text) is not None
+
+
+def _member_phrases(mem: Member) -> set[str]:
+    return {mem.name.replace("_", " "), normalise(mem.label)}
 
 
 def _negated(p: Parse, match: PhraseMatch) -> bool:

@@ -201,7 +201,7 @@ def order(p: Parse, group_by: list[DimensionRef], intent: Intent,
     if best is None:
         return "desc" if ranked and group_by else None
     if any(g.grain for g in group_by) and EACH_PERIOD.search(p.text):
-        # "the lowest daily revenue each month": the extreme row within every period, which
+        # "the smallest day of orders in every month": the extreme row within every period, which
         # a ranking of the periods' totals is not
         raise ClarificationNeeded(messages.CLARIFY_EXTREME_WITHIN, [])
     return "desc" if best["desc"] else "asc"

@@ -471,6 +471,30 @@ def test_a_share_of_each_member_is_each_members_part_of_the_whole_family(planner
     assert not picked.share_of_total  # one member of the pro users: a share of its own
 
 
+def test_members_listed_with_slashes_are_all_of_them(planner, catalog):
+    p = plan(planner, catalog, "engagement tiers: high / low, how many users each")
+    assert set(p.segment.selected()) == {"high", "low"}
+    p = plan(planner, catalog, "churn risk: medium/low users in germany")
+    assert set(p.segment.selected()) == {"medium", "low"}
+
+
+def test_members_listed_after_a_negative_are_not_joined_to_the_asked_one(planner, catalog):
+    """"activated, not engaged/churned" says what the activated are not: never all three."""
+    try:
+        p = plan(planner, catalog,
+                 "how many users sit in the activated stage (activated, not engaged/churned)")
+    except ClarificationNeeded:
+        return
+    assert set(p.segment.selected()) <= {"activated"}
+
+
+def test_a_familys_population_said_again_is_its_whole(planner, catalog):
+    p = plan(planner, catalog, "among users with any activity, what fraction is in the low tier "
+                               "of churn risk")
+    assert p.share and p.segment.name == "churn_risk" and p.segment.member == "low"
+    assert not p.filters
+
+
 def test_a_dash_between_dates_is_a_range_not_a_clause_break(planner, catalog):
     p = plan(planner, catalog, "orders feb 2 - mar 9")
     assert (p.time_range.start, p.time_range.end) == (date(2026, 2, 2), date(2026, 3, 9))
