@@ -217,6 +217,7 @@ def periods(d: Draft) -> None:
                 found, second = _year_of_both(p, found, second, d.as_of)
                 found, second = _shared_year(found, second, d.as_of)
             every = _more_periods(p, d.as_of, [found, second])  # "apr, may and jun"
+            every = _scoped_by_year(p, d.as_of, every)
             found, d.compared_grain, d.compared = shaping.compare_periods(*every)
         elif (CHANGE_VERB.search(text) or COMPARE_PERIODS.search(text) and
               found.phrase.startswith("between")) and (ends := ends_of(found, d.as_of)) is not None:
@@ -246,6 +247,21 @@ def _more_periods(p: Parse, as_of: date, said: list[Found]) -> list[Found]:
             WRITTEN_YEAR.search(f.phrase) for f in every if f is not last):
         return every
     return [f if f is last else _in_year(f, last.start.year, as_of) for f in every]
+
+
+def _scoped_by_year(p: Parse, as_of: date, every: list[Found]) -> list[Found]:
+    """A year said once beside compared periods that have none of their own ("for 2025:
+    march against april") is the year of each of them, not one more period compared."""
+    years = [f for f in every if YEAR_ONLY.fullmatch(f.phrase)]
+    if not years and (year := find_time(p.work, as_of)) is not None and \
+            YEAR_ONLY.fullmatch(year.phrase):
+        years = [year]
+    rest = [f for f in every if f not in years]
+    if len(years) != 1 or len(rest) < 2 or any(
+            WRITTEN_YEAR.search(f.phrase) or (f.end - f.start).days > 200 for f in rest):
+        return every
+    p.claim(years[0].span, "time")
+    return [_in_year(f, years[0].start.year, as_of) for f in rest]
 
 
 def _in_year(found: Found, year: int, as_of: date) -> Found:
@@ -416,6 +432,9 @@ def numbers(d: Draft) -> None:
                     and not (g[3] and governed_words(masked, g.span(), d.catalog))), None)
     if d.grain:
         p.claim(d.grain.span(), "grain")
+        said = re.search(rf"\b{_grain_unit(d.grain)}\s+$", p.work[:d.grain.start()])
+        if said is not None and d.grain[2]:  # "week by week": the unit said on both sides
+            p.claim(said.span(), "grain")
         for again in GRAIN.finditer(p.work):  # "weekly signups, by signup week": said twice
             if _grain_unit(again) == _grain_unit(d.grain):
                 p.claim(again.span(), "grain")
@@ -846,8 +865,10 @@ def quantity(d: Draft) -> None:
     if d.without is not None:  # "pro users who never ordered": people, not among the buyers
         d.metric = next((m.name for m in d.catalog.population_metrics()), d.metric)
     segment, current = d.segment, d.snapshot or d.found
+    # "this morning's churned users": a period as a possessive names a segment's members now
+    possessive = current is not None and d.text[current.span[1]:].startswith("'s ")
     if current is not None and current.start >= d.as_of and (
-            segment is not None and segment.history or d.population(d.metric)
+            segment is not None and (segment.history or possessive) or d.population(d.metric)
             and not d.signups_of_period and not SIGNUP_WORDS.search(d.text)
             and not re.search(r"\bnew\b", d.text)):  # "new users today" are today's signups
         d.snapshot = d.found = None  # "engaged users today" is membership now, as of as_of
@@ -1167,6 +1188,10 @@ def _recognised(d: Draft) -> None:
                    for m, s in d.senses)  # "the channel with most pro users"
     if d.group_by and not measured and d.segment is None and SUPERLATIVE.search(d.text):
         # "best channels in Q3": ranked by what? Nothing measured was named
+        raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
+    if d.grain is not None and not measured and not (d.segment or d.filters) and not any(
+            s.kind == "dimension" for _, s in d.senses) and not SIGNUP_WORDS.search(d.text):
+        # "the monthly numbers please": a grain says how to split, not what is measured
         raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     recognised = bool(d.segment or d.filters or d.group_by or not d.population(d.metric)
                       or d.signups_of_period

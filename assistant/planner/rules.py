@@ -119,6 +119,12 @@ class RulesPlanner:
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
         definition = self._definition(p, catalog, choice, as_of)
         if definition is not None:
+            counted = self._counted_too(p, catalog)
+            if counted is not None:  # a definition, then its count in a clause of its own
+                try:
+                    return self._data_question(counted, catalog, as_of, choice)
+                except (ClarificationNeeded, Refusal):
+                    pass  # the count alone is not understood: the definition still is
             return definition
         change = recognise_change(question, catalog, self, as_of=as_of, choice=choice)
         if change is not None:  # "why did at-risk grow since May?" (planner/change_question.py)
@@ -297,6 +303,36 @@ class RulesPlanner:
         else:
             plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=top.name))
         return PlanOutcome(plan, 0.9, self.name)
+
+    @staticmethod
+    def _counted_too(p: Parse, catalog: Catalog) -> Parse | None:
+        """A question about a definition that also asks, in a clause of its own, for a count
+        (", and what is the headcount?", "... and then the number of them"): the count,
+        read without the definition's cue words and the joint between the clauses; its
+        answer carries the definition used."""
+        cue, count = DEFINITION.search(p.text), COUNT.search(p.text)
+        if cue is None or count is None or cue.start() <= count.start() < cue.end():
+            return None
+        lo, hi = sorted((cue.end() if cue.start() < count.start() else count.end(),
+                         count.start() if cue.start() < count.start() else cue.start()))
+        joint = re.search(r",?\s*\band\b(?:\s+also\b)?|,|\?", p.text[lo:hi])
+        if joint is None:
+            return None
+        probe = Parse(p.original, p.text, p.text)
+        match_phrases(probe, catalog)
+        if not probe.matches:
+            return None
+        cut = [(lo + joint.start(), lo + joint.end())]  # the cue, less the names said in it
+        start = cue.start()
+        for a, b in sorted(m.span for m in probe.matches if cue.start() <= m.span[0] < cue.end()):
+            cut.append((start, a))
+            start = b
+        cut.append((start, cue.end()))
+        text = p.text
+        for a, b in sorted(cut, reverse=True):
+            text = text[:a] + " " + text[b:]
+        text = re.sub(r"\s+", " ", text).strip()
+        return Parse(p.original, text, text)
 
     @staticmethod
     def _parameter_owner(p: Parse, catalog: Catalog) -> str | None:

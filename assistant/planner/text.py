@@ -120,6 +120,9 @@ def normalise(text: str) -> str:
     text = MONTH_DASH_MONTH.sub(r"\1 to \2", text)  # "jul-dec" is a range, not two months
     text = re.sub(r"(?<=[a-z])-(?=[a-z0-9])|(?<=[0-9])-(?=[a-z])", " ", text)
     text = re.sub(r"(?<=\d),(?=\d{3}\b)", "", text)  # "1,000+" is one number
+    # a particle takes a plural only as the noun of its verb: "sign ups" are signups
+    text = re.sub(r"\b([a-z]{2,})\s+(ups|ins|outs|offs)\b",
+                  lambda m: m[0] if m[1] in STOPWORDS else m[1] + m[2], text)
     text = re.sub(r"[?!,;:()\"\[\]{}]", " ", text)
     text = re.sub(r"(?<![0-9a-z])\.|\.(?![0-9a-z])", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
@@ -137,7 +140,9 @@ def phrase_pattern(phrase: str) -> re.Pattern[str]:
         parts[-1] = re.escape(last[:-1]) + "(?:y|ies)"  # city / cities, category / categories
     else:
         parts[-1] = parts[-1] + "s?"
-    body = r"\s+".join(parts)
+    # a name of three words or more reads in a sentence with an article it leaves out:
+    # "cost per shipped parcel" is said "cost per a shipped parcel"
+    body = (r"\s+(?:(?:a|an|the)\s+)?" if len(parts) > 2 else r"\s+").join(parts)
     return re.compile(rf"(?<![\w+]){body}(?![\w+])")
 
 

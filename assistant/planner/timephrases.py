@@ -282,6 +282,10 @@ def _day_in_year(day: date, year: int) -> date:
         return day.replace(year=year, day=28)
 
 
+# "2025", "calendar 2025", "the 2025 calendar year": the year, January to December
+CALENDAR_YEAR = r"\b(?:calendar\s+(?:year\s+)?)?(20\d\d)\b(?:\s+calendar(?:\s+year)?\b)?"
+
+
 def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
     """This/last week, month, quarter and year, the last N units, and bare names last."""
     month_start = as_of.replace(day=1)
@@ -340,7 +344,7 @@ def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
         (r"(?:^|(?<=\bthe\s)|(?<=\bour\s)|(?<=\bin\s)|(?<=\bduring\s))(may)\b(?!\s+(?:i|we|you|"
          r"they|he|she|it|one|this|that|these|those|someone|somebody|anyone|be|have|not|also)\b)",
          lambda m: month_of(m[1], None)),
-        (r"\b(20\d\d)\b", lambda m: (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31))),
+        (CALENDAR_YEAR, lambda m: (date(int(m[1]), 1, 1), date(int(m[1]), 12, 31))),
     ]
 
 

@@ -310,3 +310,18 @@ def test_a_metric_labelled_some_amount_is_also_said_without_amount(shop: Path,
     assert answer["status"] == "answered", answer["message"]
     assert answer["plan"]["metric"]["name"] == "sales_proceeds_amount"
     assert answer["rows"][0][-1] == 45.0
+
+
+def test_a_metric_named_without_an_article_is_also_said_with_one(shop: Path,
+                                                                 tmp_path: Path) -> None:
+    """"Money per paid order" is said "money per a paid order" in a sentence; the definition
+    question about it is about that metric, not about another one its words contain."""
+    extra = ("  - name: money_per_paid_order\n    label: money per paid order\n"
+             "    type: ratio\n    type_params: {numerator: revenue, denominator: order_count}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    answer = ask(shop, tmp_path, "what is our money per a paid order?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["plan"]["metric"]["name"] == "money_per_paid_order"
+    assert answer["rows"][0][-1] == 15.0  # SELECT SUM(amount) / COUNT(*) FROM orders
+    definition = ask(shop, tmp_path, "how do we calculate the money per a paid order?")
+    assert definition["definitions"][0]["name"] == "money_per_paid_order"

@@ -706,3 +706,50 @@ def test_the_n_people_who_did_the_most_with_their_ids_and_amounts(catalog):
     got = plan("the 3 pro users who spent the most in may - user id + how much", catalog)
     assert got.intent == Intent.LIST and (got.limit, got.order) == (3, "desc")
     assert got.metric.name == "revenue"
+
+
+def test_a_grain_alone_names_nothing_measured(catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan("can you pull the weekly trend for me", catalog)
+    assert plan("weekly signups this year", catalog).metric.name == "users"
+
+
+def test_todays_members_split_by_signup_period_are_all_of_them(catalog):
+    got = plan("how many of today's PQLs signed up in each quarter?", catalog)
+    assert got.segment.name == "pql" and got.time_range is None
+    assert [(g.name, g.grain) for g in got.group_by] == [("signup_at", "quarter")]
+
+
+@pytest.mark.parametrize(("question", "segment", "member"), [
+    ("what makes someone a champion, and how many do we have?", "rfm_segment", "champions"),
+    ("remind me how PQL is defined and give me the current count", "pql", None),
+])
+def test_a_definition_asked_with_a_count_is_answered_with_the_count(question, segment, member,
+                                                                    catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.COUNT
+    assert (got.segment.name, got.segment.member) == (segment, member)
+
+
+@pytest.mark.parametrize("question", ["week-by-week signup count for June",
+                                      "signups in june, week by week"])
+def test_a_grain_said_on_both_sides_of_by_is_one_grain(question, catalog):
+    got = plan(question, catalog)
+    assert [(g.name, g.grain) for g in got.group_by] == [("signup_at", "week")]
+
+
+def test_a_phrasal_noun_written_in_two_words_is_the_noun(catalog):
+    got = plan("which channel got the most sign ups last month", catalog)
+    assert got.metric.name == "users" and got.limit == 1
+
+
+@pytest.mark.parametrize(("question", "span"), [
+    ("2025 revenue: Q1 vs Q2", (date(2025, 1, 1), date(2025, 6, 30))),
+    ("for 2025, orders in march vs april", (date(2025, 3, 1), date(2025, 4, 30))),
+    ("orders in march vs april", (date(2026, 3, 1), date(2026, 4, 30))),
+])
+def test_a_year_said_once_beside_compared_periods_is_the_year_of_each(question, span,
+                                                                      catalog):
+    got = plan(question, catalog)  # consecutive periods: one range, a row per period
+    assert (got.time_range.start, got.time_range.end) == span
+    assert len(got.group_by) == 1 and got.group_by[0].grain is not None
