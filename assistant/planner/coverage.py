@@ -102,6 +102,7 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
     "month_number": lambda plan: plan.month_number is not None,
     "segment": lambda plan: plan.segment is not None,
     "rest": lambda plan: plan.versus_rest,
+    "ruled_out": lambda plan: plan.segment is not None,  # "(the loyalty kind, not the plan)"
     **{f"compared_{unit}": _compared_by(unit) for unit in ("week", "month", "quarter")},
 }
 
@@ -378,7 +379,8 @@ HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")
 BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|break\s+out|split|"
                              r"distribution|mix|sizes?|counts|grouped|group)\b")
 # A split verb with its object between it and its particle ("break X down", "broke Y out").
-SPLIT_VERB = re.compile(r"\b(break|breaking|broke|broken)\b(?:\s+\S+){1,6}?\s+(down|out)\b")
+SPLIT_VERB = re.compile(r"\b(break|breaking|broke|broken|split|splitting)\b(?:\s+\S+){1,6}?"
+                        r"\s+(down|out)\b")
 GROUPING = re.compile(rf"\b{GROUP_LEAD}\b")
 EXCLUDE_WORDS = re.compile(EXCLUDE.pattern.rstrip("$").replace(r"\s+(on\s+|in\s+|from\s+|"
                                                                r"at\s+|the\s+|a\s+|an\s+|"
@@ -442,7 +444,8 @@ SOCIAL = re.compile(r"\b(?:(?:good\s+)?(?:morning|afternoon|evening)(?:\s+(?:all
                     r"(?:so|very)\s+much)?(?:\s+in\s+advance)?|thx|ty|cheers|ofc|of\s+course|"
                     r"sorry\s+(?:if\s+this\s+is\s+an?\s+)?(?:dumb|silly|stupid|basic|naive)\s+"
                     r"(?:q|question)(?:\s+but)?|sorry\s+for\s+the\s+(?:rush|ping|bother|noise)|"
-                    r"(?:dumb|silly|stupid|basic|naive)\s+(?:q|question)(?:\s+but)?)\b")
+                    r"(?:dumb|silly|stupid|basic|naive)\s+(?:q|question)(?:\s+but)?|sorry|"
+                    r"apologies)\b")
 # How the answer should look: "a single total please", "no split" (a single figure), or
 # "with the amounts" beside a ranking or a split (each row's figure is shown anyway).
 ONE_FIGURE = re.compile(r"\b(?:just\s+)?(?:the\s+)?(?:one|single)\s+(?:\w+\s+)?(?:number|figure|"
@@ -660,7 +663,7 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
                 covered.extend([lead.span()] if lead else [])
             heads = [DIMENSION_HEAD] * any(s.kind in ("dimension", "value")  # "the 1-10
                                            for s in m.senses) + [  # bucket", "plan tier"
-                VALUE_HEAD] * any(s.kind == "metric" for s in m.senses)
+                VALUE_HEAD] * any(s.kind in ("metric", "segment") for s in m.senses)
             for head in (h.match(p.text, m.span[1]) for h in heads):  # "the revenue number"
                 covered.extend([head.span()] if head else [])
         elif m.span[0] >= 0:

@@ -300,7 +300,7 @@ UNIT_WORDS = r"days?|weeks?|months?|logins?|projects?|points?|times?"
 UNIT = re.compile(rf"\s*({UNIT_WORDS}|percent|%)\b")
 UNIT_ONLY = re.compile(rf"^({UNIT_WORDS})$")  # a phrase that is nothing but a unit
 PREPOSITION_BEFORE = re.compile(r"\b(over|across|within|during|for|to|of|at|with|by|after|"
-                                r"beyond|past|from)\s+$")
+                                r"beyond|past|from)\s+(?:(?:a|an|the)\s+)?$")
 TIME_LEAD = re.compile(r"\b(during|in|over|within|for|from|throughout|across|at|on|of)\s+"
                        r"((just|only)\s+)?(the\s+)?$")
 BOUND_BEFORE = re.compile(r"\b(at\s+least|more\s+than|over|above|greater\s+than|higher\s+than|"
@@ -313,7 +313,9 @@ COUNTING_VERB = re.compile(r"\b(created|create|creating|made|make|making|built|b
                            r"did|done|racked\s+up)\s+$")
 WINDOW_WORD = re.compile(r"\b(daily|weekly|monthly|(\d{1,3})\s*days?)\s+$")
 WINDOW_DAYS = {"daily": 1, "weekly": 7, "monthly": 30}
-OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+$")
+OLD_VALUE = re.compile(r"(instead\s+of|rather\s+than|not|vs|versus|from)\s+(?:(?:the|our)\s+)?"
+                       r"(?:(?:usual|default|governed|standard|current|normal|regular|existing|"
+                       r"typical)\s+)?$")
 AT_LEAST = re.compile(r"\s*(?:(or\s+more|or\s+above|or\s+higher|and\s+up|or\s+over)\b|\+)|^\s*$")
 ORDER_WORDS = re.compile(
     r"\b(ordered|bought|purchased|placed|placed\s+(an\s+)?orders?|"
@@ -346,8 +348,15 @@ CLAUSE_BREAK = re.compile(
 # A clause that only says who is asking ("sales here", "finance asks", "hi, marketing team
 # here"): context, even when the team's name is also a governed word.
 SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(?:team\s+)?"
-                     r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|question|q)\s*[.,]*\s*$",
+                     r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|question|q|ops|"
+                     r"operations|lead|manager|director|analyst|engineer|exec|vp|intern)\s*[.,]*\s*$",
                      re.IGNORECASE)
+# The same said at the start of the question's clause: "data PM here, quick one ...".
+SPEAKER_LEAD = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:[a-z]+[\s/&]+){0,2}?[a-z]+\s+"
+                          r"here\s*,\s*(?=\S)", re.IGNORECASE)
+# A hedge about the asking itself before "but": "not sure I'm asking in the proper spot, but".
+ASKING_ASIDE = re.compile(r"^\s*(?:not\s+sure\s+(?:if\s+|whether\s+)?(?:this|i)\b|sorry\b|"
+                          r"apologies\b)[^,]*?,?\s*\bbut\s+(?=\S)", re.IGNORECASE)
 # Who the answer is for, opening a clause: "marketing wants lapsed accounts per country", "my
 # manager needs the PQL list". A singular asker (one word, or "X team") and a verb of
 # wanting; a plural subject ("engaged users want ...") takes "want" and is never read as the asker.
@@ -356,12 +365,18 @@ REQUESTER = re.compile(r"^\s*(?:(?:the|my|our)\s+)?[a-z]+(?:\s+team)?\s+(?:wants
                        r"(?:to\s+(?:see|know|get|have|pull)\s+)?(?=\S)", re.IGNORECASE)
 # What the answer is for: "for the renewal memo", "before friday's sync", "for the
 # pricing workshop". The head noun is an occasion or a document, never something counted.
+# Said as the asker's work on it, the purpose runs to the verb of needing: "I'm prepping the
+# quarterly memo and need ...".
 PURPOSE = re.compile(
-    r"\b(?:for|in|into|ahead\s+of|before)\s+(?:the|our|my|a|an|this|next|tomorrow'?s|today'?s|"
+    r"(?:\b(?:for|in|into|ahead\s+of|before)|(?:\b(?:i'?m|i\s+am|we'?re|we\s+are)\s+)?\b(?:"
+    r"prepping|preparing|putting\s+together|building|working\s+on|writing|finishing|drafting))"
+    r"\s+(?:the|our|my|a|an|this|next|tomorrow'?s|today'?s|"
     r"(?:mon|tues|wednes|thurs|fri)day'?s|this\s+week'?s|next\s+week'?s)\s+(?:[\w'/&-]+\s+){0,2}"
     r"(?:deck|slides?|review|meeting|handoff|hand-off|campaign|presentation|sync|standup|"
     r"stand-up|offsite|newsletter|outreach|kickoff|kick-off|retro|all-hands|memo|doc|writeup|"
-    r"write-up|pitch|workshop|qbr|1:1|one-on-one|board\s+pack)\b", re.IGNORECASE)
+    r"write-up|pitch|workshop|qbr|1:1|one-on-one|board\s+pack)\b(?:(?:\s+(?:and|so))?\s+(?:i\s+|we\s+)?(?:need|want|would\s+like)"
+    r"(?:\s+to\s+(?:see|know|get|have))?\b)?",
+    re.IGNORECASE)
 # A clause after the question saying what the asker will do with the answer or thinks of it
 # ("going to phone them all", "I'll pair them with invoices", "feels like a churn roster"):
 # context, unless it names something governed that the question does not.

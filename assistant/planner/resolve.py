@@ -12,7 +12,7 @@ from assistant import messages
 from assistant.catalog.models import Catalog, Member, Segment
 from assistant.errors import ClarificationNeeded
 from assistant.planner import whatif
-from assistant.planner.lexicon import Sense
+from assistant.planner.lexicon import Sense, build_lexicon
 from assistant.planner.parsing import Claim, Number, Parse, PhraseMatch, candidate
 from assistant.planner.patterns import EXCLUDE, GROUP_LEAD, IF_CLAUSE, NEGATION, NEGATIVE
 from assistant.planner.text import normalise, phrase_pattern
@@ -38,6 +38,8 @@ def resolve_segment(p: Parse, catalog: Catalog, families: set[str],
     def segs(m: PhraseMatch) -> set[str]:
         return {s.name for s in m.senses if s.kind in ("segment", "member")}
 
+    ruled_out = _ruled_out(p, catalog, mentions)
+    mentions = [m for m in mentions if m not in ruled_out]
     context = {
         s.name
         for m in mentions
@@ -48,7 +50,7 @@ def resolve_segment(p: Parse, catalog: Catalog, families: set[str],
     chosen: list[Sense] = []
     owners = {seg.name for seg in whatif.param_hits(numbers, catalog)}
     for m in mentions:
-        names = segs(m)
+        names = segs(m) - {s.name for r in ruled_out for s in r.senses}
         if not names:
             continue
         if len(names) > 1 and names & context:
@@ -165,6 +167,38 @@ def _members_of(p: Parse, seg: Segment, members: list[Sense], outside: str) -> S
         _claim_member_words(p, _member_phrases(named[0]))
         return named[0].name
     return None
+
+
+def _ruled_out(p: Parse, catalog: Catalog, mentions: list[PhraseMatch]) -> list[PhraseMatch]:
+    """A family negated as a whole beside a phrase that could be one of its members ("at
+    risk", then "the churn kind, not the stage") rules out that reading; it excludes nobody.
+    Its words are claimed as said for that, and it is no longer a mention."""
+    def family(m: PhraseMatch) -> str | None:
+        names = {(s.kind, s.name) for s in m.senses if s.kind in ("segment", "member")}
+        kind, name = next(iter(names)) if len(names) == 1 else ("", "")
+        return name if kind == "segment" and catalog.segments[name].members else None
+
+    out = []
+    for m in mentions:
+        name = family(m)
+        if m.span[0] < 0 or name is None or not _negated(p, m) or not any(
+                _could_be_member_of(p.text[o.span[0]:o.span[1]], name, catalog)
+                for o in mentions if o is not m and o.span[0] >= 0):
+            continue
+        scope = _scope_before(p, m)
+        negation = NEGATIVE.search(scope) or EXCLUDE.search(scope)
+        start = m.span[0] - len(scope) + (negation.start() if negation else len(scope))
+        p.claims.append(Claim((start, m.span[1]), "ruled_out"))
+        out.append(m)
+    for m in out:
+        p.matches.remove(m)
+    return out
+
+
+def _could_be_member_of(said: str, family: str, catalog: Catalog) -> bool:
+    """Whether words said for a member hold a phrase of one of `family`'s members."""
+    return any(s.kind == "member" and s.name == family and e.pattern.search(said)
+               for e in build_lexicon(catalog) for s in e.senses)
 
 
 def _negated_list(seg: Segment, text: str) -> bool:

@@ -25,8 +25,10 @@ RULE_ASKING = re.compile(rf"^({RULE_VERB}|includ\w*|exclud\w*|count\w*|cover\w*|
 TOKEN = re.compile(r"[a-z]+")
 # A question about one hypothetical person ("is a trial user with 3 projects a PQL?",
 # "would someone with no logins be churned?") asks what the rule says, not for a number.
+# ... but not a request to a colleague: "can someone pull ...", "could anyone split ...".
 ONE_PERSON = re.compile(r"^(is|would|does|do|can|could|will|should)\s+(a|an|someone|somebody|"
-                        r"anyone|anybody|one)\b")
+                        r"anyone|anybody|one)\b(?!\s+(?:please\s+|pls\s+)?(?:pull|split|get|give|"
+                        r"send|share|check|run|tell|show|grab|help|break|look|find|export|post)\b)")
 
 
 def stem(word: str) -> str:
@@ -58,7 +60,7 @@ def vocabulary(parts: list[str]) -> set[str]:
 def one_person_question(plan: QueryPlan, text: str) -> QueryPlan | None:
     """The rule of the segment named by a question about one hypothetical person."""
     if plan.segment is None or not ONE_PERSON.match(text) or COUNT.search(text) or \
-            LIST.search(text):
+            LIST.search(text) or plan.group_by:
         return None
     return QueryPlan(intent=Intent.DEFINITION, segment=SegmentRef(
         name=plan.segment.name, member=plan.segment.member))

@@ -37,6 +37,7 @@ from assistant.planner.parsing import (
 )
 from assistant.planner.passes import plan_data_question
 from assistant.planner.patterns import (
+    ASKING_ASIDE,
     CATALOG,
     CLAUSE_BREAK,
     COMPARE_PERIODS,
@@ -55,6 +56,7 @@ from assistant.planner.patterns import (
     REQUESTER,
     REQUESTER_OF_IT,
     SPEAKER,
+    SPEAKER_LEAD,
     UNGOVERNED,
     USUAL_DEFINITION,
     WHAT_IS,
@@ -147,8 +149,8 @@ class RulesPlanner:
         about a definition ("how's that defined?") stay."""
         said = [c.strip() for c in CLAUSE_BREAK.split(question) if c and c.strip()]
         said = self._without_intent(said, catalog, as_of)
-        clauses = [self._without_purpose(REQUESTER_OF_IT.sub(" ", REQUESTER.sub("", c)), catalog)
-                   for c in said]
+        clauses = [self._without_purpose(REQUESTER_OF_IT.sub(" ", REQUESTER.sub(
+            "", self._without_aside(SPEAKER_LEAD.sub("", c), catalog))), catalog) for c in said]
         if len(clauses) < 2:
             return clauses[0] if clauses else question
         kept = []
@@ -215,6 +217,19 @@ class RulesPlanner:
                                                       for m in mine.matches for s in m.senses):
                 clauses[i] = clauses[i].replace(part, " ").strip(" ,")
         return [c for c in clauses if c]
+
+    def _without_aside(self, clause: str, catalog: Catalog) -> str:
+        """The clause without a hedge about the asking before its "but" ("not sure if I
+        should ask here, but ..."), unless the hedge names something counted or kept."""
+        aside = ASKING_ASIDE.match(clause)
+        if aside is None:
+            return clause
+        text = self._corrector(catalog).correct(normalise(aside[0]))
+        probe = Parse(aside[0], text, text)
+        match_phrases(probe, catalog)
+        if any(s.kind != "dimension" for m in probe.matches for s in m.senses):
+            return clause
+        return clause[aside.end():]
 
     def _without_purpose(self, clause: str, catalog: Catalog) -> str:
         """The clause without what the answer is for ("for the renewal memo", "for the

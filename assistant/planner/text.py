@@ -45,14 +45,39 @@ quick quickly hey hi hello team overall currently exactly roughly
 approximately approx
 """.split())
 
-COUNTS = {"one": 1, "a single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
-          "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
-          "a dozen": 12, "half a dozen": 6, "fifteen": 15, "twenty": 20, "thirty": 30}
+SMALL_NUMBERS = {w: i for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen".split())}
+TENS = {w: 10 * i for i, w in enumerate(
+    "twenty thirty forty fifty sixty seventy eighty ninety".split(), start=2)}
+_SMALL = "|".join(sorted(SMALL_NUMBERS, key=len, reverse=True))
+_ONES = "one|two|three|four|five|six|seven|eight|nine"
+_TENS = "|".join(TENS)
+# A number of tens or hundreds in words ("seventy", "ninety-five", "a hundred and twenty"):
+# never anything but a number, so always read as one.
+BIG_NUMBER_WORD = re.compile(
+    rf"\b(?:(?:a|{_ONES})[\s-]+hundred(?:[\s-]+(?:and[\s-]+)?(?:(?:{_TENS})(?:[\s-]+(?:{_ONES}))?|"
+    rf"{_SMALL}))?|(?:{_TENS})(?:[\s-]+(?:{_ONES}))?)\b")
+
+
+def number_in_words(said: str) -> int:
+    """The value of a number said in words: "ninety-five" is 95, "a hundred and ten" 110."""
+    total = 0
+    for word in re.split(r"[\s-]+", said):
+        if word == "hundred":
+            total = (total or 1) * 100
+        elif word in TENS:
+            total += TENS[word]
+        elif word in SMALL_NUMBERS:
+            total += SMALL_NUMBERS[word]
+    return total
+
+
+COUNTS = {**SMALL_NUMBERS, "a single": 1, "a dozen": 12, "half a dozen": 6}
 # A number word counts something only when a unit follows it ("which one?" is no number).
 NUMBER_WORD = re.compile(
-    r"\b(half a dozen|a dozen|a single|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
-    r"twelve|fifteen|twenty|thirty)\s+(logins?|weeks?|days?|months?|projects?|times?|points?|"
-    r"sessions?|orders?|core|feature)\b")
+    rf"\b(half a dozen|a dozen|a single|{_SMALL})\s+(logins?|weeks?|days?|months?|projects?|"
+    r"times?|points?|sessions?|orders?|core|feature)\b")
 # A cohort month in words: "month three" is month 3.
 CELL_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
@@ -60,12 +85,8 @@ MONTH_NUMBER_WORD = re.compile(r"\bmonth\s+(" + "|".join(CELL_NUMBERS) + r")\b")
 # A number word after a ranking word counts the rows ("top three countries").
 # A number word after "instead of" is the value being replaced, with or without its unit
 # ("nine logins rather than four").
-REPLACED_NUMBER = re.compile(
-    r"\b(instead\s+of|rather\s+than)\s+(one|two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|fifteen|twenty|thirty)\b")
-RANKED_NUMBER = re.compile(
-    r"\b(top|bottom|best|worst|highest|lowest)\s+(two|three|four|five|six|seven|eight|nine|ten|"
-    r"eleven|twelve|fifteen|twenty|thirty)\b")
+REPLACED_NUMBER = re.compile(rf"\b(instead\s+of|rather\s+than)\s+({_SMALL})\b")
+RANKED_NUMBER = re.compile(rf"\b(top|bottom|best|worst|highest|lowest)\s+({_SMALL})\b")
 WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 # Negative contractions typed without the apostrophe ("arent", "doesnt"). "cant" and "wont"
 # are left alone: both are words of their own ("cant lose them" names an RFM member).
@@ -113,6 +134,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\b(\d+)\s?d\b", r"\1 days", text)  # "last 30d"
     text = UNIT_ABBREVIATION.sub(lambda m: UNITS[m[1]] + ("s" if m[2] else ""), text)
     text = re.sub(r"\bw/(?=\s)", "with", text)
+    text = BIG_NUMBER_WORD.sub(lambda m: str(number_in_words(m[0])), text)  # "sixty days"
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "two logins a day"
     text = RANKED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)  # "top three" -> top 3
     text = REPLACED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)

@@ -753,3 +753,49 @@ def test_a_year_said_once_beside_compared_periods_is_the_year_of_each(question, 
     got = plan(question, catalog)  # consecutive periods: one range, a row per period
     assert (got.time_range.start, got.time_range.end) == span
     assert len(got.group_by) == 1 and got.group_by[0].grain is not None
+
+
+@pytest.mark.parametrize("question", [
+    "support lead here, how many users are in the high churn risk tier?",
+    "sales ops: how many users are in the high churn risk tier?",
+    "not sure this is the right channel, but how many users are in the high churn risk tier?",
+    "sorry, how many users are in the high churn risk tier?",
+])
+def test_who_asks_and_hedges_about_asking_are_context(question, catalog):
+    got = plan(question, catalog)
+    assert (got.intent, got.segment.name, got.segment.member) == (Intent.COUNT, "churn_risk",
+                                                                  "high")
+
+
+def test_the_work_the_answer_is_for_is_context(catalog):
+    got = plan("I'm preparing the quarterly board deck and need revenue for 2025", catalog)
+    assert got.metric.name == "revenue" and got.time_range.start == date(2025, 1, 1)
+
+
+@pytest.mark.parametrize(("question", "parameter", "value"), [
+    ("churned stage count if it kicked in after sixty days of inactivity",
+     "churned_inactive_days", 60),
+    ("pql score qualified count with a threshold of seventy-five", "threshold", 75),
+    ("engaged users over a 2 week window instead of the usual 4", "weeks", 2),
+])
+def test_what_if_values_in_words_and_beside_the_usual_value(question, parameter, value,
+                                                            catalog):
+    got = plan(question, catalog)
+    assert [(o.parameter, o.value) for o in got.overrides] == [(parameter, value)]
+
+
+@pytest.mark.parametrize("question", ["can someone split our engaged users out by plan",
+                                      "the engaged users number by plan please"])
+def test_a_request_to_split_a_segment_is_its_breakdown(question, catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.BREAKDOWN and got.segment.name == "engaged_users"
+    assert [g.name for g in got.group_by] == ["plan"]
+
+
+def test_a_family_negated_beside_a_shared_member_word_rules_that_reading_out(catalog):
+    got = plan("revenue in H1 2026 from the at-risk group (the RFM segment, not lifecycle)",
+               catalog)
+    assert (got.segment.name, got.segment.member) == ("rfm_segment", "at_risk")
+    assert got.excluding == ()
+    with pytest.raises(ClarificationNeeded):
+        plan("how many at risk users, not lifecycle", catalog)
