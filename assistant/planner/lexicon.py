@@ -94,21 +94,13 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             if len(value.value) > 2:  # two-letter codes only count when written in capitals
                 phrases |= _variants(value.value)
             add(phrases, Sense("value", dim.name, value.value))
-    # "premium" for a metric named "total premium"; "loss reserve" for "loss reserve amount"
-    # (when two words or more remain: "loss amount" is not "loss"); only where nothing else is
-    for metric in catalog.metrics.values():
-        for phrase in _variants(metric.name) | _variants(metric.label):
-            amount = re.sub(r" amounts?$", "", phrase.removeprefix("total "))
-            for bare in (phrase.removeprefix("total "),
-                         amount if len(amount.split()) > 1 else phrase):
-                if bare != phrase and bare not in senses and \
-                        not re.fullmatch(r"[\d\s.]+", bare):
-                    senses[bare] = [Sense("metric", metric.name)]
+    _add_bare_names(catalog, senses)
     for name, phrase in [(m.name, ph) for m in catalog.metrics.values()
                          for ph in _variants(m.label) | _variants(m.name)]:
         for short in _initialisms(phrase):  # "aov" for "average order value"
             if short not in senses and short not in STOPWORDS:
                 senses[short] = [Sense("metric", name)]  # only where nothing else is
+    _add_spelled_out(catalog, senses)
     for dim in catalog.dimensions.values():  # "country" for "customer country" of customers
         owner = dim.table.removesuffix("s")
         for phrase in _variants(dim.label):
@@ -131,6 +123,48 @@ def _initialisms(phrase: str) -> set[str]:
         return set()
     content = [w for w in words if w not in SMALL_WORDS]
     return {"".join(w[0] for w in ws) for ws in (words, content) if len(ws) >= 3}
+
+
+def _add_bare_names(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
+    """A metric's name without the words that frame it, only where nothing else is."""
+    # "premium" for a metric named "total premium"; "loss reserve" for "loss reserve amount";
+    # "profit" for "daily profit"
+    # (when two words or more remain: "loss amount" is not "loss"); only where nothing else is
+    for metric in catalog.metrics.values():
+        for phrase in _variants(metric.name) | _variants(metric.label):
+            amount = re.sub(r" amounts?$", "", phrase.removeprefix("total "))
+            graded = re.sub(r"^(?:daily|weekly|monthly) ", "", phrase)  # "daily profit"
+            for bare in (phrase.removeprefix("total "),
+                         amount if len(amount.split()) > 1 else phrase, graded):
+                if bare != phrase and bare not in senses and \
+                        not re.fullmatch(r"[\d\s.]+", bare):
+                    senses[bare] = [Sense("metric", metric.name)]
+
+
+def _add_spelled_out(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
+    """ "gross merchandise value" for a metric named "gmv", as its description spells it;
+    only where nothing else is."""
+    for metric in catalog.metrics.values():
+        for word in {w for ph in _variants(metric.name) | _variants(metric.label)
+                     for w in ph.split()}:
+            for spelled in _spelled_out(word, metric.description or ""):
+                if spelled not in senses:
+                    senses[spelled] = [Sense("metric", metric.name)]
+
+
+def _spelled_out(word: str, description: str) -> set[str]:
+    """Runs of words in a definition's description whose initials spell one word of its
+    name ("gmv" described as "gross merchandise value of orders"): the name said in full."""
+    if not 3 <= len(word) <= 6 or not word.isalpha():
+        return set()
+    words = normalise(description).split()
+    out = set()
+    for i in range(len(words) - len(word) + 1):
+        run = words[i:i + len(word)]
+        if "".join(w[0] for w in run) == word and run[0] not in SMALL_WORDS and \
+                run[-1] not in SMALL_WORDS and all(w.isalpha() for w in run):
+            out.add(" ".join(run))
+    return out
 
 
 def _all(phrases: tuple[str, ...]) -> set[str]:

@@ -152,7 +152,7 @@ DEFINITION = re.compile(
     r"^(is|are)\s+(the\s+)?\w+(\s+\w+)?\s+(gross|net)\b|"
     r"\bover\s+what\s+(window|period|timeframe|time\s+frame|lookback)\b|"
     r"\bwhich\s+(events|actions|orders|logins|activities)\s+(count|go\s+in|are\s+included)\b|"
-    # what sets a flag or a tier off, where its weights come from, "just the rule"
+    # what sets a flag or a tier off, the source of a score's weights, "just the rule"
     r"\bwhat\s+(?:actually\s+|exactly\s+|really\s+)?(?:trips|triggers|sets\s+off|flips|"
     r"puts|pushes|bumps|tips)\s+(?:someone|somebody|a\s+user|an?\s+\w+|users?|customers?|"
     r"people|them|the)\b|"
@@ -351,7 +351,7 @@ SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(
                      r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|question|q|ops|"
                      r"operations|lead|manager|director|analyst|engineer|exec|vp|intern)\s*[.,]*\s*$",
                      re.IGNORECASE)
-# The same said at the start of the question's clause: "data PM here, quick one ...".
+# The same opening a clause: "data PM here, quick one ...".
 SPEAKER_LEAD = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:[a-z]+[\s/&]+){0,2}?[a-z]+\s+"
                           r"here\s*,\s*(?=\S)", re.IGNORECASE)
 # A hedge about the asking itself before "but": "not sure I'm asking in the proper spot, but".

@@ -23,6 +23,8 @@ RULE_ASKING = re.compile(rf"^({RULE_VERB}|includ\w*|exclud\w*|count\w*|cover\w*|
                          r"call\w*|requir\w*|need\w*|qualif\w*|consider\w*|affect\w*|"
                          r"matter\w*|factor\w*|decid\w*|go|goes|went)$")
 TOKEN = re.compile(r"[a-z]+")
+# "the mean error of ...": the statistic, a figure asked for, not what a rule means.
+THE_MEAN = re.compile(r"\b(?:the|a|our|its)\s+mean\s+[a-z]")
 # A question about one hypothetical person ("is a trial user with 3 projects a PQL?",
 # "would someone with no logins be churned?") asks what the rule says, not for a number.
 # ... but not a request to a colleague: "can someone pull ...", "could anyone split ...".
@@ -71,7 +73,7 @@ def rule_question(plan: QueryPlan, catalog: Catalog, text: str,
     """The definition plan when `left` (words the data plan did not use) are all words of
     the rule of the one definition the question names; else None."""
     if not QUESTION_FORM.match(text) or COUNT.search(text) or LIST.search(text) or \
-            SHARE.search(text) or SUPERLATIVE.search(text):
+            SHARE.search(text) or SUPERLATIVE.search(text) or THE_MEAN.search(text):
         return None  # a number is asked for
     if plan.share or plan.filters or plan.group_by or plan.time_range or plan.overrides or \
             plan.limit or plan.excluding or plan.also_in or plan.measure:

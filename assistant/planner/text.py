@@ -100,7 +100,7 @@ ABBREVIATIONS = {"pct": "percent", "perc": "percent", "avg": "average", "acct": 
                  "acc": "account", "defn": "definition", "def'n": "definition",
                  "dim": "dimension", "approx": "approximately", "num": "number",
                  "yoy": "year over year", "cust": "customer", "stg": "stage", "qtr": "quarter",
-                 "cnt": "count"}
+                 "cnt": "count", "amt": "amount", "qty": "quantity", "abs": "absolute"}
 ABBREVIATION = re.compile(r"\b(" + "|".join(re.escape(a) for a in ABBREVIATIONS) +
                           r")(s?)\b(?!')")
 # "who've", "they're", "we'll", "i'm", "they'd": the auxiliary spelled out, so it is read as the

@@ -325,3 +325,42 @@ def test_a_metric_named_without_an_article_is_also_said_with_one(shop: Path,
     assert answer["rows"][0][-1] == 15.0  # SELECT SUM(amount) / COUNT(*) FROM orders
     definition = ask(shop, tmp_path, "how do we calculate the money per a paid order?")
     assert definition["definitions"][0]["name"] == "money_per_paid_order"
+
+
+def test_a_name_in_initials_is_also_said_as_its_description_spells_it(shop: Path,
+                                                                       tmp_path: Path) -> None:
+    """A metric `gmv` described as "gross merchandise value of paid orders" answers to the
+    words its initials stand for; a grain prefix ("daily_") may be left out."""
+    extra = ("  - name: gmv\n    label: gmv\n    description: gross merchandise value of orders\n"
+             "    type: simple\n    type_params: {measure: revenue}\n"
+             "  - name: daily_takings\n    label: daily takings\n    type: simple\n"
+             "    type_params: {measure: revenue}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    answer = ask(shop, tmp_path, "how much gross merchandise value did we place?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["plan"]["metric"]["name"] == "gmv"
+    assert answer["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
+    assert ask(shop, tmp_path, "what are our takings?")["plan"]["metric"]["name"] == \
+        "daily_takings"
+
+
+def test_a_word_the_model_owns_is_not_off_topic(shop: Path, tmp_path: Path) -> None:
+    extra = ("  - name: forecasted_revenue\n    label: forecasted revenue\n    type: simple\n"
+             "    type_params: {measure: revenue}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    answer = ask(shop, tmp_path, "forecast revenue by country")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["plan"]["metric"]["name"] == "forecasted_revenue"
+    assert ask(shop, tmp_path, "what's the weather like in Paris")["status"] == "refused"
+
+
+def test_the_mean_of_a_metric_is_its_figure_not_its_meaning(shop: Path, tmp_path: Path) -> None:
+    extra = ("  - name: absolute_error\n    label: absolute error\n"
+             "    description: mean absolute error of the revenue\n    type: simple\n"
+             "    type_params: {measure: revenue}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    answer = ask(shop, tmp_path, "what's the mean absolute error?")
+    assert not answer.get("definitions") or (answer.get("plan") or {}).get("intent") != \
+        "definition", answer["message"]
+    assert ask(shop, tmp_path, "what does absolute error mean?")["plan"]["intent"] == \
+        "definition"
