@@ -64,7 +64,7 @@ from assistant.planner.patterns import (
     pii_requested,
     writes,
 )
-from assistant.planner.text import Corrector, normalise, phrase_pattern, words
+from assistant.planner.text import STOPWORDS, Corrector, normalise, phrase_pattern, words
 from assistant.planner.timephrases import NUMBER_WORDS, Found, find_time
 
 
@@ -91,6 +91,48 @@ def _said_elsewhere(found: Found, rest: str, as_of: date) -> bool:
 # What the asker wants to learn ("see", "know", "check"), as against what they will do.
 INFORMATION_VERB = re.compile(r"\s*(?:see|know|get|have|look|check|compare|pull|find|track|"
                               r"view|understand|break|split|measure|confirm)\b", re.IGNORECASE)
+
+
+COUNT_ASK = re.compile(r"\b(?:how\s+many|number\s+of|how\s+big|size\s+of|(?:a|the|today'?s|"
+                       r"current|latest)\s+(?:number|figure|count|total|headcount))\b")
+# A figure asked for in a clause of its own: "what's the ...", "give me ...".
+DATA_ASK = re.compile(r"\b(?:what(?:'s|s|\s+is|\s+was|\s+are|\s+were)|how\s+much|show\s+me|"
+                      r"give\s+me|list|how\s+many|number\s+of|how\s+big|size\s+of|"
+                      r"(?:a|the|today'?s|current|latest)\s+(?:number|figure|count|total|"
+                      r"headcount))\b")
+
+
+def _apart(question: str, cue: str, ask: str, cue_first: bool) -> bool:
+    """Whether a definition's cue and a figure's ask stand in clauses of their own: a
+    punctuation mark or an "and" between them, as the question was typed."""
+    low = question.lower()
+    first, second = (cue, ask) if cue_first else (ask, cue)
+    a = low.find(first.split()[0])
+    b = low.find(second.split()[0], a + len(first.split()[0])) if a >= 0 else -1
+    return b > a >= 0 and re.search(r"[,;?.!:\u2014\u2013]|\s-\s|\band\b", low[a:b]) is not None
+
+
+def _stems(text: str) -> set[str]:
+    """Content words of a text, cut to a crude stem ("completion" meets "completed")."""
+    return {w[:6] if len(w) > 6 else w.removesuffix("s") for w in re.findall(r"[a-z]+", text)
+            if w not in STOPWORDS and w not in FUNCTION_WORDS}
+
+
+def _best_described(text: str, catalog: Catalog, named: str) -> str:
+    """The metric a definition question is about: the one its matched phrase names, unless
+    another one's name holds every word said of that one and more of the question's words,
+    a word fewer metrics share weighing more (a question about the delivery lag of an order
+    is not about the `orders` its last word names)."""
+    asked = _stems(DEFINITION.sub(" ", text))  # the cue words: the asking, not the thing
+    own = {m.name: _stems(" ".join((m.name.replace("_", " "), normalise(m.label),
+                                    *map(normalise, m.synonyms))))
+           for m in catalog.metrics.values()}
+    spread = {w: sum(w in words for words in own.values()) for w in asked}
+    scores = {name: sum(1 / spread[w] for w in asked & words) for name, words in own.items()}
+    wider = [n for n in own if asked & own[named] <= own[n] and scores[n] > scores[named] + 1e-9]
+    best = max((scores[n] for n in wider), default=0.0)
+    top = [n for n in wider if scores[n] == best]
+    return top[0] if len(top) == 1 else named
 
 
 class RulesPlanner:
@@ -123,10 +165,11 @@ class RulesPlanner:
         if definition is not None:
             counted = self._counted_too(p, catalog)
             if counted is not None:  # a definition, then its count in a clause of its own
-                try:
+                try:  # its answer is the figure, or what of it was not understood
                     return self._data_question(counted, catalog, as_of, choice)
-                except (ClarificationNeeded, Refusal):
-                    pass  # the count alone is not understood: the definition still is
+                except ClarificationNeeded:
+                    if COUNT_ASK.search(counted.text):
+                        raise  # the definition alone leaves the figure asked for unanswered
             return definition
         change = recognise_change(question, catalog, self, as_of=as_of, choice=choice)
         if change is not None:  # "why did at-risk grow since May?" (planner/change_question.py)
@@ -319,28 +362,36 @@ class RulesPlanner:
             plan = QueryPlan(intent=Intent.DEFINITION, segment=SegmentRef(name=name,
                                                                           member=member))
         else:
-            plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=top.name))
+            name = _best_described(p.text, catalog, top.name)
+            plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=name))
         return PlanOutcome(plan, 0.9, self.name)
 
     @staticmethod
     def _counted_too(p: Parse, catalog: Catalog) -> Parse | None:
-        """A question about a definition that also asks, in a clause of its own, for a count
-        (", and what is the headcount?", "... and then the number of them"): the count,
+        """A question about a definition that also asks, in a clause of its own, for a figure
+        (", and what is the headcount?", "... and then the number of them"): the figure,
         read without the definition's cue words and the joint between the clauses; its
         answer carries the definition used."""
-        cue, count = DEFINITION.search(p.text), COUNT.search(p.text)
-        if cue is None or count is None or cue.start() <= count.start() < cue.end():
+        cue = DEFINITION.search(p.text)
+        if cue is None:
+            return None
+        cues = [m.span() for m in DEFINITION.finditer(p.text)]  # "..., what counts as X?"
+        count = next((m for m in DATA_ASK.finditer(p.text)
+                      if not any(a <= m.start() < b for a, b in cues)), None)
+        if count is None:
             return None
         lo, hi = sorted((cue.end() if cue.start() < count.start() else count.end(),
                          count.start() if cue.start() < count.start() else cue.start()))
-        joint = re.search(r",?\s*\band\b(?:\s+also\b)?|,|\?", p.text[lo:hi])
-        if joint is None:
+        if not _apart(p.original, p.text[cue.start():cue.end()], count[0], cue.start() <
+                      count.start()):
             return None
         probe = Parse(p.original, p.text, p.text)
         match_phrases(probe, catalog)
         if not probe.matches:
             return None
-        cut = [(lo + joint.start(), lo + joint.end())]  # the cue, less the names said in it
+        joint = re.search(r"\band\b(?:\s+also\b)?", p.text[lo:hi])
+        cut = [(lo + joint.start(), lo + joint.end())] if joint else []
+        # the cue, less the names said in it
         start = cue.start()
         for a, b in sorted(m.span for m in probe.matches if cue.start() <= m.span[0] < cue.end()):
             cut.append((start, a))

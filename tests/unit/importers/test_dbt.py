@@ -364,3 +364,15 @@ def test_the_mean_of_a_metric_is_its_figure_not_its_meaning(shop: Path, tmp_path
         "definition", answer["message"]
     assert ask(shop, tmp_path, "what does absolute error mean?")["plan"]["intent"] == \
         "definition"
+
+
+def test_a_definition_question_is_about_the_metric_sharing_most_of_its_words(
+        shop: Path, tmp_path: Path) -> None:
+    """"The settle time of order count" is about `time_to_settle_order`, not
+    `order_count`, although "order" alone also names that."""
+    extra = ("  - name: time_to_settle_order\n    label: time to settle order\n"
+             "    type: simple\n    type_params: {measure: revenue}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    answer = ask(shop, tmp_path, "how do we calculate the settle time of order count?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["definitions"][0]["name"] == "time_to_settle_order"

@@ -799,3 +799,14 @@ def test_a_family_negated_beside_a_shared_member_word_rules_that_reading_out(cat
     assert got.excluding == ()
     with pytest.raises(ClarificationNeeded):
         plan("how many at risk users, not lifecycle", catalog)
+
+
+def test_a_definition_asked_with_another_figure_is_answered_with_the_figure(catalog):
+    got = plan("two things: how is cohort retention defined, and what's month-3 retention for "
+               "the January 2026 signup cohort?", catalog)
+    assert got.intent == Intent.RETENTION and got.month_number == 3
+
+
+def test_a_definition_asked_with_a_count_not_understood_is_asked_back_not_defined(catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan("what counts as an engaged user, and how many of them would squiggle?", catalog)
