@@ -93,13 +93,13 @@ INFORMATION_VERB = re.compile(r"\s*(?:see|know|get|have|look|check|compare|pull|
                               r"view|understand|break|split|measure|confirm)\b", re.IGNORECASE)
 
 
-COUNT_ASK = re.compile(r"\b(?:how\s+many|number\s+of|how\s+big|size\s+of|(?:a|the|today'?s|"
-                       r"current|latest)\s+(?:number|figure|count|total|headcount))\b")
-# A figure asked for in a clause of its own: "what's the ...", "give me ...".
+# A count asked for ("how many", "the current headcount"), and any figure asked for in a
+# clause of its own ("what's the ...", "give me ...", or a count).
+_COUNT_ASK = (r"how\s+many|number\s+of|how\s+big|size\s+of|(?:a|the|today'?s|current|latest)"
+              r"\s+(?:number|figure|count|total|headcount)")
+COUNT_ASK = re.compile(rf"\b(?:{_COUNT_ASK})\b")
 DATA_ASK = re.compile(r"\b(?:what(?:'s|s|\s+is|\s+was|\s+are|\s+were)|how\s+much|show\s+me|"
-                      r"give\s+me|list|how\s+many|number\s+of|how\s+big|size\s+of|"
-                      r"(?:a|the|today'?s|current|latest)\s+(?:number|figure|count|total|"
-                      r"headcount))\b")
+                      rf"give\s+me|list|{_COUNT_ASK})\b")
 
 
 def _apart(question: str, cue: str, ask: str, cue_first: bool) -> bool:
@@ -267,9 +267,7 @@ class RulesPlanner:
         aside = ASKING_ASIDE.match(clause)
         if aside is None:
             return clause
-        text = self._corrector(catalog).correct(normalise(aside[0]))
-        probe = Parse(aside[0], text, text)
-        match_phrases(probe, catalog)
+        probe = self._probe(aside[0], catalog)
         if any(s.kind != "dimension" for m in probe.matches for s in m.senses):
             return clause
         return clause[aside.end():]
@@ -279,9 +277,7 @@ class RulesPlanner:
         weekly sync"), unless those words name a segment, member, value or dimension: "for the
         enterprise review" may be a filter, so it stays and coverage asks."""
         for match in reversed(list(PURPOSE.finditer(clause))):
-            text = self._corrector(catalog).correct(normalise(match[0]))
-            probe = Parse(match[0], text, text)
-            match_phrases(probe, catalog)
+            probe = self._probe(match[0], catalog)
             if not any(s.kind != "metric" for m in probe.matches for s in m.senses):
                 clause = (clause[:match.start()] + " " + clause[match.end():]).strip()
         return clause
@@ -372,12 +368,12 @@ class RulesPlanner:
         (", and what is the headcount?", "... and then the number of them"): the figure,
         read without the definition's cue words and the joint between the clauses; its
         answer carries the definition used."""
-        cue = DEFINITION.search(p.text)
-        if cue is None:
+        cues = list(DEFINITION.finditer(p.text))  # "..., what counts as X?" is no figure
+        if not cues:
             return None
-        cues = [m.span() for m in DEFINITION.finditer(p.text)]  # "..., what counts as X?"
+        cue = cues[0]
         count = next((m for m in DATA_ASK.finditer(p.text)
-                      if not any(a <= m.start() < b for a, b in cues)), None)
+                      if not any(c.start() <= m.start() < c.end() for c in cues)), None)
         if count is None:
             return None
         lo, hi = sorted((cue.end() if cue.start() < count.start() else count.end(),
