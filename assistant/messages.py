@@ -244,6 +244,10 @@ def clarify_vague(examples: list[str]) -> str:
     listed = ", ".join(named[:-1]) + f" or {named[-1]}" if len(named) > 1 else "".join(named)
     example = f" For example {listed}, for a period like \"last month\"." if named else ""
     return f"Happy to help: which numbers do you need?{example}"
+CLARIFY_TWO_SUBJECTS = (
+    "This asks about two things: what {defined} means and a figure about {counted}. Ask them "
+    "one at a time and I'll answer each with its governed definition."
+)
 CLARIFY_AMBIGUOUS = "\"{phrase}\" could mean several governed definitions. Which one did you mean?"
 LOW_CONFIDENCE = (
     "I'm not confident I understood that question, so I won't guess. " + CAN_ANSWER

@@ -332,7 +332,13 @@ ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+tot
                       r"full)\s+(history|time|life)(\s+we\s+have)?|"
                       r"historically|since\s+we\s+(started|launched|began|opened|went\s+live)|"
                       r"since\s+(launch|inception|day\s+one|forever|"
-                      r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b")
+                      r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b|"
+                      # the extent of the data: as far back as it goes, from the beginning of
+                      # our records, each month you have data on
+                      r"\ball\s+the\s+way\s+back\b|\bas\s+far\s+back\s+as\s+(it|the\s+data|we\s+have)"
+                      r"(\s+(goes|go|data))?\b|(\b(to|from|since)\s+)?\bthe\s+(very\s+)?(start|beginning)\s+of"
+                      r"\s+(the|our)\s+(data|history|records)\b|\b(we|you)\s+have\s+(any\s+)?(data|records)"
+                      r"(\s+(for|on))?\b")
 # "at any time during Q3": anywhere in the period (or in all of history).
 AT_SOME_POINT = re.compile(r"\bat\s+(some|any)\s+(point|time|stage)\b")
 # A total from the beginning ("orders cumulatively through May"); over a grain it would be a
@@ -376,7 +382,8 @@ def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
 
 
 HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")
-BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|break\s+out|split|"
+BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|break\s+out|"
+                             r"split(ting)?\s+(out|up)|split|"
                              r"distribution|mix|sizes?|counts|grouped|group)\b")
 # A split verb with its object between it and its particle ("break X down", "broke Y out").
 SPLIT_VERB = re.compile(r"\b(break|breaking|broke|broken|split|splitting)\b(?:\s+\S+){1,6}?"
@@ -427,7 +434,8 @@ LIGHT_VERBS = re.compile(r"\b(generated|brought|driven|produced|earned|spent|pla
                          r"book|books|booked|booking|place[sd]?|placing|sell|sells|sold|selling|"
                          r"accounts?\s+for|accounted\s+for|(?:spend|spent|spending)\s+on|"
                          r"getting|bring|brings|brought|generate[sd]?|generating|drive[sd]?|"
-                         r"driving|produce[sd]?|come|comes|came|coming|go|goes|went|take|took|"
+                         r"driving|produce[sd]?|(?:come|comes|came|coming)(?:\s+(?:through|in))?|"
+                         r"give|gives|gave|giving|go|goes|went|take|took|"
                          r"taken|taking|see|saw|seeing|look|looks|looking|"
                          r"(sit|sits|sitting|sat)\s+in|"
                          r"(end|ends|ended|ending)\s+up|become|becomes|became|"
@@ -598,8 +606,12 @@ def _signup_used(plan: QueryPlan, catalog: Catalog) -> bool:
     signup = catalog.signup_column()
     column = plan.time_range.column if plan.time_range else None
     grouped = any(g.name == signup for g in plan.group_by)
+    # everyone who ever signed up is every person: a count of the population with no period
+    everyone = plan.intent == Intent.COUNT and _unbounded(plan, catalog) and \
+        plan.metric is not None and plan.metric.name in {
+            m.name for m in catalog.population_metrics()}
     return (plan.time_range is not None and column in (None, signup)) or grouped or \
-        plan.intent == Intent.RETENTION or plan.signed_up is not None
+        plan.intent == Intent.RETENTION or plan.signed_up is not None or everyone
 
 
 def _orders_used(plan: QueryPlan, catalog: Catalog) -> bool:

@@ -132,7 +132,7 @@ DEFINITION = re.compile(
     r"criteria|criterion|requirements?|conditions?|methodology|method)\b|"
     r"\bwhat\s+(?:actually\s+|exactly\s+|really\s+)?(counts|qualifies|classifies)\s+"
     r"(as|someone|somebody|a|an)\b|"
-    r"\bwhat\s+(does|do)\b.*\bmean\b|"
+    r"\bwhat\s+(does|do)\b.*\bmean\b|\bwhat\s+(?:[\w'-]+\s+){1,4}?means\b|"  # "what X means"
     r"\bwhat\s+makes\s+(someone|somebody|a\s+user|a\s+customer|users?|customers?|an?)\b|"
     r"^(do|does|did|is|are|will)\b.*\b(count|counted|included|include|includes|excluded|"
     r"exclude|excludes)\s+(toward|towards|in|as|into|from|for)\b|"
@@ -187,7 +187,7 @@ CATALOG = re.compile(
 )
 COUNT = re.compile(
     r"\b(how\s+many|number\s+of|count|counts|total|how\s+big|size\s+of|sizes|volumes?|"
-    r"n\s+of|(a|the)\s+(number|count|total|headcount|figure))\b"
+    r"n\s+of|head\s*counts?|(a|the)\s+(number|count|total|figure))\b"
 )
 LIST = re.compile(
     r"\b(list|(?<![a-z]\s)(?<![a-z])who(\s+are|\s+is|'s|s\b)|"
@@ -340,8 +340,10 @@ REGION = re.compile(r"\b(europe|european|eu|emea|apac|asia|asian|latam|latin\s+a
 # breaks a clause unless a date word or number stands on both sides of it.
 _MONTH3 = "jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec"
 _DASH = r"\s[-\u2013\u2014]+\s"
+# An emoji ends what was said before it ("support lead here \U0001f44b how many ...").
+EMOJI = "\U0001f300-\U0001faff\u2600-\u27bf"
 CLAUSE_BREAK = re.compile(
-    rf"[?!:;\n]+|{_DASH}(?!\d|q[1-4]\b|h[12]\b|(?:{_MONTH3})[a-z]*\b)|"
+    rf"[?!:;\n{EMOJI}]+|{_DASH}(?!\d|q[1-4]\b|h[12]\b|(?:{_MONTH3})[a-z]*\b)|"
     rf"(?<!\d)(?<!\bq\d)(?<!\bh\d)(?<!\b(?:{_MONTH3}))(?<!\b(?:june|july|sept))"
     rf"(?<!\b(?:march|april))(?<!uary)(?<!ber)(?<!\baugust){_DASH}|(?<=\w)\.\s+",
     re.IGNORECASE)

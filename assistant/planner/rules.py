@@ -45,6 +45,7 @@ from assistant.planner.patterns import (
     COUNTRY_CODES,
     DEFINITION,
     DEFINITION_ASIDE,
+    GRAIN,
     HOW_MUCH_OR_MANY,
     INJECTION,
     INTENT_CLAUSE,
@@ -57,6 +58,7 @@ from assistant.planner.patterns import (
     REQUESTER_OF_IT,
     SPEAKER,
     SPEAKER_LEAD,
+    TREND,
     UNGOVERNED,
     USUAL_DEFINITION,
     WHAT_IS,
@@ -66,6 +68,17 @@ from assistant.planner.patterns import (
 )
 from assistant.planner.text import STOPWORDS, Corrector, normalise, phrase_pattern, words
 from assistant.planner.timephrases import NUMBER_WORDS, Found, find_time
+
+# Words a definition's clause may not drop when its figure is read without it.
+DEFINITION_KEEPS = re.compile(r"\b(not|no|never|only|without|except|excluding)\b|n't\b")
+# The closed classes of words that narrow or negate who is counted, or say how it is
+# aggregated or compared; an opening part holding one is part of the question ("except for
+# the lapsed ones, ...", "typically, ...").
+NARROWING = re.compile(r"\b(who|whom|whose|that|which|where|when|if|unless|only|ones|those|"
+                       r"these|them|they|people|with|without|except|excluding|not|no|never|"
+                       r"but|than|average|avg|mean|median|typical|typically|per|each|every|all|"
+                       r"total|sum|rate|percent|share|most|least|top|bottom|best|worst|more|"
+                       r"less|fewer|versus|vs|or|same|new|first|last)\b|n't\b")
 
 
 def _only_periods(text: str, as_of: date) -> bool:
@@ -110,6 +123,23 @@ def _apart(question: str, cue: str, ask: str, cue_first: bool) -> bool:
     a = low.find(first.split()[0])
     b = low.find(second.split()[0], a + len(first.split()[0])) if a >= 0 else -1
     return b > a >= 0 and re.search(r"[,;?.!:\u2014\u2013]|\s-\s|\band\b", low[a:b]) is not None
+
+
+def _one_subject(probe: Parse, cue: tuple[int, int], catalog: Catalog) -> None:
+    """A definition asked beside a figure about something else ("what's a PQL, and how many
+    champions are there?") is two questions: asked back, not answered as one of them."""
+    people = {m.name for m in catalog.population_metrics()}  # people counted are no subject
+    subjects = [m for m in probe.matches if any(
+        s.kind in ("segment", "member", "metric") and s.name not in people for s in m.senses)]
+    inside = {(s.kind, s.name) for m in subjects if cue[0] <= m.span[0] < cue[1]
+              for s in m.senses}
+    outside = {(s.kind, s.name) for m in subjects if not cue[0] <= m.span[0] < cue[1]
+               for s in m.senses}
+    if inside and outside and not {n for _, n in inside} & {n for _, n in outside}:
+        defined = next(m.entry.phrase for m in subjects if cue[0] <= m.span[0] < cue[1])
+        counted = next(m.entry.phrase for m in subjects if not cue[0] <= m.span[0] < cue[1])
+        raise ClarificationNeeded(messages.CLARIFY_TWO_SUBJECTS.format(
+            defined=defined, counted=counted), [])
 
 
 def _stems(text: str) -> set[str]:
@@ -162,14 +192,15 @@ class RulesPlanner:
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
         definition = self._definition(p, catalog, choice, as_of)
-        if definition is not None:
+        if definition is not None or self._definition_clause(p, catalog):
             counted = self._counted_too(p, catalog)
             if counted is not None:  # a definition, then its count in a clause of its own
                 try:  # its answer is the figure, or what of it was not understood
                     return self._data_question(counted, catalog, as_of, choice)
                 except ClarificationNeeded:
-                    if COUNT_ASK.search(counted.text):
+                    if COUNT_ASK.search(counted.text) or definition is None:
                         raise  # the definition alone leaves the figure asked for unanswered
+        if definition is not None:
             return definition
         change = recognise_change(question, catalog, self, as_of=as_of, choice=choice)
         if change is not None:  # "why did at-risk grow since May?" (planner/change_question.py)
@@ -193,7 +224,9 @@ class RulesPlanner:
         said = [c.strip() for c in CLAUSE_BREAK.split(question) if c and c.strip()]
         said = self._without_intent(said, catalog, as_of)
         clauses = [self._without_purpose(REQUESTER_OF_IT.sub(" ", REQUESTER.sub(
-            "", self._without_aside(SPEAKER_LEAD.sub("", c), catalog))), catalog) for c in said]
+            "", self._without_aside(self._without_lead_context(SPEAKER_LEAD.sub("", c), catalog,
+                                                               as_of), catalog))), catalog)
+                   for c in said]
         if len(clauses) < 2:
             return clauses[0] if clauses else question
         kept = []
@@ -260,6 +293,28 @@ class RulesPlanner:
                                                       for m in mine.matches for s in m.senses):
                 clauses[i] = clauses[i].replace(part, " ").strip(" ,")
         return [c for c in clauses if c]
+
+    def _without_lead_context(self, clause: str, catalog: Catalog, as_of: date) -> str:
+        """The clause without an opening comma-part about the asker ("purely out of
+        curiosity as a copywriter, ..."): it names nothing governed, asks nothing, holds no number,
+        period or word that could narrow who is counted ("who", "only", "not", "those"), and
+        the rest of the clause asks on its own."""
+        lead, comma, rest = clause.partition(",")
+        if not comma or not rest.strip():
+            return clause
+        probe = self._probe(lead, catalog)
+        governed = self._corrector(catalog).governed  # "high / low, how many each": members
+        if any(w in governed and w not in ("just", "only") for w in probe.text.split()):
+            return clause
+        asks = LIST.search(probe.text) or COUNT.search(probe.text) or DEFINITION.search(probe.text)
+        narrows = NARROWING.search(probe.text) or NUMBER.search(probe.text) or find_time(
+            probe.text, as_of) is not None or GRAIN.search(probe.text) or TREND.search(probe.text)
+        if probe.matches or asks or narrows:
+            return clause
+        after = self._probe(rest, catalog).text
+        if not (LIST.search(after) or COUNT.search(after) or DEFINITION.search(after)):
+            return clause
+        return rest.strip()
 
     def _without_aside(self, clause: str, catalog: Catalog) -> str:
         """The clause without a hedge about the asking before its "but" ("not sure if I
@@ -362,14 +417,35 @@ class RulesPlanner:
             plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=name))
         return PlanOutcome(plan, 0.9, self.name)
 
-    @staticmethod
-    def _counted_too(p: Parse, catalog: Catalog) -> Parse | None:
+    def _definition_clause(self, p: Parse, catalog: Catalog) -> list[re.Match[str]]:
+        """A clause, as typed, that alone asks what something is ("what is X, precisely - and
+        the count?"): the whole clause is then the definition's cue."""
+        for head in re.split(r"[,;?!:\u2014\u2013]|\s-\s", p.original):
+            text = self._corrector(catalog).correct(normalise(head))
+            found = re.search(rf"(?<![\w']){re.escape(text)}(?![\w'])", p.text) if text else None
+            if found is None or text == p.text:
+                continue
+            strong = WHAT_IS.match(text) or DEFINITION.search(text) or (  # a weak sign only
+                DEFINITION_ASIDE.search(text) and re.match(r"(what|how|which|who)\b", text))
+            if not strong or DEFINITION_KEEPS.search(text):
+                continue
+            try:  # "how's it computed" alone names nothing: not a definition of its own
+                alone = self._definition(Parse(head, text, text), catalog, None, date.min)
+            except (Refusal, ClarificationNeeded):
+                continue
+            if alone is not None:
+                return [found]
+        return []
+
+    def _counted_too(self, p: Parse, catalog: Catalog) -> Parse | None:
         """A question about a definition that also asks, in a clause of its own, for a figure
         (", and what is the headcount?", "... and then the number of them"): the figure,
         read without the definition's cue words and the joint between the clauses; its
         answer carries the definition used."""
-        cues = list(DEFINITION.finditer(p.text))  # "..., what counts as X?" is no figure
-        if not cues:
+        head = self._definition_clause(p, catalog)  # a clause of its own is the whole cue
+        cues = head + [m for m in DEFINITION.finditer(p.text)
+                       if not head or m.start() >= head[0].end()]
+        if not cues:  # "..., what counts as X?" is no figure
             return None
         cue = cues[0]
         count = next((m for m in DATA_ASK.finditer(p.text)
@@ -385,6 +461,7 @@ class RulesPlanner:
         match_phrases(probe, catalog)
         if not probe.matches:
             return None
+        _one_subject(probe, (cue.start(), cue.end()), catalog)
         joint = re.search(r"\band\b(?:\s+also\b)?", p.text[lo:hi])
         cut = [(lo + joint.start(), lo + joint.end())] if joint else []
         # the cue, less the names said in it

@@ -169,7 +169,19 @@ def _day_patterns(as_of: date) -> list[tuple[str, Resolver]]:
 def _patterns(as_of: date) -> list[tuple[str, Resolver]]:
     """(regex, resolver) pairs, most specific first."""
     return [*_day_patterns(as_of), *_named_periods(as_of), *_whole_units(as_of),
-            *_relative_periods(as_of)]
+            *_unit_so_far(as_of), *_relative_periods(as_of)]
+
+
+def _unit_so_far(as_of: date) -> list[tuple[str, Resolver]]:
+    """From the beginning of the current year (quarter, month) up to as_of: the bound's own
+    words before it ("since", "from the beginning of") are read by the bound."""
+    def start(unit: str) -> date:
+        if unit == "year":
+            return date(as_of.year, 1, 1)
+        return quarter_range(as_of.year, (as_of.month - 1) // 3 + 1)[0] if unit == "quarter" \
+            else as_of.replace(day=1)
+    return [(r"(?:(?<=\bstart\sof\s)|(?<=\bbeginning\sof\s))the\s+(year|quarter|month)\b",
+             lambda m: (start(m[1]), as_of))]
 
 
 def _whole_units(as_of: date) -> list[tuple[str, Resolver]]:

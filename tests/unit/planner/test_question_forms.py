@@ -810,3 +810,54 @@ def test_a_definition_asked_with_another_figure_is_answered_with_the_figure(cata
 def test_a_definition_asked_with_a_count_not_understood_is_asked_back_not_defined(catalog):
     with pytest.raises(ClarificationNeeded):
         plan("what counts as an engaged user, and how many of them would squiggle?", catalog)
+
+
+@pytest.mark.parametrize("question", [
+    "support lead here \U0001f44b how many users are in the high churn risk tier?",
+    "just curious as a designer, how many users are in the high churn risk tier?",
+])
+def test_an_opening_about_the_asker_is_context(question, catalog):
+    got = plan(question, catalog)  # an emoji ends a clause; an opening part naming nothing
+    assert (got.intent, got.segment.name, got.segment.member) == (Intent.COUNT, "churn_risk",
+                                                                  "high")
+
+
+@pytest.mark.parametrize("question", [
+    "other than the obvious ones, how many users are in the high churn risk tier?",
+    "for people who came back, how many users are in the high churn risk tier?",
+])
+def test_an_opening_that_could_narrow_who_is_counted_is_never_dropped(question, catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan(question, catalog)
+
+
+def test_a_definition_in_a_clause_of_its_own_is_answered_with_its_figure(catalog):
+    got = plan("what's a PQL exactly, and how many do we have right now?", catalog)
+    assert (got.intent, got.segment.name) == (Intent.COUNT, "pql")
+    got = plan("remind me what 'engaged' means, and give me the engaged user count for Japan",
+               catalog)
+    assert got.segment.name == "engaged_users" and got.filters[0].values == ("JP",)
+
+
+def test_a_definition_beside_a_figure_about_something_else_is_asked_back(catalog):
+    with pytest.raises(ClarificationNeeded, match="two things"):
+        plan("what's a PQL exactly, and how many champions do we have?", catalog)
+
+
+@pytest.mark.parametrize("question", ["how many users have ever signed up",
+                                      "what's our total user count? everyone who signed up"])
+def test_everyone_who_ever_signed_up_is_every_user(question, catalog):
+    got = plan(question, catalog)
+    assert got.intent == Intent.COUNT and got.metric.name == "users" and got.time_range is None
+
+
+@pytest.mark.parametrize("question", ["signups by quarter, all the way back",
+                                      "revenue per quarter, every quarter we have data for"])
+def test_the_extent_of_the_data_is_no_period(question, catalog):
+    got = plan(question, catalog)
+    assert got.time_range is None and got.group_by[0].grain.value == "quarter"
+
+
+def test_since_the_start_of_the_year_runs_to_the_as_of_date(catalog):
+    got = plan("orders since the start of the year", catalog)
+    assert (got.time_range.start, got.time_range.end) == (date(2026, 1, 1), AS_OF)
