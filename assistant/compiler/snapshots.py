@@ -48,8 +48,9 @@ def history(
     selected = plan.segment.selected() if plan.segment else ()
     column = segment.member_column
     ctes = series_ctes(catalog, segment, dates, overrides) if len(dates) > 1 else None
+    people = people_in(plan, catalog)
     if ctes is None:
-        return _history_per_date(catalog, segment, dates, overrides, selected)
+        return _history_per_date(catalog, segment, dates, overrides, selected, people)
     select = (
         exp.select(exp.column(SNAPSHOT), exp.column(column),
                    exp.func("COUNT", exp.Star()).as_("users"))
@@ -59,7 +60,27 @@ def history(
     )
     if selected:
         select = select.where(_member_in(column, selected), copy=False)
+    if people is not None:
+        select = select.where(people, copy=False)
     return select, ctes
+
+
+def people_in(plan: QueryPlan, catalog: Catalog) -> exp.Expr | None:
+    """ "US champions at the end of March": the condition that a row's user is one of the
+    people the plan's filters describe (columns of the population table only), or None."""
+    if not plan.filters:
+        return None
+    base = catalog.population_table()
+    conditions = []
+    for flt in plan.filters:
+        dim = catalog.dimensions.get(flt.dimension)
+        if dim is None or dim.table != base:
+            raise CompileError(f"Segment sizes over time can be narrowed by the {base} "
+                               f"table's own columns; `{flt.dimension}` is not one of them.")
+        condition = exp.column(dim.column).isin(*[exp.Literal.string(v) for v in flt.values])
+        conditions.append(condition.not_() if flt.exclude else condition)
+    people = exp.select("user_id").from_(base).where(exp.and_(*conditions))
+    return exp.column("user_id").isin(query=people)
 
 
 def _member_in(column: str, members: tuple[str, ...]) -> exp.Expr:
@@ -72,6 +93,7 @@ def _history_per_date(
     dates: list[date],
     overrides: Overrides,
     selected: tuple[str, ...],
+    people: exp.Expr | None = None,
 ) -> tuple[exp.Select, Ctes]:
     """The governed definition compiled once per month end, the counts UNIONed."""
     ctes: Ctes = []
@@ -90,6 +112,8 @@ def _history_per_date(
         )
         if selected:
             part = part.where(_member_in(segment.member_column, selected))
+        if people is not None:
+            part = part.where(people.copy())
         parts.append(part)
     union: exp.Expr = parts[0]
     for part in parts[1:]:

@@ -112,6 +112,7 @@ from assistant.planner.timephrases import (
     Found,
     ends_of,
     find_time,
+    period_before,
     preceding,
     snapshot_phrase,
 )
@@ -199,8 +200,8 @@ def periods(d: Draft) -> None:
         _restatements_of(p, found, d.as_of)
         if said:
             found = _period_before_same_last_year(p, found, d.as_of, said)
-        earlier = _year_earlier(p, found, d.as_of, said) if said else preceding(
-            found, before["a"] or before["b"], before.span("said")) if before else preceding(
+        earlier = _year_earlier(p, found, d.as_of, said) if said else period_before(
+            found, before) if before else preceding(
             found, _over_unit(over), over.span()) if over else None
         second = earlier or find_time(p.work, d.as_of)
         if second is not None and not (COMPARE_PERIODS.search(text) or over or
@@ -1166,9 +1167,9 @@ def scope(d: Draft) -> None:
     _shares(d)
     segment = d.segment
     people = d.catalog.population_table()  # a cohort is narrowed by who its people are
-    if (d.intent == Intent.HISTORY or d.intent == Intent.RETENTION and any(
+    if d.intent in (Intent.HISTORY, Intent.RETENTION) and any(
             d.catalog.dimensions[f.dimension].table != people for f in d.filters
-            if f.dimension in d.catalog.dimensions)) and d.filters:
+            if f.dimension in d.catalog.dimensions):
         raise ClarificationNeeded(messages.CLARIFY_NOT_FILTERABLE.format(
             what=segment.label if segment else "this"), [])
     if d.intent == Intent.RETENTION and d.time_range is None and d.month_number is None and \
@@ -1372,7 +1373,8 @@ def build(d: Draft) -> None:
         metric=MetricRef(name=d.metric) if d.metric and (d.ranked or intent not in (
             Intent.LIST, Intent.RETENTION, Intent.HISTORY)) else None,
         group_by=tuple(d.group_by) if tabular else (),
-        filters=tuple(d.filters) if tabular or intent == Intent.RETENTION else (),
+        filters=tuple(d.filters) if tabular or intent in (Intent.RETENTION, Intent.HISTORY)
+        else (),
         time_range=d.time_range,
         overrides=tuple(d.overrides),
         compared=tuple(TimeRange(start=f.start, end=f.end, column=d.time_range.column,

@@ -197,6 +197,8 @@ class Corrector:
         """ "rated", "invited", "logging": a vocabulary word with an ending, not a typo."""
         for ending in ("s", "es", "d", "ed", "ing", "ly", "er", "ers"):
             stem = token[: -len(ending)]
+            if ending == "d" and not stem.endswith("e"):
+                continue  # "rated" is rate + d; "signd" is no form of "sign"
             if token.endswith(ending) and (stem in self.vocab or stem + "e" in self.vocab):
                 return True
         return False

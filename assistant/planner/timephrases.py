@@ -516,11 +516,28 @@ def snapshot_phrase(text: str, as_of: date) -> Found | None:
 
 # The period just before the one named, said after a comparison word: "June's orders vs the
 # month before", "Q1 against the previous quarter". Only the unit's words are the period.
+# Said with a count ("the 14 days prior", "the preceding 4 weeks"), it is the stretch of
+# that length just before.
 PERIOD_BEFORE = re.compile(
     r"\b(?:vs|versus|against|compared\s+(?:to|with)|than|to|and|or)\s+(?:the\s+|that\s+)?"
-    r"(?P<said>(?P<a>week|month|quarter|year)\s+(?:before|prior|earlier)|"
-    r"(?:previous|prior|preceding)\s+(?P<b>week|month|quarter|year))\b")
+    r"(?P<said>(?:(?P<n>\d+)\s+(?P<c>days?|weeks?)|(?P<a>week|month|quarter|year))\s+"
+    r"(?:before|prior|earlier)(?:\s+(?:that|it|then))?|"
+    r"(?:previous|prior|preceding)\s+(?:(?P<m>\d+)\s+(?P<d>days?|weeks?)|"
+    r"(?P<b>week|month|quarter|year)))\b")
 UNIT_MONTHS = {"month": 1, "quarter": 3, "year": 12}
+
+
+def period_before(found: Found, before: re.Match[str]) -> Found | None:
+    """The period a PERIOD_BEFORE match names, just before `found`."""
+    count = before["n"] or before["m"]
+    if count is None:
+        return preceding(found, before["a"] or before["b"], before.span("said"))
+    unit = (before["c"] or before["d"]).rstrip("s")
+    days = int(count) * (7 if unit == "week" else 1)
+    if (found.end - found.start).days + 1 != days:
+        return None  # six weeks against the 3 days before: the two would not compare
+    return Found(found.start - timedelta(days=days), found.start - timedelta(days=1),
+                 f"the {count} {unit}s before", before.span("said"))
 
 
 def preceding(found: Found, unit: str, span: tuple[int, int]) -> Found | None:

@@ -26,7 +26,7 @@ from assistant.catalog.models import Catalog
 from assistant.compiler import compile_plan, month_ends, segment_ctes
 from assistant.compiler.portable import render
 from assistant.executor import Warehouse
-from assistant.plan import OPEN_START, Intent, QueryPlan, SegmentRef, TimeRange
+from assistant.plan import OPEN_START, Filter, Intent, QueryPlan, SegmentRef, TimeRange
 from assistant.validator import SqlContext, check_sql
 from tests import reference_sql as ref
 from tests.unit.test_compiler_vs_reference import assert_same_rows
@@ -52,6 +52,13 @@ PLANS = {
         intent=Intent.HISTORY, segment=SegmentRef(name=RFM, member="loyal_customers"),
         time_range=TimeRange(start=date(2020, 1, 1), end=AS_OF)),
     "a limit": QueryPlan(intent=Intent.HISTORY, segment=SegmentRef(name=RFM), limit=5),
+    "one member, US users only": QueryPlan(
+        intent=Intent.HISTORY, segment=SegmentRef(name=RFM, member="champions"),
+        time_range=SINCE_JANUARY, filters=(Filter(dimension="country", values=("US",)),)),
+    "every member, not on the free plan": QueryPlan(
+        intent=Intent.HISTORY, segment=SegmentRef(name=RFM),
+        time_range=TimeRange(start=date(2026, 3, 1), end=date(2026, 3, 31)),
+        filters=(Filter(dimension="plan", values=("free",), exclude=True),)),
 }
 
 
@@ -70,9 +77,12 @@ def reference_history(wh: Warehouse, plan: QueryPlan) -> list[tuple]:
     wanted = plan.segment.selected() if plan.segment else ()
     rows = []
     reference = getattr(wh, "reference", wh)  # DuckDB SQL: another engine's DuckDB twin runs it
+    people = " AND ".join(  # the users the plan's filters describe, as plain SQL
+        f"user_id {'NOT ' if f.exclude else ''}IN (SELECT user_id FROM users WHERE "
+        f"{f.dimension} IN ({', '.join(repr(v) for v in f.values)}))" for f in plan.filters)
     for day in month_ends(end, start):
         counts = reference.execute(f"SELECT segment, count(*) FROM ({ref.rfm_segment_sql(day)}) "
-                                   "GROUP BY 1 ORDER BY 1").rows
+                                   f"WHERE {people or 'TRUE'} GROUP BY 1 ORDER BY 1").rows
         rows += [(day, s, n) for s, n in counts if not wanted or s in wanted]
     return rows[:plan.limit + 1] if plan.limit else rows  # one more row reveals truncation
 
