@@ -794,7 +794,7 @@ def what_ifs(d: Draft) -> None:
     d.overrides = whatif.overrides(d.numbers, d.catalog, d.segment, d.p)
     _owner_is_no_selection(d)
     _owners_in_the_if(d)
-    window = _window_override(d.found, d.segment, d.text)
+    window = None if _metric_in_period(d) else _window_override(d.found, d.segment, d.text)
     if window is not None:  # "logging in 3 times weekly across the past 6 weeks"
         d.overrides.append(window)
         d.found = None
@@ -840,6 +840,17 @@ def _owner_is_no_selection(d: Draft) -> None:
     if compound and len({x.start() for pat in patterns for x in pat.finditer(d.p.text)}) == 1:
         d.p.claim(said[0].span, "number")
         d.member = None
+
+
+def _metric_in_period(d: Draft) -> bool:
+    """ "Orders last week from engaged users": a metric with a time column of its own is
+    named, so the period is when it happened, never the segment's window."""
+    people = {m.name for m in d.catalog.population_metrics()}
+    for _, sense in d.senses:
+        metric = d.catalog.metrics.get(sense.name) if sense.kind == "metric" else None
+        if metric is not None and metric.name not in people and metric.time_column:
+            return True
+    return False
 
 
 def _window_override(found: Found | None, segment: Segment | None,

@@ -307,9 +307,12 @@ def _counts_members(p: Parse, catalog: Catalog) -> bool:
     asked = re.search(r"\bhow\s+many\b", p.text)
     if asked is None:
         return False
-    if PEOPLE_DID.search(p.text):
-        return True
     population = {m.name for m in catalog.population_metrics()}
+    did = PEOPLE_DID.search(p.text)
+    if did is not None:  # "how many completed orders": the participle describes the noun
+        return not any(m.span[0] >= did.end() and not p.text[did.end():m.span[0]].strip() and
+                       any(s.kind == "metric" and s.name not in population for s in m.senses)
+                       for m in p.matches)
     # values describe the people ("how many US pro accounts that ..."): the noun is after them
     after = [m for m in p.matches if m.span[0] >= asked.end()
              and not all(s.kind == "value" for s in m.senses)]

@@ -861,3 +861,15 @@ def test_the_extent_of_the_data_is_no_period(question, catalog):
 def test_since_the_start_of_the_year_runs_to_the_as_of_date(catalog):
     got = plan("orders since the start of the year", catalog)
     assert (got.time_range.start, got.time_range.end) == (date(2026, 1, 1), AS_OF)
+
+
+def test_a_period_beside_a_metric_of_its_own_is_when_it_happened_not_a_window(catalog):
+    got = plan("orders last week from engaged users?", catalog)
+    assert got.metric.name == "orders" and not got.overrides
+    assert (got.time_range.start, got.time_range.end) == (date(2026, 6, 22), date(2026, 6, 28))
+
+
+def test_a_participle_before_the_counted_noun_describes_it(catalog):
+    got = plan("how many completed orders came through last month?", catalog)
+    assert got.metric.name == "orders"
+    assert plan("how many have ordered since April", catalog).metric.name == "customers"
