@@ -122,10 +122,19 @@ def _plan_fragment(rest: str, catalog: Catalog, as_of: date, planner: Any,
     """The leftover words planned as a question of their own (coverage included)."""
     if not rest:
         return None, "thread", 1.0
+    outcome: PlanOutcome | None
     try:
-        outcome: PlanOutcome = planner.plan(rest, catalog, as_of=as_of, choice=choice)
-    except ClarificationNeeded:
-        raise
+        outcome = planner.plan(rest, catalog, as_of=as_of, choice=choice)
+    except ClarificationNeeded as unclear:
+        # "now by plan": a split that names nothing is a split of the thread's people
+        people = catalog.population_metrics()
+        try:
+            outcome = planner.plan(f"{people[0].name} {rest}", catalog, as_of=as_of,
+                                   choice=choice) if people else None
+        except PlanError:
+            outcome = None
+        if outcome is None:
+            raise unclear from None
     except (Refusal, PlanError):
         return None, "thread", 0.0
     if outcome.plan.intent in (Intent.DEFINITION, Intent.CATALOG):

@@ -1198,8 +1198,13 @@ VAGUE_DATA = re.compile(r"\b(grow|growing|growth|grew|trend|trending|up\s+or\s+d
 def _recognised(d: Draft) -> None:
     measured = any(s.kind in ("metric", "segment", "member") or _names_people(d, m)
                    for m, s in d.senses)  # "the channel with most pro users"
-    if d.group_by and not measured and d.segment is None and SUPERLATIVE.search(d.text):
-        # "best channels in Q3": ranked by what? Nothing measured was named
+    signups = any(s.kind == "dimension" and s.name == d.catalog.signup_column()
+                  for _, s in d.senses)  # "weekly registrations": people by signup date
+    if d.group_by and not measured and d.segment is None and (
+            SUPERLATIVE.search(d.text) or not (COUNT.search(d.text) or signups or
+                                               SIGNUP_WORDS.search(d.text))):
+        # "best channels in Q3": ranked by what? "Q2 split by plan": split what? Nothing
+        # measured or counted was named
         raise ClarificationNeeded(messages.clarify_vague(_examples(d.catalog)), [])
     if d.grain is not None and not measured and not (d.segment or d.filters) and not any(
             s.kind == "dimension" for _, s in d.senses) and not SIGNUP_WORDS.search(d.text):

@@ -255,12 +255,14 @@ def rule_owners(numbers: list[Number], catalog: Catalog, segment: Segment | None
 
 def _member_parameter(number: Number,
                       scope: dict[str, Segment]) -> tuple[str, str, str] | None:
-    """ "an at-risk cutoff of 12 days", "a low-risk bar of 6 days": a duration
-    said right after a member's name sets the parameter of that member's own rule that is
-    counted in days or weeks, whichever parameter the other words name."""
-    if re.match(r"\s*(days?|weeks?)\b", number.after) is None:
+    """ "an at-risk cutoff of 12 days", "a low-risk bar of 6 days": a duration said right
+    after (or right before) a member's name sets the parameter of that member's own rule that
+    is counted in days or weeks, whichever parameter the other words name."""
+    said = re.match(r"\s*(days?|weeks?)\b", number.after)
+    if said is None:
         return None
-    close = number.before[-60:]
+    # or right after the duration: "21 days as the at-risk cutoff"
+    close = number.before[-60:] + " " + number.after[said.end():said.end() + 30]
     hits = {
         (seg.name, param.name, member.name)
         for seg in scope.values() for member in seg.members for param in seg.parameters

@@ -122,7 +122,7 @@ def test_a_new_top_level_message_starts_fresh(assistant: Assistant, slack: MockS
     app = build_app(assistant, slack)
     ask_in_thread(app, slack, "churned users", None, 1)
 
-    _, reply = ask_in_thread(app, slack, "by plan", None, 2)  # not in the thread
+    _, reply = ask_in_thread(app, slack, "users by plan", None, 2)  # not in the thread
 
     [(everyone,)] = sql(assistant, "SELECT count(*) FROM users")
     header, *rows = table_of(reply)

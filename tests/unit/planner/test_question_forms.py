@@ -873,3 +873,16 @@ def test_a_participle_before_the_counted_noun_describes_it(catalog):
     got = plan("how many completed orders came through last month?", catalog)
     assert got.metric.name == "orders"
     assert plan("how many have ordered since April", catalog).metric.name == "customers"
+
+
+@pytest.mark.parametrize("question", ["break last month down by channel for me",
+                                      "Q2 split by plan please"])
+def test_a_breakdown_of_nothing_named_is_asked_back(question, catalog):
+    with pytest.raises(ClarificationNeeded):
+        plan(question, catalog)
+
+
+def test_a_member_named_right_after_a_duration_owns_the_rule_it_sets(catalog):
+    got = plan("with 21 days as the at-risk lifecycle cutoff, how many users are at risk?",
+               catalog)
+    assert [(o.parameter, o.value) for o in got.overrides] == [("at_risk_inactive_days", 21)]
