@@ -843,7 +843,7 @@ def _owner_is_no_selection(d: Draft) -> None:
 
 
 def _metric_in_period(d: Draft) -> bool:
-    """ "Orders last week from engaged users": a metric with a time column of its own is
+    """ "Revenue in May from PQLs": a metric with a time column of its own is
     named, so the period is when it happened, never the segment's window."""
     people = {m.name for m in d.catalog.population_metrics()}
     for _, sense in d.senses:
@@ -1199,7 +1199,7 @@ def _recognised(d: Draft) -> None:
     measured = any(s.kind in ("metric", "segment", "member") or _names_people(d, m)
                    for m, s in d.senses)  # "the channel with most pro users"
     signups = any(s.kind == "dimension" and s.name == d.catalog.signup_column()
-                  for _, s in d.senses)  # "weekly registrations": people by signup date
+                  for _, s in d.senses)  # a split of the signup column counts people
     if d.group_by and not measured and d.segment is None and (
             SUPERLATIVE.search(d.text) or not (COUNT.search(d.text) or signups or
                                                SIGNUP_WORDS.search(d.text))):

@@ -309,7 +309,7 @@ def _counts_members(p: Parse, catalog: Catalog) -> bool:
         return False
     population = {m.name for m in catalog.population_metrics()}
     did = PEOPLE_DID.search(p.text)
-    if did is not None:  # "how many completed orders": the participle describes the noun
+    if did is not None:  # "how many paid invoices": the participle describes the noun
         return not any(m.span[0] >= did.end() and not p.text[did.end():m.span[0]].strip() and
                        any(s.kind == "metric" and s.name not in population for s in m.senses)
                        for m in p.matches)

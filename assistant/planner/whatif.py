@@ -261,7 +261,7 @@ def _member_parameter(number: Number,
     said = re.match(r"\s*(days?|weeks?)\b", number.after)
     if said is None:
         return None
-    # or right after the duration: "21 days as the at-risk cutoff"
+    # or right after the duration: "9 days for the low-risk bar"
     close = number.before[-60:] + " " + number.after[said.end():said.end() + 30]
     hits = {
         (seg.name, param.name, member.name)
