@@ -174,7 +174,10 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
                     f"`{'` or `'.join(labels)}` now{extra}.")
         return f"Where {who} at {then} are now: {result.row_count} moves{extra}."
     if plan.intent == Intent.HISTORY:
-        return f"{who.capitalize()} at each month end: {result.row_count} snapshots{extra}."
+        days = sorted({row[0] for row in result.rows})
+        when = f"at {days[0]:%Y-%m-%d}" if len(days) == 1 and isinstance(days[0], date) \
+            else "at each month end"  # one month end said ("as it stood at the end of May")
+        return f"{who.capitalize()} {when}: {result.row_count} rows{extra}."
     if plan.measure is not None and result.rows:
         word = {"avg": "Average", "median": "Median"}.get(plan.measure.aggregate,
                                                          plan.measure.aggregate.capitalize())
@@ -196,7 +199,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         second = catalog.segments.get(plan.by_segment) if plan.by_segment else None
         if second is not None:
             label = f"{label} and {second.label}"
-        return f"{who[:1].upper()}{who[1:]} by {label}{extra}: {result.row_count} groups" \
+        what = who if counts_people else joined(metric.label, "of", who)  # "Revenue of users"
+        return f"{what[:1].upper()}{what[1:]} by {label}{extra}: {result.row_count} groups" \
             f"{_each_share(plan)}."
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]

@@ -288,6 +288,7 @@ def _share_cues(plan: QueryPlan) -> list[tuple[re.Pattern[str], bool]]:
         (SHARE_WHOLE, plan.share or not (plan.filters or plan.excluding or plan.also_in
                                           or plan.time_range or plan.signed_up)),
         (SHARE_RATE, plan.share and plan.segment is not None),
+        (SHARE_FORM, plan.share or plan.share_of_total or plan.intent == Intent.RETENTION),
     ]
 
 
@@ -307,6 +308,8 @@ def _period_cues(plan: QueryPlan, catalog: Catalog,
          or _member_now(plan, catalog) or _window_to_now(plan, as_of)),
         (MONDAY_WEEKS, any(g.grain == "week" for g in plan.group_by) or bool(
             plan.time_range and "week" in plan.time_range.phrase)),
+        (INCLUSIVE, plan.time_range is not None and not plan.time_range.open_start
+         and plan.time_range.start != plan.time_range.end),
     ]
 
 
@@ -506,7 +509,14 @@ WHERE_GO_WORDS = re.compile(r"\b(where|go|gone|end\s+up|ended\s+up|land|landed)\
 UNION = re.compile(r"\b(or|either|nor|and/or|combined|together|taken\s+together)\b")
 CONJUNCTION = re.compile(r"\b(and|plus|both|also|but|&)\b")
 # "Mon-Sun weeks": how every week is counted already (weeks start on Monday).
-MONDAY_WEEKS = re.compile(r"\b(mon|monday)\s*(-|to|through|thru)?\s*(sun|sunday)(\s+weeks?)?\b")
+MONDAY_WEEKS = re.compile(r"\b(mon|monday)\s*(-|to|through|thru)?\s*(sun|sunday)(\s+weeks?)?\b|"
+                          r"\bweeks?\s+(starting|beginning|that\s+start)\s+(on\s+)?(a\s+)?"
+                          r"(mon|monday)s?\b")
+# A range said to keep both its ends ("between March and May, inclusive").
+INCLUSIVE = re.compile(r"\b(inclusive|inclusively|both\s+(ends|months|dates)\s+included)\b")
+# How a share is written out: "as fractions", "as a percentage".
+SHARE_FORM = re.compile(r"\bas\s+(a\s+)?(fractions?|percent|percentages?|decimals?|ratios?|"
+                        r"proportions?)\b")
 AS_OF_NOW = re.compile(r"\b(now|rn|atm|currently|current|today|right\s+now|at\s+the\s+moment|"
                        r"as\s+of\s+today|at\s+present|presently)\b")
 

@@ -217,7 +217,7 @@ ratio decline ordered ordering bought buying purchased purchasing placed spent s
 signing joining churning activating engaging average avg mean median typical minimum
 maximum percentage percent share proportion fraction core action actions activity active
 compare compared comparing comparison versus against relative excluding except outside other
-stack stacks stacked
+stack stacks stacked logic rule rules formula criteria weights weighting behind
 """.split())
     words.update(n.lower() for n in (*calendar.month_name[1:], *calendar.day_name))  # "aprli"
     return frozenset(words)

@@ -36,7 +36,8 @@ IMPERATIVE_WRITE = re.compile(
     r"quickly|just)\s+)*"
     r"(delete|drop|truncate|insert|update|alter|remove|modify|grant|revoke|overwrite|wipe|"
     r"erase|purge|deactivate|ban|unsubscribe|refund|set|change|move|assign|upgrade|downgrade|"
-    r"mark|edit|rename|reset|cancel|add|create|merge|archive|disable|enable|suspend|block)\b"
+    r"mark|edit|rename|reset|cancel|add|create|merge|archive|disable|enable|suspend|block|"
+    r"flip|toggle|relabel|reclassify|recode|backfill)\b"
 )
 
 
@@ -158,7 +159,14 @@ DEFINITION = re.compile(
     r"people|them|the)\b|"
     r"\bwhere\s+(?:do|does)\s+(?:the\s+)?(?:weights?|weightings?|points|scores?|thresholds?|"
     r"cutoffs?|cut-offs?|bands?|tiers?)\b.*\bcome\s+from\b|"
-    r"\b(?:just|only)\s+(?:the\s+)?(?:rules?|definition|logic|formula)\b"
+    r"\b(?:just|only)\s+(?:the\s+)?(?:rules?|definition|logic|formula)\b|"
+    # "walk me through how X works", "the logic behind X", "who exactly is it counting"
+    r"\bwalk\s+(?:me|us|them)\s+through\b|"
+    r"\b(?:rules?|logic|formula|criteria|thinking|math|maths|reasoning)\s+behind\b|"
+    r"\bwho\s+(?:exactly\s+|actually\s+)?(?:is|are|does|do)\s+(?:it|this|that|they|we|you)\s+"
+    r"(?:exactly\s+|actually\s+)?(?:count|counting|include|including)\b|"
+    r"\bwhere\s+(?:do|does)\s+(?:[\w-]+\s+){1,4}?(?:weights?|weightings?|points|thresholds?|"
+    r"cutoffs?|bands?|tiers?)\s+come\s+from\b"
 )
 # Weaker signs of a question about a definition, trusted only when the question names no
 # period and no number: where a figure comes from, what goes into a score, which window is

@@ -65,3 +65,26 @@ def test_auto_mode_asks_the_llm_when_the_rules_did_not_understand(catalog):
     auto = AutoPlanner(RulesPlanner(), llm)
     auto.plan("how many champions are grumpy?", catalog, as_of=date(2026, 6, 30))
     assert llm.calls == 1
+
+
+def test_a_metric_split_by_a_segments_members_says_which_metric(catalog):
+    from assistant.describe import sentence
+    from assistant.executor import Result
+    from assistant.plan import MetricRef
+
+    plan = QueryPlan(intent=Intent.DISTRIBUTION, segment=SegmentRef(name="churn_risk"),
+                     metric=MetricRef(name="revenue"))
+    rows = [("high", 10.0), ("low", 5.0)]
+    assert sentence(plan, catalog, Result(["tier", "revenue"], rows, False, 0.0)).startswith(
+        "Revenue of users by Churn risk")
+
+
+def test_one_month_end_of_history_is_named_as_that_date(catalog):
+    from assistant.describe import sentence
+    from assistant.executor import Result
+
+    plan = QueryPlan(intent=Intent.HISTORY, segment=SegmentRef(name="rfm_segment"),
+                     time_range=TimeRange(start=date(2025, 12, 1), end=date(2025, 12, 31)))
+    rows = [(date(2025, 12, 31), "champions", 900), (date(2025, 12, 31), "at_risk", 400)]
+    said = sentence(plan, catalog, Result(["month_end", "segment", "users"], rows, False, 0.0))
+    assert "at 2025-12-31" in said and "each month end" not in said

@@ -886,3 +886,27 @@ def test_a_member_named_right_after_a_duration_owns_the_rule_it_sets(catalog):
     got = plan("with 21 days as the at-risk lifecycle cutoff, how many users are at risk?",
                catalog)
     assert [(o.parameter, o.value) for o in got.overrides] == [("at_risk_inactive_days", 21)]
+
+
+@pytest.mark.parametrize(("question", "name"), [
+    ("could you walk me through how the PQL score works?", "pql_score"),
+    ("what's the thinking behind the engaged users definition?", "engaged_users"),
+    ("when you say 'active users', who exactly are you counting?", "active_users"),
+    ("where do the churn risk tier cutoffs come from?", "churn_risk"),
+])
+def test_more_wordings_of_a_definition_question(question, name, catalog):
+    got = plan(question, catalog)
+    named = got.segment.name if got.segment else got.metric.name
+    assert got.intent == Intent.DEFINITION and named == name
+
+
+def test_an_order_to_flip_rows_is_a_write_refused(catalog):
+    with pytest.raises(Refusal):
+        plan("please flip the cancelled orders from June to completed", catalog)
+
+
+@pytest.mark.parametrize("question", ["revenue between april and june, inclusive",
+                                      "each plan's share of revenue in Q2, as percentages",
+                                      "weekly orders in May, weeks starting on Monday"])
+def test_words_about_how_a_range_or_share_is_written_are_understood(question, catalog):
+    assert plan(question, catalog).metric is not None
