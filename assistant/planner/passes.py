@@ -801,7 +801,8 @@ def what_ifs(d: Draft) -> None:
     bar = d.segment.parameter_with_role("threshold") if d.segment else None
     if d.segment and d.member is None and bar is not None and \
             bar.name in {o.parameter for o in d.overrides}:
-        d.member = whatif.at_least_member(d.segment, d.numbers)
+        d.member = whatif.at_least_member(d.segment, d.numbers) or whatif.passes_it(
+            d.p, d.segment)
     elif d.segment and d.member is None and bar is not None and d.segment.members:
         passed = whatif.passes_the_bar(d.p, bar)  # "accounts clearing the scoring bar"
         if passed is not None:

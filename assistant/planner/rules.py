@@ -69,6 +69,8 @@ from assistant.planner.patterns import (
 from assistant.planner.text import STOPWORDS, Corrector, normalise, phrase_pattern, words
 from assistant.planner.timephrases import NUMBER_WORDS, Found, find_time
 
+# One word before a colon that opens the question ("Finance: ...", "Partnerships: ...").
+HEADING = re.compile(r"^\s*([\w'&/-]+)\s*:\s*(?=\S)")
 # Words a definition's clause may not drop when its figure is read without it.
 DEFINITION_KEEPS = re.compile(r"\b(not|no|never|only|without|except|excluding)\b|n't\b")
 # The closed classes of words that narrow or negate who is counted, or say how it is
@@ -189,6 +191,7 @@ class RulesPlanner:
         if INJECTION.search(full) or RAW_SQL.search(question):
             raise Refusal(messages.REFUSE_INSTRUCTIONS, "instructions or raw sql", final=True)
         self._guard(Parse(question, full, full), catalog)
+        self._heading_value(question, catalog)
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
         definition = self._definition(p, catalog, choice, as_of)
@@ -293,6 +296,28 @@ class RulesPlanner:
                                                       for m in mine.matches for s in m.senses):
                 clauses[i] = clauses[i].replace(part, " ").strip(" ,")
         return [c for c in clauses if c]
+
+    def _heading_value(self, question: str, catalog: Catalog) -> None:
+        """ "Resellers: revenue by month": one word before a colon that opens the question
+        and names a dimension's value by a synonym may be the asker's team or a filter on
+        that value; asked back rather than guessed either way. The value's own name or label
+        ("Phones: ...") is the value."""
+        heading = HEADING.match(question)
+        if heading is None or SPEAKER.match(heading[1]):
+            return
+        probe = self._probe(heading[1], catalog)
+        senses = [s for m in probe.matches for s in m.senses]
+        if len(probe.matches) != 1 or not senses or any(s.kind != "value" for s in senses):
+            return
+        dim = catalog.dimensions.get(senses[0].name)
+        own = {normalise(n) for v in (dim.values if dim else ()) if v.value == senses[0].detail
+               for n in (v.value, v.label)}
+        if probe.text.strip() not in own:  # "Phones:" names the value itself
+            value = next((f"{v.label} ({dim.label})" for v in dim.values
+                          if v.value == senses[0].detail), senses[0].detail) if dim \
+                else senses[0].detail
+            raise ClarificationNeeded(messages.CLARIFY_HEADING.format(
+                heading=heading[1].strip(), value=value), [])
 
     def _without_lead_context(self, clause: str, catalog: Catalog, as_of: date) -> str:
         """The clause without an opening comma-part about the asker ("purely out of

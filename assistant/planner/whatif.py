@@ -167,6 +167,21 @@ def passes_the_bar(p: Parse, bar: Parameter) -> tuple[int, int] | None:
     return None
 
 
+# A verb of passing with the bar just set as its object: "how many make it", "who'd clear it".
+PASSES_IT = re.compile(r"\b(?:clear|clears|pass|passes|make|makes|meet|meets|reach|reaches|"
+                       r"qualify|qualifies)\s+(?:it|that|the\s+cut)\b|\bqualify\b|\bqualifies\b")
+
+
+def passes_it(p: Parse, segment: Segment) -> str | None:
+    """With the qualifying bar changed, people said to pass it are the family's first
+    member (the one at or above the bar); the span of the verb is consumed."""
+    said = PASSES_IT.search(p.text)
+    if said is None or not segment.members:
+        return None
+    p.claim(said.span(), "segment")
+    return segment.members[0].name
+
+
 def is_default(override: Override, catalog: Catalog) -> bool:
     """An override equal to the governed default changes nothing."""
     owner = catalog.segments.get(override.segment or "")

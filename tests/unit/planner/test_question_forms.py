@@ -910,3 +910,22 @@ def test_an_order_to_flip_rows_is_a_write_refused(catalog):
                                       "weekly orders in May, weeks starting on Monday"])
 def test_words_about_how_a_range_or_share_is_written_are_understood(question, catalog):
     assert plan(question, catalog).metric is not None
+
+
+def test_a_value_alone_as_the_heading_of_a_question_is_asked_back(catalog):
+    with pytest.raises(ClarificationNeeded, match="who is asking"):
+        plan("resellers: revenue by month this year", catalog)  # the channel, or the team?
+    assert plan("orders: march vs april", catalog).metric.name == "orders"  # a metric heads it
+
+
+def test_the_buyers_word_apart_from_the_segment_counts_buyers(catalog):
+    got = plan("for users in the activated stage: number of customers in Q2 per country",
+               catalog)
+    assert got.metric.name == "customers" and got.segment.member == "activated"
+    assert plan("how many engaged customers are there", catalog).metric is None or \
+        plan("how many engaged customers are there", catalog).metric.name == "users"
+
+
+def test_with_the_bar_changed_people_who_make_it_are_the_qualified(catalog):
+    got = plan("set the pql score threshold to 90. how many users in india make it?", catalog)
+    assert got.segment.member == "qualified" and got.overrides[0].value == 90
