@@ -244,6 +244,8 @@ def clarify_vague(examples: list[str]) -> str:
     listed = ", ".join(named[:-1]) + f" or {named[-1]}" if len(named) > 1 else "".join(named)
     example = f" For example {listed}, for a period like \"last month\"." if named else ""
     return f"Happy to help: which numbers do you need?{example}"
+
+
 CLARIFY_HEADING = (
     "\"{heading}\" opens the question: is that who is asking, or should I keep only {value}? "
     "Ask again without it, or with \"{value} only\"."

@@ -101,7 +101,8 @@ GROUP BY 1 ORDER BY 1
 
 # Segment families (the ≤ 1.1x goal) and metric questions (the warm-overhead goal).
 FAMILIES: list[tuple[str, str, str]] = [
-    ("PQL score distribution", "pql score distribution", PQL_SCORE),
+    ("PQL score distribution", "pql score tiers", PQL_SCORE),  # qualified or not; "pql score
+     # distribution" is one row per score value since 28a0435
     ("PQL count", "how many PQLs do we have?", PQL_COUNT),
     ("RFM segment counts", "how many customers are in each RFM segment?",
      _counts(ref.RFM_SEGMENT, "segment")),

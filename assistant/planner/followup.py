@@ -128,6 +128,8 @@ def _plan_fragment(rest: str, catalog: Catalog, as_of: date, planner: Any,
     except ClarificationNeeded as unclear:
         # "now by plan": a split that names nothing is a split of the thread's people
         people = catalog.population_metrics()
+        if not str(unclear).startswith(messages.clarify_vague([])):
+            raise  # asked back for another reason: that question stands
         try:
             outcome = planner.plan(f"{people[0].name} {rest}", catalog, as_of=as_of,
                                    choice=choice) if people else None

@@ -195,8 +195,8 @@ class RulesPlanner:
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
         definition = self._definition(p, catalog, choice, as_of)
-        if definition is not None or self._definition_clause(p, catalog):
-            counted = self._counted_too(p, catalog)
+        if definition is not None or self._definition_clause(p, catalog, as_of):
+            counted = self._counted_too(p, catalog, as_of)
             if counted is not None:  # a definition, then its count in a clause of its own
                 try:  # its answer is the figure, or what of it was not understood
                     return self._data_question(counted, catalog, as_of, choice)
@@ -442,7 +442,8 @@ class RulesPlanner:
             plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=name))
         return PlanOutcome(plan, 0.9, self.name)
 
-    def _definition_clause(self, p: Parse, catalog: Catalog) -> list[re.Match[str]]:
+    def _definition_clause(self, p: Parse, catalog: Catalog,
+                           as_of: date) -> list[re.Match[str]]:
         """A clause, as typed, that alone asks what something is ("what is X, precisely - and
         the count?"): the whole clause is then the definition's cue."""
         for head in re.split(r"[,;?!:\u2014\u2013]|\s-\s", p.original):
@@ -455,19 +456,19 @@ class RulesPlanner:
             if not strong or DEFINITION_KEEPS.search(text):
                 continue
             try:  # "how's it computed" alone names nothing: not a definition of its own
-                alone = self._definition(Parse(head, text, text), catalog, None, date.min)
+                alone = self._definition(Parse(head, text, text), catalog, None, as_of)
             except (Refusal, ClarificationNeeded):
                 continue
             if alone is not None:
                 return [found]
         return []
 
-    def _counted_too(self, p: Parse, catalog: Catalog) -> Parse | None:
+    def _counted_too(self, p: Parse, catalog: Catalog, as_of: date) -> Parse | None:
         """A question about a definition that also asks, in a clause of its own, for a figure
         (", and what is the headcount?", "... and then the number of them"): the figure,
         read without the definition's cue words and the joint between the clauses; its
         answer carries the definition used."""
-        head = self._definition_clause(p, catalog)  # a clause of its own is the whole cue
+        head = self._definition_clause(p, catalog, as_of)  # a clause of its own: the whole cue
         cues = head + [m for m in DEFINITION.finditer(p.text)
                        if not head or m.start() >= head[0].end()]
         if not cues:  # "..., what counts as X?" is no figure
