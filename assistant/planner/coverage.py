@@ -495,7 +495,8 @@ DIMENSION_HEAD = re.compile(r"\s+(buckets?|bands?|groups?|categor(y|ies)|tiers?|
 THROUGH = re.compile(r"\b(through|thru|throughout)\s+(the\s+)?$")
 # A table of two groupings: "tiers x plan", "a matrix of stage by plan", "each cell".
 CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells?|x|crossed|"
-                       r"combos?|combinations?|pairs?)\b|"
+                       r"combos?|combinations?|pairs?|at\s+the\s+same\s+time|(both\s+)?at\s+once|"
+                       r"simultaneously|jointly)\b|"
                        r"\u00d7")
 MATRIX_WORDS = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
                           r"overall|cohorts?)\b")

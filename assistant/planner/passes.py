@@ -420,7 +420,7 @@ def numbers(d: Draft) -> None:
     p = d.p
     d.month_number = _month_number(p)
     if (m := LIMIT.search(p.work)) is not None:
-        d.limit = int(m[2])
+        d.limit = int(m[2] or m[4])
         p.claim(m.span(), "limit")
     d.numbers = whatif.numbers(p, d.catalog)
     d.param_spans = [span for n in d.numbers for span in n.spans] + \
@@ -1036,7 +1036,8 @@ def _limit_direction(text: str) -> str | None:
         best = SUPERLATIVE.search(text) if WHICH_N.search(text) or ONE_RANKED.search(text) \
             else None
         return None if best is None else "asc" if best["asc"] else "desc"
-    said = SUPERLATIVE.fullmatch(limit[1])  # "first", "limit": no direction, the most first
+    said = SUPERLATIVE.fullmatch(limit[1]) if limit[1] else SUPERLATIVE.search(text, limit.end())
+    # "first", "limit": no direction, the most first; "the 5 X with the fewest": its superlative
     return "asc" if said is not None and said["asc"] else "desc"
 
 

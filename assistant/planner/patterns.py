@@ -162,6 +162,9 @@ DEFINITION = re.compile(
     r"\b(?:just|only)\s+(?:the\s+)?(?:rules?|definition|logic|formula)\b|"
     # "walk me through how X works", "the logic behind X", "who exactly is it counting"
     r"\bwalk\s+(?:me|us|them)\s+through\b|"
+    r"\bwhat\s+(?:exactly\s+|actually\s+)?(?:is|are)\s+(?:being\s+|getting\s+)?(?:counted|included|"
+    r"measured)\b|\b(?:want|need|give\s+me|show\s+me|send\s+me|see)\s+(?:the\s+|its\s+|their\s+)?"
+    r"(?:governed\s+|official\s+|actual\s+|exact\s+)?definition\b|"
     r"\b(?:rules?|logic|formula|criteria|thinking|math|maths|reasoning)\s+behind\b|"
     r"\bwho\s+(?:exactly\s+|actually\s+)?(?:is|are|does|do)\s+(?:it|this|that|they|we|you)\s+"
     r"(?:exactly\s+|actually\s+)?(?:count|counting|include|including)\b|"
@@ -246,7 +249,7 @@ RETENTION = re.compile(
 GROUP_LEAD = (
     r"(?:by|per|each|every|across|for\s+each|for\s+every|split\s+by|broken\s+down\s+by"
     r"|break\s+down\s+by|breakdown\s+by|grouped\s+by|by\s+their|broken\s+out\s+by"
-    r"|broke\s+down\s+by|break\s+out\s+by|x|\u00d7)"
+    r"|broke\s+down\s+by|break\s+out\s+by|counted\s+by|tallied\s+by|bucketed\s+by|x|\u00d7)"
 )
 GRAIN = re.compile(
     rf"\b{GROUP_LEAD}\s+(?:the\s+)?(signup\s+|order\s+|cohort\s+)?"
@@ -295,7 +298,11 @@ WHICH_N = re.compile(r"\b(?:which|what|the)\s+(\d{1,4})\b(?!\s*(?:days?|weeks?|m
                      r"quarters?|years?|%|percent)\b)")
 ONE_RANKED = re.compile(r"^(?:who|who'?s|whose)\b|\bsingle\s+(?=(?:most|highest|top|biggest|"
                         r"largest|best|least|lowest|smallest|worst)\b)")
-LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b")
+LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b|"
+                   # "the 5 countries with the most orders": a count before what is ranked
+                   r"\b(the|our)\s+(\d{1,4})\s+(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|who|which)"
+                   r"\s+(?:the\s+)?(?:most|highest|fewest|lowest|least|biggest|largest|smallest|"
+                   r"best|worst)\b)")
 NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
     r"(?:(?![\w+]|-\d)|\+(?=\s+(?:days?|weeks?|logins?|projects?|points?)\b|[^\w\s+]|\s*$))"
@@ -435,6 +442,6 @@ REST = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|against|relative\s+
                   r"(?:\s+of\s+(?:them|us|the\s+base))?|(?:all\s+)?(?:the\s+)?others|"
                   r"(?:all\s+)?(?:the\s+)?other\s+(?=users|customers|people|accounts|folks))\b")
 COMPARE_PERIODS = re.compile(r"\b(vs|versus|compared?\s+(with|to)|compare|comparing|against|"
-                             r"relative\s+to|stack(s|ed)?\s+up)\b")
+                             r"relative\s+to|stack(s|ed)?\s+up|side\s+by\s+side)\b")
 DATA_WORDS = re.compile(r"\b(numbers?|stats?|statistics|metrics?|kpis?|data|figures|report|"
                         r"dashboard)\b")

@@ -369,7 +369,8 @@ def group_by(
             r"\s*(and|&|,|,\s*and|plus)\s*", p.text[last_end : m.span[0]]
         )
         which = re.search(r"\b(which|what)\s+$", lead) and SUPERLATIVE.search(p.text)
-        ranked = re.search(r"\b(top|bottom|best|worst)\s+(\d+\s+)?$", lead)
+        ranked = re.search(r"\b(top|bottom|best|worst)\s+(\d+\s+)?$", lead) or (
+            re.search(r"\b(the|our)\s+\d+\s+$", lead) and SUPERLATIVE.search(p.text))
         if (
             re.search(rf"{GROUP_LEAD}\s+(the\s+|their\s+|our\s+)?(\w+\s+)?$", lead)
             or chained

@@ -86,7 +86,11 @@ MONTH_NUMBER_WORD = re.compile(r"\bmonth\s+(" + "|".join(CELL_NUMBERS) + r")\b")
 # A number word after "instead of" is the value being replaced, with or without its unit
 # ("nine logins rather than four").
 REPLACED_NUMBER = re.compile(rf"\b(instead\s+of|rather\s+than)\s+({_SMALL})\b")
-RANKED_NUMBER = re.compile(rf"\b(top|bottom|best|worst|highest|lowest)\s+({_SMALL})\b")
+RANKED_NUMBER = re.compile(rf"\b(top|bottom|best|worst|highest|lowest)\s+({_SMALL})\b|"
+                           # "the five countries with the most orders"
+                           rf"\b(the|our)\s+({_SMALL})\s+(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|"
+                           r"who|which)\s+(?:the\s+)?(?:most|highest|fewest|lowest|least|biggest|"
+                           r"largest|smallest|best|worst)\b)")
 WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 # Negative contractions typed without the apostrophe ("arent", "doesnt"). "cant" and "wont"
 # are left alone: both are words of their own ("cant lose them" names an RFM member).
@@ -136,7 +140,7 @@ def normalise(text: str) -> str:
     text = re.sub(r"\bw/(?=\s)", "with", text)
     text = BIG_NUMBER_WORD.sub(lambda m: str(number_in_words(m[0])), text)  # "sixty days"
     text = NUMBER_WORD.sub(lambda m: f"{COUNTS[m[1]]} {m[2]}", text)  # "two logins a day"
-    text = RANKED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)  # "top three" -> top 3
+    text = RANKED_NUMBER.sub(lambda m: f"{m[1] or m[3]} {COUNTS[m[2] or m[4]]} ", text)  # top 3
     text = REPLACED_NUMBER.sub(lambda m: f"{m[1]} {COUNTS[m[2]]}", text)
     text = MONTH_NUMBER_WORD.sub(lambda m: f"month {CELL_NUMBERS[m[1]]}", text)  # "month three"
     text = MONTH_DASH_MONTH.sub(r"\1 to \2", text)  # "jul-dec" is a range, not two months

@@ -492,7 +492,7 @@ def _bounded(text: str, found: Found, as_of: date) -> Found:
 def snapshot_phrase(text: str, as_of: date) -> Found | None:
     """"end of July", "end of 2024", "as of November 2024": a single month end."""
     match = re.search(rf"\b(?:(?:as\s+(?:it|they)\s+(?:stood|were|was)\s+)?at\s+the\s+)?"
-                      rf"(?:end\s+of|as\s+of)\s+(?:the\s+)?(?:{MONTH_YEAR}|"
+                      rf"(?:end\s+of|close\s+of|as\s+of)\s+(?:the\s+)?(?:{MONTH_YEAR}|"
                       rf"(20\d\d)|q([1-4])(?:\s+({YEAR_RE}))?|(last|previous)\s+(month|quarter|year))",
                       text)
     if not match or re.search(r"\b(?:until|till|up\s+to|before|after|since|through|thru|to)\s+"
