@@ -513,7 +513,7 @@ CONJUNCTION = re.compile(r"\b(and|plus|both|also|but|&)\b")
 MONDAY_WEEKS = re.compile(r"\b(mon|monday)\s*(-|to|through|thru)?\s*(sun|sunday)(\s+weeks?)?\b|"
                           r"\bweeks?\s+(starting|beginning|that\s+start)\s+(on\s+)?(a\s+)?"
                           r"(mon|monday)s?\b")
-# A range said to keep both its ends ("between March and May, inclusive").
+# A range said to keep both its ends ("from Q1 to Q3 inclusive").
 INCLUSIVE = re.compile(r"\b(inclusive|inclusively|both\s+(ends|months|dates)\s+included)\b")
 # How a share is written out: "as fractions", "as a percentage".
 SHARE_FORM = re.compile(r"\bas\s+(a\s+)?(fractions?|percent|percentages?|decimals?|ratios?|"

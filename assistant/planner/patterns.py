@@ -160,7 +160,7 @@ DEFINITION = re.compile(
     r"\bwhere\s+(?:do|does)\s+(?:the\s+)?(?:weights?|weightings?|points|scores?|thresholds?|"
     r"cutoffs?|cut-offs?|bands?|tiers?)\b.*\bcome\s+from\b|"
     r"\b(?:just|only)\s+(?:the\s+)?(?:rules?|definition|logic|formula)\b|"
-    # "walk me through how X works", "the logic behind X", "who exactly is it counting"
+    # "walk us through X", "the logic behind X", "who exactly does that include"
     r"\bwalk\s+(?:me|us|them)\s+through\b|"
     r"\bwhat\s+(?:exactly\s+|actually\s+)?(?:is|are)\s+(?:being\s+|getting\s+)?(?:counted|included|"
     r"measured)\b|\b(?:want|need|give\s+me|show\s+me|send\s+me|see)\s+(?:the\s+|its\s+|their\s+)?"
@@ -299,7 +299,7 @@ WHICH_N = re.compile(r"\b(?:which|what|the)\s+(\d{1,4})\b(?!\s*(?:days?|weeks?|m
 ONE_RANKED = re.compile(r"^(?:who|who'?s|whose)\b|\bsingle\s+(?=(?:most|highest|top|biggest|"
                         r"largest|best|least|lowest|smallest|worst)\b)")
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b|"
-                   # "the 5 countries with the most orders": a count before what is ranked
+                   # "the 4 plans with the highest AOV": a count before what is ranked
                    r"\b(the|our)\s+(\d{1,4})\s+(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|who|which)"
                    r"\s+(?:the\s+)?(?:most|highest|fewest|lowest|least|biggest|largest|smallest|"
                    r"best|worst)\b)")

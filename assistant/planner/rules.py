@@ -477,7 +477,7 @@ class RulesPlanner:
         count = next((m for m in DATA_ASK.finditer(p.text)
                       if not any(c.start() <= m.start() < c.end() for c in cues)
                       and not re.search(r"\b(?:not|no|never|without)\s+$", p.text[:m.start()])),
-                     None)  # "the definition, not a number" asks for no figure
+                     None)  # "its rule, not the figure" asks for no figure
         if count is None:
             return None
         lo, hi = sorted((cue.end() if cue.start() < count.start() else count.end(),

@@ -87,7 +87,7 @@ MONTH_NUMBER_WORD = re.compile(r"\bmonth\s+(" + "|".join(CELL_NUMBERS) + r")\b")
 # ("nine logins rather than four").
 REPLACED_NUMBER = re.compile(rf"\b(instead\s+of|rather\s+than)\s+({_SMALL})\b")
 RANKED_NUMBER = re.compile(rf"\b(top|bottom|best|worst|highest|lowest)\s+({_SMALL})\b|"
-                           # "the five countries with the most orders"
+                           # "the three plans with the highest revenue"
                            rf"\b(the|our)\s+({_SMALL})\s+(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|"
                            r"who|which)\s+(?:the\s+)?(?:most|highest|fewest|lowest|least|biggest|"
                            r"largest|smallest|best|worst)\b)")
