@@ -225,7 +225,7 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
         for n in population[:1]]
     specific = [n for n in named if n not in population]
     metric = specific[0] if specific else (people if named else None)
-    # "accounts in the churned stage: the customers among them" names the people apart
+    # "accounts we flag as new: their customers" names the people apart
     people_said = any(s.kind == "metric" and s.name in population for _, s in senses)
     if segment is not None and not share and not people_said and \
             metric in {m.name for m in catalog.buyer_metrics()} and all(

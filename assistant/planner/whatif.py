@@ -174,7 +174,7 @@ PASSES_IT = re.compile(r"\b(?:clear|clears|pass|passes|make|makes|meet|meets|rea
 
 def passes_it(p: Parse, segment: Segment) -> str | None:
     """With the qualifying bar changed, people said to pass it are the family's first
-    member (the one at or above the bar); the span of the verb is consumed."""
+    member (the one the bar lets in); the span of the verb is consumed."""
     said = PASSES_IT.search(p.text)
     if said is None or not segment.members:
         return None
