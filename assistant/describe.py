@@ -238,8 +238,11 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
 
 
 def _each_share(plan: QueryPlan) -> str:
-    """A share of the total beside every row says so ("... by plan: 4 groups, ...")."""
-    return ", each with its share of them all" if plan.share_of_total else ""
+    """A share beside every row says so ("... by plan: 4 groups, ..."): of all the rows, or
+    of each row's own whole (a part of revenue in each quarter)."""
+    if plan.share_of_total:
+        return ", each with its share of them all"
+    return ", each with its share of the whole" if plan.share else ""
 
 
 def _share_sides(plan: QueryPlan) -> tuple[QueryPlan, QueryPlan]:

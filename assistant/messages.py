@@ -246,6 +246,10 @@ def clarify_vague(examples: list[str]) -> str:
     return f"Happy to help: which numbers do you need?{example}"
 
 
+CLARIFY_GROWTH = (
+    "I can put the two periods side by side (\"revenue in Q1 vs Q2\"), but I don't compute the "
+    "percent change between them yet. Ask for both periods and compare the figures."
+)
 CLARIFY_HEADING = (
     "\"{heading}\" opens the question: is that who is asking, or should I keep only {value}? "
     "Ask again without it, or with \"{value} only\"."

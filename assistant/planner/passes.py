@@ -1258,6 +1258,10 @@ def _asks_share(d: Draft) -> bool:
 def _shares(d: Draft) -> None:
     _governed_share(d)
     share = _asks_share(d) and not d.share_governed
+    if share and (d.compared or d.compared_grain) and GROWTH.search(d.text):
+        # "by what percent did revenue grow from Q1 to Q2": a change between the periods,
+        # which no plan computes (a share of their total would be another number)
+        raise ClarificationNeeded(messages.CLARIFY_GROWTH, [])
     d.wants_share = share and (d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) or
                                _members_of_the_whole(d)) and (
         d.segment is None or d.segment.entity == "user")
@@ -1274,6 +1278,9 @@ def _shares(d: Draft) -> None:
 
 
 SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|ratio)\b")
+# A change between periods asked as a rate: "by what percent did it grow", "% change".
+GROWTH = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?|decline[ds]?|"
+                    r"drop(ped)?|fell|rose|change[ds]?|up|down)\b")
 
 
 def _governed_share(d: Draft) -> None:

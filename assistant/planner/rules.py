@@ -144,6 +144,19 @@ def _one_subject(probe: Parse, cue: tuple[int, int], catalog: Catalog) -> None:
             defined=defined, counted=counted), [])
 
 
+def _whole_family(probe: Parse, families: set[str], catalog: Catalog) -> str | None:
+    """ "Explain the lifecycle stages: when is someone activated vs engaged?": the one family
+    every named word belongs to (itself, one of its members, a segment it requires), when one
+    of its members is said too, is the one a definition question is about."""
+    mentioned = [m for m in probe.matches if any(s.kind in ("segment", "member")
+                                              for s in m.senses)]
+    whole = [f for f in sorted(families) if all(any(
+        s.name == f or s.name in catalog.segments[f].requires for s in m.senses)
+        for m in mentioned) and any(s.kind == "member" and s.name == f for m in mentioned
+                                    for s in m.senses)]
+    return whole[0] if len(whole) == 1 else None
+
+
 def _stems(text: str) -> set[str]:
     """Content words of a text, cut to a crude stem ("completion" meets "completed")."""
     return {w[:6] if len(w) > 6 else w.removesuffix("s") for w in re.findall(r"[a-z]+", text)
@@ -426,11 +439,12 @@ class RulesPlanner:
             return PlanOutcome(plan, 0.9, self.name)
         segments = {s.name for s in ranked if s.kind in ("segment", "member")}
         families = {s.name for s in ranked if s.kind == "segment"}
+        if len(segments) > 1 and (whole := _whole_family(probe, segments & families, catalog)):
+            segments = families = {whole}
         if len(segments) > 1 and not (segments & families and len(segments & families) == 1):
             raise ClarificationNeeded(
                 messages.CLARIFY_AMBIGUOUS.format(phrase=probe.matches[0].entry.phrase),
                 [candidate(catalog, name, None) for name in sorted(segments)])
-        top = ranked[0]
         if segments:
             name = (segments & families or segments).pop()
             member = next((s.detail for s in ranked if s.kind == "member" and s.name == name),
@@ -438,7 +452,7 @@ class RulesPlanner:
             plan = QueryPlan(intent=Intent.DEFINITION, segment=SegmentRef(name=name,
                                                                           member=member))
         else:
-            name = _best_described(p.text, catalog, top.name)
+            name = _best_described(p.text, catalog, ranked[0].name)
             plan = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=name))
         return PlanOutcome(plan, 0.9, self.name)
 

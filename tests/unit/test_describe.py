@@ -88,3 +88,18 @@ def test_one_month_end_of_history_is_named_as_that_date(catalog):
     rows = [(date(2025, 12, 31), "champions", 900), (date(2025, 12, 31), "at_risk", 400)]
     said = sentence(plan, catalog, Result(["month_end", "segment", "users"], rows, False, 0.0))
     assert "at 2025-12-31" in said and "each month end" not in said
+
+
+def test_a_part_of_a_metric_in_each_period_says_each_row_has_its_share(catalog):
+    from assistant.describe import sentence
+    from assistant.executor import Result
+    from assistant.plan import MetricRef
+
+    q1, q2 = TimeRange(start=date(2026, 1, 1), end=date(2026, 3, 31)), \
+        TimeRange(start=date(2026, 4, 1), end=date(2026, 6, 30))
+    plan = QueryPlan(intent=Intent.BREAKDOWN, metric=MetricRef(name="revenue"), share=True,
+                     filters=(Filter(dimension="country", values=("US",)),),
+                     time_range=TimeRange(start=q1.start, end=q2.end), compared=(q1, q2))
+    rows = [(q1.start, 10.0, 40.0, 0.25), (q2.start, 20.0, 50.0, 0.4)]
+    said = sentence(plan, catalog, Result(["q", "revenue", "total", "share"], rows, False, 0.0))
+    assert "each with its share of the whole" in said

@@ -929,3 +929,16 @@ def test_the_buyers_word_apart_from_the_segment_counts_buyers(catalog):
 def test_with_the_bar_changed_people_who_make_it_are_the_qualified(catalog):
     got = plan("set the pql score threshold to 90. how many users in india make it?", catalog)
     assert got.segment.member == "qualified" and got.overrides[0].value == 90
+
+
+def test_a_percent_change_between_periods_is_asked_back_not_answered_as_a_share(catalog):
+    with pytest.raises(ClarificationNeeded, match="percent change"):
+        plan("by what percent did orders grow from Q1 to Q2?", catalog)
+
+
+def test_a_definition_naming_a_family_and_its_members_is_that_familys(catalog):
+    got = plan("explain the lifecycle stages: when is someone 'activated' vs 'engaged'?",
+               catalog)
+    assert got.intent == Intent.DEFINITION and got.segment.name == "lifecycle_stage"
+    with pytest.raises(ClarificationNeeded):  # two definitions named, no member of either
+        plan("how are engaged users and lifecycle stages defined", catalog)
