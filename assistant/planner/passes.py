@@ -1259,7 +1259,7 @@ def _shares(d: Draft) -> None:
     _governed_share(d)
     share = _asks_share(d) and not d.share_governed
     if share and (d.compared or d.compared_grain) and GROWTH.search(d.text):
-        # "by what percent did revenue grow from Q1 to Q2": a change between the periods,
+        # "orders: how many percent up, May against April?": a change between the periods,
         # which no plan computes (a share of their total would be another number)
         raise ClarificationNeeded(messages.CLARIFY_GROWTH, [])
     d.wants_share = share and (d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) or
@@ -1278,7 +1278,7 @@ def _shares(d: Draft) -> None:
 
 
 SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|ratio)\b")
-# A change between periods asked as a rate: "by what percent did it grow", "% change".
+# A change between periods asked as a rate: "percent growth", "% change", "fell by what %".
 GROWTH = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?|decline[ds]?|"
                     r"drop(ped)?|fell|rose|change[ds]?|up|down)\b")
 

@@ -145,7 +145,7 @@ def _one_subject(probe: Parse, cue: tuple[int, int], catalog: Catalog) -> None:
 
 
 def _whole_family(probe: Parse, families: set[str], catalog: Catalog) -> str | None:
-    """ "Explain the lifecycle stages: when is someone activated vs engaged?": the one family
+    """ "Define RFM segments: what sets champions apart?": the one family
     every named word belongs to (itself, one of its members, a segment it requires), when one
     of its members is said too, is the one a definition question is about."""
     mentioned = [m for m in probe.matches if any(s.kind in ("segment", "member")
