@@ -1278,9 +1278,9 @@ def _shares(d: Draft) -> None:
 
 
 SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|ratio)\b")
-# A change between periods asked as a rate: "percent growth", "% change", "fell by what %".
-GROWTH = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?|decline[ds]?|"
-                    r"drop(ped)?|fell|rose|change[ds]?|up|down)\b")
+# A change between periods asked as a rate: "percent growth", "% change", "fell by what %":
+# the verbs of change, or a bare "up"/"down".
+GROWTH = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:up|down)\b")
 
 
 def _governed_share(d: Draft) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from assistant.planner.text import RANKED_AFTER
+
 # Write intent comes from the grammar of a request, never from a word alone: SQL that changes
 # data anywhere, or a clause that *starts* with an imperative verb of changing data ("delete
 # the demo accounts", "please set user 7 to free"). "Did orders fall?" and "any news about
@@ -300,9 +302,7 @@ ONE_RANKED = re.compile(r"^(?:who|who'?s|whose)\b|\bsingle\s+(?=(?:most|highest|
                         r"largest|best|least|lowest|smallest|worst)\b)")
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b|"
                    # "the 4 plans with the highest AOV": a count before what is ranked
-                   r"\b(the|our)\s+(\d{1,4})\s+(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|who|which)"
-                   r"\s+(?:the\s+)?(?:most|highest|fewest|lowest|least|biggest|largest|smallest|"
-                   r"best|worst)\b)")
+                   rf"\b(the|our)\s+(\d{{1,4}})\s+{RANKED_AFTER}")
 NUMBER = re.compile(
     r"(?<![\w.])(\d+(?:\.\d+)?)(\s*%|\s+percent)?"
     r"(?:(?![\w+]|-\d)|\+(?=\s+(?:days?|weeks?|logins?|projects?|points?)\b|[^\w\s+]|\s*$))"

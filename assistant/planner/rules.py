@@ -83,6 +83,11 @@ NARROWING = re.compile(r"\b(who|whom|whose|that|which|where|when|if|unless|only|
                        r"less|fewer|versus|vs|or|same|new|first|last)\b|n't\b")
 
 
+def _asks(text: str) -> bool:
+    """Whether a clause asks for something: a list, a count or a definition."""
+    return bool(LIST.search(text) or COUNT.search(text) or DEFINITION.search(text))
+
+
 def _only_periods(text: str, as_of: date) -> bool:
     """A clause that is nothing but periods ("revenue — june vs july") is part of the
     question; one with other words ("want to reach out before friday") is context."""
@@ -208,8 +213,9 @@ class RulesPlanner:
         if CATALOG.search(text):
             return PlanOutcome(QueryPlan(intent=Intent.CATALOG), 0.95, self.name)
         definition = self._definition(p, catalog, choice, as_of)
-        if definition is not None or self._definition_clause(p, catalog, as_of):
-            counted = self._counted_too(p, catalog, as_of)
+        head = self._definition_clause(p, catalog, as_of)  # a clause of its own: the whole cue
+        if definition is not None or head:
+            counted = self._counted_too(p, catalog, head)
             if counted is not None:  # a definition, then its count in a clause of its own
                 try:  # its answer is the figure, or what of it was not understood
                     return self._data_question(counted, catalog, as_of, choice)
@@ -254,7 +260,7 @@ class RulesPlanner:
                 phrase_pattern(normalise(syn)).search(text)
                     for seg in catalog.segments.values() for param in seg.parameters
                 for syn in (*param.synonyms, param.label))
-            asks = LIST.search(text) or COUNT.search(text) or DEFINITION.search(text)
+            asks = _asks(text)
             # a period is never context ("AOV per plan - people who ordered over the past 45
             # days", "X: this month against the one before"): it limits the answer, so
             # coverage must see it (what the asker will do then was set aside above)
@@ -344,13 +350,12 @@ class RulesPlanner:
         governed = self._corrector(catalog).governed  # "high / low, how many each": members
         if any(w in governed and w not in ("just", "only") for w in probe.text.split()):
             return clause
-        asks = LIST.search(probe.text) or COUNT.search(probe.text) or DEFINITION.search(probe.text)
+        asks = _asks(probe.text)
         narrows = NARROWING.search(probe.text) or NUMBER.search(probe.text) or find_time(
             probe.text, as_of) is not None or GRAIN.search(probe.text) or TREND.search(probe.text)
         if probe.matches or asks or narrows:
             return clause
-        after = self._probe(rest, catalog).text
-        if not (LIST.search(after) or COUNT.search(after) or DEFINITION.search(after)):
+        if not _asks(self._probe(rest, catalog).text):
             return clause
         return rest.strip()
 
@@ -477,12 +482,12 @@ class RulesPlanner:
                 return [found]
         return []
 
-    def _counted_too(self, p: Parse, catalog: Catalog, as_of: date) -> Parse | None:
+    @staticmethod
+    def _counted_too(p: Parse, catalog: Catalog, head: list[re.Match[str]]) -> Parse | None:
         """A question about a definition that also asks, in a clause of its own, for a figure
         (", and what is the headcount?", "... and then the number of them"): the figure,
         read without the definition's cue words and the joint between the clauses; its
         answer carries the definition used."""
-        head = self._definition_clause(p, catalog, as_of)  # a clause of its own: the whole cue
         cues = head + [m for m in DEFINITION.finditer(p.text)
                        if not head or m.start() >= head[0].end()]
         if not cues:  # "..., what counts as X?" is no figure

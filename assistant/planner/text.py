@@ -86,11 +86,11 @@ MONTH_NUMBER_WORD = re.compile(r"\bmonth\s+(" + "|".join(CELL_NUMBERS) + r")\b")
 # A number word after "instead of" is the value being replaced, with or without its unit
 # ("nine logins rather than four").
 REPLACED_NUMBER = re.compile(rf"\b(instead\s+of|rather\s+than)\s+({_SMALL})\b")
+# What follows a count of the things ranked: "(the 3) plans with the highest revenue".
+RANKED_AFTER = (r"(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|who|which)\s+(?:the\s+)?(?:most|"
+                r"highest|fewest|lowest|least|biggest|largest|smallest|best|worst)\b)")
 RANKED_NUMBER = re.compile(rf"\b(top|bottom|best|worst|highest|lowest)\s+({_SMALL})\b|"
-                           # "the three plans with the highest revenue"
-                           rf"\b(the|our)\s+({_SMALL})\s+(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|"
-                           r"who|which)\s+(?:the\s+)?(?:most|highest|fewest|lowest|least|biggest|"
-                           r"largest|smallest|best|worst)\b)")
+                           rf"\b(the|our)\s+({_SMALL})\s+{RANKED_AFTER}")
 WORD = re.compile(r"[a-z0-9][a-z0-9+'.]*[a-z0-9+]|[a-z0-9]")
 # Negative contractions typed without the apostrophe ("arent", "doesnt"). "cant" and "wont"
 # are left alone: both are words of their own ("cant lose them" names an RFM member).
