@@ -28,7 +28,7 @@ from assistant.compiler.segments import (
     segment_closure,
     segment_ctes,
 )
-from assistant.compiler.snapshots import history, movement
+from assistant.compiler.snapshots import history, movement, people_described
 from assistant.compiler.sql import (
     DIALECT,
     as_date,
@@ -904,15 +904,14 @@ def _cohorts_narrowed(plan: QueryPlan, catalog: Catalog, segment: Segment, ctes:
     that picks people from the population table keeps only those the filters describe, so
     cohort sizes and retained users are both of them."""
     base = catalog.population_table()
-    conditions = []
+    narrowing = []
     for flt in plan.filters:
         dim = _dimension(catalog, flt.dimension)
         if dim.table != base:
             raise CompileError(f"A cohort can be narrowed by the {base} table's own columns; "
                                f"`{dim.name}` is on `{dim.table}`.")
-        condition = exp.column(dim.column).isin(*[exp.Literal.string(v) for v in flt.values])
-        conditions.append(condition.not_() if flt.exclude else condition)
-    people = exp.select("user_id").from_(base).where(exp.and_(*conditions))
+        narrowing.append((dim, flt))
+    people = people_described(catalog, narrowing)
     own = f"{segment.name}__"
     for i, (name, tree) in enumerate(ctes):
         source = next((t for t in tree.find_all(exp.Table) if t.name == base), None)

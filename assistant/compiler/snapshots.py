@@ -13,12 +13,12 @@ from datetime import date
 
 from sqlglot import exp
 
-from assistant.catalog.models import Catalog, Segment
+from assistant.catalog.models import Catalog, Dimension, Segment
 from assistant.compiler.segments import Ctes, Overrides, segment_ctes
 from assistant.compiler.series import SNAPSHOT, series_ctes, series_name
 from assistant.compiler.sql import date_literal
 from assistant.errors import CompileError
-from assistant.plan import Intent, QueryPlan
+from assistant.plan import Filter, Intent, QueryPlan
 
 
 def month_ends(as_of: date, start: date | None = None) -> list[date]:
@@ -71,16 +71,24 @@ def people_in(plan: QueryPlan, catalog: Catalog) -> exp.Expr | None:
     if not plan.filters:
         return None
     base = catalog.population_table()
-    conditions = []
+    narrowing = []
     for flt in plan.filters:
         dim = catalog.dimensions.get(flt.dimension)
         if dim is None or dim.table != base:
             raise CompileError(f"Segment sizes over time can be narrowed by the {base} "
                                f"table's own columns; `{flt.dimension}` is not one of them.")
+        narrowing.append((dim, flt))
+    return exp.column("user_id").isin(query=people_described(catalog, narrowing))
+
+
+def people_described(catalog: Catalog, narrowing: list[tuple[Dimension, Filter]]) -> exp.Select:
+    """The ids of the population table's people whose columns the filters keep (each filter
+    with its dimension, already checked to be a column of that table)."""
+    conditions = []
+    for dim, flt in narrowing:
         condition = exp.column(dim.column).isin(*[exp.Literal.string(v) for v in flt.values])
         conditions.append(condition.not_() if flt.exclude else condition)
-    people = exp.select("user_id").from_(base).where(exp.and_(*conditions))
-    return exp.column("user_id").isin(query=people)
+    return exp.select("user_id").from_(catalog.population_table()).where(exp.and_(*conditions))
 
 
 def _member_in(column: str, members: tuple[str, ...]) -> exp.Expr:
