@@ -27,12 +27,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
-from hand_sql import FAMILIES, METRIC_QUESTIONS, USERS
+from hand_sql import FAMILIES, METRIC_QUESTIONS, USERS, normal_rows
 from paired import compile_validate_ms
 
 from assistant.config import load_config
@@ -40,14 +39,6 @@ from assistant.demo import build_demo
 from assistant.pipeline import Assistant
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-def _normal(rows: list[Any]) -> list[tuple[Any, ...]]:
-    def cell(v: Any) -> Any:
-        if isinstance(v, float | Decimal):
-            return round(float(v), 6)
-        return str(v) if v is not None and not isinstance(v, int | str) else v
-    return sorted((tuple(cell(v) for v in row) for row in rows), key=repr)
 
 
 def _timed(con: duckdb.DuckDBPyConnection, sql: str) -> tuple[float, list[Any]]:
@@ -79,7 +70,7 @@ def families(con: duckdb.DuckDBPyConnection, assistant: Assistant,
                 ms, rows = _timed(con, sql)
                 times.append(ms)
                 if sql is hand:
-                    equal = equal and _normal(rows) == _normal(answer.rows)
+                    equal = equal and normal_rows(rows) == normal_rows(answer.rows)
         s, h = statistics.median(segq_ms), statistics.median(hand_ms)
         out.append([family, f"{s:.0f}", f"{h:.0f}", f"{s / h:.2f}x", "equal" if equal
                     else "DIFFERENT"])

@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import sys
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests import reference_sql as ref  # noqa: E402  (the repository root is added just above)
 
 END = "TIMESTAMP '2026-07-01'"  # the first instant after as_of (2026-06-30)
+
+
+def normal_rows(rows: list[Any]) -> list[tuple[Any, ...]]:
+    """Rows as compared with the hand SQL's: numbers rounded to 6 places, dates as text,
+    in a fixed order."""
+    def cell(v: Any) -> Any:
+        if isinstance(v, float | Decimal):
+            return round(float(v), 6)
+        return str(v) if v is not None and not isinstance(v, int | str) else v
+    return sorted((tuple(cell(v) for v in row) for row in rows), key=repr)
+
+
 WINDOW_30 = "TIMESTAMP '2026-06-01'"  # dates > as_of - 30
 CORE = ref.CORE_ACTIONS
 

@@ -10,24 +10,14 @@ must equal the hand SQL's.
 from __future__ import annotations
 
 import sys
-from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from assistant.pipeline import Assistant
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
-from hand_sql import FAMILIES, METRIC_QUESTIONS  # noqa: E402
-
-
-def _normal(rows: list[Any]) -> list[tuple[Any, ...]]:
-    def cell(v: Any) -> Any:
-        if isinstance(v, float | Decimal):
-            return round(float(v), 6)
-        return str(v) if v is not None and not isinstance(v, int | str) else v
-    return sorted((tuple(cell(v) for v in row) for row in rows), key=repr)
+from hand_sql import FAMILIES, METRIC_QUESTIONS, normal_rows  # noqa: E402
 
 
 @pytest.mark.parametrize(("family", "question", "hand"),
@@ -39,4 +29,4 @@ def test_each_benchmark_question_is_answered_with_its_hand_sqls_rows(config, fam
     assert answer.status == "answered", answer.message
     expected = assistant.warehouse.cursor().execute(hand).fetchall()
     assert expected  # an empty pair would prove nothing
-    assert _normal(answer.rows) == _normal(expected)
+    assert normal_rows(answer.rows) == normal_rows(expected)

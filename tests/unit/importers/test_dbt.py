@@ -84,6 +84,13 @@ def ask(shop: Path, tmp_path: Path, question: str) -> dict:
     return Assistant(config).ask(question).log_dict()
 
 
+def answered(shop: Path, tmp_path: Path, question: str) -> dict:
+    """The answer to `question`, which must be answered (not asked back or refused)."""
+    answer = ask(shop, tmp_path, question)
+    assert answer["status"] == "answered", answer["message"]
+    return answer
+
+
 def test_metrics_and_dimensions_keep_their_dbt_file_and_line(shop: Path) -> None:
     catalog, issues = collect_issues(shop / "models")
     assert [i for i in issues if i.level == "error"] == []
@@ -105,8 +112,7 @@ def test_an_unknown_key_and_a_ref_to_no_model_are_errors_at_their_line(shop: Pat
 
 def test_a_simple_metric_by_a_joined_dimension_equals_hand_written_sql(
         shop: Path, tmp_path: Path) -> None:
-    answer = ask(shop, tmp_path, "revenue by country")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "revenue by country")
     # SELECT c.country, SUM(o.amount) FROM orders o LEFT JOIN customers c USING (customer_id)
     assert sorted(map(tuple, answer["rows"])) == [("FR", 40.0), ("US", 5.0)]
     top = ask(shop, tmp_path, "which country brings in the most revenue?")
@@ -116,8 +122,7 @@ def test_a_simple_metric_by_a_joined_dimension_equals_hand_written_sql(
 
 
 def test_a_ratio_metric_is_the_ratio_of_its_sums(shop: Path, tmp_path: Path) -> None:
-    answer = ask(shop, tmp_path, "revenue per order")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "revenue per order")
     assert answer["rows"] == [[pytest.approx(45.0 / 3)]]  # SUM(amount) / COUNT(*)
 
 
@@ -185,8 +190,7 @@ def test_of_several_dimensions_a_phrase_names_the_one_metricflow_reaches_answers
     """Suppliers have a country too, but no entity joins them to orders: "by country" is the
     customer's (the supplier's would be a guessed join)."""
     _with(shop, "suppliers", _countries("suppliers", "supplier"), "supplier_id,country\ns1,DE\n")
-    answer = ask(shop, tmp_path, "revenue by country")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "revenue by country")
     # SELECT c.country, SUM(o.amount) FROM orders o LEFT JOIN customers c USING (customer_id)
     assert sorted(map(tuple, answer["rows"])) == [("FR", 40.0), ("US", 5.0)]
 
@@ -202,8 +206,7 @@ def test_of_several_reachable_the_metrics_own_tables_dimension_answers(
         "order_id,customer_id,amount,status,ship_country,ds\n"
         "o1,c1,10.0,paid,US,2022-01-01\no2,c1,30.0,paid,FR,2022-01-02\n"
         "o3,c2,5.0,refunded,US,2022-02-01\n")
-    answer = ask(shop, tmp_path, "revenue by country")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "revenue by country")
     # SELECT ship_country, SUM(amount) FROM orders GROUP BY 1
     assert sorted(map(tuple, answer["rows"])) == [("FR", 30.0), ("US", 15.0)]
 
@@ -249,8 +252,7 @@ def test_a_dbt_trend_has_one_date_per_period_as_segqs_own_trends_do(
     (shop / "seeds" / "orders_seed.csv").write_text(
         "order_id,customer_id,amount,status,ordered_at\no1,c1,10.0,paid,2022-01-03\n"
         "o2,c1,30.0,paid,2022-01-05\no3,c2,5.0,refunded,2022-02-01\n")
-    answer = ask(shop, tmp_path, question)
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, question)
     dataset = find_dataset(shop / "models")
     assert dataset is not None
     con = duckdb.connect(str(ensure_dataset(dataset, tmp_path / "cache")), read_only=True)
@@ -269,8 +271,7 @@ def test_a_metric_named_total_something_is_also_said_without_total(shop: Path,
              "  - name: total_revenue_2\n    label: Total revenue\n    type: simple\n"
              "    type_params: {measure: revenue}\n")
     (shop / "models" / "orders.yml").write_text(ORDERS + extra)
-    answer = ask(shop, tmp_path, "what are our takings?")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "what are our takings?")
     assert answer["plan"]["metric"]["name"] == "total_takings"
     assert answer["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
     assert ask(shop, tmp_path, "what is our revenue?")["plan"]["metric"]["name"] == "revenue"
@@ -282,8 +283,7 @@ def test_a_currency_word_is_understood_only_for_a_metric_that_states_that_curren
     would be a conversion, which is asked back rather than answered in dollars."""
     (shop / "models" / "orders.yml").write_text(ORDERS.replace("label: Revenue\n",
                                                                "label: Revenue (USD)\n"))
-    answer = ask(shop, tmp_path, "what is our revenue in dollars?")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "what is our revenue in dollars?")
     assert answer["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
     assert ask(shop, tmp_path, "what is our revenue in euros?")["status"] == "clarify"
 
@@ -294,8 +294,7 @@ def test_a_dimension_labelled_after_its_own_table_is_also_said_without_it(
     (shop / "models" / "customers.yml").write_text(CUSTOMERS.replace(
         "{name: country, type: categorical}",
         "{name: customer_country, type: categorical, expr: country}"))
-    answer = ask(shop, tmp_path, "revenue by country")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "revenue by country")
     assert sorted(map(tuple, answer["rows"])) == [("FR", 40.0), ("US", 5.0)]
 
 
@@ -306,8 +305,7 @@ def test_a_metric_labelled_some_amount_is_also_said_without_amount(shop: Path,
     extra = ("  - name: sales_proceeds_amount\n    label: Sales proceeds amount\n"
              "    type: simple\n    type_params: {measure: revenue}\n")
     (shop / "models" / "orders.yml").write_text(ORDERS + extra)
-    answer = ask(shop, tmp_path, "how much in sales proceeds do we have?")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "how much in sales proceeds do we have?")
     assert answer["plan"]["metric"]["name"] == "sales_proceeds_amount"
     assert answer["rows"][0][-1] == 45.0
 
@@ -319,8 +317,7 @@ def test_a_metric_named_without_an_article_is_also_said_with_one(shop: Path,
     extra = ("  - name: money_per_paid_order\n    label: money per paid order\n"
              "    type: ratio\n    type_params: {numerator: revenue, denominator: order_count}\n")
     (shop / "models" / "orders.yml").write_text(ORDERS + extra)
-    answer = ask(shop, tmp_path, "what is our money per a paid order?")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "what is our money per a paid order?")
     assert answer["plan"]["metric"]["name"] == "money_per_paid_order"
     assert answer["rows"][0][-1] == 15.0  # SELECT SUM(amount) / COUNT(*) FROM orders
     definition = ask(shop, tmp_path, "how do we calculate the money per a paid order?")
@@ -336,8 +333,7 @@ def test_a_name_in_initials_is_also_said_as_its_description_spells_it(shop: Path
              "  - name: daily_takings\n    label: daily takings\n    type: simple\n"
              "    type_params: {measure: revenue}\n")
     (shop / "models" / "orders.yml").write_text(ORDERS + extra)
-    answer = ask(shop, tmp_path, "how much gross merchandise value did we place?")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "how much gross merchandise value did we place?")
     assert answer["plan"]["metric"]["name"] == "gmv"
     assert answer["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
     assert ask(shop, tmp_path, "what are our takings?")["plan"]["metric"]["name"] == \
@@ -348,8 +344,7 @@ def test_a_word_the_model_owns_is_not_off_topic(shop: Path, tmp_path: Path) -> N
     extra = ("  - name: forecasted_revenue\n    label: forecasted revenue\n    type: simple\n"
              "    type_params: {measure: revenue}\n")
     (shop / "models" / "orders.yml").write_text(ORDERS + extra)
-    answer = ask(shop, tmp_path, "forecast revenue by country")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "forecast revenue by country")
     assert answer["plan"]["metric"]["name"] == "forecasted_revenue"
     assert ask(shop, tmp_path, "what's the weather like in Paris")["status"] == "refused"
 
@@ -373,6 +368,5 @@ def test_a_definition_question_is_about_the_metric_sharing_most_of_its_words(
     extra = ("  - name: time_to_settle_order\n    label: time to settle order\n"
              "    type: simple\n    type_params: {measure: revenue}\n")
     (shop / "models" / "orders.yml").write_text(ORDERS + extra)
-    answer = ask(shop, tmp_path, "how do we calculate the settle time of order count?")
-    assert answer["status"] == "answered", answer["message"]
+    answer = answered(shop, tmp_path, "how do we calculate the settle time of order count?")
     assert answer["definitions"][0]["name"] == "time_to_settle_order"
