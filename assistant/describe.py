@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from assistant.catalog.models import Catalog
+from assistant.catalog.models import Catalog, Metric
 from assistant.executor import Result
-from assistant.plan import OPEN_START, Intent, QueryPlan
+from assistant.plan import OPEN_START, Intent, QueryPlan, SegmentRef
 
 
 def _fmt(value: Any) -> str:
@@ -32,13 +32,7 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         elif plan.intent != Intent.DISTRIBUTION:
             words = seg.label.lower() if seg.label.lower().endswith("users") else (
                 f"users in {seg.label}")
-    for relation, refs in (("not", plan.excluding), ("also", plan.also_in)):
-        for ref in refs:
-            other = catalog.segments.get(ref.name)
-            member = other.member(ref.member) if other and ref.member else None
-            label = f"{other.label} `{member.label}`" if other and member else (
-                other.label if other else ref.name)
-            words += f" who are {relation} in {label}"
+    words += _other_segments(plan, catalog)
     for flt in plan.filters:
         dim = catalog.dimensions.get(flt.dimension)
         labels = []
@@ -93,6 +87,31 @@ def joined(head: str, word: str, who: str) -> str:
     if who.startswith(("with ", "excluding ")):
         return f"{head} {who}"
     return f"{head} {word} {who}"
+
+
+def _other_segments(plan: QueryPlan, catalog: Catalog) -> str:
+    """The segments the users are not in, also in, or in one of: " who are not in Engaged
+    users", " who are in neither A nor B", " who are in A or in B"."""
+    excluded = [_segment_label(catalog, r) for r in plan.excluding]
+    words = ""
+    if len(excluded) == 1:
+        words += f" who are not in {excluded[0]}"
+    elif excluded:
+        words += f" who are in neither {' nor '.join(excluded)}" if len(excluded) == 2 else (
+            f" who are in none of {', '.join(excluded)}")
+    for ref in plan.also_in:
+        words += f" who are also in {_segment_label(catalog, ref)}"
+    if plan.any_of:
+        words += f" who are in {' or in '.join(_segment_label(catalog, r) for r in plan.any_of)}"
+    return words
+
+
+def _segment_label(catalog: Catalog, ref: SegmentRef) -> str:
+    """A segment (and member) as the answer names it: "Churn risk `High churn risk`"."""
+    other = catalog.segments.get(ref.name)
+    member = other.member(ref.member) if other and ref.member else None
+    return f"{other.label} `{member.label}`" if other and member else (
+        other.label if other else ref.name)
 
 
 def _span(start: date, end: date) -> str:
@@ -192,6 +211,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     counts_people = metric in population_metrics
     if not result.rows:
         return f"No rows: there are no {who} matching that{extra}."
+    if plan.averaged_over is not None and plan.time_range is not None:
+        return _average(plan, metric, result, who, extra)
     if plan.intent == Intent.DISTRIBUTION:
         label = catalog.segments[plan.segment.name].label if plan.segment else "segment"
         if plan.by_column:
@@ -237,6 +258,21 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     return f"{what} by {dims}{extra}: {result.row_count} groups{_each_share(plan)}."
 
 
+def _average(plan: QueryPlan, metric: Metric, result: Result, who: str, extra: str) -> str:
+    """ "Average monthly revenue for users, ordered 2025-01-01 to 2025-12-31 (in 2025):
+    151,125.67, the mean of its monthly figures." """
+    assert plan.averaged_over is not None and plan.time_range is not None
+    grain = plan.averaged_over
+    what = f"Average {grain.adjective} number of {who}" if metric.role == "population" else \
+        joined(f"Average {grain.adjective} {metric.label.lower()}", "for", who)
+    how = f"the mean of its {grain.adjective} figures"
+    if len(result.rows) == 1 and len(result.columns) == 1:
+        value = result.rows[0][0]
+        return f"{what}: {_fmt(float(value) if value is not None else 0.0)}, {how}{extra}."
+    dims = ", ".join(d.name for d in plan.group_by)
+    return f"{what} by {dims}{extra}: {result.row_count} groups, each {how}."
+
+
 def _each_share(plan: QueryPlan) -> str:
     """A share beside every row says so ("... by plan: 4 groups, ..."): of all the rows, or
     of each row's own whole (a part of revenue in each quarter)."""
@@ -269,7 +305,8 @@ def _metric_words(plan: QueryPlan, catalog: Catalog) -> str:
         return "the number"
     window = f" (last {metric.default_window_days} days)" if metric.default_window_days and (
         plan.time_range is None) else ""
-    return f"{metric.label.lower()}{window}"
+    average = f"the average {plan.averaged_over.adjective} " if plan.averaged_over else ""
+    return f"{average}{metric.label.lower()}{window}"
 
 
 def _periods(plan: QueryPlan) -> str:

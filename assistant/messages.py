@@ -220,6 +220,10 @@ CLARIFY_BY_FAMILY = (
     "count one family's members who are also in a given member of the other; or pick one "
     "family's breakdown below."
 )
+AVERAGE_NEEDS_PERIOD = (
+    "An average per day, week, month, quarter or year is taken over a period: which one? For "
+    "example, \"average monthly revenue in 2025\"."
+)
 CLARIFY_COMPARE_PERIODS = (
     "I can compare consecutive months, quarters or years in one answer (\"revenue in Q1 vs "
     "Q2\"). For other periods, please ask for each one separately."

@@ -48,6 +48,11 @@ class TimeGrain(StrEnum):
     QUARTER = "quarter"
     YEAR = "year"
 
+    @property
+    def adjective(self) -> str:
+        return {"day": "daily", "week": "weekly", "month": "monthly", "quarter": "quarterly",
+                "year": "yearly"}[self.value]
+
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -140,6 +145,11 @@ class QueryPlan(_Frozen):
         (), description="Keep only users also in every one of these segments or members "
         "(\"engaged users who are also PQLs\")", max_length=MAX_SEGMENTS,
     )
+    any_of: tuple[SegmentRef, ...] = Field(
+        (), description="Keep only users in at least one of these segments or members, of "
+        "different families (\"engaged users or PQLs\"); members of one family go in "
+        "segment.members instead", max_length=MAX_SEGMENTS,
+    )
     without_metric: MetricRef | None = Field(
         None, description="People who are not among a people-counting metric's people in the "
         "plan's period on that metric's time column, or ever (\"pro users who never ordered\", "
@@ -161,6 +171,11 @@ class QueryPlan(_Frozen):
         False, description="The segment's people (its selected members) against everyone else "
         "the metric counts: one row each (\"order count of PQLs against everybody else\", "
         "\"PQLs vs non-PQLs\")"
+    )
+    averaged_over: TimeGrain | None = Field(
+        None, description="The metric's figure in each period of this grain on its own time "
+        "column, averaged over the periods of time_range (\"average monthly revenue in 2025\": "
+        "the mean of its 12 monthly figures); needs a metric and a time_range"
     )
     group_by: tuple[DimensionRef, ...] = Field((), max_length=MAX_GROUP_BY)
     filters: tuple[Filter, ...] = Field((), max_length=MAX_FILTERS)

@@ -38,7 +38,14 @@ from assistant.compiler.sql import (
     time_filter,
 )
 from assistant.errors import CompileError
-from assistant.plan import DimensionRef, Filter, Intent, QueryPlan, SegmentRef, TimeRange
+from assistant.plan import (
+    DimensionRef,
+    Filter,
+    Intent,
+    QueryPlan,
+    SegmentRef,
+    TimeRange,
+)
 
 
 @dataclass(frozen=True)
@@ -103,6 +110,8 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         ctes = segment_ctes(catalog, segment, as_of, overrides)
         select = _members_count(plan, catalog, segment,
                                 once=one_row_per_user(segment.name, dict(ctes), catalog))
+    elif plan.averaged_over is not None:
+        select, ctes = _averaged(plan, catalog, segment, as_of, overrides)
     else:
         select, ctes = _aggregate(plan, catalog, segment, as_of, overrides)
     if row_filter is not None:
@@ -121,7 +130,7 @@ def _foreign(plan: QueryPlan, catalog: Catalog, metric: Metric, limit: int) -> C
     """A metric another engine compiles from its own definitions (docs/importing.md)."""
     from assistant.importers.metricflow import compile_metricflow, definition_used
 
-    if plan.segment is not None or plan.excluding or plan.share or plan.compared or (
+    if plan.segment is not None or plan.excluding or plan.any_of or plan.share or plan.compared or (
             plan.measure is not None):
         raise CompileError(messages.foreign_metric_shape(metric.name, metric.source))
     select = compile_metricflow(plan, catalog, metric, limit=limit)
@@ -269,11 +278,14 @@ def _table(name: str, alias: str) -> exp.Table:
 def _exclusions(plan: QueryPlan, catalog: Catalog, src: _From, as_of: date,
                 overrides: Overrides,
                 ctes: Ctes) -> None:
-    """Users in none of `plan.excluding` and in all of `plan.also_in`: an anti-semi-join or a
-    semi-join on each governed segment."""
+    """Users in none of `plan.excluding`, in all of `plan.also_in` and in at least one of
+    `plan.any_of`: an anti-semi-join or a semi-join on each governed segment."""
     for ref, keep in [*((r, False) for r in plan.excluding), *((r, True) for r in plan.also_in)]:
         member_of = _member_of(ref, catalog, src, as_of, overrides, ctes)
         src.where.append(member_of if keep else member_of.not_())
+    if plan.any_of:
+        either = [_member_of(ref, catalog, src, as_of, overrides, ctes) for ref in plan.any_of]
+        src.where.append(exp.paren(exp.or_(*either, copy=False), copy=False))
     lacking = _lacking(plan, catalog)
     if lacking is not None:  # "never ordered": not among the metric's people in its period
         users = _metric_users(plan if _in_own_period(plan, lacking)
@@ -720,6 +732,29 @@ def _aggregate(
     return _grouped(select, len(groups), by_measure), ctes
 
 
+def _averaged(plan: QueryPlan, catalog: Catalog, segment: Segment | None, as_of: date,
+              overrides: Overrides) -> tuple[exp.Select, Ctes]:
+    """ "Average monthly revenue in 2025": the metric in each month of the period (the
+    breakdown by month, as its own subquery), averaged over the months that have a figure, as
+    an analyst's AVG over a GROUP BY does (a period without rows is a gap, not a zero)."""
+    grain, period = plan.averaged_over, plan.time_range
+    if grain is None or period is None or period.open_start or plan.compared or \
+            plan.intent not in (Intent.COUNT, Intent.METRIC, Intent.BREAKDOWN) or plan.measure:
+        raise CompileError(messages.AVERAGE_NEEDS_PERIOD)
+    metric = _metric(plan, catalog)
+    each = DimensionRef(name=period.column or metric.time_column or "", grain=grain)
+    inner, ctes = _aggregate(plan.model_copy(update={
+        "averaged_over": None, "intent": Intent.BREAKDOWN, "group_by": (*plan.group_by, each),
+        "limit": None, "order": None}), catalog, segment, as_of, overrides)
+    inner.set("order", None)
+    names = [e.alias_or_name for e in inner.expressions]
+    keys = [exp.column(n, table="per_period") for n in names[:len(plan.group_by)]]
+    value = exp.column(names[-1], table="per_period")
+    select = exp.select(*keys, exp.Avg(this=value).as_(f"average_{grain.adjective}_{metric.name}"))
+    select = select.from_(inner.subquery("per_period", copy=False), copy=False)
+    return _grouped(select, len(keys)), ctes
+
+
 def _rows_counted(select: exp.Select, ctes: dict[str, exp.Expr], catalog: Catalog) -> exp.Select:
     """`COUNT(DISTINCT users.user_id)` is `COUNT(*)` when every row is a different user
     (compiler/keys.py): the same count without de-duplicating every key."""
@@ -798,7 +833,8 @@ def _members_only(plan: QueryPlan, catalog: Catalog, segment: Segment,
         and metric.role == "population" and not metric.filter
         and segment.entity == "user" and not segment.is_cluster
         and plan.measure is None and not restricted
-        and not (plan.filters or plan.group_by or plan.excluding or plan.also_in or plan.time_range
+        and not (plan.filters or plan.group_by or plan.excluding or plan.also_in or plan.any_of
+                 or plan.time_range
                  or plan.without_metric or plan.by_column or plan.by_segment or plan.versus_rest
                  or plan.compared or plan.share or plan.order)
     )
@@ -943,7 +979,7 @@ def _definitions_used(
 ) -> list[DefinitionUsed]:
     used: list[DefinitionUsed] = []
     by = (SegmentRef(name=plan.by_segment),) if plan.by_segment else ()
-    for ref in (*plan.excluding, *plan.also_in, *by):  # the other segments a plan names
+    for ref in (*plan.excluding, *plan.also_in, *plan.any_of, *by):  # the other segments named
         other = catalog.segments.get(ref.name)
         if other is not None and other is not segment:
             used.append(DefinitionUsed(other.name, "segment", other.version, other.hash,

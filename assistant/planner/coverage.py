@@ -98,7 +98,8 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
     "old_value": lambda plan: bool(plan.overrides),
     "limit": lambda plan: plan.limit is not None,
     "grain": lambda plan: any(g.grain for g in plan.group_by) or plan.intent in (
-        Intent.HISTORY, Intent.RETENTION),
+        Intent.HISTORY, Intent.RETENTION) or plan.averaged_over is not None,
+    "average": lambda plan: plan.averaged_over is not None,
     "month_number": lambda plan: plan.month_number is not None,
     "segment": lambda plan: plan.segment is not None,
     "rest": lambda plan: plan.versus_rest,
@@ -112,8 +113,8 @@ def sense_used(sense: Sense, plan: QueryPlan, catalog: Catalog) -> bool:
     seg = plan.segment
     if sense.kind in ("segment", "member") and any(
             x.name == sense.name and (sense.kind == "segment" or x.member in (None, sense.detail))
-            for x in (*plan.excluding, *plan.also_in)) or sense.kind == "segment" and \
-            sense.name == plan.by_segment:
+            for x in (*plan.excluding, *plan.also_in, *plan.any_of)) or (
+            sense.kind == "segment" and sense.name == plan.by_segment):
         return True
     if sense.kind == "segment":
         if seg is None:
@@ -191,7 +192,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (SUPERLATIVE, plan.order is not None or plan.limit is not None),
         (FIRST, plan.order is not None),
         (RANK_VERB, plan.order is not None),
-        (AVERAGE_OF, plan.measure is not None),
+        (AVERAGE_OF, plan.measure is not None or plan.averaged_over is not None),
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
          or _moves_by_member(plan) or bool(plan.group_by or plan.by_column)),
         (GROUPING, bool(plan.group_by) or plan.intent in (Intent.DISTRIBUTION, Intent.HISTORY,
@@ -229,7 +230,7 @@ def _manner_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str
 def _segment_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str], bool]]:
     """Words about a segment: its members in general, being in it, its size, and membership
     reached by now ("already") or kept until now ("still")."""
-    named = plan.segment is not None or bool(plan.excluding or plan.also_in)
+    named = plan.segment is not None or bool(plan.excluding or plan.also_in or plan.any_of)
     people = plan.metric is None or plan.metric.name in {
         m.name for m in catalog.population_metrics()}
     family = catalog.segments.get(plan.segment.name) if plan.segment else None
@@ -371,7 +372,7 @@ def _in_state_now(plan: QueryPlan) -> bool:
 def _member_now(plan: QueryPlan, catalog: Catalog) -> bool:
     """ "Q1 signups who are engaged now", "orders in Q3 by accounts currently among
     the PQLs": the period picks who signed up or what they did; membership is as of today."""
-    named = plan.segment is not None or bool(plan.also_in or plan.excluding)
+    named = plan.segment is not None or bool(plan.also_in or plan.excluding or plan.any_of)
     return named and plan.time_range is not None and plan.intent not in (
         Intent.HISTORY, Intent.MOVEMENT, Intent.RETENTION)
 
@@ -653,7 +654,8 @@ def _negates(plan: QueryPlan) -> bool:
 
 def _unions(plan: QueryPlan) -> bool:
     return (any(len(f.values) > 1 for f in plan.filters) or len(_chosen(plan)) > 1
-            or len(plan.to_members) > 1 or len(plan.compared) > 1
+            or len(plan.to_members) > 1 or len(plan.any_of) > 1 or len(plan.excluding) > 1
+            or len(plan.compared) > 1
             or any(g.grain for g in plan.group_by) and plan.time_range is not None)
 
 
@@ -661,7 +663,7 @@ def _elements(plan: QueryPlan) -> int:
     return (len(plan.filters) + len(plan.group_by) + (plan.segment is not None)
             + (plan.time_range is not None) + (plan.metric is not None) + len(plan.overrides)
             + len(_chosen(plan)) + (plan.measure is not None) + len(plan.excluding)
-            + len(plan.also_in))
+            + len(plan.also_in) + len(plan.any_of))
 
 
 def _inside(span: Span, spans: Iterable[Span]) -> bool:

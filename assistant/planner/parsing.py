@@ -52,6 +52,7 @@ class Parse:
     claims: list[Claim] = field(default_factory=list)
     excluded: list[tuple[str, str | None]] = field(default_factory=list)  # (segment, member)
     also: list[tuple[str, str | None]] = field(default_factory=list)  # within these too
+    any_of: list[tuple[str, str | None]] = field(default_factory=list)  # in one of these at least
     by_segment: str | None = None  # a second family whose members are also rows
 
     def consume(self, span: tuple[int, int]) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from assistant import messages
@@ -38,6 +38,7 @@ from assistant.plan import (
     Override,
     QueryPlan,
     SegmentRef,
+    TimeGrain,
     TimeRange,
 )
 from assistant.planner import resolve, shaping, whatif
@@ -82,6 +83,7 @@ from assistant.planner.patterns import (
     LIST_LOOSE,
     MONTH_NUMBER,
     MOVE,
+    ON_AVERAGE,
     ONE_RANKED,
     ORDER_WORDS,
     ORDINALS,
@@ -162,6 +164,7 @@ class Draft:
     without: str | None = None  # a people-counting metric the people are not counted by
     share_of_segment: bool = False
     signed_up: Found | None = None  # the users' signup period beside the metric's own
+    averaged_over: str | None = None  # the grain a metric's figures are averaged over
     order: str | None = None  # "asc" | "desc" when a pass ranks the rows itself
     plan: QueryPlan | None = None
 
@@ -780,11 +783,34 @@ def _averaged_metric(d: Draft, average: re.Match[str]) -> PhraseMatch | None:
         and metric.expr.upper().startswith("AVG(") for s in m.senses)), None)
 
 
+def _average_per_period(d: Draft, average: re.Match[str] | None) -> bool:
+    """ "Average monthly revenue in 2025", "mean orders per week last quarter", "signups per
+    day on average": a metric named with a grain of its own time, averaged over the periods."""
+    said = average if average is not None and average[1] != "median" else ON_AVERAGE.search(
+        d.text)
+    if said is None or d.grain is None or d.grain[1] or d.measure is not None:
+        return False  # (a grain "by signup month" splits people; it averages no period)
+    near = (said.start(), said.end()) if said.re is ON_AVERAGE else (said.start(2), said.end())
+    metrics = [m for m, s in d.senses if s.kind == "metric" and near[0] <= m.span[0] <= near[1]
+               and not d.catalog.metrics[s.name].expr.upper().startswith("AVG(")]
+    if not metrics and said.re is not ON_AVERAGE:
+        return False
+    if d.found is None:
+        raise ClarificationNeeded(messages.AVERAGE_NEEDS_PERIOD, [])
+    d.averaged_over, d.grain = _grain_unit(d.grain), None
+    if d.found.end > d.as_of:  # "in 2026" on 30 June: averaged over the months so far
+        d.found = replace(d.found, end=d.as_of)
+    d.p.claim(said.span(1) if said.re is not ON_AVERAGE else said.span(), "average")
+    return True
+
+
 def what_ifs(d: Draft) -> None:
     """Averages of a segment's column, what-if overrides and a window given as a period."""
     average = AVERAGE_OF.search(d.text)
     named = _averaged_metric(d, average) if average else None
-    if average and named is not None:  # "average absolute error": the word is the metric's
+    if _average_per_period(d, average):
+        pass  # "average monthly revenue": each month's figure, averaged over the months
+    elif average and named is not None:  # "average absolute error": the word is the metric's
         d.p.matches[d.p.matches.index(named)] = PhraseMatch(named.entry,
                                                             (average.start(1), named.span[1]))
         d.p.consume(average.span(1))
@@ -1389,6 +1415,7 @@ def build(d: Draft) -> None:
         if segment else None,
         excluding=tuple(SegmentRef(name=n, member=m) for n, m in d.p.excluded),
         also_in=tuple(SegmentRef(name=n, member=m) for n, m in d.p.also),
+        any_of=tuple(SegmentRef(name=n, member=m) for n, m in d.p.any_of),
         without_metric=MetricRef(name=d.without) if d.without else None,
         measure=d.measure,
         by_segment=d.p.by_segment if intent == Intent.DISTRIBUTION else None,
@@ -1397,6 +1424,7 @@ def build(d: Draft) -> None:
                                             Intent.BREAKDOWN) else None,
         metric=MetricRef(name=d.metric) if d.metric and (d.ranked or intent not in (
             Intent.LIST, Intent.RETENTION, Intent.HISTORY)) else None,
+        averaged_over=TimeGrain(d.averaged_over) if d.averaged_over else None,
         group_by=tuple(d.group_by) if tabular else (),
         filters=tuple(d.filters) if tabular or intent in (Intent.RETENTION, Intent.HISTORY)
         else (),

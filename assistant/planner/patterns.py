@@ -310,6 +310,7 @@ NUMBER = re.compile(
 # (an adverb of averaging before a question word, "typically, what ...", averages nothing named)
 AVERAGE_OF = re.compile(r"\b(average|avg|mean|median|typical)\s+(?!order\s+value|basket|order\b|"
                         r"purchase|(?:how|what|which|who|when|where|why)\b)(\w+(\s+\w+)?)")
+ON_AVERAGE = re.compile(r"\b(?:on\s+(?:an?\s+)?average|on\s+avg)\b")
 VAGUE_TIME = re.compile(r"\b(recently|lately|recent|these\s+days|nowadays|of\s+late)\b")
 UNIT_WORDS = r"days?|weeks?|months?|logins?|projects?|points?|times?"
 UNIT = re.compile(rf"\s*({UNIT_WORDS}|percent|%)\b")

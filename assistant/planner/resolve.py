@@ -14,7 +14,14 @@ from assistant.errors import ClarificationNeeded
 from assistant.planner import whatif
 from assistant.planner.lexicon import Sense, build_lexicon
 from assistant.planner.parsing import Claim, Number, Parse, PhraseMatch, candidate
-from assistant.planner.patterns import EXCLUDE, GROUP_LEAD, IF_CLAUSE, NEGATION, NEGATIVE
+from assistant.planner.patterns import (
+    CHOICE,
+    EXCLUDE,
+    GROUP_LEAD,
+    IF_CLAUSE,
+    NEGATION,
+    NEGATIVE,
+)
 from assistant.planner.text import normalise, phrase_pattern
 from assistant.planner.timephrases import Found
 
@@ -84,6 +91,12 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
             p.excluded = [(n, without[n]) for n in names if n in without]
             names, chosen = kept, [s for s in chosen if s.name in kept]
             members = [s for s in chosen if s.kind == "member"]
+        elif not kept and _all_people(catalog, names):  # neither engaged nor PQLs: in none
+            p.excluded = [(n, without[n]) for n in names]
+            return None, None
+        elif not without and _all_people(catalog, names) and _alternatives(p, mentions, names):
+            p.any_of = [(n, _one_member(chosen, n)) for n in names]  # engaged users or PQLs
+            return None, None
     if len(names) == 1 and not members and catalog.segments[names[0]].entity == "user" and \
             names[0] in _negated_segments(p, mentions, set(names)):
         p.excluded = [(names[0], None)]  # "not a PQL": everyone else
@@ -114,6 +127,37 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
     if len(owners) == 1 and WHAT_IF.search(p.text):
         return catalog.segments[owners.pop()], None
     return None, None
+
+
+def _all_people(catalog: Catalog, names: list[str]) -> bool:
+    return all(catalog.segments[n].entity == "user" for n in names)
+
+
+def _one_member(chosen: list[Sense], name: str) -> str | None:
+    """The one member of `name` the question names, if it names exactly one."""
+    details = {s.detail for s in chosen if s.name == name and s.kind == "member"}
+    return details.pop() if len(details) == 1 else None
+
+
+# What stands between two segments offered as alternatives: "or", "and/or", "either ... or"
+ALTERNATIVE = re.compile(r"^\s*,?\s*(?:and\s*/\s*)?or\s+(?:else\s+)?(?:are\s+|is\s+|an?\s+|"
+                         r"the\s+|in\s+(?:the\s+)?|at\s+)*$")
+
+
+WHICH_OF = re.compile(r"\b(vs|versus|compar\w*|against|which|whichever)\b")
+
+
+def _alternatives(p: Parse, mentions: list[PhraseMatch], names: list[str]) -> bool:
+    """Whether the segments are named one after another, each once, joined by "or", in a
+    question that does not ask which of them is bigger ("more engaged users or PQLs?")."""
+    said = sorted((m.span, n) for m in mentions if m.span[0] >= 0
+                  for n in {s.name for s in m.senses if s.kind in ("segment", "member")}
+                  if n in names)
+    if len(said) != len(names) or len({n for _, n in said}) != len(names) or \
+            CHOICE.search(p.text) or WHICH_OF.search(p.text):
+        return False
+    return all(ALTERNATIVE.match(p.text[a[1]:b[0]])
+               for (a, _), (b, _) in zip(said, said[1:], strict=False))
 
 
 # Words joining two members of one family: alternatives, a list, or two compared side by side.

@@ -61,10 +61,14 @@ def filters_words(plan: dict[str, Any] | None) -> str:
     for f in plan.get("filters") or []:
         sign = "not in" if f.get("exclude") else "="
         parts.append(f"{f.get('dimension')} {sign} {' or '.join(map(str, f.get('values') or []))}")
+    def named(ref: dict[str, Any]) -> str:
+        return f"{ref.get('name')}" + (f" {ref['member']}" if ref.get("member") else "")
+
     for key, words in (("excluding", "not in"), ("also_in", "also in")):
         for ref in plan.get(key) or []:
-            parts.append(f"{words} {ref.get('name')}" + (f" {ref['member']}" if ref.get("member")
-                                                         else ""))
+            parts.append(f"{words} {named(ref)}")
+    if plan.get("any_of"):
+        parts.append("in " + " or ".join(named(ref) for ref in plan["any_of"]))
     tr = plan.get("time_range")
     if isinstance(tr, dict):
         column = tr.get("column") or "period"

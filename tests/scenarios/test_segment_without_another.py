@@ -1,4 +1,5 @@
-"""One segment without another ("engaged users who are not PQLs") against plain SQL."""
+"""One segment without another ("engaged users who are not PQLs"), within another, in either
+of two or in neither, against plain SQL."""
 
 from __future__ import annotations
 
@@ -73,4 +74,49 @@ def test_a_member_within_another_familys_member(config, raw):
 
 def test_two_segments_named_side_by_side_are_not_read_as_one_within_the_other(config):
     answer = Assistant(config).ask("how many engaged users and PQLs?")
+    assert answer.status == "clarify"
+
+
+def test_users_in_either_of_two_segments_are_their_union(config, raw):
+    answer = Assistant(config).ask("how many users are engaged users or PQLs?")
+    engaged = _ids(raw, reference_sql.engaged_users_sql())
+    pql = _ids(raw, reference_sql.pql_sql())
+    assert answer.status == "answered"
+    assert answer.rows[0][-1] == len(engaged | pql)
+    assert "in Engaged users or in Product-qualified leads" in answer.message
+    assert {"engaged_users", "pql"} <= {d.name for d in answer.definitions}
+
+
+def test_either_a_segment_or_another_familys_member_lists_the_union(config, raw):
+    answer = Assistant(config).ask("list users who are either champions or PQLs")
+    champions = {r[0] for r in raw.execute(
+        f"SELECT user_id FROM ({reference_sql.rfm_segment_sql()}) WHERE segment = 'champions'"
+    ).fetchall()}
+    assert answer.status == "answered"
+    assert {row[0] for row in answer.rows} == champions | _ids(raw, reference_sql.pql_sql())
+
+
+def test_revenue_of_either_segment_counts_each_buyer_once(config, raw):
+    answer = Assistant(config).ask("revenue from engaged users or PQLs in 2025")
+    people = _ids(raw, reference_sql.engaged_users_sql()) | _ids(raw, reference_sql.pql_sql())
+    expected = raw.execute(
+        "SELECT SUM(amount) FROM orders WHERE status = 'completed' AND ordered_at >= '2025-01-01'"
+        " AND ordered_at < '2026-01-01' AND user_id IN (SELECT UNNEST(?))", [sorted(people)]
+    ).fetchone()[0]
+    assert answer.status == "answered"
+    assert float(answer.rows[0][-1]) == pytest.approx(float(expected))
+
+
+def test_users_in_neither_segment_are_everyone_outside_both(config, raw):
+    answer = Assistant(config).ask("how many users are neither engaged users nor PQLs?")
+    everyone = _ids(raw, "SELECT user_id FROM users")
+    engaged = _ids(raw, reference_sql.engaged_users_sql())
+    pql = _ids(raw, reference_sql.pql_sql())
+    assert answer.status == "answered"
+    assert answer.rows[0][-1] == len(everyone - engaged - pql)
+    assert "in neither Engaged users nor Product-qualified leads" in answer.message
+
+
+def test_asking_which_of_two_segments_is_bigger_is_no_union(config):
+    answer = Assistant(config).ask("are there more engaged users or PQLs?")
     assert answer.status == "clarify"
