@@ -144,7 +144,9 @@ ALTERNATIVE = re.compile(r"^\s*,?\s*(?:and\s*/\s*)?or\s+(?:else\s+)?(?:are\s+|is
                          r"the\s+|in\s+(?:the\s+)?|at\s+)*$")
 
 
-WHICH_OF = re.compile(r"\b(vs|versus|compar\w*|against|which|whichever)\b")
+# Words asking about each alternative apart (which is bigger, one figure each): no union
+WHICH_OF = re.compile(r"\b(vs|versus|compar\w*|against|which|whichever|both|"
+                      r"respectively|separately|apart|individually)\b")
 
 
 def _alternatives(p: Parse, mentions: list[PhraseMatch], names: list[str]) -> bool:

@@ -120,3 +120,9 @@ def test_users_in_neither_segment_are_everyone_outside_both(config, raw):
 def test_asking_which_of_two_segments_is_bigger_is_no_union(config):
     answer = Assistant(config).ask("are there more engaged users or PQLs?")
     assert answer.status == "clarify"
+
+
+@pytest.mark.parametrize("question", ["count engaged users or PQLs separately",
+                                      "how many engaged users or PQLs respectively?"])
+def test_asking_for_each_alternative_apart_is_no_union(question, config):
+    assert Assistant(config).ask(question).status == "clarify"
