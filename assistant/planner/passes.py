@@ -1350,8 +1350,14 @@ def _rows_of_the_metric(d: Draft) -> bool:
         return False
     first = min(m.span[0] for m, _ in after)
     if d.segment is not None:  # "PQLs per plan, as a fraction of every PQL"
-        return any(s.kind in ("segment", "member") and s.name == d.segment.name
-                   for m, s in after if m.span[0] == first)
+        # (a whole family named before one of its members, "share of its churn-risk population
+        # in the high tier", is each row's own whole: the member's rate there)
+        whole_family = d.member is not None and all(
+            s.kind == "segment" for m, s in after
+            if m.span[0] == first and s.name == d.segment.name)
+        return not whole_family and any(s.kind in ("segment", "member") and
+                                        s.name == d.segment.name
+                                        for m, s in after if m.span[0] == first)
     named = {s.name for m, s in after if m.span[0] == first and s.kind == "metric"}
     return bool(d.metric in named or d.metric is None and named & {
         m.name for m in d.catalog.population_metrics()})

@@ -120,3 +120,17 @@ def test_a_share_that_is_not_in_a_segment_keeps_the_named_whole(question, whole,
                 .fetchall()}
         other = _ids(raw, reference_sql.pql_sql())
     assert list(answer.rows[0][:2]) == [len(base - other), len(base)]
+
+
+def test_a_tiers_share_within_each_countrys_classified_users(config, raw):
+    # the family named first is each row's whole; the tier named after it is the part
+    answer = Assistant(config).ask(
+        "For every country, what share of its churn-risk population is in the high tier?")
+    tiers = {r[0]: r[-1] for r in raw.execute(reference_sql.churn_risk_sql()).fetchall()}
+    country = dict(raw.execute("SELECT user_id, country FROM users").fetchall())
+    expected = {}
+    for code in {country[u] for u in tiers}:
+        classified = [u for u in tiers if country[u] == code]
+        expected[code] = sum(tiers[u] == "high" for u in classified) / len(classified)
+    assert answer.status == "answered"
+    assert {row[0]: pytest.approx(row[-1]) for row in answer.rows} == expected
