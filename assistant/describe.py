@@ -268,7 +268,9 @@ def _average(plan: QueryPlan, metric: Metric, result: Result, who: str, extra: s
     how = f"the mean of its {grain.adjective} figures"
     if len(result.rows) == 1 and len(result.columns) == 1:
         value = result.rows[0][0]
-        return f"{what}: {_fmt(float(value) if value is not None else 0.0)}, {how}{extra}."
+        if value is None:  # no period of the range has a figure: no average, not a zero
+            return f"{what}: no figure, as no {grain.value} of the period has one{extra}."
+        return f"{what}: {_fmt(float(value))}, {how}{extra}."
     dims = ", ".join(d.name for d in plan.group_by)
     return f"{what} by {dims}{extra}: {result.row_count} groups, each {how}."
 

@@ -131,7 +131,7 @@ def _foreign(plan: QueryPlan, catalog: Catalog, metric: Metric, limit: int) -> C
     from assistant.importers.metricflow import compile_metricflow, definition_used
 
     if plan.segment is not None or plan.excluding or plan.any_of or plan.share or plan.compared or (
-            plan.measure is not None):
+            plan.measure is not None or plan.averaged_over is not None):
         raise CompileError(messages.foreign_metric_shape(metric.name, metric.source))
     select = compile_metricflow(plan, catalog, metric, limit=limit)
     # MetricFlow's own CTEs are the governed logic: the validator recompiles and compares them

@@ -121,6 +121,14 @@ def test_a_simple_metric_by_a_joined_dimension_equals_hand_written_sql(
     assert answer["definitions"][0]["source"] == "models/orders.yml:19"
 
 
+def test_an_average_over_periods_of_a_dbt_metric_is_no_total(shop: Path, tmp_path: Path) -> None:
+    # MetricFlow compiles the metric; an average of its monthly figures is no shape it
+    # builds, so segq says so instead of answering with the total
+    answer = ask(shop, tmp_path, "average monthly revenue in 2022")
+    assert answer["status"] != "answered" and answer["rows"] == []
+    assert "averages over periods" in answer["message"]
+
+
 def test_a_ratio_metric_is_the_ratio_of_its_sums(shop: Path, tmp_path: Path) -> None:
     answer = answered(shop, tmp_path, "revenue per order")
     assert answer["rows"] == [[pytest.approx(45.0 / 3)]]  # SUM(amount) / COUNT(*)
