@@ -784,8 +784,8 @@ def _averaged_metric(d: Draft, average: re.Match[str]) -> PhraseMatch | None:
 
 
 def _average_per_period(d: Draft, average: re.Match[str] | None) -> bool:
-    """ "Average monthly revenue in 2025", "mean orders per week last quarter", "signups per
-    day on average": a metric named with a grain of its own time, averaged over the periods."""
+    """ "Mean weekly <metric> this year", "<metric> per day on average": a metric named with
+    a grain of its own time, averaged over the periods of the question's period."""
     said = average if average is not None and average[1] != "median" else ON_AVERAGE.search(
         d.text)
     if said is None or d.grain is None or d.grain[1] or d.measure is not None:
@@ -1350,8 +1350,8 @@ def _rows_of_the_metric(d: Draft) -> bool:
         return False
     first = min(m.span[0] for m, _ in after)
     if d.segment is not None:  # "PQLs per plan, as a fraction of every PQL"
-        # (a whole family named before one of its members, "share of its churn-risk population
-        # in the high tier", is each row's own whole: the member's rate there)
+        # (a whole family named before one of its members, "per plan, the part of its RFM
+        # base sitting in champions", is each row's own whole: the member's rate there)
         whole_family = d.member is not None and all(
             s.kind == "segment" for m, s in after
             if m.span[0] == first and s.name == d.segment.name)

@@ -95,7 +95,7 @@ def _pick(p: Parse, catalog: Catalog, chosen: list[Sense], members: list[Sense],
             p.excluded = [(n, without[n]) for n in names]
             return None, None
         elif not without and _all_people(catalog, names) and _alternatives(p, mentions, names):
-            p.any_of = [(n, _one_member(chosen, n)) for n in names]  # engaged users or PQLs
+            p.any_of = [(n, _one_member(chosen, n)) for n in names]  # "PQLs or champions"
             return None, None
     if len(names) == 1 and not members and catalog.segments[names[0]].entity == "user" and \
             names[0] in _negated_segments(p, mentions, set(names)):
@@ -151,7 +151,7 @@ WHICH_OF = re.compile(r"\b(vs|versus|compar\w*|against|which|whichever|both|"
 
 def _alternatives(p: Parse, mentions: list[PhraseMatch], names: list[str]) -> bool:
     """Whether the segments are named one after another, each once, joined by "or", in a
-    question that does not ask which of them is bigger ("more engaged users or PQLs?")."""
+    question that does not ask which of them is bigger ("are PQLs or champions more?")."""
     said = sorted((m.span, n) for m in mentions if m.span[0] >= 0
                   for n in {s.name for s in m.senses if s.kind in ("segment", "member")}
                   if n in names)
