@@ -779,8 +779,13 @@ def _averaged_metric(d: Draft, average: re.Match[str]) -> PhraseMatch | None:
     if average[1] == "median":
         return None
     return next((m for m in d.p.matches if m.span[0] == average.start(2) and any(
-        s.kind == "metric" and (metric := d.catalog.metrics.get(s.name)) is not None
-        and metric.expr.upper().startswith("AVG(") for s in m.senses)), None)
+        s.kind == "metric" and _is_an_average(d, s.name) for s in m.senses)), None)
+
+
+def _is_an_average(d: Draft, name: str) -> bool:
+    """Whether the governed metric `name` is itself an average (`AVG(...)`)."""
+    metric = d.catalog.metrics.get(name)
+    return metric is not None and metric.expr.upper().startswith("AVG(")
 
 
 def _average_per_period(d: Draft, average: re.Match[str] | None) -> bool:
@@ -790,17 +795,18 @@ def _average_per_period(d: Draft, average: re.Match[str] | None) -> bool:
         d.text)
     if said is None or d.grain is None or d.grain[1] or d.measure is not None:
         return False  # (a grain "by signup month" splits people; it averages no period)
-    near = (said.start(), said.end()) if said.re is ON_AVERAGE else (said.start(2), said.end())
+    adverb = said.re is ON_AVERAGE  # "on average" stands apart from the metric it averages
+    near = (said.start(), said.end()) if adverb else (said.start(2), said.end())
     metrics = [m for m, s in d.senses if s.kind == "metric" and near[0] <= m.span[0] <= near[1]
-               and not d.catalog.metrics[s.name].expr.upper().startswith("AVG(")]
-    if not metrics and said.re is not ON_AVERAGE:
+               and not _is_an_average(d, s.name)]
+    if not metrics and not adverb:
         return False
     if d.found is None:
         raise ClarificationNeeded(messages.AVERAGE_NEEDS_PERIOD, [])
     d.averaged_over, d.grain = _grain_unit(d.grain), None
     if d.found.end > d.as_of:  # "in 2026" on 30 June: averaged over the months so far
         d.found = replace(d.found, end=d.as_of)
-    d.p.claim(said.span(1) if said.re is not ON_AVERAGE else said.span(), "average")
+    d.p.claim(said.span() if adverb else said.span(1), "average")
     return True
 
 
