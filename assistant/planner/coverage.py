@@ -22,7 +22,7 @@ from assistant.catalog.models import Catalog
 from assistant.errors import Candidate
 from assistant.plan import Intent, QueryPlan
 from assistant.planner.lexicon import Sense
-from assistant.planner.parsing import Claim, Parse, candidate
+from assistant.planner.parsing import Claim, Parse, PhraseMatch, candidate
 from assistant.planner.patterns import (
     AVERAGE_OF,
     CHOICE,
@@ -198,11 +198,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (GROUPING, bool(plan.group_by) or plan.intent in (Intent.DISTRIBUTION, Intent.HISTORY,
                                                           Intent.RETENTION)
          or _moves_by_member(plan) or _ranks(plan)),
-        (NEGATIVE, _negates(plan)),
-        (EXCLUDE_WORDS, _negates(plan)),
-        (UNION, _unions(plan)),
-        (CONJUNCTION, _elements(plan) >= 2),
-        (DISTINCT, _counts_distinct(plan, catalog)),
+        *_logic_cues(plan, catalog),
     ]
     spans: list[Span] = []
     for pattern, used in cues:
@@ -213,6 +209,19 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
     if plan.group_by or plan.intent == Intent.DISTRIBUTION:  # the verb and its particle only
         spans.extend(s for m in SPLIT_VERB.finditer(text) for s in (m.span(1), m.span(2)))
     return spans
+
+
+def _logic_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str], bool]]:
+    """Pronouns, negations and conjunctions, by whether the plan carries what they say."""
+    return [
+        (EACH_ONE, bool(plan.group_by) or plan.intent == Intent.DISTRIBUTION),
+        (WHICH_ONE, plan.order is not None or plan.intent == Intent.LIST),
+        (NEGATIVE, _negates(plan)),
+        (EXCLUDE_WORDS, _negates(plan)),
+        (UNION, _unions(plan)),
+        (CONJUNCTION, _elements(plan) >= 2),
+        (DISTINCT, _counts_distinct(plan, catalog)),
+    ]
 
 
 def _manner_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str], bool]]:
@@ -277,7 +286,7 @@ def _moves_by_member(plan: QueryPlan) -> bool:
 
 
 def _ranks(plan: QueryPlan) -> bool:
-    """People ranked by a metric: "top 5 PQLs by total revenue"."""
+    """People ranked by a metric: "the 5 biggest buying PQLs, ranked by revenue"."""
     return plan.intent == Intent.LIST and plan.metric is not None and plan.order is not None
 
 
@@ -393,6 +402,9 @@ BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|bre
 SPLIT_VERB = re.compile(r"\b(break|breaking|broke|broken|split|splitting)\b(?:\s+\S+){1,6}?"
                         r"\s+(down|out)\b")
 GROUPING = re.compile(rf"\b{GROUP_LEAD}\b")
+# "One" as a pronoun, not a number: the tiers and "the size of each one", "which one leads".
+EACH_ONE = re.compile(r"\b(?:each|every)\s+one\b")
+WHICH_ONE = re.compile(r"\bwhich\s+ones?\b")
 EXCLUDE_WORDS = re.compile(EXCLUDE.pattern.rstrip("$").replace(r"\s+(on\s+|in\s+|from\s+|"
                                                                r"at\s+|the\s+|a\s+|an\s+|"
                                                                r"any\s+)*", ""))
@@ -439,7 +451,8 @@ LIGHT_VERBS = re.compile(r"\b(generated|brought|driven|produced|earned|spent|pla
                          r"accounts?\s+for|accounted\s+for|(?:spend|spent|spending)\s+on|"
                          r"getting|bring|brings|brought|generate[sd]?|generating|drive[sd]?|"
                          r"driving|produce[sd]?|(?:come|comes|came|coming)(?:\s+(?:through|in))?|"
-                         r"give|gives|gave|giving|go|goes|went|take|took|"
+                         r"give|gives|gave|giving|(?:go|goes|went|gone)(?:\s+through)?|"
+                         r"(?:land|lands|landed|landing)(?:\s+in)?|take|took|"
                          r"taken|taking|see|saw|seeing|look|looks|looking|"
                          r"(sit|sits|sitting|sat)\s+in|"
                          r"(end|ends|ended|ending)\s+up|become|becomes|became|"
@@ -482,7 +495,7 @@ RESTRICTIVE = re.compile(r"\b(only|just|alone|specifically|solely)\b")
 STILL = re.compile(r"\bstill\b")
 # A noun naming the asked value itself, after what it measures ("the revenue number",
 # "signup figures"); "number of" is the count's own phrase.
-VALUE_HEAD = re.compile(r"\s+(numbers?|figures?)\b(?!\s+of\b)")
+VALUE_HEAD = re.compile(r"\s+(numbers?|figures?)\b(?!\s+of\b)|[\s-]wise\b")  # "revenue-wise"
 # A series said by its points: "a single value per quarter", "a point for each week".
 SERIES_POINT = re.compile(r"\b(?:one|1|a|single)\s+(?:numbers?|points?|data\s+points?|values?|"
                           r"figures?|rows?|bars?|lines?)\s+(?:per|for\s+each|each|a|every)\s+"
@@ -680,10 +693,11 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
         for c in claims:
             lead = THROUGH.search(p.text[:c.span[0]]) if c.role == "time" else None
             covered.extend([lead.span()] if lead and c.span in covered else [])
-    unused = []
+    unused, used = [], []
     for m in p.matches:
         if m.span[0] >= 0 and any(sense_used(s, plan, catalog) for s in m.senses):
             covered.append(m.span)
+            used.append(m)
             if any(s.kind == "value" for s in m.senses):  # "found us through a referral"
                 lead = THROUGH.search(p.text[:m.span[0]])
                 covered.extend([lead.span()] if lead else [])
@@ -712,8 +726,35 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
         tokens = [t.strip("'.") for t in WORD.findall(p.text[m.span[0]:m.span[1]])]
         if tokens and all(t in FUNCTION_WORDS for t in tokens) and not _inside(m.span, covered):
             out.append(Leftover(p.text[m.span[0]:m.span[1]], m.span))
+    out.extend(_other_metrics(p.text, unused, used, plan))
     out.sort(key=lambda o: o.span)
     return _merge(out, p.text)
+
+
+def _other_metrics(text: str, unused: list[PhraseMatch], used: list[PhraseMatch],
+                   plan: QueryPlan) -> list[Leftover]:
+    """A second metric the plan does not compute, coordinated with the one it does
+    ("refunded orders and *all orders*", "revenue plus *order count*"): its words may each
+    be accounted for one by one (a shape word, the used metric's own table), but a metric
+    phrase joined to the used one by "and", "plus" or a comma asks for another figure."""
+    if plan.metric is None or plan.intent == Intent.DEFINITION:
+        return []
+    named = [m.span for m in used if any(
+        s.kind == "metric" and s.name == plan.metric.name for s in m.senses)]
+    out = []
+    for m in unused:
+        if not m.senses or any(s.kind != "metric" or s.name == plan.metric.name
+                               for s in m.senses):
+            continue
+        if any(COORDINATED.fullmatch(text[min(a[1], m.span[1]):max(a[0], m.span[0])])
+               for a in named if a[1] <= m.span[0] or m.span[1] <= a[0]):
+            out.append(Leftover(text[m.span[0]:m.span[1]], m.span))
+    return out
+
+
+# What stands between two coordinated noun phrases: a conjunction and at most two words.
+COORDINATED = re.compile(r"\s*(?:,\s*)?(?:and|plus|&|as\s+well\s+as|along\s+with|together\s+with|"
+                         r"alongside|,)\s*(?:[\w'-]+\s+){0,2}")
 
 
 def _merge(items: list[Leftover], text: str) -> list[Leftover]:

@@ -533,6 +533,24 @@ WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?:single\s+)?(?P<unit>day|date|w
                           r"year)\b")
 
 
+# A superlative said of a period itself: "the best month", "our biggest revenue quarter".
+PERIOD_NOUN = re.compile(r"\s*(?P<unit>day|week|month|quarter|year)\b(?!\s*(?:over|on)\b)")
+
+
+def _superlative_period(p: Parse) -> re.Match[str] | None:
+    """A superlative that heads a period noun, with at most a governed metric phrase
+    between them ("biggest revenue month", "best week for signups"): one period of that
+    grain is asked for. A period noun already read as a time phrase ("last month") is not."""
+    for sup in SUPERLATIVE.finditer(p.work):
+        at = sup.end()
+        metric = next((m for m in p.matches if m.span[0] >= at and not p.work[at:m.span[0]].strip()
+                       and any(s.kind == "metric" for s in m.senses)), None)
+        noun = PERIOD_NOUN.match(p.work, metric.span[1] if metric else at)
+        if noun is not None:
+            return noun
+    return None
+
+
 def _trend_grain(p: Parse, trend: re.Match[str], found: Found | None) -> re.Match[str] | None:
     """ "AOV trending since March", "orders over time": a metric's trend without a grain is
     read per month, or per week or day over a period too short for months; the answer says
@@ -937,8 +955,8 @@ def shape(d: Draft) -> None:
             (trend := TREND.search(p.work)) is not None:  # a segment's trend is its history
         d.grain = _trend_grain(p, trend, d.found)
     if d.grain is None and named and SUPERLATIVE.search(d.text) and \
-            (which := WHICH_PERIOD.search(p.work)) is not None:  # "which week had the most"
-        p.claim(which.span("unit"), "grain")
+            (which := WHICH_PERIOD.search(p.work) or _superlative_period(p)) is not None:
+        p.claim(which.span("unit"), "grain")  # "which week had the most", "our best month"
         d.grain = GRAIN.fullmatch(f"by {'day' if which['unit'] == 'date' else which['unit']}")
         d.limit = d.limit or 1
     d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain,
@@ -1316,7 +1334,7 @@ GROWTH = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:up|down)\b")
 
 
 def _governed_share(d: Draft) -> None:
-    """ "What percentage of orders are completed" over a model that already governs the
+    """ "The completed fraction of orders" over a model that already governs the
     "completed percentage": the share asked of one filtered value is that metric, whose words
     (a share word and the value's) name it, not a share computed here."""
     if not _asks_share(d) or len(d.filters) != 1 or len(d.filters[0].values) != 1 or \

@@ -227,8 +227,10 @@ COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|against|respectiv
 CHOICE = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|larger|better|worse)\b"
                     r"(?=.*\bor\b)")
 SUPERLATIVE = re.compile(
-    r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum)\b|"
-    r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum|bottom)\b"
+    r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum|busiest|strongest|"
+    r"heaviest)\b|"
+    r"\b(?P<asc>least|lowest|fewest|smallest|worst|min|minimum|bottom|slowest|weakest|"
+    r"quietest)\b"
 )
 WHICH = re.compile(r"^(which|who)\b")
 LIST_LOOSE = re.compile(r"^(show|give|find|get|pull)\b")

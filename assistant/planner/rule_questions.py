@@ -3,7 +3,7 @@
 "Are trial accounts part of the PQL rule?", "which features weigh most in the score?": a
 question (not a request for a number) about one governed definition whose other words all
 occur in that definition's own text — its description, rule summaries, labels, parameters,
-SQL identifiers — asks what the rule is. The vocabulary comes from the catalog, so a data team
+SQL identifiers — asks for the rule itself. The vocabulary comes from the catalog, so a data team
 that describes its definitions well gets these answered; nothing here names a definition.
 """
 

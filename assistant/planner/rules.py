@@ -90,7 +90,7 @@ def _asks(text: str) -> bool:
 
 def _only_periods(text: str, as_of: date) -> bool:
     """A clause that is nothing but periods ("revenue — june vs july") is part of the
-    question; one with other words ("want to reach out before friday") is context."""
+    question; one with other words ("planning to email them before friday") is context."""
     found = find_time(text, as_of)
     if found is None:
         return False

@@ -173,6 +173,10 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
     return None
 
 
+# "Which plan", and the partitive "which of our plans", "which one of the countries".
+PARTITIVE_WHICH = r"\b(which|what)\s+(?:(?:one|ones)\s+)?(?:of\s+(?:the|our|these|those)\s+)?$"
+
+
 def _singular_which(p: Parse, kind: str = "dimension") -> bool:
     """ "Which <dimension> ..." with the dimension in the singular asks for one of them,
     wherever the question puts it (after a leading clause: "in 2025, which plan led ..."); so
@@ -182,7 +186,12 @@ def _singular_which(p: Parse, kind: str = "dimension") -> bool:
         return False
     first = next((m for m in p.matches if m.span[0] >= which.end() and any(
         s.kind == kind for s in m.senses)), None)
-    if first is None or len(p.text[which.end():first.span[0]].split()) > 2:
+    if first is None:
+        return False
+    if re.fullmatch(r"\s*one\s+of\s+(?:the\s+|our\s+|these\s+|those\s+)?", p.text[
+            which.end():first.span[0]]):  # "which one of the countries": one of them
+        return True
+    if len(p.text[which.end():first.span[0]].split()) > 2:
         return False
     word = p.text[first.span[0]:first.span[1]].split()[-1]
     return not (word.endswith("s") and not word.endswith("ss"))
@@ -295,7 +304,7 @@ def _negation_scope(p: Parse, span: tuple[int, int]) -> str:
     return " ".join(p.text[start:span[0]].split()[-3:])
 
 
-# "How many of them have bought", "how many placed": the count's noun left out is the people
+# "Of those, how many have bought", "how many placed": the count's noun left out is the people
 # the question is about (not "how many did we sell", whose subject follows).
 PEOPLE_DID = re.compile(r"\bhow\s+many\s+(?:of\s+(?:them|those|these)\s+)?(?:(?:have|has|had)\s+"
                         r"(?:ever\s+|already\s+|actually\s+)?)?(?:made|placed|bought|purchased|"
@@ -368,7 +377,7 @@ def group_by(
         chained = bool(groups) and re.fullmatch(
             r"\s*(and|&|,|,\s*and|plus)\s*", p.text[last_end : m.span[0]]
         )
-        which = re.search(r"\b(which|what)\s+$", lead) and SUPERLATIVE.search(p.text)
+        which = re.search(PARTITIVE_WHICH, lead) and SUPERLATIVE.search(p.text)
         ranked = re.search(r"\b(top|bottom|best|worst)\s+(\d+\s+)?$", lead) or (
             re.search(r"\b(the|our)\s+\d+\s+$", lead) and SUPERLATIVE.search(p.text))
         if (

@@ -115,6 +115,18 @@ BARE_CONTRACTION = re.compile(
     r"\b(are|is|was|were|do|does|did|have|has|had|could|should|would)nt\b")
 
 
+# "How did May look": inside a sentence a capital "May" is the month (the modal is written in
+# lower case there), so it is read as one even where the lower-case word could be the verb.
+CAPITAL_MAY = re.compile(r"\b([a-z0-9]+) May\b(?!\s+(?:I|we|you|they|he|she|it|be)\b)")
+# Words after which "may" is read as the month already (timephrases.py).
+_BEFORE_A_MONTH = frozenset("""in of for from since by to until till the our and or vs thru mid
+early late end start during through versus before after each every this last next""".split())
+
+
+def _capital_may(m: re.Match[str]) -> str:
+    return m[0] if m[1] in _BEFORE_A_MONTH else f"{m[1]} in May"
+
+
 _MONTH_NAMES = (r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
                 r"sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?")
 MONTH_DASH_MONTH = re.compile(rf"\b({_MONTH_NAMES})\s*-\s*({_MONTH_NAMES})\b")
@@ -123,6 +135,7 @@ MONTH_DASH_MONTH = re.compile(rf"\b({_MONTH_NAMES})\s*-\s*({_MONTH_NAMES})\b")
 @functools.lru_cache(maxsize=8192)  # the catalog's phrases are normalised for every question
 def normalise(text: str) -> str:
     """Lower-case, unify quotes and dashes, drop punctuation that never carries meaning."""
+    text = CAPITAL_MAY.sub(_capital_may, text)
     text = text.lower().replace("_", " ")  # "at_risk" as people copy it from a table
     text = text.replace("$", " dollars ").replace("\u20ac", " euros ").replace("\u00a3", " pounds ")
     text = text.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")

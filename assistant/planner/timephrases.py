@@ -390,7 +390,7 @@ UNTIL = re.compile(r"\b(?:up\s+until|up\s+till|up\s+to|until|till|untill)\s+(?:t
                    r"(?:end(?:\s+of)?\s+)?$")
 SINCE = re.compile(r"\b(?:since|starting(?:\s+(?:from|in|with))?)\s+(?:the\s+(?:start|beginning)"
                    r"(?:\s+of)?\s+)?$")
-# "so far this quarter", "2025 to date": the period up to as_of.
+# "this quarter so far", "2025 to date": the period up to as_of.
 TO_DATE_BEFORE = re.compile(r"\b(?:so|thus)\s+far\s+(?:in\s+|this\s+)?$")
 TO_DATE_AFTER = re.compile(r"^\s*(?:so\s+far|thus\s+far|to\s+date|until\s+now|till\s+now)\b")
 # A year written in a period ("2025", "'25", "this year"): the other period of a range keeps it.

@@ -1,0 +1,76 @@
+"""Superlatives said of a period ("our biggest revenue month", "the slowest quarter for
+orders") and of one of several groups ("which one of the countries"), against plain SQL; and
+questions that name two figures where the plan computes one, which are asked back."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.pipeline import Assistant
+
+
+@pytest.fixture()
+def raw(config):
+    return Assistant(config).warehouse.cursor()
+
+
+COMPLETED_2025 = ("status = 'completed' AND ordered_at >= TIMESTAMP '2025-01-01' "
+                  "AND ordered_at < TIMESTAMP '2026-01-01'")
+
+
+def test_the_biggest_revenue_month_of_a_year_is_its_one_top_month(config, raw):
+    answer = Assistant(config).ask("what was our biggest revenue month in 2025?")
+    month, revenue = raw.execute(
+        f"SELECT DATE_TRUNC('month', ordered_at), SUM(amount) FROM orders "
+        f"WHERE {COMPLETED_2025} GROUP BY 1 ORDER BY 2 DESC LIMIT 1").fetchone()
+    assert answer.status == "answered"
+    assert len(answer.rows) == 1
+    assert str(answer.rows[0][0])[:10] == month.date().isoformat()
+    assert float(answer.rows[0][-1]) == pytest.approx(float(revenue))
+
+
+def test_the_weakest_quarter_for_orders_is_the_one_with_fewest(config, raw):
+    answer = Assistant(config).ask("which was the weakest quarter for orders in 2025")
+    quarter, orders = raw.execute(
+        f"SELECT DATE_TRUNC('quarter', ordered_at), COUNT(*) FROM orders "
+        f"WHERE {COMPLETED_2025} GROUP BY 1 ORDER BY 2 LIMIT 1").fetchone()
+    assert answer.status == "answered"
+    assert [(str(r[0])[:10], r[-1]) for r in answer.rows] == [(quarter.date().isoformat(),
+                                                                orders)]
+
+
+def test_which_one_of_the_countries_asks_for_the_top_country(config, raw):
+    answer = Assistant(config).ask("which one of the countries had the most revenue in May?")
+    country, revenue = raw.execute(
+        "SELECT u.country, SUM(o.amount) FROM orders o JOIN users u ON u.user_id = o.user_id "
+        "WHERE o.status = 'completed' AND o.ordered_at >= TIMESTAMP '2026-05-01' "
+        "AND o.ordered_at < TIMESTAMP '2026-06-01' GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+    ).fetchone()
+    assert answer.status == "answered"
+    assert [(r[0], pytest.approx(float(r[-1]))) for r in answer.rows] == [(country,
+                                                                        float(revenue))]
+
+
+def test_a_capitalised_may_inside_a_sentence_is_the_month(config, raw):
+    answer = Assistant(config).ask("orders, how did May look?")
+    orders = raw.execute(
+        "SELECT COUNT(*) FROM orders WHERE status = 'completed' AND "
+        "ordered_at >= TIMESTAMP '2026-05-01' AND ordered_at < TIMESTAMP '2026-06-01'"
+    ).fetchone()[0]
+    assert answer.status == "answered"
+    assert answer.rows[0][-1] == orders
+
+
+@pytest.mark.parametrize("question", ["revenue and orders by plan for US users",
+                                      "orders plus revenue in Q1"])
+def test_a_second_metric_the_plan_does_not_compute_is_asked_back(config, question):
+    answer = Assistant(config).ask(question)
+    assert answer.status == "clarify"
+    assert "did not understand" in answer.message  # the one it did not compute is named
+    assert ("orders" if question.startswith("revenue") else "revenue") in \
+        answer.message.split("did not understand")[1]
+
+
+def test_a_metric_restated_by_its_own_source_table_is_still_answered(config):
+    answer = Assistant(config).ask("revenue from completed orders by plan")
+    assert answer.status == "answered"
