@@ -223,6 +223,10 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         what = who if counts_people else joined(metric.label, "of", who)  # "Revenue of users"
         return f"{what[:1].upper()}{what[1:]} by {label}{extra}: {result.row_count} groups" \
             f"{_each_share(plan)}."
+    if plan.share and plan.group_by and result.columns[-1] == "share" and \
+            len(result.rows) == 1:
+        return _one_group_share(plan, result, who if counts_people else joined(
+            metric.label.lower(), "of", who), extra)
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]
         if plan.share_part() != "segment":  # the whole and the part are the plan's other parts
@@ -281,6 +285,20 @@ def _each_share(plan: QueryPlan) -> str:
     if plan.share_of_total:
         return ", each with its share of them all"
     return ", each with its share of the whole" if plan.share else ""
+
+
+def _one_group_share(plan: QueryPlan, result: Result, of: str, extra: str) -> str:
+    """The one group a ranked share asks for ("which channel has the highest share"),
+    named with its share and, when the row has them, the part and the whole it is of."""
+    row, columns = result.rows[0], result.columns
+    keys = ", ".join(str(v) for v in row[:len(plan.group_by)])
+    dims = ", ".join(g.name for g in plan.group_by)
+    rank = {"desc": "the highest share", "asc": "the lowest share"}.get(plan.order or "",
+                                                                        "a share")
+    counts = [v for c, v in zip(columns[len(plan.group_by):-1], row[len(plan.group_by):-1],
+                                strict=True) if c]
+    sides = f" ({_fmt(counts[0])} of {_fmt(counts[1])})" if len(counts) == 2 else ""
+    return f"{dims} {keys} has {rank} of {of}: {float(row[-1] or 0):.1%}{sides}{extra}."
 
 
 def _share_sides(plan: QueryPlan) -> tuple[QueryPlan, QueryPlan]:

@@ -106,6 +106,9 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         select, ctes = _listing(plan, catalog, segment, as_of, overrides)
     elif plan.share:
         select, ctes = _share(plan, catalog, segment, as_of, overrides)
+        if plan.order and plan.group_by:  # "which plan has the highest share of PQLs"
+            select = select.order_by(exp.Ordered(this=exp.column("share"),
+                                                 desc=plan.order == "desc"), append=False)
     elif segment and _members_only(plan, catalog, segment, row_filter):
         ctes = segment_ctes(catalog, segment, as_of, overrides)
         select = _members_count(plan, catalog, segment,

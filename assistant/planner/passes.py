@@ -921,8 +921,9 @@ def _window_override(found: Found | None, segment: Segment | None,
 # -- quantity ---------------------------------------------------------------------------------
 def quantity(d: Draft) -> None:
     """The asked quantity binds the metric; a period becomes a snapshot or a plain range."""
-    d.metric = shaping.metric_name(d.senses, d.segment, d.catalog,
-                                   share=_asks_share(d))
+    d.metric = shaping.metric_name(d.senses, d.segment, d.catalog, share=_asks_share(d),
+                                   dated=d.found is not None and d.signed_up is None
+                                   and not SIGNUP_WORDS.search(d.text))
     d.metric = shaping.buyers(d.p, d.catalog, d.metric, d.segment)
     d.without = shaping.lacking(d.p, d.catalog, d.metric)
     if d.without is not None:  # "pro users who never ordered": people, not among the buyers

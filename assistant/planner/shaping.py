@@ -223,10 +223,12 @@ Senses = list[tuple[PhraseMatch, Sense]]
 
 
 def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
-                share: bool = False) -> str | None:
+                share: bool = False, dated: bool = False) -> str | None:
     """The metric the question names. Beside a segment, the buyers metric's own name
     ("engaged customers") is the loose word for the segment's people; one of its synonyms
-    ("paying customers", "buyers") counts the buyers among them."""
+    ("paying customers", "buyers") counts the buyers among them, and so does its name with a
+    period not said of signing up ("customers per tier in May"): a period is on the metric's
+    own date, and only the buyers metric has a purchase date."""
     population = [m.name for m in catalog.population_metrics()]
     people = population[0] if population else None
     named = [s.name for _, s in senses if s.kind == "metric"] or [  # "trial users": people
@@ -236,7 +238,7 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
     metric = specific[0] if specific else (people if named else None)
     # "accounts we flag as new: their customers" names the people apart
     people_said = any(s.kind == "metric" and s.name in population for _, s in senses)
-    if segment is not None and not share and not people_said and \
+    if segment is not None and not share and not people_said and not dated and \
             metric in {m.name for m in catalog.buyer_metrics()} and all(
                 m.entry.phrase in (metric, normalise(catalog.metrics[metric].label))
                 for m, s in senses if s.name == metric):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.pipeline import Assistant
+from tests import reference_sql
 
 
 @pytest.fixture()
@@ -74,3 +75,19 @@ def test_a_second_metric_the_plan_does_not_compute_is_asked_back(config, questio
 def test_a_metric_restated_by_its_own_source_table_is_still_answered(config):
     answer = Assistant(config).ask("revenue from completed orders by plan")
     assert answer.status == "answered"
+
+
+def test_customers_per_tier_in_a_month_are_that_months_buyers_in_each_tier(config, raw):
+    answer = Assistant(config).ask("number of customers per churn-risk tier in May?")
+    tiers = dict(raw.execute(
+        f"SELECT user_id, tier FROM ({reference_sql.churn_risk_sql()})").fetchall())
+    buyers = [r[0] for r in raw.execute(
+        "SELECT DISTINCT user_id FROM orders WHERE status = 'completed' AND "
+        "ordered_at >= TIMESTAMP '2026-05-01' AND ordered_at < TIMESTAMP '2026-06-01'"
+    ).fetchall()]
+    expected: dict[str, int] = {}
+    for user in buyers:
+        if user in tiers:
+            expected[tiers[user]] = expected.get(tiers[user], 0) + 1
+    assert answer.status == "answered"
+    assert {row[0]: row[-1] for row in answer.rows} == expected

@@ -134,3 +134,16 @@ def test_a_tiers_share_within_each_countrys_classified_users(config, raw):
         expected[code] = sum(tiers[u] == "high" for u in classified) / len(classified)
     assert answer.status == "answered"
     assert {row[0]: pytest.approx(row[-1]) for row in answer.rows} == expected
+
+
+def test_the_group_with_the_highest_share_is_ranked_by_its_share_not_its_count(config, raw):
+    answer = Assistant(config).ask("which acquisition channel has the highest share of its "
+                                   "users in the engaged users segment?")
+    engaged = {r[0] for r in raw.execute(reference_sql.engaged_users_sql()).fetchall()}
+    by_channel: dict[str, list[int]] = {}
+    for user, channel in raw.execute("SELECT user_id, acquisition_channel FROM users").fetchall():
+        by_channel.setdefault(channel, []).append(user in engaged)
+    best = max(by_channel, key=lambda c: sum(by_channel[c]) / len(by_channel[c]))
+    assert answer.status == "answered"
+    assert [row[0] for row in answer.rows] == [best]
+    assert answer.message.startswith(f"acquisition_channel {best} has the highest share")
