@@ -488,3 +488,11 @@ def share_not_additive(metric: str) -> str:
     return (f"Each row's share of the total needs a number that adds up over the rows, and "
             f"{metric} per group does not (an average, or distinct people over periods). I can "
             "give the figure per group, or a share of people in a segment or with a value.")
+
+
+def undated_series(column: str, grain: str, others: list[str]) -> str:
+    """A series by a date that is empty on every row."""
+    choices = f" It could be split by {', '.join(f'`{o}`' for o in others)}." if others else ""
+    return (f"`{column}` is empty on every row, so there is no {grain} to split the figure by."
+            f"{choices} Which date did you mean?")
+

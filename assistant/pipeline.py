@@ -516,6 +516,11 @@ class Assistant:
             failed = self._failure(question, denied_by_validator(exc, catalog, principal), plan)
             failed.sql, failed.definitions = answer.sql, answer.definitions
             return failed
+        undated = _undated_series(plan, catalog, result.rows)
+        if undated is not None:  # one NULL period is no series: asked back, never answered
+            failed = self._failure(question, ClarificationNeeded(undated, []), plan)
+            failed.sql, failed.definitions = answer.sql, answer.definitions
+            return failed
         answer.status = "answered"
         answer.columns, answer.rows = result.columns, [list(r) for r in result.rows]
         answer.row_count, answer.truncated = result.row_count, result.truncated
@@ -664,3 +669,20 @@ class Assistant:
             self.query_log.record(answer.log_dict(), **where)
         except Exception:  # logging never breaks an answer
             log.warning("could not write answer %s to the query log", answer.id, exc_info=True)
+
+
+def _undated_series(plan: QueryPlan, catalog: Catalog, rows: list[Any]) -> str | None:
+    """What to ask back when a series by a date has rows but not one of them has that date
+    (a model whose default date is empty for every row): not a period, so not an answer."""
+    for i, ref in enumerate(plan.group_by):
+        if ref.grain is None or not rows or any(row[i] is not None for row in rows):
+            continue
+        metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+        column = ref.name if ref.name in catalog.dimensions else (
+            metric.time_column if metric else ref.name)
+        others = sorted(d.label for d in catalog.dimensions.values() if d.is_time and (
+            metric is None or d.table == metric.table) and d.column != column and
+            d.name != column)
+        return messages.undated_series(column, str(ref.grain), others)
+    return None
+

@@ -570,16 +570,19 @@ def _window_unit(window: Found) -> re.Match[str] | None:
 def _own_window_grain(p: Parse, catalog: Catalog, found: Found) -> re.Match[str] | None:
     """A windowed metric whose own governed phrase holds a window adjective ("monthly active
     users") over a longer named period is read per that window: a row for every month of the
-    year, not one distinct count over all of it."""
+    year, not one distinct count over all of it. So is a metric whose name holds the adjective
+    (a model's `daily_revenue`) over a period longer than its unit: whichever the name means,
+    the words ask for the figure of each day."""
     days = (found.end - found.start).days + 1
     for match in p.matches:
-        if match.span[0] < 0 or not any(
-                s.kind == "metric" and (m := catalog.metrics.get(s.name)) is not None and
-                m.default_window_days and m.default_window_days < days for s in match.senses):
+        grain = GRAIN.search(p.text, match.span[0], match.span[1]) if match.span[0] >= 0 \
+            else None
+        if grain is None or grain[0] not in WINDOW_GRAIN:
             continue
-        grain = GRAIN.search(p.text, match.span[0], match.span[1])
-        if grain is not None and grain[0] in WINDOW_GRAIN:
-            return grain
+        unit = {"daily": 1, "weekly": 7, "monthly": 31}[grain[0]]
+        if any(s.kind == "metric" and (m := catalog.metrics.get(s.name)) is not None and
+               (m.default_window_days or unit) < days for s in match.senses):
+            return grain  # a metric named "daily revenue" over a week: a row each day
     return None
 
 

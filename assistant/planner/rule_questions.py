@@ -90,6 +90,8 @@ def rule_question(plan: QueryPlan, catalog: Catalog, text: str,
         target = QueryPlan(intent=Intent.DEFINITION, metric=MetricRef(name=metric.name))
     else:
         return None
+    if any(re.search(rf"\b(?:our|my)\s+{re.escape(phrase)}\b", text) for phrase in left):
+        return None  # "the error of *our revenue forecast*": our data, so a number is asked for
     tokens = [t for phrase in left for t in TOKEN.findall(phrase)]
     if tokens and all(stem(t) in words or RULE_ASKING.match(t) for t in tokens):
         return target

@@ -247,8 +247,12 @@ def test_average_restates_an_averaged_metric_but_is_no_average_of_a_sum(
     assert answer["rows"][0][-1] == pytest.approx(_gold(cortex, """
         SELECT AVG(ABS(forecasted_revenue - revenue)) FROM daily_revenue
         WHERE date BETWEEN DATE '2024-01-01' AND DATE '2024-12-31'""")[0][0])
-    # the mean of the days' revenue is not the summed measure: no number of another shape
-    assert ask(warehouse, tmp_path, "average daily revenue in 2023")["status"] == "refused"
+    # the mean of the days' revenue is not the summed measure: the mean of each day's figure
+    daily = ask(warehouse, tmp_path, "average daily revenue in 2023")
+    assert daily["status"] == "answered", daily["message"]
+    assert daily["rows"][0][-1] == pytest.approx(_gold(cortex, """
+        SELECT SUM(revenue) / COUNT(DISTINCT date) FROM daily_revenue
+        WHERE date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31'""")[0][0])
 
 
 def test_a_value_said_as_the_verb_after_its_subject_is_the_verb(warehouse: Path, cortex,
@@ -260,3 +264,21 @@ def test_a_value_said_as_the_verb_after_its_subject_is_the_verb(warehouse: Path,
         SELECT SUM(revenue) FROM daily_revenue
         WHERE region_id IN (SELECT region_id FROM region_dim WHERE sales_region = 'Europe')
           AND date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31'""")[0][0])
+
+
+def test_a_measure_named_daily_over_a_week_is_a_row_for_each_day(warehouse: Path, cortex,
+                                                                  tmp_path: Path) -> None:
+    answer = ask(warehouse, tmp_path, "daily revenue for the last 7 days")
+    assert answer["status"] == "answered", answer["message"]
+    assert sorted((str(r[0])[:10], round(r[-1], 6)) for r in answer["rows"]) == sorted(
+        (d.isoformat(), round(v, 6)) for d, v in _gold(cortex, f"""
+        SELECT date, SUM(revenue) FROM daily_revenue
+        WHERE date > DATE '{AS_OF.isoformat()}' - 7 AND date <= DATE '{AS_OF.isoformat()}'
+        GROUP BY 1"""))
+
+
+def test_the_error_of_our_forecast_asks_for_a_number_not_the_rule(warehouse: Path,
+                                                                   tmp_path: Path) -> None:
+    answer = ask(warehouse, tmp_path, "what is the average absolute error of our revenue "
+                                      "forecast?")
+    assert not (answer["status"] == "answered" and answer["plan"]["intent"] == "definition")

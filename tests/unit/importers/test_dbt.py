@@ -378,3 +378,32 @@ def test_a_definition_question_is_about_the_metric_sharing_most_of_its_words(
     (shop / "models" / "orders.yml").write_text(ORDERS + extra)
     answer = answered(shop, tmp_path, "how do we calculate the settle time of order count?")
     assert answer["definitions"][0]["name"] == "time_to_settle_order"
+
+
+TICKETS = """\
+semantic_models:
+  - name: tickets
+    model: ref('tickets')
+    defaults:
+      agg_time_dimension: closed_at
+    entities:
+      - {name: ticket, type: primary, expr: ticket_id}
+    dimensions:
+      - {name: opened_at, type: time, type_params: {time_granularity: day}}
+      - {name: closed_at, type: time, expr: "CAST(closed_at AS DATE)",
+         type_params: {time_granularity: day}}
+    measures:
+      - {name: tickets, expr: "1", agg: sum, create_metric: true}
+"""
+
+
+def test_a_series_by_a_date_no_row_has_is_asked_back_not_answered(shop: Path,
+                                                                   tmp_path: Path) -> None:
+    """Every ticket is still open: a month series by the close date has one empty period,
+    which is no answer; the question comes back naming the date that is there."""
+    _with(shop, "tickets", TICKETS, "ticket_id,opened_at,closed_at\nt1,2022-01-03,\n"
+                                    "t2,2022-02-04,\n")
+    answer = ask(shop, tmp_path, "how many tickets each month?")
+    assert answer["status"] == "clarify", answer["message"]
+    assert "`closed_at` is empty on every row" in answer["message"]
+    assert "opened at" in answer["message"]
