@@ -213,6 +213,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
         return f"No rows: there are no {who} matching that{extra}."
     if plan.averaged_over is not None and plan.time_range is not None:
         return _average(plan, metric, result, who, extra)
+    if plan.change and len(result.rows) == 1 and len(result.rows[0]) == 6:
+        return _change(metric, result, who, extra)
     if plan.intent == Intent.DISTRIBUTION:
         label = catalog.segments[plan.segment.name].label if plan.segment else "segment"
         if plan.by_column:
@@ -285,6 +287,23 @@ def _each_share(plan: QueryPlan) -> str:
     if plan.share_of_total:
         return ", each with its share of them all"
     return ", each with its share of the whole" if plan.share else ""
+
+
+def _change(metric: Metric, result: Result, who: str, extra: str) -> str:
+    """ "Revenue went from 1,035,057.70 (from 2026-01-01) to 1,393,910.61 (from 2026-04-01):
+    +358,852.91 (+34.7%)."""
+    first, before, last, after, change, relative = result.rows[0]
+    what = who if metric.role in ("population", "buyers") else joined(metric.label, "of", who)
+    sign = "+" if (change or 0) >= 0 else "-"
+    pct = f" ({sign}{abs(float(relative)):.1%})" if relative is not None else \
+        " (no relative change: the earlier figure is 0)"
+    return (f"{what[:1].upper()}{what[1:]} went from {_fmt(before or 0)} (the period from "
+            f"{_day(first)}) to {_fmt(after or 0)} (from {_day(last)}): {sign}"
+            f"{_fmt(abs(change or 0))}{pct}{extra}.")
+
+
+def _day(value: Any) -> str:
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def _one_group_share(plan: QueryPlan, result: Result, of: str, extra: str) -> str:

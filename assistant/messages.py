@@ -251,8 +251,9 @@ def clarify_vague(examples: list[str]) -> str:
 
 
 CLARIFY_GROWTH = (
-    "I can put the two periods side by side (\"revenue in Q1 vs Q2\"), but I don't compute the "
-    "percent change between them yet. Ask for both periods and compare the figures."
+    "I can compute the change of one figure between exactly two periods (\"by what percent "
+    "did revenue grow from Q1 to Q2\"), but not over more periods or for each group at once. "
+    "Ask for two periods, or for the figures side by side (\"revenue in Q1 vs Q2 vs Q3\")."
 )
 CLARIFY_HEADING = (
     "\"{heading}\" opens the question: is that who is asking, or should I keep only {value}? "

@@ -172,6 +172,12 @@ class QueryPlan(_Frozen):
         "the metric counts: one row each (\"order count of PQLs against everybody else\", "
         "\"PQLs vs non-PQLs\")"
     )
+    change: bool = Field(
+        False, description="The change from the earlier to the later of exactly two periods "
+        "(two `compared` periods, or a grain over a time_range of two consecutive periods): "
+        "both figures, their difference and the relative change (\"by what percent did "
+        "revenue grow from Q1 to Q2\")"
+    )
     averaged_over: TimeGrain | None = Field(
         None, description="The metric's figure in each period of this grain on its own time "
         "column, averaged over the periods of time_range (\"average monthly revenue in 2025\": "

@@ -117,8 +117,7 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
         select, ctes = _averaged(plan, catalog, segment, as_of, overrides)
     else:
         select, ctes = _aggregate(plan, catalog, segment, as_of, overrides)
-    if row_filter is not None:
-        select = restrict_rows(select, catalog, row_filter)
+    select = _restricted(select, plan, catalog, row_filter)
     times = timestamp_columns(catalog)
     select = cast(exp.Select, half_open(select, times))
     ctes = [(name, half_open(body, times)) for name, body in ctes]
@@ -129,12 +128,44 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
     return Compiled(select, dict(ctes), definitions, overrides)
 
 
+def _restricted(select: exp.Select, plan: QueryPlan, catalog: Catalog,
+                row_filter: RowFilter | None) -> exp.Select:
+    """The asker's row restriction on the question's select, then the change between its
+    two periods when the plan asks for it."""
+    if row_filter is not None:
+        select = restrict_rows(select, catalog, row_filter)
+    return _change(select) if plan.change else select
+
+
+def _change(per_period: exp.Select) -> exp.Select:
+    """The change between the two periods of a per-period select (its first column the
+    period, its last the figure): both figures, the difference and the relative change."""
+    period = per_period.selects[0].alias_or_name
+    figure = per_period.selects[-1].alias_or_name
+    inner = per_period.copy()
+    inner.set("order", None)
+    at, value = exp.column(period, table="per_period"), exp.column(figure, table="per_period")
+    earlier = exp.func("ARG_MIN", value.copy(), at.copy())
+    later = exp.func("ARG_MAX", value.copy(), at.copy())
+    difference = exp.Sub(this=later.copy(), expression=earlier.copy())
+    return exp.select(
+        exp.func("MIN", at.copy()).as_("earlier_period"),
+        earlier.as_(f"{figure}_earlier"),
+        exp.func("MAX", at.copy()).as_("later_period"),
+        later.as_(f"{figure}_later"),
+        difference.as_("change"),
+        exp.Div(this=exp.Cast(this=difference.copy(), to=exp.DataType.build("DOUBLE")),
+                expression=exp.func("NULLIF", earlier.copy(), exp.Literal.number(0)))
+        .as_("relative_change"),
+    ).from_(inner.subquery("per_period"))
+
+
 def _foreign(plan: QueryPlan, catalog: Catalog, metric: Metric, limit: int) -> Compiled:
     """A metric another engine compiles from its own definitions (docs/importing.md)."""
     from assistant.importers.metricflow import compile_metricflow, definition_used
 
     if plan.segment is not None or plan.excluding or plan.any_of or plan.share or plan.compared or (
-            plan.measure is not None or plan.averaged_over is not None):
+            plan.measure is not None or plan.averaged_over is not None or plan.change):
         raise CompileError(messages.foreign_metric_shape(metric.name, metric.source))
     select = compile_metricflow(plan, catalog, metric, limit=limit)
     # MetricFlow's own CTEs are the governed logic: the validator recompiles and compares them

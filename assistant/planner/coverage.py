@@ -25,6 +25,7 @@ from assistant.planner.lexicon import Sense
 from assistant.planner.parsing import Claim, Parse, PhraseMatch, candidate
 from assistant.planner.patterns import (
     AVERAGE_OF,
+    CHANGE_VERB,
     CHOICE,
     COMPARE,
     COMPARE_PERIODS,
@@ -290,6 +291,12 @@ def _ranks(plan: QueryPlan) -> bool:
     return plan.intent == Intent.LIST and plan.metric is not None and plan.order is not None
 
 
+# The words of a change between two periods: its verbs, nouns and the later period said
+# "over" the earlier one ("May over April").
+CHANGE_WORDS = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:growth|difference|delta|change|up|down|"
+                          rf"over|from|by|more|less|fewer|percent|%|increase|decrease)\b")
+
+
 def _share_cues(plan: QueryPlan) -> list[tuple[re.Pattern[str], bool]]:
     """Words of a share: the share itself, its whole ("of the entire customer base"), a
     segment's rate."""
@@ -299,6 +306,8 @@ def _share_cues(plan: QueryPlan) -> list[tuple[re.Pattern[str], bool]]:
                                           or plan.time_range or plan.signed_up)),
         (SHARE_RATE, plan.share and plan.segment is not None),
         (SHARE_FORM, plan.share or plan.share_of_total or plan.intent == Intent.RETENTION),
+        (SHARE, plan.change),  # "by what percent did it grow": the relative change
+        (CHANGE_WORDS, plan.change),
     ]
 
 

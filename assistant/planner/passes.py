@@ -136,6 +136,7 @@ class Draft:
     found: Found | None = None  # the period the question filters
     compared: tuple[Found, ...] = ()
     compared_grain: str | None = None
+    change: bool = False  # the change between the two compared periods
     as_of_snapshot: bool = False
     month_number: int | None = None
     limit: int | None = None
@@ -223,8 +224,9 @@ def periods(d: Draft) -> None:
             every = _more_periods(p, d.as_of, [found, second])  # "apr, may and jun"
             every = _scoped_by_year(p, d.as_of, every)
             found, d.compared_grain, d.compared = shaping.compare_periods(*every)
-        elif (CHANGE_VERB.search(text) or COMPARE_PERIODS.search(text) and
-              found.phrase.startswith("between")) and (ends := ends_of(found, d.as_of)) is not None:
+        elif (CHANGE_VERB.search(text) or (COMPARE_PERIODS.search(text) or CHANGE_NOUN.search(
+                text)) and found.phrase.startswith("between")) and (
+                ends := ends_of(found, d.as_of)) is not None:
             # "did AOV climb from March to May", "how did X compare between Q1 and Q3":
             # the two ends compared, not the range between
             found, d.compared_grain, d.compared = shaping.compare_periods(*ends)
@@ -1312,10 +1314,16 @@ def _asks_share(d: Draft) -> bool:
 def _shares(d: Draft) -> None:
     _governed_share(d)
     share = _asks_share(d) and not d.share_governed
-    if share and (d.compared or d.compared_grain) and GROWTH.search(d.text):
-        # "orders: how many percent up, May against April?": a change between the periods,
-        # which no plan computes (a share of their total would be another number)
-        raise ClarificationNeeded(messages.CLARIFY_GROWTH, [])
+    unsigned = SIGNUP_WORDS.sub(" ", d.text)  # "signed up" is no "up"
+    amount = share or CHANGE_AMOUNT.search(d.text) is not None
+    if (d.compared or d.compared_grain) and (GROWTH.search(unsigned) and amount or (
+            HOW_MANY_MORE.search(d.text)) or CHANGE_NOUN.search(d.text) and (
+                amount or not YES_NO.match(d.text))):
+        # "orders: how many percent up, May against April?", "revenue growth from Q1 to Q2":
+        # the change between the periods, not a share of their total ("did X grow" alone
+        # is answered with both periods side by side)
+        _change_between(d)
+        share = False
     d.wants_share = share and (d.intent in (Intent.COUNT, Intent.BREAKDOWN, Intent.METRIC) or
                                _members_of_the_whole(d)) and (
         d.segment is None or d.segment.entity == "user")
@@ -1335,6 +1343,35 @@ SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|r
 # A change between periods asked as a rate: "percent growth", "% change", "fell by what %":
 # the verbs of change, or a bare "up"/"down".
 GROWTH = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:up|down)\b")
+CHANGE_NOUN = re.compile(r"\b(?:growth|difference|delta|(?:percent|%|percentage)\s+change|"
+                         r"(?:the|a|an)\s+(?:change|increase|decrease|drop|decline|rise|"
+                         r"fall|jump|dip))\b")
+# The size of a change asked for: "how much did it grow", "by what fraction", "how many more".
+# A question answered yes or no ("was there a drop in May vs April?"): both periods show it.
+YES_NO = re.compile(r"^(?:was|were|is|are|did|do|does|has|have|had|any)\b")
+HOW_MANY_MORE = re.compile(r"\bhow\s+(?:much|many)\s+(?:more|less|fewer)\b")
+CHANGE_AMOUNT = re.compile(r"\bhow\s+(?:much|many|far|big)\b|\bby\s+(?:how\s+much|what)\b")
+
+
+def _change_between(d: Draft) -> None:
+    """The change from one period to the next: of exactly two periods, with no other
+    grouping (each group's change would be a table of changes, not planned here)."""
+    periods = len(d.compared) if d.compared else _periods_in(d)
+    others = [g for g in d.group_by if g.grain is None]
+    if periods != 2 or others or d.measure is not None or d.segment is not None and \
+            d.population(d.metric) and d.segment.history:
+        raise ClarificationNeeded(messages.CLARIFY_GROWTH, [])
+    d.change = True
+
+
+def _periods_in(d: Draft) -> int:
+    """How many periods of the compared grain the range covers."""
+    if d.found is None or d.compared_grain is None:
+        return 0
+    months = (d.found.end.year - d.found.start.year) * 12 + d.found.end.month - \
+        d.found.start.month + 1
+    return {"month": months, "quarter": -(-months // 3), "year": d.found.end.year -
+            d.found.start.year + 1}.get(d.compared_grain, 0)
 
 
 def _governed_share(d: Draft) -> None:
@@ -1454,6 +1491,7 @@ def build(d: Draft) -> None:
         measure=d.measure,
         by_segment=d.p.by_segment if intent == Intent.DISTRIBUTION else None,
         versus_rest=d.versus_rest,
+        change=d.change,
         by_column=d.by_column if intent in (Intent.COUNT, Intent.DISTRIBUTION,
                                             Intent.BREAKDOWN) else None,
         metric=MetricRef(name=d.metric) if d.metric and (d.ranked or intent not in (

@@ -12,7 +12,7 @@ from assistant import messages
 from assistant.catalog.models import Catalog, Segment
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import DimensionRef, Filter, Intent, Measure
-from assistant.planner.coverage import PEOPLE_NOUNS
+from assistant.planner.coverage import FUNCTION_WORDS, PEOPLE_NOUNS
 from assistant.planner.lexicon import Sense, vocabulary
 from assistant.planner.parsing import Parse, PhraseMatch, candidate, value_candidate
 from assistant.planner.patterns import (
@@ -234,7 +234,19 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
     named = [s.name for _, s in senses if s.kind == "metric"] or [  # "trial users": people
         n for m, s in senses if s.kind == "value" and m.entry.phrase.split()[-1] in PEOPLE_NOUNS
         for n in population[:1]]
-    specific = [n for n in named if n not in population]
+    # a metric named by a phrase of small words only ("how much did", a declared synonym of
+    # a money metric) yields to one the question names with a word of its own ("how much
+    # did *tickets* grow")
+    def small(phrase: str) -> bool:
+        return all(w in FUNCTION_WORDS or w in ("much", "many") for w in phrase.split())
+
+    loose = {s.name for m, s in senses if s.kind == "metric" and small(m.entry.phrase)} - {
+        s.name for m, s in senses if s.kind == "metric" and not small(m.entry.phrase)}
+    people_words = {m.name for m in (*catalog.population_metrics(), *catalog.buyer_metrics())}
+    measured = [n for n in named if n not in population and n not in loose and
+                n not in people_words]  # a figure, not the people who spend
+    specific = sorted((n for n in named if n not in population),
+                      key=lambda n: n in loose and bool(measured))
     metric = specific[0] if specific else (people if named else None)
     # "accounts we flag as new: their customers" names the people apart
     people_said = any(s.kind == "metric" and s.name in population for _, s in senses)

@@ -32,7 +32,7 @@ ALLOWED_FUNCTIONS = {
     "Count", "Sum", "Avg", "Min", "Max", "CountIf", "PercentRank", "Rank", "RowNumber",
     "DenseRank", "CumeDist", "Ntile", "Median", "Quantile", "Stddev", "StddevPop",
     "StddevSamp", "Variance", "Corr", "LogicalOr", "LogicalAnd", "AnyValue", "First", "Last",
-    "Lag", "Lead", "Window",
+    "Lag", "Lead", "Window", "ArgMin", "ArgMax",
     # scalar
     "Cast", "TryCast", "Coalesce", "Nullif", "If", "Case", "Greatest", "Least", "Abs", "Round",
     "Floor", "Ceil", "Ln", "Log", "Sqrt", "Pow", "Div", "SafeDivide", "Mod",

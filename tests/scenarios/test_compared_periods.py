@@ -69,3 +69,38 @@ def test_the_same_quarter_last_year_is_compared_with_the_quarter_named(config, r
     assert sorted(row[-1] for row in answer.rows) == sorted(
         [_orders(raw, "2026-04-01", "2026-06-30"), _orders(raw, "2025-04-01", "2025-06-30")])
     assert "a year earlier" in answer.message
+
+
+def _revenue(raw, start: str, end: str) -> float:
+    return float(raw.execute(
+        "SELECT SUM(amount) FROM orders WHERE status = 'completed' AND CAST(ordered_at AS DATE) "
+        f"BETWEEN DATE '{start}' AND DATE '{end}'").fetchone()[0])
+
+
+def test_the_percent_growth_between_two_months_is_later_over_earlier_less_one(config, raw):
+    answer = Assistant(config).ask("by what fraction did revenue grow in May over April?")
+    april = _revenue(raw, "2026-04-01", "2026-04-30")
+    may = _revenue(raw, "2026-05-01", "2026-05-31")
+    assert answer.status == "answered"
+    assert len(answer.rows) == 1
+    row = dict(zip(answer.columns, answer.rows[0], strict=True))
+    assert float(row["revenue_earlier"]) == pytest.approx(april)
+    assert float(row["revenue_later"]) == pytest.approx(may)
+    assert float(row["change"]) == pytest.approx(may - april)
+    assert row["relative_change"] == pytest.approx(may / april - 1)
+    assert f"{may / april - 1:+.1%}" in answer.message
+
+
+def test_how_many_more_between_two_periods_apart_is_their_difference(config, raw):
+    answer = Assistant(config).ask("how many more orders did we get in May than in January?")
+    january = _orders(raw, "2026-01-01", "2026-01-31")
+    may = _orders(raw, "2026-05-01", "2026-05-31")
+    row = dict(zip(answer.columns, answer.rows[0], strict=True))
+    assert answer.status == "answered"
+    assert (row["orders_earlier"], row["orders_later"], row["change"]) == (january, may,
+                                                                          may - january)
+
+
+def test_a_change_over_three_periods_is_asked_back(config):
+    answer = Assistant(config).ask("revenue growth in Q1 vs Q2 vs Q3")
+    assert answer.status == "clarify" and "exactly two periods" in answer.message

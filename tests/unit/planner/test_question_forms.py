@@ -931,9 +931,13 @@ def test_with_the_bar_changed_people_who_make_it_are_the_qualified(catalog):
     assert got.segment.member == "qualified" and got.overrides[0].value == 90
 
 
-def test_a_percent_change_between_periods_is_asked_back_not_answered_as_a_share(catalog):
-    with pytest.raises(ClarificationNeeded, match="percent change"):
-        plan("by what percent did orders grow from Q1 to Q2?", catalog)
+def test_a_percent_change_between_periods_is_the_change_not_a_share(catalog):
+    got = plan("by what percent did orders grow from Q1 to Q2?", catalog)
+    assert got.change and not got.share and got.metric.name == "orders"
+    with pytest.raises(ClarificationNeeded, match="exactly two periods"):
+        plan("revenue growth in Q1 vs Q2 vs Q3", catalog)
+    assert not plan("did orders grow from Q1 to Q2?", catalog).change  # both, side by side
+    assert not plan("how many users signed up in Q3 vs Q1?", catalog).change
 
 
 def test_a_definition_naming_a_family_and_its_members_is_that_familys(catalog):
