@@ -216,6 +216,7 @@ def _logic_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str]
     """Pronouns, negations and conjunctions, by whether the plan carries what they say."""
     return [
         (EACH_ONE, bool(plan.group_by) or plan.intent == Intent.DISTRIBUTION),
+        (ACROSS_ALL, not plan.group_by and plan.intent != Intent.DEFINITION),
         (WHICH_ONE, plan.order is not None or plan.intent == Intent.LIST),
         (NEGATIVE, _negates(plan)),
         (EXCLUDE_WORDS, _negates(plan)),
@@ -351,7 +352,10 @@ def _unbounded(plan: QueryPlan, catalog: Catalog) -> bool:
 # The whole history, no period ("lifetime revenue", "orders ever", "since launch").
 ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+total|"
                       r"on\s+(file|record|the\s+books)|(over|across|for)\s+(the\s+)?(whole|entire|"
-                      r"full)\s+(history|time|life)(\s+we\s+have)?|"
+                      r"full)\s+(time|life)|((over|across|for|in)\s+)?(the\s+|our\s+)?(whole|"
+                      r"entire|full)\s+(history|book)(\s+we\s+have)?|"
+                      r"(over|across|for|in)\s+all\s+(of\s+)?(the\s+|our\s+)?(data|records|history)"
+                      r"(\s+(we|you)\s+have)?|"
                       r"historically|since\s+we\s+(started|launched|began|opened|went\s+live)|"
                       r"since\s+(launch|inception|day\s+one|forever|"
                       r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b|"
@@ -361,6 +365,9 @@ ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+tot
                       r"(\s+(goes|go|data))?\b|(\b(to|from|since)\s+)?\bthe\s+(very\s+)?(start|beginning)\s+of"
                       r"\s+(the|our)\s+(data|history|records)\b|\b(we|you)\s+have\s+(any\s+)?(data|records)"
                       r"(\s+(for|on))?\b")
+# "Across all policies", "across every order": the whole of what the figure counts, said of
+# a plan that does not split it (with a split, "across" leads the grouping).
+ACROSS_ALL = re.compile(r"\bacross\s+(?:all|every)\b")
 # "at any time during Q3": anywhere in the period (or in all of history).
 AT_SOME_POINT = re.compile(r"\bat\s+(some|any)\s+(point|time|stage)\b")
 # A total from the beginning ("orders cumulatively through May"); over a grain it would be a
@@ -458,7 +465,7 @@ LIGHT_VERBS = re.compile(r"\b(generated|brought|driven|produced|earned|spent|pla
                          r"\b(have|has|had|having|do|does|did|make|makes|made|get|gets|got|"
                          r"book|books|booked|booking|place[sd]?|placing|sell|sells|sold|selling|"
                          r"accounts?\s+for|accounted\s+for|(?:spend|spent|spending)\s+on|"
-                         r"getting|bring|brings|brought|generate[sd]?|generating|drive[sd]?|"
+                         r"getting|bring|brings|brought|generate[sd]?|generating|drive[sdn]?|earn(?:s|ed)?|"
                          r"driving|produce[sd]?|(?:come|comes|came|coming)(?:\s+(?:through|in))?|"
                          r"give|gives|gave|giving|(?:go|goes|went|gone)(?:\s+through)?|"
                          r"(?:land|lands|landed|landing)(?:\s+in)?|take|took|"
@@ -629,7 +636,8 @@ def _metric_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
     if aggregate is not None and plan.measure is None:
         own |= {"sum": {"sum"}, "avg": {"average", "mean"}, "count": {"count"}}[
             aggregate[1].lower()]
-    return own | {w + "s" for w in own} | {w.rstrip("s") for w in own}
+    return own | {w + "s" for w in own} | {w.rstrip("s") for w in own} | {
+        w[:-1] + "ies" for w in own if w.endswith("y")}  # "policy" of the "policies"
 
 
 def _chosen(plan: QueryPlan) -> tuple[str, ...]:

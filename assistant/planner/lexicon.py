@@ -221,3 +221,19 @@ stack stacks stacked logic rule rules formula criteria weights weighting behind
 """.split())
     words.update(n.lower() for n in (*calendar.month_name[1:], *calendar.day_name))  # "aprli"
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def pattern_words() -> frozenset[str]:
+    """Every word the planner's own patterns read ("across the *whole* book"): a word the
+    planner understands is no typo of another ("whole" is not "whose"), though it may be
+    said for a catalog word it is the stem of ("forecast" for a model's "forecasted")."""
+    from assistant.planner import coverage, passes, patterns, shaping, timephrases
+
+    found: set[str] = set()
+    for module in (patterns, coverage, passes, shaping, timephrases):
+        for value in vars(module).values():
+            if isinstance(value, re.Pattern):
+                source = re.sub(r"\\[a-zA-Z]", " ", value.pattern)  # \b, \s, \w are no words
+                found.update(w for w in re.findall(r"[a-z]{3,}", source))
+    return frozenset(found)

@@ -27,7 +27,7 @@ from assistant.plan import (
 from assistant.planner import PlanOutcome
 from assistant.planner.change_question import recognise as recognise_change
 from assistant.planner.coverage import FUNCTION_WORDS
-from assistant.planner.lexicon import build_lexicon, vocabulary
+from assistant.planner.lexicon import build_lexicon, pattern_words, vocabulary
 from assistant.planner.parsing import (
     Parse,
     candidate,
@@ -234,7 +234,8 @@ class RulesPlanner:
         if key not in self._correctors:
             phrases = [e.phrase for e in build_lexicon(catalog)]
             governed = {w for phrase in phrases for w in phrase.split()}
-            self._correctors[key] = Corrector(vocabulary(catalog), governed, phrases)
+            self._correctors[key] = Corrector(vocabulary(catalog), governed, phrases,
+                                              protected=pattern_words())
         return self._correctors[key]
 
     # -- 1. refusals ----------------------------------------------------------------------

@@ -197,9 +197,10 @@ class Corrector:
     """Fixes typos ("chrun", "engagd", "lifecyle") against the catalog's own vocabulary."""
 
     def __init__(self, vocabulary: Iterable[str], governed: Iterable[str] = (),
-                 phrases: Iterable[str] = ()) -> None:
+                 phrases: Iterable[str] = (), protected: Iterable[str] = ()) -> None:
         self.vocab = {w for w in vocabulary if len(w) >= 3}
         self.governed = frozenset(governed)
+        self.protected = frozenset(protected) - self.vocab  # read as they are, never targets
         self._pairs: dict[str, set[str]] = {}  # second word of a two-word phrase -> first words
         for phrase in phrases:
             if len(parts := phrase.split()) == 2:
@@ -264,7 +265,10 @@ class Corrector:
         for token in text.split(" "):
             known = token in self.vocab or token in STOPWORDS or token in self.governed or \
                 not token.isalpha()
-            if len(token) >= 5 and not known:
+            if token in self.protected and not known:  # "whole" stays, "forecast" may be
+                past = token + "ed"  # a long stem only: "base" is no "based"
+                out.append(past if len(token) >= 6 and past in self.governed else token)
+            elif len(token) >= 5 and not known:
                 out.append(token if self._inflected(token) else self._closest(token) or token)
             elif len(token) in (2, 3, 4) and not known:
                 out.append(self._dropped_letter(token) or self._swapped(token) or token)

@@ -121,6 +121,13 @@ def test_a_simple_metric_by_a_joined_dimension_equals_hand_written_sql(
     assert answer["definitions"][0]["source"] == "models/orders.yml:19"
 
 
+@pytest.mark.parametrize("question", ["revenue across all orders", "total revenue across every "
+                                      "order we have", "revenue over all the data we have"])
+def test_the_whole_of_what_a_metric_counts_is_its_total(shop: Path, tmp_path: Path,
+                                                        question: str) -> None:
+    assert answered(shop, tmp_path, question)["rows"] == [[45.0]]  # SUM(amount) of all three
+
+
 def test_an_average_over_periods_of_a_dbt_metric_is_no_total(shop: Path, tmp_path: Path) -> None:
     # MetricFlow compiles the metric; an average of its monthly figures is no shape it
     # builds, so segq says so instead of answering with the total

@@ -160,7 +160,8 @@ def test_coverage_names_the_words_no_part_of_the_plan_used(catalog):
 
 @pytest.mark.parametrize("question", ["how many orders ever", "lifetime revenue by plan",
                                       "total revenue of all time", "customers to date",
-                                      "signups since launch by quarter"])
+                                      "signups since launch by quarter",
+                                      "trial signups per month, entire history"])
 def test_coverage_reads_the_whole_history_as_no_period(question, catalog):
     d = draft_after("coverage", question, catalog)
     assert d.plan.time_range is None and d.plan.compared == ()
