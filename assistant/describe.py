@@ -69,6 +69,8 @@ def population(plan: QueryPlan, catalog: Catalog) -> str:
         col = tr.column or ""
         verbs = {catalog.signup_column(): "signed up", catalog.order_column(): "ordered"}
         verb = verbs.get(col, "in") if col else "signed up"
+        other = _other_date(plan, catalog, col)
+        verb = f"with {other}" if other else verb  # "claims, with claim close date 2019-..."
         if plan.intent in (Intent.METRIC, Intent.BREAKDOWN) and plan.metric and not col:
             verb = "in"
         phrase = f" ({tr.phrase})" if tr.phrase else ""
@@ -112,6 +114,16 @@ def _segment_label(catalog: Catalog, ref: SegmentRef) -> str:
     member = other.member(ref.member) if other and ref.member else None
     return f"{other.label} `{member.label}`" if other and member else (
         other.label if other else ref.name)
+
+
+def _other_date(plan: QueryPlan, catalog: Catalog, column: str) -> str:
+    """The label of a date of the metric's table other than the metric's own, when the period
+    is on it ("claim close date"), else ""."""
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    if metric is None or not column or column == metric.time_column:
+        return ""
+    return next((d.label.lower() for d in catalog.dimensions.values() if d.is_time and
+                 d.table == metric.table and column in (d.column, d.name.split("__")[-1])), "")
 
 
 def _span(start: date, end: date) -> str:

@@ -119,7 +119,7 @@ def _literal(value: str) -> str:
 
 def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str, Any]:
     """The MetricFlow query request of `plan`, as names and literals."""
-    group_by = [_group_by_name(ref, catalog) for ref in plan.group_by]
+    group_by = [_group_by_name(ref, catalog, metric) for ref in plan.group_by]
     where = []
     for flt in plan.filters:
         if flt.dimension not in catalog.dimensions:
@@ -127,10 +127,15 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
         values = ", ".join(_literal(v) for v in flt.values)
         negate = "NOT " if flt.exclude else ""
         where.append(f"{{{{ Dimension('{flt.dimension}') }}}} {negate}IN ({values})")
+    event = _event_date(plan.time_range.column, catalog, metric) if plan.time_range else None
+    if plan.time_range is not None and event is not None:  # "claims closed in 2019"
+        dated = f"{{{{ TimeDimension('{event}', 'day') }}}}"
+        where += [f"{dated} >= {_literal(plan.time_range.start.isoformat())}",
+                  f"{dated} <= {_literal(plan.time_range.end.isoformat())}"]
     parts: dict[str, Any] = {"metric_names": [metric.name],
                              "group_by_names": one_reading_each(group_by, catalog, metric),
                              "where_constraints": where or None}
-    if plan.time_range is not None:
+    if plan.time_range is not None and event is None:
         parts["time_constraint_start"] = datetime.combine(plan.time_range.start, time.min)
         parts["time_constraint_end"] = datetime.combine(plan.time_range.end, time.min)
     if plan.order:
@@ -138,18 +143,28 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
     return parts
 
 
-def _group_by_name(ref: DimensionRef, catalog: Catalog) -> str:
+def _event_date(column: str | None, catalog: Catalog, metric: Metric) -> str | None:
+    """MetricFlow's name of a date of the metric's own semantic model other than the one it
+    aggregates by (a plan names it bare, `claim_close_date`), or None for the metric's own."""
+    if not column or column == metric.time_column:
+        return None
+    return next((d.name for d in catalog.dimensions.values() if d.is_time and
+                 d.table == metric.table and d.name.split("__")[-1] == column), None)
+
+
+def _group_by_name(ref: DimensionRef, catalog: Catalog, metric: Metric | None = None) -> str:
     dim = catalog.dimensions.get(ref.name)
     if dim is not None and not dim.is_time:
         return ref.name
-    base = ref.name if dim is not None else "metric_time"
+    event = _event_date(ref.name, catalog, metric) if metric and ref.grain else None
+    base = ref.name if dim is not None else event or "metric_time"
     return f"{base}__{ref.grain.value if ref.grain else 'month'}"
 
 
-def _periods(plan: QueryPlan, catalog: Catalog) -> set[str]:
+def _periods(plan: QueryPlan, catalog: Catalog, metric: Metric) -> set[str]:
     """The group-by names of `plan` that are time periods (every grain segq plans is a day or
     coarser)."""
-    return {_group_by_name(ref, catalog) for ref in plan.group_by
+    return {_group_by_name(ref, catalog, metric) for ref in plan.group_by
             if ref.name not in catalog.dimensions or catalog.dimensions[ref.name].is_time}
 
 
@@ -222,7 +237,8 @@ def compile_metricflow(plan: QueryPlan, catalog: Catalog, metric: Metric, *,
     refused in MetricFlow's words: the models do not answer it, nothing is guessed."""
     parts = request_parts(plan, catalog, metric)
     try:
-        return _as_dates(compile_request(catalog, limit=limit, **parts), _periods(plan, catalog))
+        select = compile_request(catalog, limit=limit, **parts)
+        return _as_dates(select, _periods(plan, catalog, metric))
     except CompileError as exc:
         if not exc.details.get("query"):
             raise

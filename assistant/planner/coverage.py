@@ -13,12 +13,13 @@ quantifiers, numbers, periods and units are never in that set.
 from __future__ import annotations
 
 import functools
+import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from assistant.catalog.models import Catalog
+from assistant.catalog.models import Catalog, Metric
 from assistant.errors import Candidate
 from assistant.plan import Intent, QueryPlan
 from assistant.planner.lexicon import Sense
@@ -168,7 +169,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (EVERY, plan.intent == Intent.LIST),
         (WHICH, plan.intent == Intent.LIST or bool(plan.group_by)),
         (LIST_LOOSE, True),
-        *_share_cues(plan),
+        *_share_cues(plan, catalog),
         (MATRIX_WORDS, plan.intent in (Intent.RETENTION, Intent.MOVEMENT)),
         (CROSS_TAB, plan.intent == Intent.RETENTION or len(plan.group_by) >= 2 or (
             plan.intent == Intent.DISTRIBUTION and bool(plan.group_by or plan.by_segment))),
@@ -298,11 +299,16 @@ CHANGE_WORDS = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:growth|difference|delta|
                           rf"over|from|by|more|less|fewer|percent|%|increase|decrease)\b")
 
 
-def _share_cues(plan: QueryPlan) -> list[tuple[re.Pattern[str], bool]]:
+def _share_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str], bool]]:
     """Words of a share: the share itself, its whole ("of the entire customer base"), a
-    segment's rate."""
+    segment's rate, a governed metric that is a share ("what share of orders are completed"
+    of a `completed_percentage`)."""
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    governed = metric is not None and not plan.group_by and plan.intent == Intent.METRIC and \
+        SHARE_NAME.search(normalise(metric.label)) is not None
     return [
-        (SHARE, plan.share or plan.intent == Intent.RETENTION),
+        (SHARE, plan.share or plan.intent == Intent.RETENTION or governed),
+        (SHARE_NAME, governed),  # "... in percent" of a percentage
         (SHARE_WHOLE, plan.share or not (plan.filters or plan.excluding or plan.also_in
                                           or plan.time_range or plan.signed_up)),
         (SHARE_RATE, plan.share and plan.segment is not None),
@@ -556,6 +562,8 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     """Words of the used segment's own name and label ("medium engagement *score* band"), and
     of the used metric's own rule ("revenue from *completed orders*")."""
     own = _metric_words(plan, catalog) | _time_words(plan, catalog) | _table_words(plan, catalog)
+    own |= {w for w in WORD.findall(text) for t in _event_words(plan, catalog)
+            if same_event(w, t)}  # "closed" of the claim_close_date the period is on
     segment = catalog.segments.get(plan.segment.name) if plan.segment else None
     if segment is None:
         own -= FUNCTION_WORDS | MODIFIERS
@@ -607,6 +615,50 @@ def _table_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
 # it ("the customer's city" of a `users` table).
 PEOPLE_NOUNS = frozenset("""user users customer customers client clients person people buyer
 buyers shopper shoppers member members account accounts""".split())
+
+
+SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|ratio)\b|%")
+# Words of a date column's name that say no event ("claim_open_date": the event is "open").
+DATE_NAME_WORDS = frozenset({"date", "dates", "time", "at", "on", "ts", "timestamp", "datetime",
+                             "dt", "day"})
+
+
+def same_event(said: str, named: str) -> bool:
+    """A word of the question and a word of a date column's name for one event, whatever
+    their endings ("closed" and "close", "expired" and "expiration", "completion" and
+    "completed", "closing" and "close"); "opened" is no "reopen", "compare" no "completed"."""
+    stem = named.removesuffix("e") if len(named) > 4 else named
+    common = len(os.path.commonprefix([said, stem]))
+    shorter = min(len(said), len(stem))
+    return common >= 4 and (common == shorter or common >= max(5, shorter - 3))
+
+
+def event_dates(metric: Metric, catalog: Catalog) -> dict[str, set[str]]:
+    """The other dates of a metric's own table, each by the words of its name that say its
+    event (`claim_close_date` of a claim count: "close"), keyed as the plan names a time
+    column: MetricFlow's dimension name for a dbt metric, the column otherwise."""
+    dates = [d for d in catalog.dimensions.values() if d.is_time and d.table == metric.table
+             and DATE_NAME_WORDS & set(d.column.split("_"))]
+    own_words = set(metric.table.split("_")) | set(metric.name.split("_"))
+    out: dict[str, set[str]] = {}
+    for dim in dates:
+        key = dim.name.split("__")[-1] if metric.engine == "metricflow" else dim.column
+        words = set(key.split("_")) - DATE_NAME_WORDS - own_words - FUNCTION_WORDS
+        if key != metric.time_column and words:
+            out[key] = words
+    return out
+
+
+def _event_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
+    """The event words of the date a period or a grain is on, when it is another date of the
+    metric's table than its own."""
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    if metric is None:
+        return set()
+    columns = {g.name for g in plan.group_by if g.grain}
+    columns |= {plan.time_range.column} if plan.time_range and plan.time_range.column else set()
+    return {w for key, words in event_dates(metric, catalog).items() if key in columns
+            for w in words}
 
 
 def _time_words(plan: QueryPlan, catalog: Catalog) -> set[str]:

@@ -49,6 +49,7 @@ from assistant.planner.coverage import (
     HOW_MUCH,
     LIGHT_VERBS,
     PEOPLE_NOUNS,
+    SHARE_NAME,
     Leftover,
     closest_readings,
     leftovers,
@@ -436,6 +437,8 @@ def numbers(d: Draft) -> None:
     d.grain = next((g for g in GRAIN.finditer(masked)  # "daily actives" is a metric
                     if not (g[3] and re.match(r"\s+actives?\b", masked[g.end():]))
                     and not (g[3] and governed_words(masked, g.span(), d.catalog))), None)
+    if d.grain is None and d.found is None and not d.snapshot:  # no period to compare with
+        d.grain = UNIT_OVER_UNIT.search(p.text)  # "how did it trend year over year": by year
     if d.grain:
         p.claim(d.grain.span(), "grain")
         said = re.search(rf"\b{_grain_unit(d.grain)}\s+$", p.work[:d.grain.start()])
@@ -444,6 +447,11 @@ def numbers(d: Draft) -> None:
         for again in GRAIN.finditer(p.work):  # "weekly signups, by signup week": said twice
             if _grain_unit(again) == _grain_unit(d.grain):
                 p.claim(again.span(), "grain")
+
+
+# "Year over year", "month on month" with no period named: a series of that unit, in the
+# groups of GRAIN (the unit is the second; the first and third stay empty).
+UNIT_OVER_UNIT = re.compile(r"\b()(year|quarter|month|week)[\s-]+(?:over|on)[\s-]+\2\b()")
 
 
 def _grain_unit(match: re.Match[str]) -> str:
@@ -1339,7 +1347,6 @@ def _shares(d: Draft) -> None:
         raise Refusal(messages.REFUSE_SHARE, "share without a part and a whole")
 
 
-SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|ratio)\b")
 # A change between periods asked as a rate: "percent growth", "% change", "fell by what %":
 # the verbs of change, or a bare "up"/"down".
 GROWTH = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:up|down)\b")

@@ -168,15 +168,22 @@ def _stems(text: str) -> set[str]:
             if w not in STOPWORDS and w not in FUNCTION_WORDS}
 
 
+# The words of the definition cue ("how is X defined"), not of the thing it asks about: the
+# cue's match may span the thing, so the cue's own words are dropped, not the span, unless
+# a metric's name says them.
+_CUE_WORDS = frozenset(re.findall(r"[a-z]{2,}", re.sub(r"\\[a-zA-Z]", " ", DEFINITION.pattern)))
+
+
 def _best_described(text: str, catalog: Catalog, named: str) -> str:
     """The metric a definition question is about: the one its matched phrase names, unless
     another one's name holds every word said of that one and more of the question's words,
     a word fewer metrics share weighing more (a question about the delivery lag of an order
     is not about the `orders` its last word names)."""
-    asked = _stems(DEFINITION.sub(" ", text))  # the cue words: the asking, not the thing
-    own = {m.name: _stems(" ".join((m.name.replace("_", " "), normalise(m.label),
-                                    *map(normalise, m.synonyms))))
-           for m in catalog.metrics.values()}
+    said = {m.name: " ".join((m.name.replace("_", " "), normalise(m.label),
+                              *map(normalise, m.synonyms))) for m in catalog.metrics.values()}
+    owned = {w for words in said.values() for w in words.split()}
+    asked = _stems(" ".join(w for w in text.split() if w not in _CUE_WORDS or w in owned))
+    own = {name: _stems(words) for name, words in said.items()}
     spread = {w: sum(w in words for words in own.values()) for w in asked}
     scores = {name: sum(1 / spread[w] for w in asked & words) for name, words in own.items()}
     wider = [n for n in own if asked & own[named] <= own[n] and scores[n] > scores[named] + 1e-9]

@@ -9,10 +9,10 @@ from __future__ import annotations
 import re
 
 from assistant import messages
-from assistant.catalog.models import Catalog, Segment
+from assistant.catalog.models import Catalog, Metric, Segment
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import DimensionRef, Filter, Intent, Measure
-from assistant.planner.coverage import FUNCTION_WORDS, PEOPLE_NOUNS
+from assistant.planner.coverage import FUNCTION_WORDS, PEOPLE_NOUNS, event_dates, same_event
 from assistant.planner.lexicon import Sense, vocabulary
 from assistant.planner.parsing import Parse, PhraseMatch, candidate, value_candidate
 from assistant.planner.patterns import (
@@ -451,7 +451,21 @@ def time_column(p: Parse, metric: str | None, segment: Segment | None, catalog: 
     counts_people = metric is None or own == signup_column
     if grouping.strip() == "order" or (counts_people and ORDER_WORDS.search(p.text)):
         return catalog.order_column() or own
-    return own
+    return _event_date(p, catalog.metrics[metric], catalog) if metric in catalog.metrics \
+        else own
+
+
+def _event_date(p: Parse, metric: Metric, catalog: Catalog) -> str:
+    """The metric's own date, or another date of its table that the question names by its
+    event, in a word no governed phrase claims ("claims *closed* last year", "policies that
+    *expired* in May"); two dates named so are the metric's own date (and the words stay
+    unexplained, so the question is asked back)."""
+    claimed = [m.span for m in p.matches if m.span[0] >= 0]
+    said = [w.group() for w in re.finditer(r"[a-z]+", p.text)
+            if not any(a <= w.start() < b for a, b in claimed)]
+    named = [key for key, words in event_dates(metric, catalog).items()
+             if any(same_event(s, w) for s in said for w in words)]
+    return named[0] if len(named) == 1 else metric.time_column
 
 
 def _adjacent(a: tuple[int, int], b: tuple[int, int], text: str) -> bool:

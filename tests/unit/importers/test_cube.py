@@ -274,6 +274,36 @@ def test_the_shared_cube_demo_loads_with_its_documented_quirks_reported() -> Non
     assert catalog.metrics["average_order_value"].table == "line_items"
 
 
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Cube example is not here")
+@pytest.mark.parametrize(("question", "name"), [
+    ("how is total amount worked out for line items?", "line_items_total_amount"),
+    ("how is the total amount of an order calculated?", "orders_total_amount"),
+])
+def test_a_definition_cue_around_the_name_still_names_the_measure_of_that_cube(
+        tmp_path: Path, question: str, name: str) -> None:
+    """Two cubes have a `total_amount`; "how is ... defined" around it asks about the one of
+    the cube the question names, not the cube's count that the cube's name alone is."""
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(SHARED / "model"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    answer = Assistant(config).ask(question).log_dict()
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["definitions"][0]["name"] == name
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Cube example is not here")
+def test_a_share_asked_of_a_measure_that_is_a_percentage_is_that_measure(tmp_path: Path) -> None:
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(SHARED / "model"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    answer = Assistant(config).ask("what proportion of orders got completed, in percent?")
+    assert answer.log_dict()["status"] == "answered", answer.message
+    orders = str(SHARED / "data" / "orders.csv")
+    expected = duckdb.sql(f"SELECT 100.0 * COUNT(*) FILTER (WHERE status = 'completed') / "
+                          f"COUNT(*) FROM read_csv_auto('{orders}')").fetchall()[0][0]
+    assert answer.log_dict()["rows"][0][0] == pytest.approx(expected)
+
+
 def test_a_period_on_a_sub_query_measure_filters_its_own_cubes_time(
         shop: Path, tmp_path: Path) -> None:
     # items.created_at is not the order's: revenue "in 2022" is of orders created in 2022

@@ -414,3 +414,31 @@ def test_a_series_by_a_date_no_row_has_is_asked_back_not_answered(shop: Path,
     assert answer["status"] == "clarify", answer["message"]
     assert "`closed_at` is empty on every row" in answer["message"]
     assert "opened at" in answer["message"]
+
+
+TICKET_ROWS = ("ticket_id,opened_at,closed_at\nt1,2022-01-03,2022-03-10\nt2,2022-02-04,2022-02-20\n"
+               "t3,2022-02-10,\n")
+
+
+@pytest.mark.parametrize(("question", "expected"), [
+    ("how many tickets were opened in February 2022?", [[2]]),  # t2, t3
+    ("how many tickets were closed in February 2022?", [[1]]),  # t2: the metric's own date
+    ("tickets opened each month in 2022", [["2022-01-01", 1], ["2022-02-01", 2]]),
+])
+def test_a_period_named_by_another_dates_event_is_on_that_date(shop: Path, tmp_path: Path,
+                                                                question: str,
+                                                                expected: list) -> None:
+    """Tickets count by their close date; "opened in February" is on the open date, and
+    the answer says which date it counted by."""
+    _with(shop, "tickets", TICKETS, TICKET_ROWS)
+    answer = answered(shop, tmp_path, question)
+    assert sorted([str(v) for v in row] for row in answer["rows"]) == \
+        [[str(v) for v in row] for row in expected]
+    if "opened" in question and "each" not in question:
+        assert "with opened at 2022-02-01 to 2022-02-28" in answer["message"]
+
+
+def test_two_dates_named_by_their_events_are_asked_back(shop: Path, tmp_path: Path) -> None:
+    _with(shop, "tickets", TICKETS, TICKET_ROWS)
+    answer = ask(shop, tmp_path, "how many tickets opened and closed in February 2022?")
+    assert answer["status"] == "clarify", answer["message"]

@@ -404,8 +404,8 @@ def test_a_period_over_its_unit_compares_it_with_the_one_before(catalog):
         (date(2026, 6, 15), date(2026, 6, 21)), (date(2026, 6, 22), date(2026, 6, 28))]
     with pytest.raises(ClarificationNeeded):  # nothing the comparison could be made of
         plan("signups of the last 30 days, QoQ", catalog)
-    with pytest.raises(ClarificationNeeded):  # a series by month is not week over week
-        plan("how has revenue trended week over week", catalog)
+    trend = plan("how has revenue trended week over week", catalog)  # no period: by week
+    assert [g.grain for g in trend.group_by] == ["week"]
 
 
 @pytest.mark.parametrize("question", ["the sum of revenue in Q1",
@@ -946,3 +946,16 @@ def test_a_definition_naming_a_family_and_its_members_is_that_familys(catalog):
     assert got.intent == Intent.DEFINITION and got.segment.name == "lifecycle_stage"
     with pytest.raises(ClarificationNeeded):  # two definitions named, no member of either
         plan("how are engaged users and lifecycle stages defined", catalog)
+
+
+@pytest.mark.parametrize(("question", "unit"), [("how has revenue moved year over year?", "year"),
+                                                ("orders quarter on quarter", "quarter")])
+def test_one_unit_over_the_same_with_no_period_is_a_series_of_that_unit(question, unit, catalog):
+    p = plan(question, catalog)
+    assert [g.grain.value for g in p.group_by if g.grain] == [unit] and p.time_range is None
+
+
+def test_one_unit_over_the_same_beside_a_period_still_compares_with_the_year_before(catalog):
+    p = plan("revenue year over year for 2025", catalog)  # 2024 and 2025, a row each
+    assert (p.time_range.start, p.time_range.end) == (date(2024, 1, 1), date(2025, 12, 31))
+    assert [g.grain.value for g in p.group_by if g.grain] == ["year"]
