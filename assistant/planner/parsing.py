@@ -91,13 +91,15 @@ def match_phrases(p: Parse, catalog: Catalog) -> None:
     p.matches.sort(key=lambda m: m.span[0])
 
 
-# A phrase that opens with a question word ("how engaged") is the weaker reading when a phrase
-# starting inside it reaches further: "explain how engaged users count" names those users.
-QUESTION_LEAD = frozenset({"how", "what", "which", "who"})
+# A phrase that opens with a question word ("how engaged") or a word that frames any figure
+# ("total transactions") is the weaker reading when a phrase starting inside it reaches
+# further: "explain how engaged users count" names those users, "the total transaction
+# amount" the transaction amount.
+WEAK_LEAD = frozenset({"how", "what", "which", "who", "total", "overall"})
 
 
 def _yields(a: int, b: int, entry: Entry, found: list[tuple[int, int, Entry]]) -> bool:
-    if entry.phrase.split()[0] not in QUESTION_LEAD:
+    if entry.phrase.split()[0] not in WEAK_LEAD:
         return False
     return any(a < a2 < b < b2 for a2, b2, _ in found)
 

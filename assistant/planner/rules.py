@@ -27,7 +27,7 @@ from assistant.plan import (
 from assistant.planner import PlanOutcome
 from assistant.planner.change_question import recognise as recognise_change
 from assistant.planner.coverage import FUNCTION_WORDS
-from assistant.planner.lexicon import build_lexicon, pattern_words, vocabulary
+from assistant.planner.lexicon import SMALL_WORDS, build_lexicon, pattern_words, vocabulary
 from assistant.planner.parsing import (
     Parse,
     candidate,
@@ -178,11 +178,16 @@ def _best_described(text: str, catalog: Catalog, named: str) -> str:
     """The metric a definition question is about: the one its matched phrase names, unless
     another one's name holds every word said of that one and more of the question's words,
     a word fewer metrics share weighing more (a question about the delivery lag of an order
-    is not about the `orders` its last word names)."""
+    is not about the `orders` its last word names). Words said in full count for a name's
+    initials ("North America" for the "NA" of "transaction amount in NA")."""
     said = {m.name: " ".join((m.name.replace("_", " "), normalise(m.label),
                               *map(normalise, m.synonyms))) for m in catalog.metrics.values()}
     owned = {w for words in said.values() for w in words.split()}
-    asked = _stems(" ".join(w for w in text.split() if w not in _CUE_WORDS or w in owned))
+    kept = [w for w in text.split() if w not in _CUE_WORDS or w in owned]
+    asked = _stems(" ".join(kept))
+    runs = [kept[i:i + n] for n in (2, 3) for i in range(len(kept) - n + 1)]
+    asked |= {"".join(w[0] for w in run) for run in runs
+              if all(w.isalpha() and w not in SMALL_WORDS for w in run)} & owned
     own = {name: _stems(words) for name, words in said.items()}
     spread = {w: sum(w in words for words in own.values()) for w in asked}
     scores = {name: sum(1 / spread[w] for w in asked & words) for name, words in own.items()}

@@ -387,6 +387,31 @@ def test_a_definition_question_is_about_the_metric_sharing_most_of_its_words(
     assert answer["definitions"][0]["name"] == "time_to_settle_order"
 
 
+def test_a_name_in_initials_is_named_by_its_words_in_a_definition_question(
+        shop: Path, tmp_path: Path) -> None:
+    """"European Union revenue" is the "Revenue in EU" metric, not revenue."""
+    extra = ("  - name: revenue_eu\n    label: Revenue in EU\n"
+             "    type: simple\n    type_params: {measure: revenue}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    answer = answered(shop, tmp_path, "how is the European Union revenue worked out?")
+    assert answer["definitions"][0]["name"] == "revenue_eu"
+    assert answered(shop, tmp_path, "how is revenue worked out?")["definitions"][0][
+        "name"] == "revenue"
+
+
+def test_a_name_led_by_total_yields_to_a_name_reaching_further(shop: Path,
+                                                                 tmp_path: Path) -> None:
+    """"The total order amount" is the order amount, though "total order(s)" is also a name;
+    "total orders" alone is that other metric."""
+    extra = ("  - name: total_orders\n    label: Total Orders\n"
+             "    type: simple\n    type_params: {measure: order_count}\n"
+             "  - name: order_amount\n    label: Order Amount\n"
+             "    type: simple\n    type_params: {measure: revenue}\n")
+    (shop / "models" / "orders.yml").write_text(ORDERS + extra)
+    assert answered(shop, tmp_path, "what is the total order amount?")["rows"] == [[45.0]]
+    assert answered(shop, tmp_path, "total orders?")["rows"] == [[3]]
+
+
 TICKETS = """\
 semantic_models:
   - name: tickets
