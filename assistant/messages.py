@@ -497,3 +497,9 @@ def undated_series(column: str, grain: str, others: list[str]) -> str:
     return (f"`{column}` is empty on every row, so there is no {grain} to split the figure by."
             f"{choices} Which date did you mean?")
 
+
+
+def set_aside(phrases: tuple[str, ...]) -> str:
+    """The words of a question read as its context, not as part of what it asks."""
+    said = "; ".join(f'"{p}"' for p in phrases)
+    return f"(I read {said} as context, not as part of the question.)"

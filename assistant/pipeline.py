@@ -60,7 +60,7 @@ from assistant.executor import Result, Warehouse
 from assistant.failures import denied_by_validator, failure_of, internal_failure
 from assistant.gate import denial_probe, policy_screen
 from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
-from assistant.planner.followup import follow_up
+from assistant.planner.followup import FollowUp, follow_up
 from assistant.resultcache import ResultCache, cache_key, duckdb_version, files_hash
 from assistant.warehouses import Adapter, dialect_of, engine_of, open_warehouse
 
@@ -414,6 +414,10 @@ class Assistant:
             if outcome.planner != "rules":  # the rules planner's phrases are made by its code
                 plan = trusted_phrases(plan, question)
             answer = self._answer_plan(shown, plan, clock, catalog, deadline, principal)
+            aside: tuple[str, ...] = () if isinstance(outcome, FollowUp) else outcome.set_aside
+            if aside and answer.status == "answered":  # said, so nothing is hidden
+                answer.message += " " + messages.set_aside(aside)
+                answer.extra["set_aside"] = list(aside)
             if followed is not None:
                 answer.extra["carried"] = followed.carried
         except PlanError as exc:

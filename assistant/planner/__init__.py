@@ -23,6 +23,9 @@ class PlanOutcome:
     plan: QueryPlan
     confidence: float
     planner: str
+    # Words of the question read as context, not as part of what is asked ("for the board
+    # deck", "deciding which languages to translate next"): the answer says so.
+    set_aside: tuple[str, ...] = ()
 
 
 class Planner(Protocol):

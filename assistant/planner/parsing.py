@@ -68,12 +68,17 @@ class Parse:
 # Verbs of leaving something out, with their particle: "leaving out Japan" is not a synonym
 # of leaving (churning). Masked before matching; coverage reads them as exclusion words.
 PHRASAL_EXCLUDE = re.compile(r"\b(leave|leaves|leaving|left)\s+out\b")
+# Idioms whose noun is no value or name of the catalog ("on the books" is no product line
+# "Books"): masked before matching; coverage reads them with the whole history words.
+IDIOMS = re.compile(r"\b(?:on|off)\s+(?:the\s+|our\s+)?books\b|\bby\s+the\s+book\b|"
+                    r"\bon\s+(?:file|record)\b")
 
 
 def match_phrases(p: Parse, catalog: Catalog) -> None:
     """Leftmost-longest matching: at each position the longest governed phrase wins."""
-    for m in PHRASAL_EXCLUDE.finditer(p.work):
-        p.consume(m.span())
+    for pattern in (PHRASAL_EXCLUDE, IDIOMS):
+        for m in pattern.finditer(p.work):
+            p.consume(m.span())
     found: list[tuple[int, int, Entry]] = []
     for entry in build_lexicon(catalog):
         first = entry.phrase.split()[0]

@@ -12,7 +12,9 @@ It never guesses between definitions: ambiguity comes from the catalog's own syn
 
 from __future__ import annotations
 
+import difflib
 import re
+from dataclasses import replace
 from datetime import date
 
 from assistant import messages
@@ -27,7 +29,7 @@ from assistant.plan import (
 from assistant.planner import PlanOutcome
 from assistant.planner.change_question import recognise as recognise_change
 from assistant.planner.coverage import FUNCTION_WORDS
-from assistant.planner.lexicon import SMALL_WORDS, build_lexicon, pattern_words, vocabulary
+from assistant.planner.lexicon import SMALL_WORDS, Sense, build_lexicon, pattern_words, vocabulary
 from assistant.planner.parsing import (
     Parse,
     candidate,
@@ -168,10 +170,67 @@ def _stems(text: str) -> set[str]:
             if w not in STOPWORDS and w not in FUNCTION_WORDS}
 
 
+# What goes into a figure: the definition asked about is the figure named after these words.
+PART_OF_WHOLE = re.compile(r"\b(?:count(?:s|ed)?\s+(?:toward|towards|into)|go(?:es)?\s+into|"
+                           r"(?:included|counted|contained)\s+in|part\s+of|make(?:s)?\s+up|"
+                           r"feed(?:s)?\s+into|contribute(?:s)?\s+to)\b")
 # The words of the definition cue ("how is X defined"), not of the thing it asks about: the
 # cue's match may span the thing, so the cue's own words are dropped, not the span, unless
 # a metric's name says them.
 _CUE_WORDS = frozenset(re.findall(r"[a-z]{2,}", re.sub(r"\\[a-zA-Z]", " ", DEFINITION.pattern)))
+
+
+def set_aside(question: str, main: str) -> tuple[str, ...]:
+    """The runs of words of `question` that its main clauses leave out, as said, without
+    those made only of small words and greetings ("hey", "thanks")."""
+    said = re.findall(r"[\w'’-]+", question)
+    kept = re.findall(r"[\w'’-]+", main)
+    runs = []
+    matcher = difflib.SequenceMatcher(a=[w.lower() for w in said], b=[w.lower() for w in kept],
+                                      autojunk=False)
+    for tag, a, b, _, _ in matcher.get_opcodes():
+        words = said[a:b]
+        if tag in ("delete", "replace") and any(
+                w.lower() not in FUNCTION_WORDS and not COURTESY_WORD.fullmatch(w.lower())
+                for w in words):
+            runs.append(" ".join(words))
+    return tuple(runs)
+
+
+COURTESY_WORD = re.compile(r"hey|hi|hello|morning|afternoon|thanks|thank|pls|please|cheers|ty|"
+                           r"thx|quick|q|question|here|folks|team|all|y'?all|so|much|very|lot|"
+                           r"sorry|ok|okay|-+")
+
+
+def _asks_definition(p: Parse, catalog: Catalog, as_of: date) -> bool:
+    """Whether the question asks what something means rather than for its figure."""
+    match_what = WHAT_IS.match(p.text)
+    asks = DEFINITION.search(p.text) is not None or (
+        DEFINITION_ASIDE.search(p.text) is not None and NUMBER.search(p.text) is None
+        and find_time(p.text, as_of) is None)
+    if not asks and match_what:
+        rest = match_what["rest"]
+        probe = Parse(p.original, rest, rest)
+        match_phrases(probe, catalog)
+        leftovers = [w for w in words(probe.work) if w not in {"our", "we", "segq"}]
+        named = [s for m in probe.matches for s in m.senses]
+        is_segment = any(s.kind in ("segment", "member") for s in named)
+        article = match_what[3]
+        ours = re.match(r"(our|my|the\s+current|current)\b", rest) is not None
+        if named and not leftovers and (article in ("a", "an", None) or is_segment):
+            # "what is revenue?" asks what it means; "what's our revenue?" asks for the number
+            asks = bool((article != "the" and not ours) or (is_segment and not ours))
+    return asks
+
+
+def _defined_senses(p: Parse, probe: Parse) -> list[Sense]:
+    """The senses a definition question names; of "do refunded orders count toward
+    revenue?" those after the words of belonging: it is about the whole, not its parts."""
+    senses = [s for m in probe.matches for s in m.senses]
+    whole = PART_OF_WHOLE.search(p.text)
+    after = [s for m in probe.matches if whole is not None and m.span[0] >= whole.end()
+             for s in m.senses]
+    return after or senses
 
 
 def _best_described(text: str, catalog: Catalog, named: str) -> str:
@@ -210,8 +269,14 @@ class RulesPlanner:
     # -- entry point ----------------------------------------------------------------------
     def plan(self, question: str, catalog: Catalog, *, as_of: date,
              choice: str | None = None) -> PlanOutcome:
-        full = self._corrector(catalog).correct(normalise(question))
         main = self._main_clauses(question, catalog, as_of)
+        outcome = self._plan(question, main, catalog, as_of=as_of, choice=choice)
+        aside = set_aside(question, main) if main != question else ()
+        return replace(outcome, set_aside=aside) if aside else outcome
+
+    def _plan(self, question: str, main: str, catalog: Catalog, *, as_of: date,
+              choice: str | None = None) -> PlanOutcome:
+        full = self._corrector(catalog).correct(normalise(question))
         text = full if main == question else self._corrector(catalog).correct(normalise(main))
         p = Parse(question, text, text)
         if writes(question, lambda clause: self._sets_parameter(clause, catalog)):
@@ -415,28 +480,12 @@ class RulesPlanner:
     # -- 2. definitions -------------------------------------------------------------------
     def _definition(self, p: Parse, catalog: Catalog, choice: str | None,
                     as_of: date) -> PlanOutcome | None:
-        match_what = WHAT_IS.match(p.text)
-        asks = DEFINITION.search(p.text) is not None or (
-            DEFINITION_ASIDE.search(p.text) is not None and NUMBER.search(p.text) is None
-            and find_time(p.text, as_of) is None)
-        if not asks and match_what:
-            rest = match_what["rest"]
-            probe = Parse(p.original, rest, rest)
-            match_phrases(probe, catalog)
-            leftovers = [w for w in words(probe.work) if w not in {"our", "we", "segq"}]
-            named = [s for m in probe.matches for s in m.senses]
-            is_segment = any(s.kind in ("segment", "member") for s in named)
-            article = match_what[3]
-            ours = re.match(r"(our|my|the\s+current|current)\b", rest) is not None
-            if named and not leftovers and (article in ("a", "an", None) or is_segment):
-                # "what is revenue?" asks what it means; "what's our revenue?" asks for the number
-                asks = bool((article != "the" and not ours) or (is_segment and not ours))
         owner = self._parameter_owner(p, catalog)
-        if not asks and owner is None:
+        if not _asks_definition(p, catalog, as_of) and owner is None:
             return None
         probe = Parse(p.original, p.text, p.text)
         match_phrases(probe, catalog)
-        senses = [s for m in probe.matches for s in m.senses]
+        senses = _defined_senses(p, probe)
         if owner is not None and not any(s.kind in ("segment", "member") for s in senses):
             plan = QueryPlan(intent=Intent.DEFINITION, segment=SegmentRef(name=owner))
             return PlanOutcome(plan, 0.9, self.name)

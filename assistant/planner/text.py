@@ -229,7 +229,7 @@ class Corrector:
             allowed = 2 if len(token) >= 8 and match in self.governed else 1
             distance = edit_distance(token, match)
             if match[0] == token[0] and distance <= allowed and not (
-                    distance == 2 and _other_ending(token, match)):
+                    distance == 2 and (_other_ending(token, match) or _same_ending(token, match))):
                 return match
         return None
 
@@ -294,6 +294,15 @@ def _other_ending(token: str, match: str) -> bool:
     typo (a typo two edits away changes letters inside the word too)."""
     stem = len(os.path.commonprefix([token, match]))
     return stem >= min(len(token), len(match)) - 2 and token.endswith(("s", "es", "ed", "ing"))
+
+
+ENDINGS = ("ing", "ed", "tion", "sion", "ment", "ness", "ly", "ers", "er")
+
+
+def _same_ending(token: str, match: str) -> bool:
+    """ "deciding" / "declining": two words built with one ending and two edits apart in
+    their stems are two words, not a typo (a typo of a long word is one slip in it)."""
+    return any(token.endswith(e) and match.endswith(e) for e in ENDINGS)
 
 
 def edit_distance(a: str, b: str) -> int:

@@ -282,3 +282,15 @@ def test_the_error_of_our_forecast_asks_for_a_number_not_the_rule(warehouse: Pat
     answer = ask(warehouse, tmp_path, "what is the average absolute error of our revenue "
                                       "forecast?")
     assert not (answer["status"] == "answered" and answer["plan"]["intent"] == "definition")
+
+
+def test_revenue_on_the_books_is_no_product_line_books(warehouse: Path, cortex,
+                                                       tmp_path: Path) -> None:
+    """"What we had on the books" is an idiom, not a filter on the product line "Books"."""
+    answer = ask(warehouse, tmp_path, "What revenue did we have on the books for Europe in "
+                                      "2023?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"][0][-1] == pytest.approx(_gold(cortex, """
+        SELECT SUM(revenue) FROM daily_revenue
+        WHERE region_id IN (SELECT region_id FROM region_dim WHERE sales_region = 'Europe')
+          AND date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31'""")[0][0])

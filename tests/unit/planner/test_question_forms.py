@@ -959,3 +959,11 @@ def test_one_unit_over_the_same_beside_a_period_still_compares_with_the_year_bef
     p = plan("revenue year over year for 2025", catalog)  # 2024 and 2025, a row each
     assert (p.time_range.start, p.time_range.end) == (date(2024, 1, 1), date(2025, 12, 31))
     assert [g.grain.value for g in p.group_by if g.grain] == ["year"]
+
+
+@pytest.mark.parametrize("question", ["do refunded orders count toward revenue?",
+                                      "which orders are included in revenue, exactly?",
+                                      "so which orders go into the revenue figure?"])
+def test_a_definition_of_what_goes_into_a_figure_is_the_figures(question, catalog):
+    p = plan(question, catalog)
+    assert p.intent == Intent.DEFINITION and p.metric.name == "revenue"

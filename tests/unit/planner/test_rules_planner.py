@@ -113,6 +113,7 @@ def test_top_n_written_as_a_word(planner, catalog):
 @pytest.mark.parametrize(("question", "word"), [
     ("free users by country, finance asks", "finance"),  # not "France"
     ("how many users completed a survey wrongly", "completed"),  # not "computed"
+    ("how many users are deciding today", "deciding"),  # not the churn tier "declining"
 ])
 def test_a_real_word_two_edits_from_a_catalog_word_is_not_corrected_into_it(
     planner, catalog, question, word
