@@ -26,6 +26,11 @@ log = logging.getLogger(__name__)
 MAX_VALUES = 50  # more distinct values than this is an identifier or free text, not a list
 MAX_LENGTH = 40
 MIN_LENGTH = 2  # "Y", "N" would be read wherever a single letter stands
+# A value read from the data that is a calendar unit ("Year", "Month" of an amount-type code)
+# would take "our three strongest years" for a filter on it: the words stay the calendar's
+# unless the data team lists the value.
+CALENDAR_UNITS = frozenset({"day", "days", "week", "weeks", "month", "months", "quarter",
+                            "quarters", "year", "years"})
 
 
 class Reader(Protocol):
@@ -49,7 +54,8 @@ def with_sampled_values(catalog: Catalog, warehouse: Reader) -> Catalog:
         values = _distinct(dim, warehouse)
         if values:
             dimensions[dim.name] = dataclasses.replace(
-                dim, values=tuple(DimensionValue(v, v, ()) for v in values))
+                dim, values=tuple(DimensionValue(v, v, ()) for v in values
+                                  if v.strip().lower() not in CALENDAR_UNITS))
     if dimensions == catalog.dimensions:
         return catalog
     return dataclasses.replace(catalog, dimensions=dimensions)

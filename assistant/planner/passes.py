@@ -547,6 +547,29 @@ WHICH_PERIOD = re.compile(r"\b(?:which|what)\s+(?:single\s+)?(?P<unit>day|date|w
 PERIOD_NOUN = re.compile(r"\s*(?P<unit>day|week|month|quarter|year)\b(?!\s*(?:over|on)\b)")
 
 
+# A count of periods ranked by a figure: "top 3 months", "our two busiest weeks", "the 5
+# slowest days" (a ranking word must say which end: "top", "bottom" or a superlative).
+_COUNTS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve")
+RANKED_PERIODS = re.compile(
+    rf"\b(?:(?P<lead>top|best|bottom|worst)\s+)?(?P<n>\d{{1,3}}|{'|'.join(_COUNTS)})\s+"
+    rf"(?:(?P<sup>{re.sub(r'[?]P<[a-z]+>', '?:', SUPERLATIVE.pattern)})\s+)?"
+    r"(?P<unit>day|week|month|quarter|year)s\b")
+
+
+def _ranked_periods(text: str) -> tuple[re.Match[str], str] | None:
+    """A count of periods with the end it ranks from ("asc" for "bottom 3", "two slowest")."""
+    for m in RANKED_PERIODS.finditer(text):
+        if m["lead"] or m["sup"]:
+            said = SUPERLATIVE.fullmatch(m["sup"] or m["lead"])
+            low = m["lead"] in ("bottom", "worst") or said is not None and said["asc"]
+            return m, "asc" if low else "desc"
+    return None
+
+
+def _count(said: str) -> int:
+    return int(said) if said.isdigit() else _COUNTS.index(said) + 2 + (said == "twelve")
+
+
 def _superlative_period(p: Parse) -> re.Match[str] | None:
     """A superlative that heads a period noun, with at most a governed metric phrase
     between them ("biggest revenue month", "best week for signups"): one period of that
@@ -968,6 +991,10 @@ def shape(d: Draft) -> None:
     if d.grain is None and named and (d.segment is None or not d.population(d.metric)) and \
             (trend := TREND.search(p.work)) is not None:  # a segment's trend is its history
         d.grain = _trend_grain(p, trend, d.found)
+    if d.grain is None and named and (ranked := _ranked_periods(p.text)) is not None:
+        p.claim(ranked[0].span(), "grain")  # "top 3 months by revenue", "two busiest weeks"
+        d.grain = GRAIN.fullmatch(f"by {ranked[0]['unit']}")
+        d.limit, d.order = _count(ranked[0]["n"]), ranked[1]
     if d.grain is None and named and SUPERLATIVE.search(d.text) and \
             (which := WHICH_PERIOD.search(p.work) or _superlative_period(p)) is not None:
         p.claim(which.span("unit"), "grain")  # "which week had the most", "our best month"

@@ -91,3 +91,19 @@ def test_customers_per_tier_in_a_month_are_that_months_buyers_in_each_tier(confi
             expected[tiers[user]] = expected.get(tiers[user], 0) + 1
     assert answer.status == "answered"
     assert {row[0]: row[-1] for row in answer.rows} == expected
+
+
+@pytest.mark.parametrize(("question", "direction", "n"), [
+    ("top 3 months by revenue in 2025", "DESC", 3),
+    ("what were our four strongest months for revenue in 2025?", "DESC", 4),
+    ("the 2 weakest months for revenue in 2025", "ASC", 2),
+])
+def test_a_count_of_ranked_periods_is_that_many_periods_in_rank_order(config, raw, question,
+                                                                      direction, n):
+    answer = Assistant(config).ask(question)
+    expected = raw.execute(
+        f"SELECT DATE_TRUNC('month', ordered_at), SUM(amount) FROM orders "
+        f"WHERE {COMPLETED_2025} GROUP BY 1 ORDER BY 2 {direction} LIMIT {n}").fetchall()
+    assert answer.status == "answered", answer.message
+    assert [(str(r[0])[:10], pytest.approx(float(r[-1]))) for r in answer.rows] == [
+        (m.date().isoformat(), float(v)) for m, v in expected]

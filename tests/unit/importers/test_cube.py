@@ -246,6 +246,21 @@ def test_values_the_model_does_not_list_are_read_from_the_data(shop: Path,
     assert answer["rows"][0][-1] == 1
 
 
+def test_a_value_in_the_data_that_is_a_calendar_unit_stays_the_calendars(shop: Path,
+                                                                        tmp_path: Path) -> None:
+    """A status "Year" in the data is not read as a value: "our two best years" would be a
+    filter on it. The other statuses are."""
+    from assistant.catalog.sampling import with_sampled_values
+
+    orders = shop / "data" / "orders.csv"
+    orders.write_text(orders.read_text() + "o4,c2,Year,2023-02-05 10:00:00\n")
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(shop / "model"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    catalog = with_sampled_values(load_models(shop / "model")[0], Assistant(config).warehouse)
+    assert [v.value for v in catalog.dimensions["status"].values] == ["paid", "refunded"]
+
+
 def test_a_share_of_one_value_the_model_governs_is_its_own_measure(shop: Path,
                                                                     tmp_path: Path) -> None:
     """ "What share of orders are paid" is the model's `paid_share`, not a share made here."""
