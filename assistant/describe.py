@@ -273,7 +273,15 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     what = who[:1].upper() + who[1:] if counts_people else joined(metric.label, "of", who)
     if not counts_people and who in ("users", "") and metric.table != catalog.population_table():
         what = metric.label
-    return f"{what} by {dims}{extra}: {result.row_count} groups{_each_share(plan)}."
+    return f"{what} by {dims}{_ranking(plan)}{extra}: {result.row_count} groups" \
+        f"{_each_share(plan)}."
+
+
+def _ranking(plan: QueryPlan) -> str:
+    """ ", highest first, top 3": the order and the limit of a ranked breakdown, as the plan
+    has them (a limit alone, with no order, is only a row cap and is not said)."""
+    order = {"desc": ", highest first", "asc": ", lowest first"}.get(plan.order or "", "")
+    return f"{order}, top {plan.limit}" if order and plan.limit else order
 
 
 def _average(plan: QueryPlan, metric: Metric, result: Result, who: str, extra: str) -> str:

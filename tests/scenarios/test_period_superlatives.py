@@ -107,3 +107,5 @@ def test_a_count_of_ranked_periods_is_that_many_periods_in_rank_order(config, ra
     assert answer.status == "answered", answer.message
     assert [(str(r[0])[:10], pytest.approx(float(r[-1]))) for r in answer.rows] == [
         (m.date().isoformat(), float(v)) for m, v in expected]
+    end = "highest" if direction == "DESC" else "lowest"
+    assert f"{end} first, top {n}" in answer.message  # the sentence says the ranking
