@@ -120,10 +120,8 @@ def _other_date(plan: QueryPlan, catalog: Catalog, column: str) -> str:
     """The label of a date of the metric's table other than the metric's own, when the period
     is on it ("claim close date"), else ""."""
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
-    if metric is None or not column or column == metric.time_column:
-        return ""
-    return next((d.label.lower() for d in catalog.dimensions.values() if d.is_time and
-                 d.table == metric.table and column in (d.column, d.name.split("__")[-1])), "")
+    dim = catalog.other_dates(metric).get(column) if metric is not None else None
+    return dim.label.lower() if dim is not None else ""
 
 
 def _span(start: date, end: date) -> str:

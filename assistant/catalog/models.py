@@ -295,6 +295,18 @@ class Catalog:
         """Metrics that count the entity itself (`role: population`)."""
         return [m for m in self.metrics.values() if m.role == "population"]
 
+    def other_dates(self, metric: Metric) -> dict[str, Dimension]:
+        """The dates of a metric's own table other than the one it is timed by, keyed by the
+        name a plan gives a time column: MetricFlow's dimension name without its entity for a
+        dbt metric (`claim_close_date`), the column otherwise."""
+        out: dict[str, Dimension] = {}
+        for dim in self.dimensions.values():
+            if dim.is_time and dim.table == metric.table:
+                key = dim.name.split("__")[-1] if metric.engine == "metricflow" else dim.column
+                if key != metric.time_column:
+                    out.setdefault(key, dim)
+        return out
+
     def buyer_metrics(self) -> list[Metric]:
         """Metrics that count people by what they bought (`role: buyers`)."""
         return [m for m in self.metrics.values() if m.role == "buyers"]

@@ -146,10 +146,8 @@ def request_parts(plan: QueryPlan, catalog: Catalog, metric: Metric) -> dict[str
 def _event_date(column: str | None, catalog: Catalog, metric: Metric) -> str | None:
     """MetricFlow's name of a date of the metric's own semantic model other than the one it
     aggregates by (a plan names it bare, `claim_close_date`), or None for the metric's own."""
-    if not column or column == metric.time_column:
-        return None
-    return next((d.name for d in catalog.dimensions.values() if d.is_time and
-                 d.table == metric.table and d.name.split("__")[-1] == column), None)
+    dim = catalog.other_dates(metric).get(column) if column else None
+    return dim.name if dim is not None else None
 
 
 def _group_by_name(ref: DimensionRef, catalog: Catalog, metric: Metric | None = None) -> str:

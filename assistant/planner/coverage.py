@@ -301,8 +301,8 @@ CHANGE_WORDS = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:growth|difference|delta|
 
 def _share_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str], bool]]:
     """Words of a share: the share itself, its whole ("of the entire customer base"), a
-    segment's rate, a governed metric that is a share ("what share of orders are completed"
-    of a `completed_percentage`)."""
+    segment's rate, a governed metric that is a share ("which fraction of tickets got
+    resolved" of a `resolved_percentage`)."""
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
     governed = metric is not None and not plan.group_by and plan.intent == Intent.METRIC and \
         SHARE_NAME.search(normalise(metric.label)) is not None
@@ -313,7 +313,7 @@ def _share_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str]
                                           or plan.time_range or plan.signed_up)),
         (SHARE_RATE, plan.share and plan.segment is not None),
         (SHARE_FORM, plan.share or plan.share_of_total or plan.intent == Intent.RETENTION),
-        (SHARE, plan.change),  # "by what percent did it grow": the relative change
+        (SHARE, plan.change),  # "grew by what percent": the relative change
         (CHANGE_WORDS, plan.change),
     ]
 
@@ -637,14 +637,11 @@ def event_dates(metric: Metric, catalog: Catalog) -> dict[str, set[str]]:
     """The other dates of a metric's own table, each by the words of its name that say its
     event (`claim_close_date` of a claim count: "close"), keyed as the plan names a time
     column: MetricFlow's dimension name for a dbt metric, the column otherwise."""
-    dates = [d for d in catalog.dimensions.values() if d.is_time and d.table == metric.table
-             and DATE_NAME_WORDS & set(d.column.split("_"))]
     own_words = set(metric.table.split("_")) | set(metric.name.split("_"))
     out: dict[str, set[str]] = {}
-    for dim in dates:
-        key = dim.name.split("__")[-1] if metric.engine == "metricflow" else dim.column
+    for key, dim in catalog.other_dates(metric).items():
         words = set(key.split("_")) - DATE_NAME_WORDS - own_words - FUNCTION_WORDS
-        if key != metric.time_column and words:
+        if DATE_NAME_WORDS & set(dim.column.split("_")) and words:
             out[key] = words
     return out
 

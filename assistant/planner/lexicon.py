@@ -223,9 +223,14 @@ stack stacks stacked logic rule rules formula criteria weights weighting behind
     return frozenset(words)
 
 
+def words_of(pattern: re.Pattern[str], shortest: int = 3) -> set[str]:
+    """The words a pattern spells out (its escapes, \\b, \\s, \\w, are no words)."""
+    return set(re.findall(rf"[a-z]{{{shortest},}}", re.sub(r"\\[a-zA-Z]", " ", pattern.pattern)))
+
+
 @lru_cache(maxsize=1)
 def pattern_words() -> frozenset[str]:
-    """Every word the planner's own patterns read ("across the *whole* book"): a word the
+    """Every word the planner's own patterns read ("over our *whole* history"): a word the
     planner understands is no typo of another ("whole" is not "whose"), though it may be
     said for a catalog word it is the stem of ("forecast" for a model's "forecasted")."""
     from assistant.planner import coverage, passes, patterns, shaping, timephrases
@@ -234,6 +239,5 @@ def pattern_words() -> frozenset[str]:
     for module in (patterns, coverage, passes, shaping, timephrases):
         for value in vars(module).values():
             if isinstance(value, re.Pattern):
-                source = re.sub(r"\\[a-zA-Z]", " ", value.pattern)  # \b, \s, \w are no words
-                found.update(w for w in re.findall(r"[a-z]{3,}", source))
+                found |= words_of(value)
     return frozenset(found)

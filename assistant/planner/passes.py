@@ -109,7 +109,7 @@ from assistant.planner.patterns import (
     WINDOW_WORD,
 )
 from assistant.planner.rule_questions import one_person_question, rule_question
-from assistant.planner.text import MARK, STOPWORDS, WORD, normalise, phrase_pattern
+from assistant.planner.text import MARK, SMALL_NUMBERS, STOPWORDS, WORD, normalise, phrase_pattern
 from assistant.planner.timephrases import (
     PERIOD_BEFORE,
     Found,
@@ -438,7 +438,7 @@ def numbers(d: Draft) -> None:
                     if not (g[3] and re.match(r"\s+actives?\b", masked[g.end():]))
                     and not (g[3] and governed_words(masked, g.span(), d.catalog))), None)
     if d.grain is None and d.found is None and not d.snapshot:  # no period to compare with
-        d.grain = UNIT_OVER_UNIT.search(p.text)  # "how did it trend year over year": by year
+        d.grain = UNIT_OVER_UNIT.search(p.text)  # "signups, year over year": by year
     if d.grain:
         p.claim(d.grain.span(), "grain")
         said = re.search(rf"\b{_grain_unit(d.grain)}\s+$", p.work[:d.grain.start()])
@@ -567,7 +567,7 @@ def _ranked_periods(text: str) -> tuple[re.Match[str], str] | None:
 
 
 def _count(said: str) -> int:
-    return int(said) if said.isdigit() else _COUNTS.index(said) + 2 + (said == "twelve")
+    return int(said) if said.isdigit() else SMALL_NUMBERS[said]
 
 
 def _superlative_period(p: Parse) -> re.Match[str] | None:
@@ -997,7 +997,7 @@ def shape(d: Draft) -> None:
         d.limit, d.order = _count(ranked[0]["n"]), ranked[1]
     if d.grain is None and named and SUPERLATIVE.search(d.text) and \
             (which := WHICH_PERIOD.search(p.work) or _superlative_period(p)) is not None:
-        p.claim(which.span("unit"), "grain")  # "which week had the most", "our best month"
+        p.claim(which.span("unit"), "grain")  # "which week saw most", "our best month"
         d.grain = GRAIN.fullmatch(f"by {'day' if which['unit'] == 'date' else which['unit']}")
         d.limit = d.limit or 1
     d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain,
@@ -1354,7 +1354,7 @@ def _shares(d: Draft) -> None:
     if (d.compared or d.compared_grain) and (GROWTH.search(unsigned) and amount or (
             HOW_MANY_MORE.search(d.text)) or CHANGE_NOUN.search(d.text) and (
                 amount or not YES_NO.match(d.text))):
-        # "orders: how many percent up, May against April?", "revenue growth from Q1 to Q2":
+        # "orders: how many percent up, May against April?", "revenue growth between two quarters":
         # the change between the periods, not a share of their total ("did X grow" alone
         # is answered with both periods side by side)
         _change_between(d)

@@ -29,7 +29,14 @@ from assistant.plan import (
 from assistant.planner import PlanOutcome
 from assistant.planner.change_question import recognise as recognise_change
 from assistant.planner.coverage import FUNCTION_WORDS
-from assistant.planner.lexicon import SMALL_WORDS, Sense, build_lexicon, pattern_words, vocabulary
+from assistant.planner.lexicon import (
+    SMALL_WORDS,
+    Sense,
+    build_lexicon,
+    pattern_words,
+    vocabulary,
+    words_of,
+)
 from assistant.planner.parsing import (
     Parse,
     candidate,
@@ -177,7 +184,7 @@ PART_OF_WHOLE = re.compile(r"\b(?:count(?:s|ed)?\s+(?:toward|towards|into)|go(?:
 # The words of the definition cue ("how is X defined"), not of the thing it asks about: the
 # cue's match may span the thing, so the cue's own words are dropped, not the span, unless
 # a metric's name says them.
-_CUE_WORDS = frozenset(re.findall(r"[a-z]{2,}", re.sub(r"\\[a-zA-Z]", " ", DEFINITION.pattern)))
+_CUE_WORDS = frozenset(words_of(DEFINITION, shortest=2))
 
 
 def set_aside(question: str, main: str) -> tuple[str, ...]:
