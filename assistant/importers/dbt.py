@@ -311,10 +311,22 @@ def _metric(metric: dict[str, Any], manifest: ForeignManifest, source: str,
     model = owners.get(measures[0]) if measures else None
     table = model["node_relation"]["alias"] if model else ""
     time_column = str(((model or {}).get("defaults") or {}).get("agg_time_dimension") or "")
-    return Metric(str(metric["name"]), _label(metric), str(metric.get("description") or ""),
+    return Metric(str(metric["name"]), _label(metric), _description(metric, measures, model),
                   "", 1, table, "", "", time_column, None, _unit_free(_label(metric)), source,
                   content_hash(metric),
                   kind="metric", engine="metricflow")
+
+
+def _description(metric: dict[str, Any], measures: list[str],
+                 model: dict[str, Any] | None) -> str:
+    """The metric's own description; a simple metric without one is described by its measure's
+    ("The total USD value of the transactions that were cancelled"), which is what it sums."""
+    if metric.get("description") or str(metric.get("type", "")).lower() != "simple" \
+            or len(measures) != 1 or model is None:
+        return str(metric.get("description") or "")
+    measure: dict[str, Any] = next(
+        (m for m in model.get("measures") or [] if m.get("name") == measures[0]), {})
+    return str(measure.get("description") or "").strip()
 
 
 def load_dbt(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:

@@ -13,7 +13,6 @@ quantifiers, numbers, periods and units are never in that set.
 from __future__ import annotations
 
 import functools
-import os
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from assistant.catalog.models import Catalog, Metric
 from assistant.errors import Candidate
 from assistant.plan import Intent, QueryPlan
 from assistant.planner.lexicon import Sense
+from assistant.planner.money import money_spans
 from assistant.planner.parsing import Claim, Parse, PhraseMatch, candidate
 from assistant.planner.patterns import (
     AVERAGE_OF,
@@ -46,7 +46,7 @@ from assistant.planner.patterns import (
     SUPERLATIVE,
     WHICH,
 )
-from assistant.planner.text import WORD, normalise
+from assistant.planner.text import WORD, normalise, same_event
 
 Span = tuple[int, int]
 
@@ -579,24 +579,12 @@ def _own_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     return [m.span() for m in WORD.finditer(text) if m.group() in own]
 
 
-# Words of a currency, by the code a metric's own name, label or description states it in.
-CURRENCIES = {"usd": re.compile(r"\b(us\s+)?(dollars?|usd|bucks)\b"),
-              "eur": re.compile(r"\b(euros?|eur)\b"),
-              "gbp": re.compile(r"\b(pounds?\s+sterling|pounds?|gbp|sterling)\b")}
-CURRENCY_NAMES = {"usd": ("usd", "dollar"), "eur": ("eur", "euro"), "gbp": ("gbp", "pound")}
-
-
 def _currency_words(text: str, plan: QueryPlan, catalog: Catalog) -> list[Span]:
     """ "Gross sales in dollars" when the metric says it is in USD ("Transaction Amount
     (USD)"): the unit the metric is already in. A currency the metric does not state is a
     conversion nothing here makes, so it stays unexplained."""
     metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
-    if metric is None:
-        return []
-    own = re.findall(r"[a-z]+", " ".join([metric.name, metric.label,
-                                         metric.description or ""]).lower().replace("_", " "))
-    return [m.span() for code, words in CURRENCIES.items()
-            if any(w.startswith(CURRENCY_NAMES[code]) for w in own) for m in words.finditer(text)]
+    return money_spans(text, metric) if metric is not None else []
 
 
 def _table_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
@@ -621,16 +609,6 @@ SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|r
 # Words of a date column's name that say no event ("claim_open_date": the event is "open").
 DATE_NAME_WORDS = frozenset({"date", "dates", "time", "at", "on", "ts", "timestamp", "datetime",
                              "dt", "day"})
-
-
-def same_event(said: str, named: str) -> bool:
-    """A word of the question and a word of a date column's name for one event, whatever
-    their endings ("closed" and "close", "expired" and "expiration", "completion" and
-    "completed", "closing" and "close"); "opened" is no "reopen", "compare" no "completed"."""
-    stem = named.removesuffix("e") if len(named) > 4 else named
-    common = len(os.path.commonprefix([said, stem]))
-    shorter = min(len(said), len(stem))
-    return common >= 4 and (common == shorter or common >= max(5, shorter - 3))
 
 
 def event_dates(metric: Metric, catalog: Catalog) -> dict[str, set[str]]:

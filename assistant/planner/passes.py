@@ -55,6 +55,7 @@ from assistant.planner.coverage import (
     leftovers,
 )
 from assistant.planner.lexicon import Entry, Sense, build_lexicon
+from assistant.planner.money import money_metric
 from assistant.planner.parsing import (
     Claim,
     Number,
@@ -428,6 +429,9 @@ def numbers(d: Draft) -> None:
     if (m := LIMIT.search(p.work)) is not None:
         d.limit = int(m[2] or m[4])
         p.claim(m.span(), "limit")
+    elif (m := WHICH_COUNT.search(p.work)) is not None and SUPERLATIVE.search(p.text, m.end()):
+        d.limit = _count(m["n"])  # "which 4 regions hold the most", "what two plans earn least"
+        p.claim(m.span("n"), "limit")
     d.numbers = whatif.numbers(p, d.catalog)
     d.param_spans = [span for n in d.numbers for span in n.spans] + \
         whatif.restated_rules(p, d.catalog)
@@ -485,6 +489,7 @@ def senses(d: Draft) -> None:
     p = d.p
     _country_codes(p, d.catalog)
     match_phrases(p, d.catalog)
+    money_metric(p, d.catalog)
     _ranking_superlative(p, d.catalog)
     # words that belong to a what-if value ("45 days inactive") name no segment
     p.matches = [m for m in p.matches if not any(
@@ -549,11 +554,17 @@ PERIOD_NOUN = re.compile(r"\s*(?P<unit>day|week|month|quarter|year)\b(?!\s*(?:ov
 
 # A count of periods ranked by a figure: "top 3 months", "our two busiest weeks", "the 5
 # slowest days" (a ranking word must say which end: "top", "bottom" or a superlative).
-_COUNTS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "twelve")
+_COUNTS = shaping.RANK_COUNTS
 RANKED_PERIODS = re.compile(
     rf"\b(?:(?P<lead>top|best|bottom|worst)\s+)?(?P<n>\d{{1,3}}|{'|'.join(_COUNTS)})\s+"
     rf"(?:(?P<sup>{re.sub(r'[?]P<[a-z]+>', '?:', SUPERLATIVE.pattern)})\s+)?"
     r"(?P<unit>day|week|month|quarter|year)s\b")
+
+
+# A count of the groups ranked, said after the question word; a superlative later says
+# which end ("which 4 regions hold the most accounts", "what three plans earned the least").
+WHICH_COUNT = re.compile(rf"\b(?:which|what)\s+(?P<n>\d{{1,3}}|{'|'.join(_COUNTS)})\b"
+                         r"(?!\s*(?:days?|weeks?|months?|quarters?|years?|%|percent)\b)")
 
 
 def _ranked_periods(text: str) -> tuple[re.Match[str], str] | None:

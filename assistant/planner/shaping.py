@@ -12,7 +12,7 @@ from assistant import messages
 from assistant.catalog.models import Catalog, Metric, Segment
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import DimensionRef, Filter, Intent, Measure
-from assistant.planner.coverage import FUNCTION_WORDS, PEOPLE_NOUNS, event_dates, same_event
+from assistant.planner.coverage import FUNCTION_WORDS, PEOPLE_NOUNS, event_dates
 from assistant.planner.lexicon import Sense, vocabulary
 from assistant.planner.parsing import Parse, PhraseMatch, candidate, value_candidate
 from assistant.planner.patterns import (
@@ -27,7 +27,7 @@ from assistant.planner.patterns import (
     SIGNUP_WORDS,
     SUPERLATIVE,
 )
-from assistant.planner.text import normalise, phrase_pattern
+from assistant.planner.text import normalise, phrase_pattern, same_event
 from assistant.planner.timephrases import Found
 
 
@@ -171,6 +171,12 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
             _singular_which(p, "segment"):  # "which churn tier is biggest?"
         return 1
     return None
+
+
+# A count in words of what is ranked ("which three states", "our four strongest months").
+RANK_COUNTS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
+               "twelve")
+SMALL_COUNT = "|".join(RANK_COUNTS)
 
 
 # "Which plan", and the partitive "which of our plans", "which one of the countries".
@@ -393,7 +399,8 @@ def group_by(
         )
         which = re.search(PARTITIVE_WHICH, lead) and SUPERLATIVE.search(p.text)
         ranked = re.search(r"\b(top|bottom|best|worst)\s+(\d+\s+)?$", lead) or (
-            re.search(r"\b(the|our)\s+\d+\s+$", lead) and SUPERLATIVE.search(p.text))
+            re.search(rf"\b(the|our|which|what)\s+(\d+|{SMALL_COUNT})\s+([a-z]+\s+)?$", lead)
+            and SUPERLATIVE.search(p.text))
         if (
             re.search(rf"{GROUP_LEAD}\s+(the\s+|their\s+|our\s+)?(\w+\s+)?$", lead)
             or chained

@@ -319,3 +319,13 @@ def edit_distance(a: str, b: str) -> int:
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
     return d[len(a)][len(b)]
+
+
+def same_event(said: str, named: str) -> bool:
+    """A word of the question and a word of a date column's name for one event, whatever
+    their endings ("closed" and "close", "expired" and "expiration", "completion" and
+    "completed", "closing" and "close"); "opened" is no "reopen", "compare" no "completed"."""
+    stem = named.removesuffix("e") if len(named) > 4 else named
+    common = len(os.path.commonprefix([said, stem]))
+    shorter = min(len(said), len(stem))
+    return common >= 4 and (common == shorter or common >= max(5, shorter - 3))

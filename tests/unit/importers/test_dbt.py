@@ -303,6 +303,42 @@ def test_a_currency_word_is_understood_only_for_a_metric_that_states_that_curren
     assert ask(shop, tmp_path, "what is our revenue in euros?")["status"] == "clarify"
 
 
+REFUNDS = """\
+      - name: refunded_usd
+        expr: "case when status = 'refunded' then amount else 0 end"
+        agg: sum
+        description: The total USD value of the orders that were refunded.
+"""
+MONEY_METRICS = """\
+  - {name: refunds, label: Refunds, type: simple, type_params: {measure: refunded_usd}}
+  - {name: order_amount, label: Order Amount (USD), type: simple, type_params: {measure: revenue}}
+"""
+
+
+def test_a_currency_word_names_the_money_metric_whose_words_are_said(shop: Path,
+                                                                      tmp_path: Path) -> None:
+    """A simple metric without a description is described by its measure ("The total USD
+    value of the orders that were refunded"), so "refunded dollars" is that metric, whatever
+    the ending; "order dollars" is the order amount in USD, not the count of orders."""
+    models = ORDERS.replace("    measures:\n", "    measures:\n" + REFUNDS) + MONEY_METRICS
+    (shop / "models" / "orders.yml").write_text(models)
+    refunded = answered(shop, tmp_path, "how many dollars were refunded?")
+    assert refunded["plan"]["metric"]["name"] == "refunds"
+    assert refunded["rows"][0][-1] == 5.0  # SELECT SUM(amount) FROM orders WHERE refunded
+    order_dollars = answered(shop, tmp_path, "what were our order dollars?")
+    assert order_dollars["rows"][0][-1] == 45.0  # SELECT SUM(amount) FROM orders
+    assert answered(shop, tmp_path, "what is our order count?")["rows"][0][-1] == 3
+
+
+def test_a_currency_word_two_money_metrics_answer_equally_is_not_guessed(shop: Path,
+                                                                          tmp_path: Path) -> None:
+    twice = MONEY_METRICS.replace("name: refunds, label: Refunds",
+                                  "name: refunded_value, label: Refunded value (USD)")
+    models = ORDERS.replace("    measures:\n", "    measures:\n" + REFUNDS) + MONEY_METRICS
+    (shop / "models" / "orders.yml").write_text(models + twice.splitlines(True)[0])
+    assert ask(shop, tmp_path, "how many dollars were refunded?")["status"] != "answered"
+
+
 def test_a_dimension_labelled_after_its_own_table_is_also_said_without_it(
         shop: Path, tmp_path: Path) -> None:
     """"Revenue by country" over a `customers` model whose dimension is `customer_country`."""

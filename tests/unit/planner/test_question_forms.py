@@ -967,3 +967,21 @@ def test_one_unit_over_the_same_beside_a_period_still_compares_with_the_year_bef
 def test_a_definition_of_what_goes_into_a_figure_is_the_figures(question, catalog):
     p = plan(question, catalog)
     assert p.intent == Intent.DEFINITION and p.metric.name == "revenue"
+
+
+@pytest.mark.parametrize("question, limit, order", [
+    ("which 3 plans have the most revenue", 3, "desc"),
+    ("which three countries had the most signups", 3, "desc"),
+    ("what two plans brought in the least revenue in 2025?", 2, "asc")])
+def test_a_count_after_which_is_how_many_groups_a_superlative_ranks(question, limit, order,
+                                                                    catalog):
+    """ "Which 3 plans have the most revenue" is the top three plans, not a question about
+    the number 3 (it was asked back, the count and the superlative not understood)."""
+    got = plan(question, catalog)
+    assert (got.limit, got.order, [g.name for g in got.group_by]) == (
+        limit, order, ["country" if "countries" in question else "plan"])
+
+
+def test_a_count_after_which_without_a_superlative_ranks_nothing(catalog):
+    with contextlib.suppress(ClarificationNeeded, Refusal):
+        assert plan("which 3 plans have revenue", catalog).limit is None
