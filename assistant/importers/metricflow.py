@@ -213,6 +213,9 @@ def _nearest(names: list[str], catalog: Catalog, metric: Metric) -> str:
             "metricflow: no join path")
     fewest = min(joins.values())
     best = [name for name in names if joins.get(name) == fewest]
+    own = _own_entities(catalog, metric)  # of equally near, the one keyed by what is counted
+    if len(best) > 1 and len(keyed := [n for n in best if n.split("__")[0] in own]) == 1:
+        return keyed[0]
     if len(best) > 1:
         raise ClarificationNeeded(messages.metricflow_which_dimension(
             metric.label, catalog.dimensions[best[0]].label), [
@@ -220,6 +223,14 @@ def _nearest(names: list[str], catalog: Catalog, metric: Metric) -> str:
                       catalog.dimensions[n].description, catalog.dimensions[n].source, n)
             for n in best])
     return best[0]
+
+
+def _own_entities(catalog: Catalog, metric: Metric) -> set[str]:
+    """The entity the metric's own table is keyed by, as its dimensions' names start with it
+    (`claim_identifier__…` of a claim count): "policy number" of claims is the claim's policy
+    number, through that entity, rather than a number keyed by another entity as near."""
+    return {name.split("__")[0] for name, dim in catalog.dimensions.items()
+            if dim.table == metric.table and "__" in name}
 
 
 def _shown(catalog: Catalog, name: str) -> str:

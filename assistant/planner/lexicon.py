@@ -101,6 +101,7 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             if short not in senses and short not in STOPWORDS:
                 senses[short] = [Sense("metric", name)]  # only where nothing else is
     _add_spelled_out(catalog, senses)
+    _add_table_heads(catalog, senses)
     for dim in catalog.dimensions.values():  # "country" for "customer country" of customers
         owner = dim.table.removesuffix("s")
         for phrase in _variants(dim.label):
@@ -139,6 +140,21 @@ def _add_bare_names(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
                 if bare != phrase and bare not in senses and \
                         not re.fullmatch(r"[\d\s.]+", bare):
                     senses[bare] = [Sense("metric", metric.name)]
+
+
+def _add_table_heads(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
+    """The last word of a table's name of several words ("items" of `line_items`) names what
+    the table's own name names, when no other table ends in it and nothing else is that word."""
+    tables = set(catalog.tables) | {m.table for m in catalog.metrics.values() if m.table}
+    for table in tables:
+        words = table.lower().split("_")
+        head, phrase = words[-1], " ".join(words)
+        if len(words) < 2 or len(head) < 4 or head in senses or head in STOPWORDS or \
+                any(o != table and o.lower().split("_")[-1] == head for o in tables):
+            continue
+        named = senses.get(phrase, [])
+        if named and all(s.kind == "metric" for s in named):
+            senses[head] = list(named)
 
 
 def _add_spelled_out(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:

@@ -407,10 +407,9 @@ def guards(d: Draft) -> None:
         raise ClarificationNeeded(messages.CLARIFY_PERIOD.format(phrase=vague[0]), [])
     region = next((m for m in REGION.finditer(text)
                    if not governed_words(text, m.span(), d.catalog)), None)
-    if region:
-        geography = d.catalog.geography()
-        accepted = ", ".join(f"{v.label} ({v.value})" for v in geography.values) \
-            if geography else ""
+    geography = d.catalog.geography()
+    if region and geography is not None:  # without one, the region is a word not understood
+        accepted = ", ".join(f"{v.label} ({v.value})" for v in geography.values)
         raise ClarificationNeeded(messages.CLARIFY_REGION.format(
             region=region[0], accepted=accepted), [])
 
@@ -1521,6 +1520,7 @@ def _metric_is_the_part(d: Draft) -> bool:
 # -- build ------------------------------------------------------------------------------------
 def build(d: Draft) -> None:
     """The QueryPlan: each shape keeps only the parts it can use."""
+    _one_reading_each(d)
     intent, segment = d.intent, d.segment
     several = d.member if isinstance(d.member, tuple) else ()
     member = None if several or isinstance(d.member, tuple) else d.member
@@ -1563,6 +1563,18 @@ def build(d: Draft) -> None:
                             column=d.catalog.signup_column(), phrase=d.signed_up.phrase)
         if d.signed_up else None,
     )
+
+
+def _one_reading_each(d: Draft) -> None:
+    """Of the dimensions one phrase names ("policy number" of three tables), a dbt metric is
+    grouped by the one MetricFlow reaches first, so the plan and its answer name that one."""
+    metric = d.catalog.metrics.get(d.metric or "")
+    if metric is None or metric.engine != "metricflow" or len(d.group_by) < 2:
+        return
+    from assistant.importers.metricflow import one_reading_each
+
+    kept = set(one_reading_each([g.name for g in d.group_by], d.catalog, metric))
+    d.group_by = [g for g in d.group_by if g.name in kept]
 
 
 # -- coverage ---------------------------------------------------------------------------------

@@ -363,3 +363,22 @@ def test_count_distinct_is_distinct_and_what_segq_cannot_import_is_said_at_its_l
     assert answer["status"] == "answered", answer["message"]
     assert answer["rows"][0][-1] == hand(
         shop, "SELECT COUNT(DISTINCT customer_id) FROM orders")[0][0]
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Cube example is not here")
+def test_the_last_word_of_a_cubes_name_names_its_count_and_buying_is_a_light_verb(
+        tmp_path: Path) -> None:
+    """"Items" is what `line_items` holds (no other cube ends in it), and "bought by" adds
+    nothing to a count of what was bought: both were left over and asked back."""
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(SHARED / "model"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    answer = Assistant(config).ask("how many items were bought by customers in us-nj?")
+    assert answer.log_dict()["status"] == "answered", answer.message
+    data = SHARED / "data"
+    expected = duckdb.sql(
+        f"SELECT COUNT(*) FROM read_csv_auto('{data / 'line_items.csv'}') li "
+        f"JOIN read_csv_auto('{data / 'orders.csv'}') o ON o.id = li.order_id "
+        f"JOIN read_csv_auto('{data / 'users.csv'}') u ON u.id = o.user_id "
+        "WHERE u.state = 'us-nj'").fetchall()[0][0]
+    assert answer.log_dict()["rows"][0][-1] == expected

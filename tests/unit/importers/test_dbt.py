@@ -503,3 +503,30 @@ def test_two_dates_named_by_their_events_are_asked_back(shop: Path, tmp_path: Pa
     _with(shop, "tickets", TICKETS, TICKET_ROWS)
     answer = ask(shop, tmp_path, "how many tickets opened and closed in February 2022?")
     assert answer["status"] == "clarify", answer["message"]
+
+
+def test_a_region_on_a_model_with_no_geography_is_a_word_not_understood(shop: Path,
+                                                                         tmp_path: Path) -> None:
+    """The model declares no countries to offer, so "Europe" is said back as not understood
+    (it had been "countries are ." with nothing listed)."""
+    answer = ask(shop, tmp_path, "what was revenue in europe?")
+    assert answer["status"] == "clarify"
+    assert "europe" in answer["message"] and "countries are" not in answer["message"]
+
+
+def test_of_dimensions_equally_near_the_one_keyed_by_the_metrics_entity_answers(
+        shop: Path, tmp_path: Path) -> None:
+    """Orders have a country of their own entity (`order__country`, through an order-to-address
+    table) and customers one (`customer__country`), each one join away: "revenue by country"
+    is the order's, as the metric counts orders; the answer names only that one."""
+    (shop / "models" / "addresses.yml").write_text(
+        "semantic_models:\n  - name: order_addresses\n    model: ref('order_addresses')\n"
+        "    entities:\n      - {name: order, type: primary, expr: order_id}\n"
+        "    dimensions:\n      - {name: country, type: categorical}\n")
+    (shop / "models" / "order_addresses.sql").write_text("select * from order_addresses_seed\n")
+    (shop / "seeds" / "order_addresses_seed.csv").write_text(
+        "order_id,country\no1,DE\no2,DE\no3,US\n")
+    answer = answered(shop, tmp_path, "revenue by country")
+    # SELECT a.country, SUM(o.amount) FROM orders o JOIN order_addresses a USING (order_id)
+    assert sorted(map(tuple, answer["rows"])) == [("DE", 40.0), ("US", 5.0)]
+    assert "customer__country" not in answer["message"]
