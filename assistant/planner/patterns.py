@@ -199,7 +199,7 @@ CATALOG = re.compile(
     r"\s*$|\bwhich\s+(segments|metrics|definitions)\b|\bwhat\s+can\s+you\s+(do|answer)\b"
 )
 COUNT = re.compile(
-    r"\b(how\s+many|number\s+of|count|counts|total|how\s+big|size\s+of|sizes|volumes?|"
+    r"\b(how\s+many|number\s+of|count|counts|total|totals|how\s+big|size\s+of|sizes|volumes?|"
     r"n\s+of|head\s*counts?|(a|the)\s+(number|count|total|figure))\b"
 )
 LIST = re.compile(

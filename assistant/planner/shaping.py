@@ -24,6 +24,7 @@ from assistant.planner.patterns import (
     HISTORY,
     NEGATIVE,
     ORDER_WORDS,
+    RANK_VERB,
     SIGNUP_WORDS,
     SUPERLATIVE,
 )
@@ -213,8 +214,8 @@ def order(p: Parse, group_by: list[DimensionRef], intent: Intent,
     ):
         return None
     best = SUPERLATIVE.search(p.text)
-    if best is None:
-        return "desc" if ranked and group_by else None
+    if best is None:  # "rank the regions by revenue": the most first
+        return "desc" if (ranked or RANK_VERB.search(p.text)) and group_by else None
     if any(g.grain for g in group_by) and EACH_PERIOD.search(p.text):
         # "the smallest day of orders in every month": the extreme row within every period, which
         # a ranking of the periods' totals is not
@@ -397,7 +398,8 @@ def group_by(
         chained = bool(groups) and re.fullmatch(
             r"\s*(and|&|,|,\s*and|plus)\s*", p.text[last_end : m.span[0]]
         )
-        which = re.search(PARTITIVE_WHICH, lead) and SUPERLATIVE.search(p.text)
+        which = re.search(PARTITIVE_WHICH, lead) and SUPERLATIVE.search(p.text) or \
+            re.search(rf"{RANK_VERB.pattern}(?:the\s+|our\s+|all\s+)?$", lead)  # "rank the regions"
         ranked = re.search(r"\b(top|bottom|best|worst)\s+(\d+\s+)?$", lead) or (
             re.search(rf"\b(the|our|which|what)\s+(\d+|{SMALL_COUNT})\s+([a-z]+\s+)?$", lead)
             and SUPERLATIVE.search(p.text))

@@ -294,3 +294,13 @@ def test_revenue_on_the_books_is_no_product_line_books(warehouse: Path, cortex,
         SELECT SUM(revenue) FROM daily_revenue
         WHERE region_id IN (SELECT region_id FROM region_dim WHERE sales_region = 'Europe')
           AND date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31'""")[0][0])
+
+
+def test_no_rows_of_a_model_with_no_people_name_the_figure(warehouse: Path,
+                                                           tmp_path: Path) -> None:
+    """The model counts no people, so an empty breakdown says whose figures are missing (it
+    said "there are no , in 2030-01-01 ..." with no subject)."""
+    answer = ask(warehouse, tmp_path, "rank the product lines by profit in 2030")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"] == []
+    assert answer["message"].startswith("No rows: there are no profit figures, in 2030")

@@ -985,3 +985,21 @@ def test_a_count_after_which_is_how_many_groups_a_superlative_ranks(question, li
 def test_a_count_after_which_without_a_superlative_ranks_nothing(catalog):
     with contextlib.suppress(ClarificationNeeded, Refusal):
         assert plan("which 3 plans have revenue", catalog).limit is None
+
+
+def test_rank_the_groups_by_a_figure_is_a_breakdown_most_first(catalog):
+    got = plan("rank the plans by revenue", catalog)
+    assert ([g.name for g in got.group_by], got.order) == (["plan"], "desc")
+
+
+def test_a_period_compared_with_the_one_before_it_is_both_periods(catalog):
+    """ "Compare with the quarter before it": Q4 2025 and Q1 2026, a row each (the verb
+    "compare" was only read as "compared")."""
+    got = plan("how did revenue last quarter compare with the quarter before it?", catalog)
+    assert (got.time_range.start, got.time_range.end) == (date(2025, 10, 1), date(2026, 3, 31))
+    assert [g.grain for g in got.group_by] == ["quarter"]
+
+
+def test_totals_of_a_figure_by_a_grain_are_its_figure_per_period(catalog):
+    got = plan("yearly totals of revenue, please", catalog)
+    assert [(g.grain) for g in got.group_by] == ["year"] and got.metric.name == "revenue"
