@@ -200,6 +200,11 @@ REFUSE_SHARE = (
     "PQLs?\", \"what % of Q1 signups came from referrals?\"), but I couldn't tell the part from "
     "the whole in this question. Could you rephrase it that way?"
 )
+CLARIFY_EVENT_PERIOD = (
+    "`{label}` is who is in it now; I can't tell when each of them became so, which "
+    "\"{said}\" asks. Do you mean everyone in `{label}` now, or those of them who signed up "
+    "{period}?"
+)
 CLARIFY_REGION = (
     "\"{region}\" is not a governed value: countries are {accepted}. Which countries do you "
     "mean? (e.g. \"users from Germany, France or the Netherlands\")"

@@ -1193,6 +1193,7 @@ def _time_range(d: Draft) -> None:
         d.time_range = TimeRange(start=snapshot.start, end=snapshot.end, phrase=snapshot.phrase)
     elif d.found:
         column = shaping.time_column(d.p, d.metric, segment, d.catalog, span=d.found.span)
+        _no_event_period(d, column)
         if d.without is not None and (column != d.catalog.signup_column()
                                       or not SIGNUP_WORDS.search(d.text)):
             column = d.catalog.metrics[d.without].time_column or column  # "no orders in May"
@@ -1206,6 +1207,35 @@ def _time_range(d: Draft) -> None:
                                  phrase=d.found.phrase)
     elif d.signed_up is not None:
         raise ClarificationNeeded(messages.CLARIFY_TWO_SIGNUP_PERIODS, [])
+
+
+# The subject and auxiliary of a clause whose verb follows ("did we lose", "users we lost",
+# "who churned", "that have left").
+VERB_SUBJECT = re.compile(r"(?:\b(?:did|do|does|have|has|had)\s+(?:we|they|you|i)|"
+                          r"\b(?:who|that|we|they)(?:\s+(?:have|has|had))?)\s+$")
+PERIOD_LEAD = re.compile(r"\s*(?:(?:in|during|over|within|since|at|by)\s+)?(?:the\s+)?")
+
+
+def _no_event_period(d: Draft, column: str) -> None:
+    """A member named by a verb its period dates ("how many did we lose in the spring",
+    "users who churned in March") asks when they became members, which membership now cannot say;
+    filtering them by signup date instead would answer another question, so it is asked."""
+    people = {m.name for m in d.catalog.population_metrics()}
+    if d.found is None or column != d.catalog.signup_column() or SIGNUP_WORDS.search(d.text) \
+            or d.metric is not None and d.metric not in people:
+        return
+    for m in d.p.matches:
+        member = next((s for s in m.senses if s.kind == "member"), None)
+        if member is None or m.span[0] < 0 or m.span[1] > d.found.span[0] or \
+                not VERB_SUBJECT.search(d.p.text[:m.span[0]]) or \
+                not PERIOD_LEAD.fullmatch(d.p.text[m.span[1]:d.found.span[0]]):
+            continue
+        seg = d.catalog.segments[member.name]
+        label = next((x.label for x in seg.members if x.name == member.detail), member.detail)
+        raise ClarificationNeeded(messages.CLARIFY_EVENT_PERIOD.format(
+            label=label, said=d.p.text[m.span[0]:d.found.span[1]],
+            period=f"{d.found.start:%Y-%m-%d} to {d.found.end:%Y-%m-%d}"),
+            [candidate(d.catalog, member.name, member.detail)])
 
 
 def _intent(d: Draft) -> Intent:

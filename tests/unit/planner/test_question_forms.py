@@ -1003,3 +1003,19 @@ def test_a_period_compared_with_the_one_before_it_is_both_periods(catalog):
 def test_totals_of_a_figure_by_a_grain_are_its_figure_per_period(catalog):
     got = plan("yearly totals of revenue, please", catalog)
     assert [(g.grain) for g in got.group_by] == ["year"] and got.metric.name == "revenue"
+
+
+@pytest.mark.parametrize("question", ["how many users did we lose last quarter?",
+                                      "users who churned in March", "how many have we lost in Q1"])
+def test_a_member_named_by_a_verb_its_period_dates_is_asked_back(question, catalog):
+    """Membership is as of today: when each one churned is not known, so "lost last
+    quarter" is asked back rather than answered as the churned who signed up then (it was)."""
+    with pytest.raises(ClarificationNeeded, match="when each of them became so"):
+        plan(question, catalog)
+
+
+@pytest.mark.parametrize("question", ["churned users in Q1",
+                                      "how many churned users signed up last quarter"])
+def test_a_member_and_a_period_said_without_its_verb_filter_signups(question, catalog):
+    got = plan(question, catalog)
+    assert got.segment.member == "churned" and got.time_range.column == "signup_at"
