@@ -106,13 +106,17 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
         owner = dim.table.removesuffix("s")
         for phrase in _variants(dim.label):
             bare = phrase.removeprefix(f"{owner} ")
-            if bare != phrase and bare not in senses:
+            if bare != phrase and bare not in senses and bare not in IDENTIFIER_NOUNS:
                 senses[bare] = [Sense("dimension", dim.name)]  # only where nothing else is
     entries = [Entry(p, tuple(s)) for p, s in senses.items()]
     entries.sort(key=lambda e: (-len(e.phrase.split()), -len(e.phrase)))
     return tuple(entries)
 
 
+# Nouns that name an identifier of whatever precedes them ("policy number", "product id"):
+# alone they say which kind of thing only beside its owner, so "number" names no dimension.
+IDENTIFIER_NOUNS = frozenset({"number", "numbers", "id", "ids", "identifier", "code", "codes",
+                              "key", "name", "names", "no"})
 SMALL_WORDS = frozenset({"of", "the", "and", "per", "to", "a", "an", "in", "on", "for", "by"})
 
 

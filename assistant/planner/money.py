@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from assistant.catalog.models import Catalog, Metric
-from assistant.planner.lexicon import Entry, Sense
+from assistant.planner.lexicon import Entry, Sense, build_lexicon
 from assistant.planner.parsing import Parse, PhraseMatch
 from assistant.planner.text import STOPWORDS, WORD, normalise, same_event
 
@@ -43,12 +43,21 @@ def currencies_of(metric: Metric) -> set[str]:
             if any(w.startswith(names) for w in own)}
 
 
+# "The total value of all orders", "the amount of refunds": an amount, in whatever unit.
+AMOUNT_SAID = re.compile(r"\b(?:values?|amounts?)\b")
+
+
+def _is_amount(metric: Metric) -> bool:
+    """A metric labelled an amount or a value ("orders total amount"), not a rate of two."""
+    words = set(normalise(metric.label).split()) | set(metric.name.split("_"))
+    return bool(words & AMOUNT_WORDS) and not words & RATE_WORDS
+
+
 def money_spans(text: str, metric: Metric) -> list[Span]:
     """Where `text` says the unit `metric` is already in ("in dollars", "money")."""
     codes = currencies_of(metric)
-    if not codes:
-        return []
-    patterns = [CURRENCIES[code] for code in codes] + [ANY_CURRENCY]
+    patterns = [CURRENCIES[code] for code in codes] + [ANY_CURRENCY] * bool(codes)
+    patterns += [AMOUNT_SAID] * _is_amount(metric)  # "the total value of all orders"
     return [m.span() for pattern in patterns for m in pattern.finditer(text)]
 
 
@@ -80,19 +89,24 @@ def _word_spans(text: str, words: set[str]) -> list[Span] | None:
 
 
 def money_metric(p: Parse, catalog: Catalog) -> None:
-    """Read a currency word with the words naming one money metric as that metric, in place of
-    a count or a value those words matched ("transaction dollars": the amount, not the count
-    of transactions). Does nothing when a money metric is already named, or when no single
-    metric's words are all said."""
-    said = _said_currencies(p.text)
-    if said is None or any(s.kind == "metric" and s.name in catalog.metrics and
-                           currencies_of(catalog.metrics[s.name]) for m in p.matches
-                           for s in m.senses):
+    """Read a currency word (or "value", "amount") with the words naming one money metric as
+    that metric, in place of a count or a value those words matched ("transaction dollars":
+    the amount, not the count of transactions). Does nothing when a money metric is already
+    named, or when no single metric's words are all said."""
+    said = _said_currencies(p.text) or set()
+    amount = AMOUNT_SAID.search(p.text) is not None
+
+    def money(metric: Metric) -> bool:
+        return bool(currencies_of(metric) & said) or amount and _is_amount(metric)
+
+    if not said and not amount or any(s.kind == "metric" and s.name in catalog.metrics and
+                                      money(catalog.metrics[s.name]) for m in p.matches
+                                      for s in m.senses):
         return
     found = []
     for metric in catalog.metrics.values():
         words = _distinctive(metric)
-        spans = _word_spans(p.text, words) if words and currencies_of(metric) & said else None
+        spans = _word_spans(p.text, words) if words and money(metric) else None
         if spans:
             found.append((len(words), metric.name, spans))
     found.sort(key=lambda f: -f[0])
@@ -111,4 +125,25 @@ def money_metric(p: Parse, catalog: Catalog) -> None:
         entry = Entry(p.text[span[0]:span[1]], (Sense("metric", name),))
         p.matches.append(PhraseMatch(entry, span))
         p.consume(span)
+    p.matches.sort(key=lambda m: m.span[0])
+
+
+# Verbs whose noun a catalog may name its figure by ("how much did Europe sell": its sales).
+VERB_NOUNS = {"sales": re.compile(r"\b(?:sell|sells|sold|selling)\b"),
+              "spend": re.compile(r"\b(?:spend|spends|spent|spending)\b")}
+
+
+def verb_metric(p: Parse, catalog: Catalog) -> None:
+    """A verb of selling or spending names the one figure the catalog calls "sales" or
+    "spend", when the question names no figure otherwise."""
+    if any(s.kind == "metric" for m in p.matches for s in m.senses):
+        return
+    lexicon = {e.phrase: e for e in build_lexicon(catalog)}
+    for noun, verb in VERB_NOUNS.items():
+        entry = lexicon.get(noun)
+        if entry is None or len(entry.senses) != 1 or entry.senses[0].kind != "metric":
+            continue
+        for said in verb.finditer(p.work):
+            p.matches.append(PhraseMatch(entry, said.span()))
+            p.consume(said.span())
     p.matches.sort(key=lambda m: m.span[0])

@@ -55,7 +55,7 @@ from assistant.planner.coverage import (
     leftovers,
 )
 from assistant.planner.lexicon import Entry, Sense, build_lexicon
-from assistant.planner.money import money_metric
+from assistant.planner.money import money_metric, verb_metric
 from assistant.planner.parsing import (
     Claim,
     Number,
@@ -489,6 +489,7 @@ def senses(d: Draft) -> None:
     _country_codes(p, d.catalog)
     match_phrases(p, d.catalog)
     money_metric(p, d.catalog)
+    verb_metric(p, d.catalog)
     _ranking_superlative(p, d.catalog)
     # words that belong to a what-if value ("45 days inactive") name no segment
     p.matches = [m for m in p.matches if not any(

@@ -304,3 +304,16 @@ def test_no_rows_of_a_model_with_no_people_name_the_figure(warehouse: Path,
     assert answer["status"] == "answered", answer["message"]
     assert answer["rows"] == []
     assert answer["message"].startswith("No rows: there are no profit figures, in 2030")
+
+
+def test_a_selling_verb_names_the_figure_the_model_calls_sales(warehouse: Path, cortex,
+                                                                tmp_path: Path) -> None:
+    """The model declares "sales" for revenue, so "how much did Europe sell" asks for it (it
+    was asked back: no figure named)."""
+    answer = ask(warehouse, tmp_path, "how much did Europe sell in 2023?")
+    assert answer["status"] == "answered", answer["message"]
+    assert [tuple(round(v, 6) for v in r) for r in answer["rows"]] == _gold(cortex, """
+        SELECT SUM(d.revenue) FROM daily_revenue d
+        JOIN (SELECT DISTINCT region_id, sales_region FROM region_dim) r USING (region_id)
+        WHERE r.sales_region = 'Europe'
+          AND d.date BETWEEN DATE '2023-01-01' AND DATE '2023-12-31'""")

@@ -382,3 +382,20 @@ def test_the_last_word_of_a_cubes_name_names_its_count_and_buying_is_a_light_ver
         f"JOIN read_csv_auto('{data / 'users.csv'}') u ON u.id = o.user_id "
         "WHERE u.state = 'us-nj'").fetchall()[0][0]
     assert answer.log_dict()["rows"][0][-1] == expected
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Cube example is not here")
+def test_the_value_of_orders_is_their_amount_not_their_count(tmp_path: Path) -> None:
+    """"Value" says an amount: of the model's amounts, the orders' total (it was read as the
+    orders count, "value" left over)."""
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(SHARED / "model"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    answer = Assistant(config).ask("what's the total value of all orders ever placed?")
+    assert answer.log_dict()["status"] == "answered", answer.message
+    assert answer.log_dict()["plan"]["metric"]["name"] == "orders_total_amount"
+    data = SHARED / "data"
+    expected = duckdb.sql(  # every order's amount is the sum of its line items' prices
+        f"SELECT SUM(li.price) FROM read_csv_auto('{data / 'line_items.csv'}') li "
+        f"JOIN read_csv_auto('{data / 'orders.csv'}') o ON o.id = li.order_id").fetchall()[0][0]
+    assert answer.log_dict()["rows"][0][-1] == expected

@@ -530,3 +530,15 @@ def test_of_dimensions_equally_near_the_one_keyed_by_the_metrics_entity_answers(
     # SELECT a.country, SUM(o.amount) FROM orders o JOIN order_addresses a USING (order_id)
     assert sorted(map(tuple, answer["rows"])) == [("DE", 40.0), ("US", 5.0)]
     assert "customer__country" not in answer["message"]
+
+
+def test_a_lone_identifier_noun_names_no_dimension(shop: Path, tmp_path: Path) -> None:
+    """"Customer number" of customers is also said "the customer's number", but "number"
+    alone is any number: "revenue by order number" is not revenue by customer number."""
+    (shop / "models" / "customers.yml").write_text(CUSTOMERS.replace(
+        "{name: country, type: categorical}",
+        "{name: country, type: categorical}\n      - {name: customer_number, type: categorical}"))
+    (shop / "seeds" / "customers_seed.csv").write_text(
+        "customer_id,country,customer_number,ds\nc1,FR,101,2022-01-01\nc2,US,102,2022-01-01\n")
+    answer = ask(shop, tmp_path, "revenue by order number")
+    assert answer["status"] != "answered", answer["message"]

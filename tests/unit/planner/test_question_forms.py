@@ -1019,3 +1019,15 @@ def test_a_member_named_by_a_verb_its_period_dates_is_asked_back(question, catal
 def test_a_member_and_a_period_said_without_its_verb_filter_signups(question, catalog):
     got = plan(question, catalog)
     assert got.segment.member == "churned" and got.time_range.column == "signup_at"
+
+
+def test_put_side_by_side_is_a_comparison(catalog):
+    side = plan("put Q1 and Q2 revenue side by side", catalog)
+    assert [g.grain for g in side.group_by] == ["quarter"] and side.metric.name == "revenue"
+
+
+def test_what_line_items_add_up_to_is_not_read_as_their_count(catalog):
+    """ "Add up to" may be a count or a sum of amounts: it is not understood, so it is asked
+    (read as a count word, "what did the line items add up to" had answered their count)."""
+    with pytest.raises(ClarificationNeeded):
+        plan("what did pro users' orders add up to in May?", catalog)
