@@ -43,7 +43,7 @@ def currencies_of(metric: Metric) -> set[str]:
             if any(w.startswith(names) for w in own)}
 
 
-# "The total value of all orders", "the amount of refunds": an amount, in whatever unit.
+# "The combined value of our shipments", "the amount of refunds": an amount, in any unit.
 AMOUNT_SAID = re.compile(r"\b(?:values?|amounts?)\b")
 
 
@@ -57,7 +57,7 @@ def money_spans(text: str, metric: Metric) -> list[Span]:
     """Where `text` says the unit `metric` is already in ("in dollars", "money")."""
     codes = currencies_of(metric)
     patterns = [CURRENCIES[code] for code in codes] + [ANY_CURRENCY] * bool(codes)
-    patterns += [AMOUNT_SAID] * _is_amount(metric)  # "the total value of all orders"
+    patterns += [AMOUNT_SAID] * _is_amount(metric)  # "the value of our shipments"
     return [m.span() for pattern in patterns for m in pattern.finditer(text)]
 
 
@@ -128,7 +128,7 @@ def money_metric(p: Parse, catalog: Catalog) -> None:
     p.matches.sort(key=lambda m: m.span[0])
 
 
-# Verbs whose noun a catalog may name its figure by ("how much did Europe sell": its sales).
+# Verbs whose noun a catalog may name its figure by ("what did Asia sell": its sales).
 VERB_NOUNS = {"sales": re.compile(r"\b(?:sell|sells|sold|selling)\b"),
               "spend": re.compile(r"\b(?:spend|spends|spent|spending)\b")}
 
