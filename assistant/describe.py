@@ -267,7 +267,8 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
             return f"{metric.label}: {value}{extra}."
         return f"{joined(metric.label, 'for', who)}: {value}{extra}."
     dims = ", ".join(["them and everyone else"] * plan.versus_rest
-                     + [d.name for d in plan.group_by] + [_periods(plan)] * bool(plan.compared)
+                     + [f"{d.name} ({d.grain})" if d.grain else d.name for d in plan.group_by]
+                     + [_periods(plan)] * bool(plan.compared)
                      + [f"each value of {plan.by_column}"] * bool(plan.by_column))
     what = who[:1].upper() + who[1:] if counts_people else joined(metric.label, "of", who)
     if not counts_people and who in ("users", "") and metric.table != catalog.population_table():

@@ -574,6 +574,9 @@ def _ranked_periods(text: str) -> tuple[re.Match[str], str] | None:
             said = SUPERLATIVE.fullmatch(m["sup"] or m["lead"])
             low = m["lead"] in ("bottom", "worst") or said is not None and said["asc"]
             return m, "asc" if low else "desc"
+        later = SUPERLATIVE.search(text, m.end())  # "which 3 months had the most revenue"
+        if later is not None and re.search(r"\b(?:which|what)\s+$", text[:m.start()]):
+            return m, "asc" if later["asc"] else "desc"
     return None
 
 

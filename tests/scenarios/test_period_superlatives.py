@@ -109,3 +109,14 @@ def test_a_count_of_ranked_periods_is_that_many_periods_in_rank_order(config, ra
         (m.date().isoformat(), float(v)) for m, v in expected]
     end = "highest" if direction == "DESC" else "lowest"
     assert f"{end} first, top {n}" in answer.message  # the sentence says the ranking
+
+
+def test_which_three_months_had_the_most_revenue_are_the_top_three_months(config, raw):
+    answer = Assistant(config).ask("which three months of 2025 brought in the most revenue?")
+    top = raw.execute(
+        f"SELECT DATE_TRUNC('month', ordered_at), SUM(amount) FROM orders "
+        f"WHERE {COMPLETED_2025} GROUP BY 1 ORDER BY 2 DESC LIMIT 3").fetchall()
+    assert answer.status == "answered", answer.message
+    assert [str(r[0])[:10] for r in answer.rows] == [m.date().isoformat() for m, _ in top]
+    assert [float(r[-1]) for r in answer.rows] == pytest.approx([float(v) for _, v in top])
+    assert "(month), highest first, top 3" in answer.message  # the sentence says the grain

@@ -1031,3 +1031,15 @@ def test_what_line_items_add_up_to_is_not_read_as_their_count(catalog):
     (read as a count word, "what did the line items add up to" had answered their count)."""
     with pytest.raises(ClarificationNeeded):
         plan("what did pro users' orders add up to in May?", catalog)
+
+
+@pytest.mark.parametrize("question, limit, order", [
+    ("which three months brought in the most revenue", 3, "desc"),
+    ("what 2 weeks had the fewest signups?", 2, "asc")])
+def test_which_n_periods_with_a_superlative_later_rank_the_periods(question, limit, order,
+                                                                   catalog):
+    """The count of periods is said after the question word and the superlative later in the
+    sentence (it was asked back: "3 months", "most" not understood)."""
+    got = plan(question, catalog)
+    assert (got.limit, got.order) == (limit, order)
+    assert [g.grain for g in got.group_by] == ["month" if "months" in question else "week"]
