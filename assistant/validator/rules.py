@@ -275,6 +275,12 @@ def _normal(node: exp.Expr, dialect: str, *, compiled: bool = False) -> exp.Expr
     return sqlglot.parse_one(text, read=dialect)
 
 
+# The rules that look at the statement node by node, so that their verdict on a governed CTE
+# is its tree's: over a WITH verified as exactly the governed one, they check the statement
+# over stand-ins of its governed CTEs (`validator/verified.py`).
+NODE_RULES = frozenset({no_writes_anywhere, governed_tables_only, no_row_or_alias_tricks,
+                        allowed_functions_only, governed_joins_only})
+
 RULES = (
     read_only_select,
     no_writes_anywhere,

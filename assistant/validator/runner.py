@@ -51,6 +51,9 @@ class SqlContext:
     # statement's top-level CTEs whose text is their kept text (`id()`s, set by check_sql).
     governed_key: str = ""
     read_back: frozenset[int] = frozenset()
+    # Whether the checked statement's WITH is exactly the governed CTEs, each its kept text, and
+    # no other CTE exists anywhere in it (`validator/verified.py`; set by check_sql).
+    exactly_governed: bool = False
 
     def recompiled(self) -> SqlContext:
         """This context with `expected_ctes` compiled here from the plan, when it is known.
@@ -117,7 +120,8 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
 
     `rules` defaults to the answer rules; eval gold SQL passes its own selection of them.
     """
-    from assistant.validator.rules import RULES
+    from assistant.validator.rules import NODE_RULES, RULES
+    from assistant.validator.verified import stand_in_statement
 
     try:
         statements = [s for s in sqlglot.parse(sql, read=ctx.dialect) if s is not None]
@@ -139,10 +143,13 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
                       f"({type(exc).__name__}), so the SQL cannot be checked against them.",
                       "sql", "governed_segment_logic")]
     ctx = _read_back(tree, ctx)
+    chosen = RULES if rules is None else rules
+    stand_in = stand_in_statement(tree, ctx, [r for r in chosen if r in NODE_RULES])
     issues: list[Issue] = []
-    for rule in RULES if rules is None else rules:
+    for rule in chosen:
+        target = stand_in if stand_in is not None and rule in NODE_RULES else tree
         try:
-            found = list(rule(tree, ctx))
+            found = list(rule(target, ctx))
         except Exception as exc:  # a broken rule is a finding, not a crash
             found = [Issue("error", f"rule crashed: {exc!r}", "sql", rule.__name__)]
         issues.extend(Issue(i.level, i.message, i.source or "sql", i.rule or rule.__name__)
@@ -153,13 +160,17 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
 
 
 def _read_back(tree: exp.Expr, ctx: SqlContext) -> SqlContext:
-    """`ctx` knowing which top-level CTE bodies generate exactly their governed kept text."""
+    """`ctx` knowing which top-level CTE bodies generate exactly their governed kept text, and
+    whether the WITH is exactly the governed one."""
+    from assistant.validator.verified import exactly_governed
+
     with_ = tree.args.get("with_")
     if not ctx.expected_text or not isinstance(with_, exp.With):
         return ctx
     same = frozenset(id(cte.this) for cte in with_.expressions
                      if cte.this.sql(ctx.dialect) == ctx.expected_text.get(cte.alias_or_name))
-    return dataclasses.replace(ctx, read_back=same)
+    ctx = dataclasses.replace(ctx, read_back=same)
+    return dataclasses.replace(ctx, exactly_governed=exactly_governed(tree, ctx))
 
 
 def validate_sql(sql: str, ctx: SqlContext) -> None:
