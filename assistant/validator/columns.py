@@ -31,7 +31,7 @@ from assistant.validator.verified import over_stand_ins
 
 Restricted = set[tuple[str, str]] | frozenset[tuple[str, str]]
 KEPT = 256
-# (governed compilation, schema, restricted columns) -> each governed CTE's output columns, or
+# (governed CTEs' texts, schema, restricted columns) -> each governed CTE's output columns, or
 # None when qualifying the governed CTEs by themselves finds an issue
 _CLEAN: OrderedDict[str, dict[str, list[str]] | None] = OrderedDict()
 _LOCK = threading.Lock()
@@ -103,7 +103,9 @@ def _governed_outputs(tree: exp.Expr, ctx: SqlContext, schema: Schema,
     """Each governed CTE's output columns when the WITH is exactly the clean governed one."""
     if not ctx.exactly_governed:
         return None
-    key = json.dumps([ctx.governed_key, ctx.dialect, sorted(restricted)]) + schema.text
+    # by the governed CTEs' texts, not the plan: plans over the same CTEs share the outcome
+    key = json.dumps([[(n, ctx.expected_text.get(n)) for n in ctx.expected_ctes], ctx.dialect,
+                      sorted(restricted)]) + schema.text
     with _LOCK:
         if key in _CLEAN:
             _CLEAN.move_to_end(key)

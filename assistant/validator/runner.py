@@ -78,10 +78,10 @@ class SqlContext:
         compiled = compile_plan(self.plan, self.catalog, self.as_of,
                                 row_cap=max(1, self.max_limit - 1))
         joins = frozenset(j.sql(self.dialect) for j in compiled.expression.find_all(exp.Join))
-        normal = {name: sqlglot.parse_one(render(tree, self.dialect, pretty=False),
-                                          read=self.dialect)
-                  for name, tree in compiled.governed_ctes.items()}
-        texts = _stable_texts(normal, self.dialect)
+        read = {name: _read_back_once(render(tree, self.dialect, pretty=False), self.dialect)
+                for name, tree in compiled.governed_ctes.items()}
+        normal = {name: tree for name, (tree, _) in read.items()}
+        texts = {name: text for name, (_, text) in read.items() if text is not None}
         with _GOVERNED_LOCK:
             _GOVERNED[key] = (self.catalog, compiled.governed_ctes, joins, normal, texts)
             while len(_GOVERNED) > GOVERNED_KEPT:
@@ -91,21 +91,34 @@ class SqlContext:
                                    expected_text=texts, governed_key=key)
 
 
-def _stable_texts(normal: dict[str, exp.Expr], dialect: str) -> dict[str, str]:
-    """The text of each read-back tree, kept only when it parses to that very tree again.
+def _read_back_once(rendered: str, dialect: str) -> tuple[exp.Expr, str | None]:
+    """A governed CTE's SQL as it reads back (parsed), and that tree's own text, kept only when
+    it parses to that very tree again; both made once per (text, dialect): plans that differ
+    outside their governed CTEs share them.
 
     Then a CTE whose own text is this text reads back equal to the governed tree, which is
     what `governed_segment_logic` asks, without parsing it; any other text is compared the
     long way, so a statement is accepted or refused exactly as before."""
-    texts = {}
-    for name, tree in normal.items():
-        text = tree.sql(dialect)
-        if sqlglot.parse_one(text, read=dialect) == tree:
-            texts[name] = text
-    return texts
+    key = (rendered, dialect)
+    with _GOVERNED_LOCK:
+        kept = _READ_BACK.get(key)
+        if kept is not None:
+            _READ_BACK.move_to_end(key)
+            return kept
+    tree = sqlglot.parse_one(rendered, read=dialect)
+    text = tree.sql(dialect)
+    made = (tree, text if sqlglot.parse_one(text, read=dialect) == tree else None)
+    with _GOVERNED_LOCK:
+        _READ_BACK[key] = made
+        while len(_READ_BACK) > READ_BACK_KEPT:
+            _READ_BACK.popitem(last=False)
+    return made
 
 
 GOVERNED_KEPT = 256
+READ_BACK_KEPT = 2_048
+# (rendered SQL of a governed CTE, dialect) -> (its read-back tree, that tree's stable text)
+_READ_BACK: OrderedDict[tuple[str, str], tuple[exp.Expr, str | None]] = OrderedDict()
 _GOVERNED: OrderedDict[str, tuple[Catalog, dict[str, exp.Expr], frozenset[str],
                                   dict[str, exp.Expr], dict[str, str]]] = OrderedDict()
 _GOVERNED_LOCK = threading.Lock()

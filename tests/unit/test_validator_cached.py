@@ -34,6 +34,7 @@ RECENT = "engaged_users__recent_logins AS ("
 
 def forget() -> None:
     assistant.validator.runner._GOVERNED.clear()
+    assistant.validator.runner._READ_BACK.clear()
     assistant.validator.columns._CLEAN.clear()
     assistant.validator.verified._CLEAN.clear()
 
@@ -157,3 +158,27 @@ def test_the_node_rules_check_stand_ins_only_for_a_with_that_is_exactly_governed
     ctes = stand_in.args["with_"].expressions
     assert [c.alias_or_name for c in ctes] == ["engaged_users__recent_logins", "engaged_users"]
     assert all(not list(c.this.find_all(sqlglot.exp.Table)) for c in ctes)
+
+
+BY_PLAN = QueryPlan.model_validate({"intent": "breakdown", "segment": {"name": "engaged_users"},
+                                    "group_by": [{"name": "plan"}]})
+
+
+@pytest.mark.parametrize(("name", "change"), [
+    ("an edited threshold", lambda sql: sql.replace(">= 3 * 4", ">= 1 * 4")),
+    ("a restricted column", lambda sql: sql.replace("users.plan AS plan", "users.email AS plan")),
+    ("honest", lambda sql: sql),
+])
+def test_what_is_kept_for_one_plans_governed_ctes_judges_another_plan_over_them_alike(
+        catalog, name, change):
+    """The read-back trees and column outcomes are kept by the governed CTEs' text, so a plan
+    over the same CTEs finds them kept by another plan: its statements are judged the same."""
+    sql = change(compile_plan(BY_PLAN, catalog, AS_OF, row_cap=ROW_CAP).sql())
+    forget()
+    cold = rules_broken(catalog, sql, BY_PLAN)
+    forget()
+    assert rules_broken(catalog, compile_plan(COUNT, catalog, AS_OF, row_cap=ROW_CAP).sql(),
+                        COUNT) == []
+    assert len(assistant.validator.runner._READ_BACK) == 2  # the two engaged_users CTEs
+    assert rules_broken(catalog, sql, BY_PLAN) == cold
+    assert (cold == []) == (name == "honest")
