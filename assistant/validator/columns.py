@@ -1,8 +1,9 @@
 """The column rule: every column resolves against the governed schema; PII needs allow_pii.
 
 Qualifying a statement rewrites it, so the rule qualifies a copy. When the statement's WITH is
-exactly the governed CTEs compiled for its plan (each body's text is the kept text of the
-governed tree, in the compiled order, and no other CTE exists anywhere), the outcome for those
+exactly the governed CTEs compiled for its plan (each body node for node the governed tree,
+in the compiled order, and no other CTE exists anywhere: `verified.exactly_governed`), the
+outcome for those
 bodies is a property of the governed definitions, the schema and the restricted columns alone:
 it is worked out once (qualifying the governed CTEs by themselves) and kept. The statement's
 own SELECT is then qualified over stand-ins that have each governed CTE's output columns and

@@ -184,7 +184,7 @@ def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
 def _governed_body(name: str, body: exp.Expr, expected: exp.Expr, ctx: SqlContext) -> bool:
     """Whether `body` reads back as the governed tree: at once when its text is the kept
     text of that tree (which parses back to it), else by parsing and comparing trees."""
-    if id(body) in ctx.read_back:  # a top-level CTE whose text is the kept text
+    if id(body) in ctx.read_back:  # a top-level CTE that is node for node the governed tree
         return True
     return _normal(body, ctx.dialect) == _expected_normal(name, expected, ctx)
 

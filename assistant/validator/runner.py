@@ -45,13 +45,14 @@ class SqlContext:
     # with); filled with the governed compilation, else as the rules need it.
     expected_normal: dict[str, exp.Expr] = field(default_factory=dict)
     # The SQL text of each expected CTE whose read-back tree generates text that parses to
-    # that same tree: a statement's CTE generating exactly this text is the governed one.
+    # that same tree: a statement's CTE that is node for node that tree is the governed one.
     expected_text: dict[str, str] = field(default_factory=dict)
     # What identifies the governed compilation (set with it), and the bodies of the checked
-    # statement's top-level CTEs whose text is their kept text (`id()`s, set by check_sql).
+    # statement's top-level CTEs that are node for node their read-back tree whose text is
+    # kept, so they generate exactly that text (`id()`s, set by check_sql).
     governed_key: str = ""
     read_back: frozenset[int] = frozenset()
-    # Whether the checked statement's WITH is exactly the governed CTEs, each its kept text, and
+    # Whether the checked statement's WITH is exactly the governed CTEs, each read back, and
     # no other CTE exists anywhere in it (`validator/verified.py`; set by check_sql).
     exactly_governed: bool = False
 
@@ -173,15 +174,17 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
 
 
 def _read_back(tree: exp.Expr, ctx: SqlContext) -> SqlContext:
-    """`ctx` knowing which top-level CTE bodies generate exactly their governed kept text, and
-    whether the WITH is exactly the governed one."""
-    from assistant.validator.verified import exactly_governed
+    """`ctx` knowing which top-level CTE bodies are node for node their governed read-back
+    tree whose text is kept (so they generate exactly that text), and whether the WITH is
+    exactly the governed one."""
+    from assistant.validator.verified import exactly_governed, same_tree
 
     with_ = tree.args.get("with_")
     if not ctx.expected_text or not isinstance(with_, exp.With):
         return ctx
     same = frozenset(id(cte.this) for cte in with_.expressions
-                     if cte.this.sql(ctx.dialect) == ctx.expected_text.get(cte.alias_or_name))
+                     if cte.alias_or_name in ctx.expected_text
+                     and same_tree(cte.this, ctx.expected_normal[cte.alias_or_name]))
     ctx = dataclasses.replace(ctx, read_back=same)
     return dataclasses.replace(ctx, exactly_governed=exactly_governed(tree, ctx))
 

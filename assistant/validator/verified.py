@@ -6,9 +6,10 @@ the node-by-node rules (writes, tables, functions, whole-row references, joins) 
 in them every time: their verdict on a governed CTE is a property of the governed tree, the
 catalog and the other CTE names alone. So when the statement's WITH is exactly the governed CTEs
 of its plan (`exactly_governed`: in their compiled order, no other CTE anywhere) and every body
-is, node for node, its governed tree (its text is the kept text of that tree, and the trees are
-equal), those rules run once over the governed CTEs by themselves (`WITH ... SELECT 1`,
-kept per governed trees and catalog), and, when they find nothing there, over the statement
+is, node for node, its governed tree (`same_tree`: the read-back tree whose text is kept, so
+the body generates exactly that text), those rules run once over the governed CTEs by
+themselves (`WITH ... SELECT 1`, kept per governed trees and catalog), and, when they find
+nothing there, over the statement
 with each governed body replaced by a stand-in reading nothing (`SELECT NULL AS "col", ...`).
 Every node a rule would have found an issue in is in that stand-in statement, in the same
 order; anything else (an edited, extra, nested or reordered CTE, a body that is not exactly
@@ -20,7 +21,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import cast
 
 from sqlglot import exp
@@ -37,8 +38,8 @@ _LOCK = threading.Lock()
 
 
 def exactly_governed(tree: exp.Expr, ctx: SqlContext) -> bool:
-    """The WITH holds the governed CTEs in their compiled order, each body its kept text,
-    and there is no other CTE anywhere in the statement."""
+    """The WITH holds the governed CTEs in their compiled order, each body read back (node for
+    node its governed tree), and there is no other CTE anywhere in the statement."""
     with_ = tree.args.get("with_")
     if not ctx.governed_key or not isinstance(with_, exp.With) or with_.args.get("recursive"):
         return False
@@ -49,15 +50,47 @@ def exactly_governed(tree: exp.Expr, ctx: SqlContext) -> bool:
             and sum(1 for _ in tree.find_all(exp.CTE)) == len(ctes))
 
 
+def same_tree(a: exp.Expr, b: exp.Expr) -> bool:
+    """Whether two trees are node for node the same: the same node types with the same
+    arguments, names and literals compared exactly (sqlglot's `==` compares the trees'
+    hashes). An argument that is None, False or empty counts as absent; comments
+    and type annotations are not compared. Two such trees generate the same SQL text."""
+    stack = [(a, b)]
+    while stack:
+        x, y = stack.pop()
+        if x.__class__ is not y.__class__:
+            return False
+        present = 0
+        for key, u in x.args.items():
+            if u is None or u is False or u.__class__ is list and not u:
+                continue
+            present += 1
+            v = y.args.get(key)
+            if u.__class__ is not list:
+                pairs: Iterable[tuple[object, object]] = ((u, v),)
+            elif v.__class__ is not list or len(u) != len(v):
+                return False
+            else:
+                pairs = zip(u, v, strict=True)
+            for i, j in pairs:
+                if isinstance(i, exp.Expr):
+                    if not isinstance(j, exp.Expr):
+                        return False
+                    stack.append((i, j))
+                elif i.__class__ is not j.__class__ or i != j:
+                    return False
+        if present != sum(1 for v in y.args.values()
+                          if not (v is None or v is False or v.__class__ is list and not v)):
+            return False
+    return True
+
+
 def stand_in_statement(tree: exp.Expr, ctx: SqlContext,
                        rules: Sequence[Rule]) -> exp.Expr | None:
     """The statement over stand-ins of its governed CTEs, when its WITH is exactly the governed
     one, node for node, and the governed CTEs alone pass every one of `rules`; else None."""
     if not rules or not ctx.exactly_governed or tree.args.get("with_") is None:
         return None
-    with_ = cast(exp.With, tree.args["with_"])
-    if any(cte.this != ctx.expected_normal[cte.alias_or_name] for cte in with_.expressions):
-        return None  # the same text, yet not the same tree: checked whole
     bodies = [ctx.expected_normal[name] for name in ctx.expected_ctes]
     if not all(isinstance(body, exp.Query) for body in bodies):
         return None
