@@ -148,15 +148,17 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
         return [Issue("error", f"Exactly one statement may run; got {len(statements)}.", "sql",
                       "single-statement")]
     tree = statements[0]
+    ctes_anywhere = 0
     for node in tree.walk():  # token positions: no rule reads them, and every copy copies them
         node._meta = None
+        ctes_anywhere += isinstance(node, exp.CTE)
     try:
         ctx = ctx.recompiled()
     except Exception as exc:  # the plan itself does not compile: nothing can match it
         return [Issue("error", f"The governed definitions could not be compiled from the plan "
                       f"({type(exc).__name__}), so the SQL cannot be checked against them.",
                       "sql", "governed_segment_logic")]
-    ctx = _read_back(tree, ctx)
+    ctx = _read_back(tree, ctx, ctes_anywhere)
     chosen = RULES if rules is None else rules
     stand_in = stand_in_statement(tree, ctx, [r for r in chosen if r in NODE_RULES])
     issues: list[Issue] = []
@@ -173,7 +175,7 @@ def check_sql(sql: str, ctx: SqlContext, rules: Sequence[Rule] | None = None) ->
     return issues
 
 
-def _read_back(tree: exp.Expr, ctx: SqlContext) -> SqlContext:
+def _read_back(tree: exp.Expr, ctx: SqlContext, ctes_anywhere: int | None = None) -> SqlContext:
     """`ctx` knowing which top-level CTE bodies are node for node their governed read-back
     tree whose text is kept (so they generate exactly that text), and whether the WITH is
     exactly the governed one."""
@@ -186,7 +188,7 @@ def _read_back(tree: exp.Expr, ctx: SqlContext) -> SqlContext:
                      if cte.alias_or_name in ctx.expected_text
                      and same_tree(cte.this, ctx.expected_normal[cte.alias_or_name]))
     ctx = dataclasses.replace(ctx, read_back=same)
-    return dataclasses.replace(ctx, exactly_governed=exactly_governed(tree, ctx))
+    return dataclasses.replace(ctx, exactly_governed=exactly_governed(tree, ctx, ctes_anywhere))
 
 
 def validate_sql(sql: str, ctx: SqlContext) -> None:

@@ -37,9 +37,10 @@ _CLEAN: OrderedDict[str, tuple[Catalog, bool]] = OrderedDict()
 _LOCK = threading.Lock()
 
 
-def exactly_governed(tree: exp.Expr, ctx: SqlContext) -> bool:
+def exactly_governed(tree: exp.Expr, ctx: SqlContext, ctes_anywhere: int | None = None) -> bool:
     """The WITH holds the governed CTEs in their compiled order, each body read back (node for
-    node its governed tree), and there is no other CTE anywhere in the statement."""
+    node its governed tree), and there is no other CTE anywhere in the statement (of which
+    there are `ctes_anywhere`, when the caller counted them walking it)."""
     with_ = tree.args.get("with_")
     if not ctx.governed_key or not isinstance(with_, exp.With) or with_.args.get("recursive"):
         return False
@@ -47,7 +48,8 @@ def exactly_governed(tree: exp.Expr, ctx: SqlContext) -> bool:
     return ([c.alias_or_name for c in ctes] == list(ctx.expected_ctes)
             and all(id(c.this) in ctx.read_back for c in ctes)
             and all(name in ctx.expected_normal for name in ctx.expected_ctes)
-            and sum(1 for _ in tree.find_all(exp.CTE)) == len(ctes))
+            and (sum(1 for _ in tree.find_all(exp.CTE)) if ctes_anywhere is None
+                 else ctes_anywhere) == len(ctes))
 
 
 def same_tree(a: exp.Expr, b: exp.Expr) -> bool:
@@ -83,6 +85,16 @@ def same_tree(a: exp.Expr, b: exp.Expr) -> bool:
                           if not (v is None or v is False or v.__class__ is list and not v)):
             return False
     return True
+
+
+def statement_ctes(tree: exp.Expr, ctx: SqlContext) -> list[exp.CTE]:
+    """Every CTE of the statement, in the order a walk finds them: its WITH's own when check_sql
+    found that WITH exactly governed (then no other CTE exists anywhere), else a whole walk."""
+    with_ = tree.args.get("with_")
+    if ctx.exactly_governed and isinstance(with_, exp.With) and all(
+            id(cte.this) in ctx.read_back for cte in with_.expressions):
+        return list(with_.expressions)
+    return list(tree.find_all(exp.CTE))
 
 
 def stand_in_statement(tree: exp.Expr, ctx: SqlContext,
