@@ -182,3 +182,21 @@ def test_what_is_kept_for_one_plans_governed_ctes_judges_another_plan_over_them_
     assert len(assistant.validator.runner._READ_BACK) == 2  # the two engaged_users CTEs
     assert rules_broken(catalog, sql, BY_PLAN) == cold
     assert (cold == []) == (name == "honest")
+
+
+def test_what_is_kept_about_the_governed_ctes_is_kept_for_its_own_catalog_only(catalog):
+    """The node rules' verdict on the governed CTEs depends on the catalog's tables: another
+    snapshot whose `events` table is named `event_log` (so the compiled SQL is the same text)
+    finds the governed CTEs' read of `events`, though the same CTEs were kept as clean."""
+    import dataclasses
+
+    sql = compile_plan(COUNT, catalog, AS_OF, row_cap=ROW_CAP).sql()
+    forget()
+    assert rules_broken(catalog, sql, COUNT) == []  # kept as clean for `catalog`
+    events = catalog.tables["events"]
+    renamed = dataclasses.replace(catalog, tables={
+        **{name: t for name, t in catalog.tables.items() if name != "events"},
+        "event_log": dataclasses.replace(events, name="event_log")})
+    assert compile_plan(COUNT, renamed, AS_OF, row_cap=ROW_CAP).sql() == sql
+    found = rules_broken(renamed, sql, COUNT)
+    assert "governed_tables_only" in {rule for rule, _ in found}, found
