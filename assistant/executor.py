@@ -28,6 +28,7 @@ import duckdb
 
 from assistant import messages
 from assistant.errors import ExecutionError, WarehouseError
+from assistant.workers import after
 
 # Applied in this order once the file is attached; the configuration lock comes last.
 LOCKDOWN = {
@@ -112,9 +113,8 @@ class Warehouse:
         limit = self.timeout_s if timeout_s is None else max(0.001, min(timeout_s,
                                                                        self.timeout_s))
         with self._reading() as cur:
-            timer = threading.Timer(limit, _interrupt, [cur])
             started = time.perf_counter()
-            timer.start()
+            cancel = after(limit, lambda: _interrupt(cur))  # one watchdog thread, not a Timer
             try:
                 cur.execute(sql)
                 columns = [d[0] for d in cur.description or []]
@@ -126,7 +126,7 @@ class Warehouse:
                 raise ExecutionError(messages.QUERY_FAILED.format(reason=exc),
                                      reason=type(exc).__name__) from None
             finally:
-                timer.cancel()
+                cancel()
         truncated = len(rows) > cap
         return Result(columns, rows[:cap], truncated, time.perf_counter() - started)
 

@@ -29,7 +29,6 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from datetime import date
@@ -63,6 +62,7 @@ from assistant.plan import MAX_NAME, Intent, QueryPlan, TimeRange
 from assistant.planner.followup import FollowUp, follow_up
 from assistant.resultcache import ResultCache, cache_key, duckdb_version, files_hash
 from assistant.warehouses import Adapter, dialect_of, engine_of, open_warehouse
+from assistant.workers import run_in_worker
 
 if TYPE_CHECKING:  # the compiler and validator (sqlglot) load when a plan is compiled, so
     from sqlglot import exp  # a question answered from the result cache never imports them
@@ -115,18 +115,11 @@ class _Deadline:
         return left
 
     def run(self, stage: str, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """`fn` in a daemon thread, waited on for the time left; abandoned past the deadline."""
+        """`fn` in a worker thread (`workers.py`), waited on for the time left; abandoned
+        past the deadline."""
         left = self.check(stage)
         self.stage = stage
-        future: Future[T] = Future()
-
-        def work() -> None:
-            try:
-                future.set_result(fn(*args, **kwargs))
-            except Exception as exc:  # re-raised in the asking thread by future.result
-                future.set_exception(exc)
-
-        threading.Thread(target=work, name=f"segq-{stage}", daemon=True).start()
+        future = run_in_worker(fn, *args, **kwargs)
         try:
             return future.result(timeout=left)
         except FutureTimeout:

@@ -46,10 +46,21 @@ def timestamp_columns(catalog: Catalog) -> frozenset[str]:
 
 
 def half_open(tree: exp.Expr, columns: frozenset[str]) -> exp.Expr:
-    """`tree` (rewritten in place) with date bounds on `columns` as timestamp ranges."""
+    """`tree` (rewritten in place) with date bounds on `columns` as timestamp ranges.
+
+    Every rewrite is of the parent of a `CAST(x AS DATE)` of such a column, and none makes or
+    removes another one, so only those parents are visited (a history plan is ~1,200 nodes,
+    of which ~70 are casts), each as a whole-tree transform would have rewritten it."""
     if not columns:
         return tree
-    return tree.transform(lambda node: _rewrite(node, columns), copy=False)
+    parents = {id(cast.parent): cast.parent for cast in tree.find_all(exp.Cast)
+               if cast.parent is not None and _cast_column(cast, columns) is not None}
+    for node in parents.values():
+        new = _rewrite(node, columns)
+        if new is not node:
+            tree = new if node is tree else tree
+            node.replace(new)
+    return tree
 
 
 def _rewrite(node: exp.Expr, columns: frozenset[str]) -> exp.Expr:

@@ -121,8 +121,8 @@ def compile_plan(plan: QueryPlan, catalog: Catalog, as_of: date, *, row_cap: int
     times = timestamp_columns(catalog)
     select = cast(exp.Select, half_open(select, times))
     ctes = [(name, half_open(body, times)) for name, body in ctes]
-    for name, body in ctes:  # `select` is this call's own tree: built in place, not copied
-        select = select.with_(name, as_=body.copy(), copy=False)
+    for name, body in ctes:  # this call's own trees: built in place, not copied
+        select = select.with_(name, as_=body, copy=False)
     select = select.limit(limit, copy=False)
     definitions = _definitions_used(plan, catalog, segment, overrides)
     return Compiled(select, dict(ctes), definitions, overrides)

@@ -15,6 +15,7 @@ from sqlglot import exp
 
 from assistant import messages
 from assistant.catalog.models import Catalog, Segment
+from assistant.compiler.chains import kept_chain
 from assistant.compiler.clusters import distances, nearest_member
 from assistant.compiler.portable import portable
 from assistant.compiler.sql import date_literal, number_literal, parse_fragment
@@ -81,8 +82,17 @@ def segment_ctes(
     overrides: Overrides | None = None,
     suffix: str = "",
 ) -> Ctes:
-    """Every CTE of `segment` and the segments it requires, in dependency order."""
+    """Every CTE of `segment` and the segments it requires, in dependency order: built once
+    per (catalog snapshot, segment, as-of, overrides, suffix), a copy each call (`chains.py`)."""
     overrides = overrides or {}
+    chain = kept_chain(catalog, segment, ("segment", as_of, overrides, suffix),
+                       lambda: _segment_ctes(catalog, segment, as_of, overrides, suffix))
+    assert chain is not None  # a one-date chain is always built (or raises)
+    return chain
+
+
+def _segment_ctes(catalog: Catalog, segment: Segment, as_of: date | exp.Expr,
+                  overrides: Overrides, suffix: str) -> Ctes:
     ctes: Ctes = []
     for seg in segment_closure(catalog, segment):
         ctes.extend(_own_ctes(catalog, seg, as_of, overrides.get(seg.name, {}), suffix))

@@ -37,6 +37,7 @@ from datetime import date
 from sqlglot import exp
 
 from assistant.catalog.models import Catalog, Segment
+from assistant.compiler.chains import kept_chain
 from assistant.compiler.segments import (
     Ctes,
     Overrides,
@@ -71,9 +72,15 @@ def series_ctes(catalog: Catalog, segment: Segment, dates: list[date], overrides
 
     A scan (a YAML stage reading warehouse tables only) is, with `scans_per_date`, one SELECT
     per date with that date as a literal, UNION ALL: each with its own timestamp bounds,
-    and each date's aggregate its own; otherwise it is lifted like every other CTE."""
-    if scans_per_date is None:
-        scans_per_date = len(dates) <= SCANS_PER_DATE_MAX
+    and each date's aggregate its own; otherwise it is lifted like every other CTE. Built once
+    per (catalog snapshot, segment, dates, overrides, form), a copy each call (`chains.py`)."""
+    per_date = len(dates) <= SCANS_PER_DATE_MAX if scans_per_date is None else scans_per_date
+    return kept_chain(catalog, segment, ("series", dates, overrides, per_date),
+                      lambda: _series_ctes(catalog, segment, dates, overrides, per_date))
+
+
+def _series_ctes(catalog: Catalog, segment: Segment, dates: list[date], overrides: Overrides,
+                 scans_per_date: bool) -> Ctes | None:
     dates_name = dates_cte_name(segment)
     marker = exp.column(SNAPSHOT, table=dates_name)
     chain = segment_ctes(catalog, segment, as_date(marker), overrides, SUFFIX)

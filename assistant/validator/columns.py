@@ -1,8 +1,9 @@
 """The column rule: every column resolves against the governed schema; PII needs allow_pii.
 
 Qualifying a statement rewrites it, so the rule qualifies a copy. When the statement's WITH is
-exactly the governed CTEs compiled for its plan (each body's text is the kept text of the
-governed tree, in the compiled order, and no other CTE exists anywhere), the outcome for those
+exactly the governed CTEs compiled for its plan (each body node for node the governed tree,
+in the compiled order, and no other CTE exists anywhere: `verified.exactly_governed`), the
+outcome for those
 bodies is a property of the governed definitions, the schema and the restricted columns alone:
 it is worked out once (qualifying the governed CTEs by themselves) and kept. The statement's
 own SELECT is then qualified over stand-ins that have each governed CTE's output columns and
@@ -16,7 +17,7 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from typing import NamedTuple, cast
+from typing import NamedTuple
 
 from sqlglot import exp
 from sqlglot.errors import OptimizeError
@@ -27,10 +28,11 @@ from sqlglot.schema import MappingSchema
 from assistant.access.scope import unreadable_columns
 from assistant.errors import Issue
 from assistant.validator.runner import SqlContext
+from assistant.validator.verified import over_stand_ins
 
 Restricted = set[tuple[str, str]] | frozenset[tuple[str, str]]
 KEPT = 256
-# (governed compilation, schema, restricted columns) -> each governed CTE's output columns, or
+# (governed CTEs' texts, schema, restricted columns) -> each governed CTE's output columns, or
 # None when qualifying the governed CTEs by themselves finds an issue
 _CLEAN: OrderedDict[str, dict[str, list[str]] | None] = OrderedDict()
 _LOCK = threading.Lock()
@@ -48,7 +50,7 @@ def governed_columns_only(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     else:  # the access policy decides, per principal; SEGQ_ALLOW_PII does not override it
         restricted = unreadable_columns(ctx.catalog, ctx.principal)
     outputs = _governed_outputs(tree, ctx, schema, restricted)
-    target = tree.copy() if outputs is None else _over_stand_ins(tree, outputs)
+    target = tree.copy() if outputs is None else over_stand_ins(tree, outputs)
     try:
         qualified = qualify(target, schema=schema.mapping, dialect=ctx.dialect,
                             validate_qualify_columns=True)
@@ -100,9 +102,11 @@ def _restricted_reads(qualified: exp.Expr, restricted: Restricted) -> Iterator[I
 def _governed_outputs(tree: exp.Expr, ctx: SqlContext, schema: Schema,
                       restricted: Restricted) -> dict[str, list[str]] | None:
     """Each governed CTE's output columns when the WITH is exactly the clean governed one."""
-    if not _exactly_governed(tree, ctx):
+    if not ctx.exactly_governed:
         return None
-    key = json.dumps([ctx.governed_key, ctx.dialect, sorted(restricted)]) + schema.text
+    # by the governed CTEs' texts, not the plan: plans over the same CTEs share the outcome
+    key = json.dumps([[(n, ctx.expected_text.get(n)) for n in ctx.expected_ctes], ctx.dialect,
+                      sorted(restricted)]) + schema.text
     with _LOCK:
         if key in _CLEAN:
             _CLEAN.move_to_end(key)
@@ -113,19 +117,6 @@ def _governed_outputs(tree: exp.Expr, ctx: SqlContext, schema: Schema,
         while len(_CLEAN) > KEPT:
             _CLEAN.popitem(last=False)
     return outputs
-
-
-def _exactly_governed(tree: exp.Expr, ctx: SqlContext) -> bool:
-    """The WITH holds the governed CTEs in their compiled order, each body its kept text,
-    and there is no other CTE anywhere in the statement."""
-    with_ = tree.args.get("with_")
-    if not ctx.governed_key or not isinstance(with_, exp.With) or with_.args.get("recursive"):
-        return False
-    ctes = with_.expressions
-    return ([c.alias_or_name for c in ctes] == list(ctx.expected_ctes)
-            and all(id(c.this) in ctx.read_back for c in ctes)
-            and all(name in ctx.expected_normal for name in ctx.expected_ctes)
-            and sum(1 for _ in tree.find_all(exp.CTE)) == len(ctes))
 
 
 def _clean_outputs(ctx: SqlContext, schema: Schema,
@@ -144,21 +135,3 @@ def _clean_outputs(ctx: SqlContext, schema: Schema,
     outputs = {cte.alias_or_name: list(cte.this.named_selects)
                for cte in qualified.args["with_"].expressions}
     return outputs if all(outputs.values()) else None
-
-
-def _over_stand_ins(tree: exp.Expr, outputs: dict[str, list[str]]) -> exp.Expr:
-    """A copy of the statement whose governed CTEs are stand-ins with their output columns."""
-    outer = cast(exp.Query, type(tree)(**{key: _copied(value) for key, value
-                                          in tree.args.items() if key != "with_"}))
-    for name, columns in outputs.items():
-        stand_in = exp.select(*[exp.alias_(exp.null(), c, quoted=True) for c in columns])
-        outer = outer.with_(name, as_=stand_in, copy=False)
-    return outer
-
-
-def _copied(value: object) -> object:
-    if isinstance(value, exp.Expr):
-        return value.copy()
-    if isinstance(value, list):
-        return [v.copy() if isinstance(v, exp.Expr) else v for v in value]
-    return value

@@ -20,6 +20,7 @@ from assistant.errors import Issue
 from assistant.validator.columns import governed_columns_only
 from assistant.validator.joins import governed_joins_only
 from assistant.validator.runner import SqlContext
+from assistant.validator.verified import statement_ctes
 
 FORBIDDEN = (
     exp.Insert, exp.Update, exp.Delete, exp.Drop, exp.Create, exp.Copy, exp.Pragma, exp.Set,
@@ -160,7 +161,7 @@ def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     governed name may be defined once, and none of the expected CTEs may be missing.
     """
     occurrences: dict[str, list[exp.Expr]] = {}
-    for cte in tree.find_all(exp.CTE):
+    for cte in statement_ctes(tree, ctx):
         occurrences.setdefault(cte.alias_or_name, []).append(cte.this)
     governed_names = set(ctx.catalog.segments)
     for name, bodies in occurrences.items():
@@ -184,7 +185,7 @@ def governed_segment_logic(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
 def _governed_body(name: str, body: exp.Expr, expected: exp.Expr, ctx: SqlContext) -> bool:
     """Whether `body` reads back as the governed tree: at once when its text is the kept
     text of that tree (which parses back to it), else by parsing and comparing trees."""
-    if id(body) in ctx.read_back:  # a top-level CTE whose text is the kept text
+    if id(body) in ctx.read_back:  # a top-level CTE that is node for node the governed tree
         return True
     return _normal(body, ctx.dialect) == _expected_normal(name, expected, ctx)
 
@@ -195,7 +196,7 @@ def _expected_normal(name: str, expected: exp.Expr, ctx: SqlContext) -> exp.Expr
 
 
 def _foreign_ctes(tree: exp.Expr, ctx: SqlContext) -> list[str]:
-    return sorted({c.alias_or_name for c in tree.find_all(exp.CTE)} - set(ctx.expected_ctes))
+    return sorted({c.alias_or_name for c in statement_ctes(tree, ctx)} - set(ctx.expected_ctes))
 
 
 def only_governed_ctes(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
@@ -220,7 +221,7 @@ def governed_ctes_read(tree: exp.Expr, ctx: SqlContext) -> Iterator[Issue]:
     """
     if ctx.plan is None or not ctx.expected_ctes or _foreign_ctes(tree, ctx):
         return
-    bodies = {c.alias_or_name: c.this for c in tree.find_all(exp.CTE)}
+    bodies = {c.alias_or_name: c.this for c in statement_ctes(tree, ctx)}
     # The outer query is everything of the statement but its WITH (read without copying it)
     read: set[str] = set()
     todo: list[exp.Expr] = [v for key, value in tree.args.items() if key != "with_"
@@ -274,6 +275,12 @@ def _normal(node: exp.Expr, dialect: str, *, compiled: bool = False) -> exp.Expr
     text = render(node, dialect, pretty=False) if compiled else node.sql(dialect)
     return sqlglot.parse_one(text, read=dialect)
 
+
+# The rules that look at the statement node by node, so that their verdict on a governed CTE
+# is its tree's: over a WITH verified as exactly the governed one, they check the statement
+# over stand-ins of its governed CTEs (`validator/verified.py`).
+NODE_RULES = frozenset({no_writes_anywhere, governed_tables_only, no_row_or_alias_tricks,
+                        allowed_functions_only, governed_joins_only})
 
 RULES = (
     read_only_select,
