@@ -5,8 +5,11 @@ A metric is in a currency when its own name, label or description says so ("Tran
 Amount (USD)", `cancellations` described as "the total USD value of the transactions that
 were cancelled"). A currency word then names, together with the other words of the question,
 the one money metric whose distinctive label words are all said ("cancelled" for
-"Cancellations", whatever the ending). Nothing here is a synonym: the words come from the
-catalog, and a currency word is only ever read as the unit a metric already states.
+"Cancellations", whatever the ending). "Value" and "amount" work alike for a metric labelled
+an amount or a value ("the value of our shipments"). Nothing here is a synonym: the words come
+from the catalog, and a currency word is only ever read as the unit a metric already states.
+A verb of selling or spending (`verb_metric`) names the one figure the catalog itself calls
+"sales" or "spend", only when nothing else in the question names a figure.
 """
 
 from __future__ import annotations

@@ -574,7 +574,7 @@ def _ranked_periods(text: str) -> tuple[re.Match[str], str] | None:
             said = SUPERLATIVE.fullmatch(m["sup"] or m["lead"])
             low = m["lead"] in ("bottom", "worst") or said is not None and said["asc"]
             return m, "asc" if low else "desc"
-        later = SUPERLATIVE.search(text, m.end())  # "which 3 months had the most revenue"
+        later = SUPERLATIVE.search(text, m.end())  # "which 3 weeks saw the biggest signups"
         if later is not None and re.search(r"\b(?:which|what)\s+$", text[:m.start()]):
             return m, "asc" if later["asc"] else "desc"
     return None
