@@ -219,7 +219,7 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
     population_metrics = catalog.population_metrics()
     metric = catalog.metrics[plan.metric.name] if plan.metric else population_metrics[0]
     counts_people = metric in population_metrics
-    if not result.rows:  # a model of no people has no "who" of its own: its figure is
+    if not result.rows:  # a model of no people has no "who": its figure is the subject
         subject = who if who[:1].isalnum() else f"{metric.label} figures{who}"
         return f"No rows: there are no {subject} matching that{extra}."
     if plan.averaged_over is not None and plan.time_range is not None:
