@@ -64,12 +64,11 @@ def money_spans(text: str, metric: Metric) -> list[Span]:
     return [m.span() for pattern in patterns for m in pattern.finditer(text)]
 
 
-def _said_currencies(text: str) -> set[str] | None:
-    """The currencies the question names; every currency for "money"; None for none."""
-    said = {code for code, pattern in CURRENCIES.items() if pattern.search(text)}
+def _said_currencies(text: str) -> set[str]:
+    """The currencies the question names; every currency for "money"."""
     if ANY_CURRENCY.search(text):
-        said |= set(CURRENCIES)
-    return said or None
+        return set(CURRENCIES)
+    return {code for code, pattern in CURRENCIES.items() if pattern.search(text)}
 
 
 def _distinctive(metric: Metric) -> set[str]:
@@ -96,7 +95,7 @@ def money_metric(p: Parse, catalog: Catalog) -> None:
     that metric, in place of a count or a value those words matched ("transaction dollars":
     the amount, not the count of transactions). Does nothing when a money metric is already
     named, or when no single metric's words are all said."""
-    said = _said_currencies(p.text) or set()
+    said = _said_currencies(p.text)
     amount = AMOUNT_SAID.search(p.text) is not None
 
     def money(metric: Metric) -> bool:
@@ -141,9 +140,8 @@ def verb_metric(p: Parse, catalog: Catalog) -> None:
     "spend", when the question names no figure otherwise."""
     if any(s.kind == "metric" for m in p.matches for s in m.senses):
         return
-    lexicon = {e.phrase: e for e in build_lexicon(catalog)}
     for noun, verb in VERB_NOUNS.items():
-        entry = lexicon.get(noun)
+        entry = next((e for e in build_lexicon(catalog) if e.phrase == noun), None)
         if entry is None or len(entry.senses) != 1 or entry.senses[0].kind != "metric":
             continue
         for said in verb.finditer(p.work):

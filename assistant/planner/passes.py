@@ -85,6 +85,7 @@ from assistant.planner.patterns import (
     LIST_LOOSE,
     MONTH_NUMBER,
     MOVE,
+    NOT_A_PERIOD,
     ON_AVERAGE,
     ONE_RANKED,
     ORDER_WORDS,
@@ -554,17 +555,16 @@ PERIOD_NOUN = re.compile(r"\s*(?P<unit>day|week|month|quarter|year)\b(?!\s*(?:ov
 
 # A count of periods ranked by a figure: "top 3 months", "our two busiest weeks", "the 5
 # slowest days" (a ranking word must say which end: "top", "bottom" or a superlative).
-_COUNTS = shaping.RANK_COUNTS
 RANKED_PERIODS = re.compile(
-    rf"\b(?:(?P<lead>top|best|bottom|worst)\s+)?(?P<n>\d{{1,3}}|{'|'.join(_COUNTS)})\s+"
+    rf"\b(?:(?P<lead>top|best|bottom|worst)\s+)?(?P<n>\d{{1,3}}|{shaping.SMALL_COUNT})\s+"
     rf"(?:(?P<sup>{re.sub(r'[?]P<[a-z]+>', '?:', SUPERLATIVE.pattern)})\s+)?"
     r"(?P<unit>day|week|month|quarter|year)s\b")
 
 
 # A count of the groups ranked, said after the question word; a superlative later says
 # which end ("which 4 regions hold the most accounts", "what three plans earned the least").
-WHICH_COUNT = re.compile(rf"\b(?:which|what)\s+(?P<n>\d{{1,3}}|{'|'.join(_COUNTS)})\b"
-                         r"(?!\s*(?:days?|weeks?|months?|quarters?|years?|%|percent)\b)")
+WHICH_COUNT = re.compile(
+    rf"\b(?:which|what)\s+(?P<n>\d{{1,3}}|{shaping.SMALL_COUNT})\b{NOT_A_PERIOD}")
 
 
 def _ranked_periods(text: str) -> tuple[re.Match[str], str] | None:

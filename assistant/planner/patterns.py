@@ -298,8 +298,9 @@ RANK_VERB = re.compile(r"\b(rank|ranked|ranking|sort|sorted)\s+")
 # A ranked count said by its question word ("which 4 accounts bought the most"), or one
 # person by a question word or "single" beside a superlative ("who ordered the most", "our
 # single largest buyer by AOV").
-WHICH_N = re.compile(r"\b(?:which|what|the)\s+(\d{1,4})\b(?!\s*(?:days?|weeks?|months?|"
-                     r"quarters?|years?|%|percent)\b)")
+# A number that is not a length of time or a percentage ("which 3", not "what 3 months").
+NOT_A_PERIOD = r"(?!\s*(?:days?|weeks?|months?|quarters?|years?|%|percent)\b)"
+WHICH_N = re.compile(rf"\b(?:which|what|the)\s+(\d{{1,4}})\b{NOT_A_PERIOD}")
 ONE_RANKED = re.compile(r"^(?:who|who'?s|whose)\b|\bsingle\s+(?=(?:most|highest|top|biggest|"
                         r"largest|best|least|lowest|smallest|worst)\b)")
 LIMIT = re.compile(r"\b(top|first|limit(?:\s+to)?|bottom|best|worst|highest|lowest)\s+(\d{1,6})\b|"

@@ -175,9 +175,7 @@ def top_one(p: Parse, group_by: list[DimensionRef], intent: Intent) -> int | Non
 
 
 # A count in words of what is ranked ("which three states", "our four strongest months").
-RANK_COUNTS = ("two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven",
-               "twelve")
-SMALL_COUNT = "|".join(RANK_COUNTS)
+SMALL_COUNT = "two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
 
 
 # "Which plan", and the partitive "which of our plans", "which one of the countries".
