@@ -452,7 +452,7 @@ def access_denied_plain(groups: list[str], contact: str) -> str:
 def foreign_metric_shape(metric: str, source: str) -> str:
     return (f"`{metric}` ({source}) is a dbt metric: it can be totalled, broken down by its "
             "dimensions, filtered and limited to a period, but not combined with segments, "
-            "shares, compared periods or averages over periods.")
+            "shares or averages over periods.")
 
 
 def metricflow_cannot(metric: str, source: str, why: str) -> str:

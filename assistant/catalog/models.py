@@ -91,7 +91,8 @@ class Dimension:
     grains: tuple[str, ...]
     source: str
     hash: str
-    role: str = ""  # "geography": the dimension a region or a country code filters
+    role: str = ""  # "geography": the dimension a region or a country code filters;
+    # "entity": a foreign model's entity, grouped by its key ("by customer")
     access: str = "public"  # "restricted": over a restricted column (docs/access.md)
 
     @property

@@ -162,12 +162,13 @@ def _change(per_period: exp.Select) -> exp.Select:
 
 def _foreign(plan: QueryPlan, catalog: Catalog, metric: Metric, limit: int) -> Compiled:
     """A metric another engine compiles from its own definitions (docs/importing.md)."""
-    from assistant.importers.metricflow import compile_metricflow, definition_used
+    from assistant.importers.metricflow import compile_compared, compile_metricflow, definition_used
 
-    if plan.segment is not None or plan.excluding or plan.any_of or plan.share or plan.compared or (
+    if plan.segment is not None or plan.excluding or plan.any_of or plan.share or (
             plan.measure is not None or plan.averaged_over is not None or plan.change):
         raise CompileError(messages.foreign_metric_shape(metric.name, metric.source))
-    select = compile_metricflow(plan, catalog, metric, limit=limit)
+    select = (compile_compared if plan.compared else compile_metricflow)(
+        plan, catalog, metric, limit=limit)
     # MetricFlow's own CTEs are the governed logic: the validator recompiles and compares them
     ctes = {cte.alias_or_name: cte.this for cte in select.find_all(exp.CTE)}
     return Compiled(select, ctes, [definition_used(metric)])

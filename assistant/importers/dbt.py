@@ -280,6 +280,22 @@ def _dimensions(model: dict[str, Any], sources: dict[tuple[str, str], str]) -> l
     return out
 
 
+def _entity_dimension(model: dict[str, Any],
+                      sources: dict[tuple[str, str], str]) -> list[Dimension]:
+    """The model's primary entity as a dimension of the entity's own name: MetricFlow groups a
+    metric by an entity ("transactions by customer" is `group_by customer`, one row per key)."""
+    for entity in model.get("entities") or []:
+        expr = str(entity.get("expr") or entity["name"])
+        if entity.get("type") != "primary" or not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", expr):
+            continue
+        name = str(entity["name"])
+        return [Dimension(name, name.replace("_", " "), str(entity.get("description") or ""),
+                          model["node_relation"]["alias"], expr.lower(), "categorical", (), (),
+                          (), sources.get(("entities", f"{model['name']}.{name}"), ""),
+                          content_hash(entity), role="entity")]
+    return []
+
+
 def _measure_owner(manifest: ForeignManifest) -> dict[str, dict[str, Any]]:
     return {str(m["name"]): sm for sm in manifest.semantic_models for m in sm.get("measures") or []}
 
@@ -348,7 +364,7 @@ def load_dbt(files: list[Path], root: Path) -> tuple[Catalog, list[Issue]]:
             table = Table(table.name, tables[table.name].description, "",
                           tables[table.name].columns + extra, tables[table.name].source)
         tables[table.name] = table
-        for dim in _dimensions(model, reader.sources):
+        for dim in _dimensions(model, reader.sources) + _entity_dimension(model, reader.sources):
             dimensions.setdefault(dim.name, dim)
     for spine in _time_spines(manifest.project_configuration):
         tables.setdefault(spine.name, spine)

@@ -24,6 +24,7 @@ from sqlglot import exp
 from assistant import messages
 from assistant.answer import DefinitionUsed
 from assistant.catalog.models import Catalog, Metric
+from assistant.compiler.sql import date_literal
 from assistant.errors import Candidate, ClarificationNeeded, CompileError, Refusal
 from assistant.importers.dbt import ForeignManifest
 from assistant.plan import DimensionRef, QueryPlan
@@ -254,6 +255,48 @@ def compile_metricflow(plan: QueryPlan, catalog: Catalog, metric: Metric, *,
         raise Refusal(messages.metricflow_cannot(metric.label, metric.source,
                                                  str(exc.details["why"])),
                       "metricflow: invalid query") from exc
+
+
+def compile_compared(plan: QueryPlan, catalog: Catalog, metric: Metric, *,
+                     limit: int) -> exp.Select:
+    """Compared periods of a dbt metric ("this month against last month"): MetricFlow's SQL of
+    each period, one row each (with its groups) labelled by the period's first day, as segq's
+    own comparisons are. Each period's CTEs keep MetricFlow's logic under the period's name."""
+    withs: list[exp.CTE] = []
+    parts: list[exp.Select] = []
+    for i, period in enumerate(plan.compared, start=1):
+        one = plan.model_copy(update={"compared": (), "time_range": period})
+        select = compile_metricflow(one, catalog, metric, limit=limit)
+        select.set("limit", None)
+        select.set("order", None)
+        withs += _renamed_ctes(select, f"p{i}_")
+        columns = [exp.column(c.alias_or_name, table=f"period_{i}") for c in select.selects]
+        parts.append(exp.select(date_literal(period.start).as_("period_start"), *columns)
+                     .from_(select.subquery(f"period_{i}")))
+    union: exp.Query = parts[0]
+    for part in parts[1:]:
+        union = exp.union(union, part, distinct=False)
+    outer = exp.select("*").from_(union.subquery("compared")).order_by("period_start")
+    for cte in withs:
+        outer = outer.with_(cte.alias_or_name, as_=cte.this)
+    return outer.limit(limit)
+
+
+def _renamed_ctes(select: exp.Select, prefix: str) -> list[exp.CTE]:
+    """The WITH of `select`, taken off it, each CTE and every read of it renamed `prefix`+name."""
+    with_ = select.args.get("with_")
+    if with_ is None:
+        return []
+    names = {cte.alias_or_name for cte in with_.expressions}
+    select.set("with_", None)
+    ctes = list(with_.expressions)
+    for node in [select, *(cte.this for cte in ctes)]:
+        for table in node.find_all(exp.Table):
+            if table.name in names and not table.args.get("db"):
+                table.set("this", exp.to_identifier(prefix + table.name))
+    for cte in ctes:
+        cte.set("alias", exp.TableAlias(this=exp.to_identifier(prefix + cte.alias_or_name)))
+    return ctes
 
 
 def compile_request(catalog: Catalog, *, limit: int | None, **parts: Any) -> exp.Select:

@@ -87,6 +87,8 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
         for days, names in metric.windows:  # "wau": the metric over 7 days
             add(_all(names), Sense("metric", metric.name, f"window:{days}"))
     for dim in catalog.dimensions.values():
+        if dim.role == "entity":  # named only where nothing else is (_add_entities)
+            continue
         add(_variants(dim.name) | _variants(dim.label) | _all(dim.synonyms),
             Sense("dimension", dim.name))
         for value in dim.values:
@@ -108,6 +110,7 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             bare = phrase.removeprefix(f"{owner} ")
             if bare != phrase and bare not in senses and bare not in IDENTIFIER_NOUNS:
                 senses[bare] = [Sense("dimension", dim.name)]  # only where nothing else is
+    _add_entities(catalog, senses)
     entries = [Entry(p, tuple(s)) for p, s in senses.items()]
     entries.sort(key=lambda e: (-len(e.phrase.split()), -len(e.phrase)))
     return tuple(entries)
@@ -159,6 +162,33 @@ def _add_table_heads(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
         named = senses.get(phrase, [])
         if named and all(s.kind == "metric" for s in named):
             senses[head] = list(named)
+
+
+def _add_entities(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
+    """A foreign model's entity by its name, with and without an identifier noun ("catastrophe"
+    of `catastrophe_identifier`), only where no phrase of either number is: it names the
+    entity's one name dimension when its model has one ("by catastrophe" is by catastrophe
+    name, as a thing is shown by its name), else the entity's key ("by customer")."""
+    taken = {_singular(phrase) for phrase in senses}
+    named: dict[str, set[Sense]] = {}
+    for dim in [d for d in catalog.dimensions.values() if d.role == "entity"]:
+        names = [n for n, d in catalog.dimensions.items() if n.startswith(f"{dim.name}__")
+                 and not d.is_time and n.endswith("_name")]
+        sense = Sense("dimension", names[0] if len(names) == 1 else dim.name)
+        words = dim.label.split()
+        bare = " ".join(words[:-1]) if len(words) > 1 and words[-1] in IDENTIFIER_NOUNS else ""
+        for phrase in {dim.label, bare} - {""}:
+            named.setdefault(_singular(phrase), set()).add(sense)
+    for phrase, found in named.items():  # two entities of one name ("party") name neither
+        if phrase not in taken and len(found) == 1:
+            senses[phrase] = list(found)
+
+
+def _singular(phrase: str) -> str:
+    """The phrase with its last word in the singular, as `phrase_pattern` matches both."""
+    if phrase.endswith("ies"):
+        return phrase[:-3] + "y"
+    return phrase[:-1] if phrase.endswith("s") and not phrase.endswith("ss") else phrase
 
 
 def _add_spelled_out(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:

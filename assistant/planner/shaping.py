@@ -383,6 +383,9 @@ def filters(p: Parse, senses: Senses, catalog: Catalog,
     return [Filter(dimension=d, values=tuple(v), exclude=ex) for (d, ex), v in values.items() if v]
 
 
+WHOLE_OF = re.compile(r"\b(?:across|over)\s+(?:all|every)\s+(?:(?:the|our|of\s+our)\s+)?$")
+
+
 def group_by(
     p: Parse, senses: Senses, catalog: Catalog, metric: str | None, segment: Segment | None,
     grain: re.Match[str] | None, versus_rest: bool = False
@@ -401,6 +404,8 @@ def group_by(
         ranked = re.search(r"\b(top|bottom|best|worst)\s+(\d+\s+)?$", lead) or (
             re.search(rf"\b(the|our|which|what)\s+(\d+|{SMALL_COUNT})\s+([a-z]+\s+)?$", lead)
             and SUPERLATIVE.search(p.text))
+        if catalog.dimensions[s.name].role == "entity" and WHOLE_OF.search(lead):
+            continue  # "revenue across all orders": the whole of what it counts, no rows
         if (
             re.search(rf"{GROUP_LEAD}\s+(the\s+|their\s+|our\s+)?(\w+\s+)?$", lead)
             or chained

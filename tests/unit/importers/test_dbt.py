@@ -542,3 +542,60 @@ def test_a_lone_identifier_noun_names_no_dimension(shop: Path, tmp_path: Path) -
         "customer_id,country,customer_number,ds\nc1,FR,101,2022-01-01\nc2,US,102,2022-01-01\n")
     answer = ask(shop, tmp_path, "revenue by order number")
     assert answer["status"] != "answered", answer["message"]
+
+
+def test_a_metric_by_an_entity_is_one_row_per_key(shop: Path, tmp_path: Path) -> None:
+    """MetricFlow groups by an entity: "by customer" is one row per customer key, and "which
+    customer" ranks them (both were asked back, "customer" not understood)."""
+    by = answered(shop, tmp_path, "revenue by customer")
+    # SELECT customer_id, SUM(amount) FROM orders GROUP BY 1
+    assert sorted(map(tuple, by["rows"])) == [("c1", 40.0), ("c2", 5.0)]
+    top = answered(shop, tmp_path, "which customer brings in the most revenue?")
+    assert [r[0] for r in top["rows"]] == ["c1"]
+
+
+def test_an_entity_with_a_name_is_grouped_by_its_name(shop: Path, tmp_path: Path) -> None:
+    """A thing is shown by its name: where the entity's model has one name dimension, "by
+    customer" is by that name."""
+    (shop / "models" / "customers.yml").write_text(
+        CUSTOMERS + "      - {name: customer_name, type: categorical}\n")
+    (shop / "seeds" / "customers_seed.csv").write_text(
+        "customer_id,country,customer_name,ds\nc1,FR,Ann,2022-01-01\nc2,US,Bo,2022-01-01\n")
+    answer = answered(shop, tmp_path, "revenue by customer")
+    assert sorted(map(tuple, answer["rows"])) == [("Ann", 40.0), ("Bo", 5.0)]
+
+
+ACME = Path(__file__).resolve().parents[4] / "shared" / "external" / "acme-insurance"
+
+
+@pytest.mark.skipif(not ACME.is_dir(), reason="the shared ACME example is not here")
+def test_a_word_two_entities_are_named_by_names_neither() -> None:
+    """ACME keys parties by `party` and by `party_identifier`: "party" is asked back rather than
+    read as one of them; "catastrophe" (of `catastrophe_identifier`) names its name."""
+    from assistant.planner.lexicon import build_lexicon
+
+    phrases = {e.phrase: e.senses for e in build_lexicon(collect_issues(ACME)[0])}
+    assert "party" not in phrases
+    assert [s.name for s in phrases["catastrophe"]] == ["catastrophe_identifier__catastrophe_name"]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("compare revenue this month against last month", [("2022-01-01", 40.0),
+                                                        ("2022-02-01", 5.0)]),
+    # a ratio is recomputed in each period, not summed: 40 / 2 orders, then 5 / 1
+    ("revenue per order this month vs last month", [("2022-01-01", 20.0),
+                                                     ("2022-02-01", 5.0)]),
+])
+def test_two_periods_of_a_dbt_metric_are_one_row_each(shop: Path, tmp_path: Path, question: str,
+                                                      expected: list) -> None:
+    """Compared periods that are not whole calendar units of one grain (this month so far
+    against last month) were refused for a dbt metric; each is now MetricFlow's own figure
+    for that period, labelled by its first day."""
+    seed = shop / "seeds" / "orders_seed.csv"  # the order's own date, which the model reads
+    seed.write_text(seed.read_text().replace(",ds\n", ",ordered_at\n"))
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(shop / "models"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "SEGQ_AS_OF": "2022-02-15"})
+    answer = Assistant(config).ask(question).log_dict()
+    assert answer["status"] == "answered", answer
+    assert [tuple(r) for r in answer["rows"]] == expected
