@@ -23,7 +23,7 @@ from assistant.errors import Candidate
 from assistant.plan import Intent, QueryPlan
 from assistant.planner.lexicon import Sense
 from assistant.planner.money import money_spans
-from assistant.planner.parsing import Claim, Parse, PhraseMatch, candidate
+from assistant.planner.parsing import Claim, Parse, PhraseMatch, candidate, qualifies_next
 from assistant.planner.patterns import (
     AVERAGE_OF,
     CHANGE_VERB,
@@ -361,7 +361,8 @@ ALL_TIME = re.compile(r"\b(ever|all\s+time|overall|lifetime|life\s+time|in\s+tot
                       r"full)\s+(time|life)|((over|across|for|in)\s+)?(the\s+|our\s+)?(whole|"
                       r"entire|full)\s+(history|book)(\s+we\s+have)?|"
                       r"(over|across|for|in)\s+all\s+(of\s+)?(the\s+|our\s+)?(data|records|history)"
-                      r"(\s+(we|you)\s+have)?|"
+                      r"(\s+(we|you)\s+have)?|all\s+told|(over|across|of|for)\s+everything"
+                      r"(\s+(we|you)\s+have|\s+on\s+(file|record))?|"
                       r"historically|since\s+we\s+(started|launched|began|opened|went\s+live)|"
                       r"since\s+(launch|inception|day\s+one|forever|"
                       r"(the\s+)?(very\s+)?(start|beginning)(?!\s+of)))\b|"
@@ -754,6 +755,7 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
                 covered.extend([head.span()] if head else [])
         elif m.span[0] >= 0:
             unused.append(m)
+    covered += [m.span for m in unused if _whose(m, used, p, catalog)]
     covered.extend(_cue_spans(p.text, plan, catalog, as_of))
     covered.extend(_own_words(p.text, plan, catalog))
     covered.extend(_currency_words(p.text, plan, catalog))
@@ -775,6 +777,15 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
     out.extend(_other_metrics(p.text, unused, used, plan))
     out.sort(key=lambda o: o.span)
     return _merge(out, p.text)
+
+
+def _whose(m: PhraseMatch, used: list[PhraseMatch], p: Parse, catalog: Catalog) -> bool:
+    """An entity said just before a dimension the plan uses ("by customer region") says whose
+    that dimension is: the plan reads it through that entity."""
+    entity = any(s.kind == "dimension" and s.name in catalog.dimensions and
+                 catalog.dimensions[s.name].role == "entity" for s in m.senses)
+    return entity and qualifies_next(p, m.span[1]) and any(
+        re.fullmatch(r"(?:'s)?\s+", p.text[m.span[1]:u.span[0]]) for u in used)
 
 
 def _other_metrics(text: str, unused: list[PhraseMatch], used: list[PhraseMatch],

@@ -152,3 +152,10 @@ def value_candidate(catalog: Catalog, dimension: str, value: str) -> Candidate:
     return Candidate(name=dimension, kind="dimension", member=value, label=label,
                      description=dim.description, source=dim.source,
                      choice=f"{dimension}={value}")
+
+
+def qualifies_next(p: Parse, end: int) -> bool:
+    """An entity said just before another dimension ("by customer region", "the customer's
+    country") says whose that dimension is, not a grouping of its own."""
+    return any(re.fullmatch(r"(?:'s)?\s+", p.text[end:m.span[0]]) and
+               any(s.kind == "dimension" for s in m.senses) for m in p.matches if m.span[0] > end)

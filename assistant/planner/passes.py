@@ -198,7 +198,9 @@ def periods(d: Draft) -> None:
     over = PERIOD_OVER.search(p.work)  # "week over week": against the week before
     if over is not None:
         p.claim(over.span(), f"compared_{_over_unit(over)}")
-    found = find_time(p.work, d.as_of) if not d.snapshot else None
+    today = find_time(p.work, d.as_of) if not d.snapshot else None
+    found = _past_today(p, today, d.as_of)
+    today_said = today.span if today is not None and found is not today else (0, 0)
     if found:
         p.claim(found.span, "time")
         lead = TIME_LEAD.search(p.text, 0, found.span[0])
@@ -233,12 +235,36 @@ def periods(d: Draft) -> None:
             # "did AOV climb from March to May", "how did X compare between Q1 and Q3":
             # the two ends compared, not the range between
             found, d.compared_grain, d.compared = shaping.compare_periods(*ends)
-        elif (MOVE.search(text) or WHERE_GO.search(text) or
-                p.text[found.span[1]:found.span[1] + 2] == "'s"):
+        elif (_moves(text, today_said) or WHERE_GO.search(text) or
+                p.text[found.span[1]:found.span[1] + 2] == "'s") and not _dates_buying(p, found):
             d.snapshot, found = found, None
     d.found = found
     d.as_of_snapshot = found is not None and not SIGNUP_WORDS.search(text) and not \
         ORDER_WORDS.search(text)
+
+
+def _past_today(p: Parse, found: Found | None, as_of: date) -> Found | None:
+    """Today beside a past period ("of today's champions, how many ordered in May") says
+    whose membership, as every segment is today's; the past period is what is measured."""
+    if found is None or found.start < as_of:
+        return found
+    a, b = found.span
+    other = find_time(p.work[:a] + " " * (b - a) + p.work[b:], as_of)
+    if other is None or other.start >= as_of:
+        return found
+    p.claim(found.span, "time")
+    return other
+
+
+def _moves(text: str, today: tuple[int, int]) -> bool:
+    """A word of movement ("still", "now") other than the today that says whose membership."""
+    return any(not (today[0] <= m.start() < today[1]) for m in MOVE.finditer(text))
+
+
+def _dates_buying(p: Parse, found: Found) -> bool:
+    """A period just after a verb of buying ("still ordered ... in May") dates the buying,
+    not a membership at the period's end."""
+    return any(0 <= found.span[0] - m.end() <= 24 for m in ORDER_WORDS.finditer(p.text))
 
 
 def _more_periods(p: Parse, as_of: date, said: list[Found]) -> list[Found]:

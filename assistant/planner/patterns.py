@@ -162,10 +162,13 @@ DEFINITION = re.compile(
     r"\bwhere\s+(?:do|does)\s+(?:the\s+)?(?:weights?|weightings?|points|scores?|thresholds?|"
     r"cutoffs?|cut-offs?|bands?|tiers?)\b.*\bcome\s+from\b|"
     r"\b(?:just|only)\s+(?:the\s+)?(?:rules?|definition|logic|formula)\b|"
-    # "walk us through X", "the logic behind X", "who exactly does that include"
-    r"\bwalk\s+(?:me|us|them)\s+through\b|"
-    r"\bwhat\s+(?:exactly\s+|actually\s+)?(?:is|are)\s+(?:being\s+|getting\s+)?(?:counted|included|"
-    r"measured)\b|\b(?:want|need|give\s+me|show\s+me|send\s+me|see)\s+(?:the\s+|its\s+|their\s+)?"
+    # "the logic behind X", "who exactly does that include"
+    r"\bwhat(?:\s+|')(?:exactly\s+|actually\s+)?(?:is|are|s)\s+(?:being\s+|getting\s+)?(?:counted|"
+    r"included|measured)\b|"
+    # what a figure takes in or measures: "what goes toward X", "what does X really measure"
+    r"\bwhat\s+(?:exactly\s+|actually\s+)?(?:counts?|goes)\s+(?:toward|towards|into)\b|"
+    r"\bwhat\s+(?:exactly\s+|actually\s+)?(?:does|do)\s+(?:[\w'-]+\s+){1,8}?"
+    r"(?:actually\s+|exactly\s+|really\s+)?measure\b|\b(?:want|need|give\s+me|show\s+me|send\s+me|see)\s+(?:the\s+|its\s+|their\s+)?"
     r"(?:governed\s+|official\s+|actual\s+|exact\s+)?definition\b|"
     r"\b(?:rules?|logic|formula|criteria|thinking|math|maths|reasoning)\s+behind\b|"
     r"\bwho\s+(?:exactly\s+|actually\s+)?(?:is|are|does|do)\s+(?:it|this|that|they|we|you)\s+"
@@ -183,6 +186,9 @@ DEFINITION_ASIDE = re.compile(
     r"\bconsists?\s+of\b|\bby\s+default\b|^what('?s|\s+is|\s+are)\b.*\bexactly\b|"
     r"\bwork\s+out\b|\bworked\s+out\b)"
 )
+# "Walk us through X" asks how X is made, or through a period's figures ("walk me through
+# December day by day"): a definition question only when it names no period.
+WALK_THROUGH = re.compile(r"\bwalk\s+(?:me|us|them)\s+through\b")
 HOW_MUCH_OR_MANY = re.compile(r"^how\s+(many|much|long)\b")
 # A clause that only says to use the governed rule ("usual definition as ever for signups",
 # "standard rules please"): no question about the definition, so it is context.

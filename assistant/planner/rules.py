@@ -54,7 +54,6 @@ from assistant.planner.patterns import (
     COUNTRY_CODES,
     DEFINITION,
     DEFINITION_ASIDE,
-    GRAIN,
     HOW_MUCH_OR_MANY,
     INJECTION,
     INTENT_CLAUSE,
@@ -70,6 +69,7 @@ from assistant.planner.patterns import (
     TREND,
     UNGOVERNED,
     USUAL_DEFINITION,
+    WALK_THROUGH,
     WHAT_IS,
     acts,
     pii_requested,
@@ -212,9 +212,9 @@ COURTESY_WORD = re.compile(r"hey|hi|hello|morning|afternoon|thanks|thank|pls|ple
 def _asks_definition(p: Parse, catalog: Catalog, as_of: date) -> bool:
     """Whether the question asks what something means rather than for its figure."""
     match_what = WHAT_IS.match(p.text)
+    weak = DEFINITION_ASIDE.search(p.text) is not None or WALK_THROUGH.search(p.text) is not None
     asks = DEFINITION.search(p.text) is not None or (
-        DEFINITION_ASIDE.search(p.text) is not None and NUMBER.search(p.text) is None
-        and find_time(p.text, as_of) is None)
+        weak and NUMBER.search(p.text) is None and find_time(p.text, as_of) is None)
     if not asks and match_what:
         rest = match_what["rest"]
         probe = Parse(p.original, rest, rest)
@@ -261,6 +261,12 @@ def _best_described(text: str, catalog: Catalog, named: str) -> str:
     best = max((scores[n] for n in wider), default=0.0)
     top = [n for n in wider if scores[n] == best]
     return top[0] if len(top) == 1 else named
+
+
+# A calendar unit anywhere in a lead clause may say how the rest is counted ("month over
+# month", "weekly", "per quarter"), so such a clause is never only context.
+CALENDAR_UNIT = re.compile(r"\b(?:days?|weeks?|months?|quarters?|years?|daily|weekly|monthly|"
+                           r"quarterly|yearly|annual(?:ly)?)\b")
 
 
 class RulesPlanner:
@@ -437,7 +443,8 @@ class RulesPlanner:
             return clause
         asks = _asks(probe.text)
         narrows = NARROWING.search(probe.text) or NUMBER.search(probe.text) or find_time(
-            probe.text, as_of) is not None or GRAIN.search(probe.text) or TREND.search(probe.text)
+            probe.text, as_of) is not None or CALENDAR_UNIT.search(probe.text) or \
+            TREND.search(probe.text)  # "month over month, ..." says how it is counted
         if probe.matches or asks or narrows:
             return clause
         if not _asks(self._probe(rest, catalog).text):

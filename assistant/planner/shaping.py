@@ -14,7 +14,13 @@ from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import DimensionRef, Filter, Intent, Measure
 from assistant.planner.coverage import FUNCTION_WORDS, PEOPLE_NOUNS, event_dates
 from assistant.planner.lexicon import Sense, vocabulary
-from assistant.planner.parsing import Parse, PhraseMatch, candidate, value_candidate
+from assistant.planner.parsing import (
+    Parse,
+    PhraseMatch,
+    candidate,
+    qualifies_next,
+    value_candidate,
+)
 from assistant.planner.patterns import (
     CHOICE,
     COMPARE,
@@ -386,12 +392,29 @@ def filters(p: Parse, senses: Senses, catalog: Catalog,
 WHOLE_OF = re.compile(r"\b(?:across|over)\s+(?:all|every)\s+(?:(?:the|our|of\s+our)\s+)?$")
 
 
+def _entity_not_grouped(p: Parse, m: PhraseMatch, lead: str) -> bool:
+    """An entity that says whose the next dimension is ("customer region"), or the whole of
+    what a figure counts ("X over every order"), is no grouping of its own."""
+    return qualifies_next(p, m.span[1]) or WHOLE_OF.search(lead) is not None
+
+
+def _without_each(text: str, lead: str, at: int) -> str:
+    """`text` with the "each" that leads the grouping at `at` ("in each country") blanked: it
+    says one row per country, not one per value named elsewhere."""
+    each = re.search(r"\beach\s+(?:of\s+(?:the|our)\s+)?$", lead)
+    if each is None:
+        return text
+    start = at - len(lead) + each.start()
+    return text[:start] + " " * len(each[0]) + text[start + len(each[0]):]
+
+
 def group_by(
     p: Parse, senses: Senses, catalog: Catalog, metric: str | None, segment: Segment | None,
     grain: re.Match[str] | None, versus_rest: bool = False
 ) -> list[DimensionRef]:
     groups: list[DimensionRef] = []
     last_end = -10
+    text = p.text  # without the "each" that led a grouping ("in each country")
     for m, s in senses:
         if s.kind != "dimension" or m.span[0] < 0:
             continue
@@ -404,8 +427,8 @@ def group_by(
         ranked = re.search(r"\b(top|bottom|best|worst)\s+(\d+\s+)?$", lead) or (
             re.search(rf"\b(the|our|which|what)\s+(\d+|{SMALL_COUNT})\s+([a-z]+\s+)?$", lead)
             and SUPERLATIVE.search(p.text))
-        if catalog.dimensions[s.name].role == "entity" and WHOLE_OF.search(lead):
-            continue  # "revenue across all orders": the whole of what it counts, no rows
+        if catalog.dimensions[s.name].role == "entity" and _entity_not_grouped(p, m, lead):
+            continue
         if (
             re.search(rf"{GROUP_LEAD}\s+(the\s+|their\s+|our\s+)?(\w+\s+)?$", lead)
             or chained
@@ -420,9 +443,10 @@ def group_by(
                 groups.append(DimensionRef(name=s.name))
                 p.used_dimensions.add(s.name)
             last_end = m.span[1]
+            text = _without_each(text, lead, m.span[0])
     # "compare free and pro": one row per value (beside "X vs the rest" the comparing word is
     # the segment's, and its values only narrow both sides)
-    if (COMPARE.search(p.text) or CHOICE.search(p.text)) and not versus_rest:
+    if (COMPARE.search(text) or CHOICE.search(p.text)) and not versus_rest:
         values: dict[str, set[str]] = {}
         for _, s in senses:
             if s.kind == "value":

@@ -599,3 +599,23 @@ def test_two_periods_of_a_dbt_metric_are_one_row_each(shop: Path, tmp_path: Path
     answer = Assistant(config).ask(question).log_dict()
     assert answer["status"] == "answered", answer
     assert [tuple(r) for r in answer["rows"]] == expected
+
+
+MF_TUTORIAL = (Path(__file__).resolve().parents[4] / "shared" / "external" / "metricflow-itests"
+               / "mf_tutorial_sample" / "models")
+
+
+@pytest.mark.skipif(not MF_TUTORIAL.is_dir(), reason="the shared MetricFlow tutorial is not here")
+def test_an_entity_said_before_a_dimension_says_whose_it_is(tmp_path: Path) -> None:
+    """ "Revenue by customer region" is one row per region, reached through the customer; the
+    entity word also grouped by customer, one row per customer and region."""
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(MF_TUTORIAL),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "SEGQ_AS_OF": "2022-04-05"})
+    assistant = Assistant(config)
+    by_region = assistant.ask("break down revenue by customer region").log_dict()
+    assert by_region["status"] == "answered", by_region["message"]
+    assert [g["name"] for g in by_region["plan"]["group_by"]] == ["country__region"]
+    total = assistant.ask("total revenue").log_dict()["rows"][0][-1]
+    assert sorted(r[0] for r in by_region["rows"]) == ["EU", "NA"]
+    assert sum(r[-1] for r in by_region["rows"]) == pytest.approx(total)

@@ -1,0 +1,112 @@
+"""Words that say when something happened or how it is counted, read as that and not as
+something near it: each of these was answered with a plausible wrong number before."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.config import load_config
+from assistant.pipeline import Assistant
+from tests import reference_sql
+
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "external"
+
+
+def test_a_period_after_a_buying_verb_dates_the_buying_not_the_membership(config):
+    """ "Still bought in Q1" counts today's champions who ordered in Q1; it was read as the
+    champions at the end of Q1 who are champions still."""
+    assistant = Assistant(config)
+    answer = assistant.ask("how many customers in the RFM champions segment still bought "
+                           "something in Q1?")
+    assert answer.status == "answered", answer.message
+    expected = assistant.warehouse.cursor().execute(
+        f"WITH rfm AS ({reference_sql.rfm_segment_sql()}) "
+        "SELECT COUNT(DISTINCT o.user_id) FROM orders o JOIN rfm USING (user_id) "
+        "WHERE rfm.segment = 'champions' AND o.status = 'completed' "
+        "AND CAST(o.ordered_at AS DATE) BETWEEN DATE '2026-01-01' AND DATE '2026-03-31'"
+    ).fetchall()[0][0]
+    assert answer.rows[0][-1] == expected
+
+
+def test_each_that_leads_a_grouping_does_not_split_the_values_named_elsewhere(config):
+    """ "Free/trial users ..., in each country" is one row per country over both plans; "each"
+    also split them by plan, one row per country and plan."""
+    assistant = Assistant(config)
+    answer = assistant.ask("how many free/trial users are qualified by PQL score, in each country?")
+    assert answer.status == "answered", answer.message
+    expected = assistant.warehouse.cursor().execute(
+        f"WITH s AS ({reference_sql.pql_score_sql()}) "
+        "SELECT u.country, COUNT(*) FROM s JOIN users u USING (user_id) "
+        "WHERE s.score >= 80 GROUP BY 1").fetchall()
+    assert sorted(map(tuple, answer.rows)) == sorted(expected)
+
+
+@pytest.mark.skipif(not (SHARED / "cube").is_dir(), reason="no shared Cube model")
+def test_a_lead_clause_with_a_calendar_unit_is_never_dropped_as_context(tmp_path: Path) -> None:
+    """ "Month over month, how many ... in the first half" says how to count: it was dropped as
+    context and the half-year total answered; now it is asked back."""
+    config = load_config(environ={
+        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cube" / "model"),
+        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2023-11-06",
+        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    answer = Assistant(config).ask("Month over month, how many orders did we get in the first "
+                                   "half of 2023?").log_dict()
+    assert answer["status"] == "clarify" and "month over month" in answer["message"].lower()
+
+
+@pytest.mark.skipif(not (SHARED / "cortex-analyst").is_dir(), reason="no shared Cortex model")
+def test_walk_me_through_a_period_asks_for_figures_not_a_definition(tmp_path: Path) -> None:
+    """ "Walk me through December day by day" asks for figures (here with a running total,
+    which segq does not compute, so it is asked back); it was answered with the definition."""
+    config = load_config(environ={
+        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cortex-analyst" / "revenue_timeseries.yaml"),
+        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2024-11-08",
+        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assistant = Assistant(config)
+    figures = assistant.ask("walk me through December 2023 day by day with a running total "
+                            "of cost of goods sold").log_dict()
+    assert figures["status"] == "clarify" and "running" in figures["message"]
+    assert assistant.ask("walk me through how profit is worked out").log_dict()["status"] \
+        == "answered"  # no period: what profit is
+
+
+def test_today_beside_a_past_period_is_whose_membership_not_the_period(config):
+    """ "Of today's champions, how many ordered in 2025": membership is today's, the orders are
+    2025's; "today" was taken as the period and 2025 left not understood."""
+    assistant = Assistant(config)
+    answer = assistant.ask("of today's champions, how many ordered in 2025?")
+    assert answer.status == "answered", answer.message
+    expected = assistant.warehouse.cursor().execute(
+        f"WITH rfm AS ({reference_sql.rfm_segment_sql()}) "
+        "SELECT COUNT(DISTINCT o.user_id) FROM orders o JOIN rfm USING (user_id) "
+        "WHERE rfm.segment = 'champions' AND o.status = 'completed' "
+        "AND CAST(o.ordered_at AS DATE) BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'"
+    ).fetchall()[0][0]
+    assert answer.rows[0][-1] == expected
+
+
+@pytest.mark.parametrize("question, name", [
+    ("what counts toward revenue?", "revenue"),
+    ("what does the engagement score really measure?", "engagement_score"),
+    ("when we say churn risk, what's being counted?", "churn_risk"),
+])
+def test_asking_what_a_figure_takes_in_or_measures_is_a_definition_question(config, question,
+                                                                            name):
+    answer = Assistant(config).ask(question).log_dict()
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["plan"]["intent"] == "definition"
+    assert [d["name"] for d in answer["definitions"]] == [name]
+
+
+@pytest.mark.parametrize("question", ["how many orders have we had, all told?",
+                                      "orders across everything we have"])
+def test_all_told_and_across_everything_are_the_whole_history(config, question):
+    assistant = Assistant(config)
+    answer = assistant.ask(question)
+    assert answer.status == "answered", answer.message
+    expected = assistant.warehouse.cursor().execute(
+        "SELECT COUNT(*) FROM orders WHERE status = 'completed' "
+        "AND CAST(ordered_at AS DATE) <= DATE '2026-06-30'").fetchall()[0][0]
+    assert answer.rows[0][-1] == expected
