@@ -28,6 +28,7 @@ from assistant.planner.patterns import (
     AVERAGE_OF,
     CHANGE_VERB,
     CHOICE,
+    COMPARATIVES,
     COMPARE,
     COMPARE_PERIODS,
     COUNT,
@@ -540,7 +541,7 @@ CROSS_TAB = re.compile(r"\b(matrix|grid|cross\s*tab|crosstab|pivot|heatmap|cells
 MATRIX_WORDS = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|entire|"
                           r"overall|cohorts?)\b")
 # Words of comparing two periods ("were there fewer orders in July than June?").
-COMPARISON = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|better|worse|"
+COMPARISON = re.compile(rf"\b({COMPARATIVES}|"
                         r"drop|dropped|grow|grew|growth|increase[ds]?|decrease[ds]?|differ|"
                         r"difference|changed?|compare[ds]?|comparing|than|(go|goes|went|gone|going)\s+(up|down)|"
                         r"(rise|rose|risen|fall|fell|fallen)|moved?|shift(ed)?)\b")

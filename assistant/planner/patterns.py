@@ -228,9 +228,12 @@ NEGATION = re.compile(r"(\bnot|n't|\bnever|\bno|\byet\s+to)\s+(yet\s+)?(been\s+)
 COMPARATIVE = re.compile(r"(above|over|more\s+than|greater\s+than|higher\s+than|>)\s*$")
 COMPARE = re.compile(r"\b(compare|compared|comparing|vs|versus|against|respectively|separately|"
                      r"each|side\s+by\s+side|head\s+to\s+head)\b")
+# The comparative adjectives of a figure ("higher", "stronger"), one list for every pattern.
+COMPARATIVES = ("more|fewer|less|higher|lower|bigger|smaller|larger|greater|better|worse|"
+                "stronger|weaker|busier|quieter")
 # "Fewer X on pro or on free?", "who ordered more, BR or JP?": a choice between named
 # values asked with a comparative; each value gets its row.
-CHOICE = re.compile(r"\b(more|fewer|less|higher|lower|bigger|smaller|larger|better|worse)\b"
+CHOICE = re.compile(rf"\b({COMPARATIVES})\b"
                     r"(?=.*\bor\b)")
 SUPERLATIVE = re.compile(
     r"\b(?P<desc>most|highest|top|biggest|largest|best|max|maximum|busiest|strongest|"

@@ -110,3 +110,16 @@ def test_all_told_and_across_everything_are_the_whole_history(config, question):
         "SELECT COUNT(*) FROM orders WHERE status = 'completed' "
         "AND CAST(ordered_at AS DATE) <= DATE '2026-06-30'").fetchall()[0][0]
     assert answer.rows[0][-1] == expected
+
+
+def test_any_comparative_of_a_figure_asks_for_both_periods(config):
+    """ "Was revenue stronger in April or in May?" is both months side by side, as "higher"
+    already was; "stronger" was a word not understood."""
+    assistant = Assistant(config)
+    answer = assistant.ask("was revenue stronger in April or in May?")
+    assert answer.status == "answered", answer.message
+    expected = assistant.warehouse.cursor().execute(
+        "SELECT date_trunc('month', CAST(ordered_at AS DATE))::DATE, SUM(amount) FROM orders "
+        "WHERE status = 'completed' AND CAST(ordered_at AS DATE) BETWEEN DATE '2026-04-01' "
+        "AND DATE '2026-05-31' GROUP BY 1 ORDER BY 1").fetchall()
+    assert [(str(a), b) for a, b in answer.rows] == [(str(a), b) for a, b in expected]
