@@ -198,9 +198,9 @@ def periods(d: Draft) -> None:
     over = PERIOD_OVER.search(p.work)  # "week over week": against the week before
     if over is not None:
         p.claim(over.span(), f"compared_{_over_unit(over)}")
-    today = find_time(p.work, d.as_of) if not d.snapshot else None
-    found = _past_today(p, today, d.as_of)
-    today_said = today.span if today is not None and found is not today else (0, 0)
+    first = find_time(p.work, d.as_of) if not d.snapshot else None
+    found = _past_today(p, first, d.as_of)  # the today set aside, if one was
+    today_said = first.span if first is not None and found is not first else (0, 0)
     if found:
         p.claim(found.span, "time")
         lead = TIME_LEAD.search(p.text, 0, found.span[0])
