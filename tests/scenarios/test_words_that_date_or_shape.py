@@ -14,6 +14,16 @@ from tests import reference_sql
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "external"
 
 
+def champion_buyers(assistant: Assistant, start: str, end: str) -> int:
+    """Today's RFM champions with a completed order between `start` and `end`, in plain SQL."""
+    return assistant.warehouse.cursor().execute(
+        f"WITH rfm AS ({reference_sql.rfm_segment_sql()}) "
+        "SELECT COUNT(DISTINCT o.user_id) FROM orders o JOIN rfm USING (user_id) "
+        "WHERE rfm.segment = 'champions' AND o.status = 'completed' "
+        "AND CAST(o.ordered_at AS DATE) BETWEEN CAST(? AS DATE) AND CAST(? AS DATE)",
+        [start, end]).fetchall()[0][0]
+
+
 def test_a_period_after_a_buying_verb_dates_the_buying_not_the_membership(config):
     """ "Still bought in Q1" counts today's champions who ordered in Q1; it was read as the
     champions at the end of Q1 who are champions still."""
@@ -21,13 +31,7 @@ def test_a_period_after_a_buying_verb_dates_the_buying_not_the_membership(config
     answer = assistant.ask("how many customers in the RFM champions segment still bought "
                            "something in Q1?")
     assert answer.status == "answered", answer.message
-    expected = assistant.warehouse.cursor().execute(
-        f"WITH rfm AS ({reference_sql.rfm_segment_sql()}) "
-        "SELECT COUNT(DISTINCT o.user_id) FROM orders o JOIN rfm USING (user_id) "
-        "WHERE rfm.segment = 'champions' AND o.status = 'completed' "
-        "AND CAST(o.ordered_at AS DATE) BETWEEN DATE '2026-01-01' AND DATE '2026-03-31'"
-    ).fetchall()[0][0]
-    assert answer.rows[0][-1] == expected
+    assert answer.rows[0][-1] == champion_buyers(assistant, "2026-01-01", "2026-03-31")
 
 
 def test_each_that_leads_a_grouping_does_not_split_the_values_named_elsewhere(config):
@@ -78,13 +82,7 @@ def test_today_beside_a_past_period_is_whose_membership_not_the_period(config):
     assistant = Assistant(config)
     answer = assistant.ask("of today's champions, how many ordered in 2025?")
     assert answer.status == "answered", answer.message
-    expected = assistant.warehouse.cursor().execute(
-        f"WITH rfm AS ({reference_sql.rfm_segment_sql()}) "
-        "SELECT COUNT(DISTINCT o.user_id) FROM orders o JOIN rfm USING (user_id) "
-        "WHERE rfm.segment = 'champions' AND o.status = 'completed' "
-        "AND CAST(o.ordered_at AS DATE) BETWEEN DATE '2025-01-01' AND DATE '2025-12-31'"
-    ).fetchall()[0][0]
-    assert answer.rows[0][-1] == expected
+    assert answer.rows[0][-1] == champion_buyers(assistant, "2025-01-01", "2025-12-31")
 
 
 @pytest.mark.parametrize("question, name", [
