@@ -785,8 +785,7 @@ def _whose(m: PhraseMatch, used: list[PhraseMatch], p: Parse, catalog: Catalog) 
     that dimension is: the plan reads it through that entity."""
     entity = any(s.kind == "dimension" and s.name in catalog.dimensions and
                  catalog.dimensions[s.name].role == "entity" for s in m.senses)
-    return entity and qualifies_next(p, m.span[1]) and any(
-        re.fullmatch(r"(?:'s)?\s+", p.text[m.span[1]:u.span[0]]) for u in used)
+    return entity and qualifies_next(p, m.span[1], used)
 
 
 def _other_metrics(text: str, unused: list[PhraseMatch], used: list[PhraseMatch],

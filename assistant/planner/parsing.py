@@ -154,8 +154,10 @@ def value_candidate(catalog: Catalog, dimension: str, value: str) -> Candidate:
                      choice=f"{dimension}={value}")
 
 
-def qualifies_next(p: Parse, end: int) -> bool:
+def qualifies_next(p: Parse, end: int, among: list[PhraseMatch] | None = None) -> bool:
     """An entity said just before another dimension ("by customer region", "the customer's
-    country") says whose that dimension is, not a grouping of its own."""
+    country") says whose that dimension is, not a grouping of its own. `among`: only those
+    matches (the ones a plan uses) count as the dimension."""
     return any(re.fullmatch(r"(?:'s)?\s+", p.text[end:m.span[0]]) and
-               any(s.kind == "dimension" for s in m.senses) for m in p.matches if m.span[0] > end)
+               any(s.kind == "dimension" for s in m.senses)
+               for m in (p.matches if among is None else among) if m.span[0] > end)

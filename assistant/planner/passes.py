@@ -244,8 +244,8 @@ def periods(d: Draft) -> None:
 
 
 def _past_today(p: Parse, found: Found | None, as_of: date) -> Found | None:
-    """Today beside a past period ("of today's champions, how many ordered in May") says
-    whose membership, as every segment is today's; the past period is what is measured."""
+    """Today beside a past period (the PQLs of today who placed orders in May) says whose
+    membership, as every segment is today's; the past period is what is measured."""
     if found is None or found.start < as_of:
         return found
     a, b = found.span
