@@ -242,6 +242,9 @@ def sentence(plan: QueryPlan, catalog: Catalog, result: Result) -> str:
             metric.label.lower(), "of", who), extra)
     if plan.share and result.columns[-1] == "share" and len(result.rows) == 1:
         members, everyone, share = result.rows[0][-3:]
+        if plan.share_part() == "metric":  # "what % of enterprise users were active": the
+            return _share_having_metric(plan, catalog, metric, (members, everyone, share),
+                                        extra)  # users are the whole, the metric the part
         if plan.share_part() != "segment":  # the whole and the part are the plan's other parts
             base, segment_words = (population(p, catalog) for p in _share_sides(plan))
         else:
@@ -338,6 +341,21 @@ def _one_group_share(plan: QueryPlan, result: Result, of: str, extra: str) -> st
                                 strict=True) if c]
     sides = f" ({_fmt(counts[0])} of {_fmt(counts[1])})" if len(counts) == 2 else ""
     return f"{dims} {keys} has {rank} of {of}: {float(row[-1] or 0):.1%}{sides}{extra}."
+
+
+def _share_having_metric(plan: QueryPlan, catalog: Catalog, metric: Metric,
+                         counts: tuple[Any, Any, Any], extra: str) -> str:
+    """ "36.9% of users with plan Enterprise (541 of 1,467) are active users, in 2026-06-01
+    to 2026-06-30 (in the last 30 days)": the filtered users are the whole, those the metric
+    counts among them (in its period) the part."""
+    members, everyone, share = counts
+    whole = population(plan.model_copy(update={"time_range": None}), catalog)
+    period = population(QueryPlan(intent=plan.intent, metric=plan.metric,
+                                  time_range=plan.time_range), catalog)
+    when = period.partition(",")[2].strip()
+    part = metric.label.lower() + (f", {when}" if when else "")
+    return f"{float(share or 0):.1%} of {whole} ({_fmt(members)} of {_fmt(everyone)}) are " \
+        f"{part}{extra}."
 
 
 def _share_sides(plan: QueryPlan) -> tuple[QueryPlan, QueryPlan]:

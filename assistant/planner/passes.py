@@ -1574,6 +1574,9 @@ def _metric_is_the_part(d: Draft) -> bool:
         return False
     spans = {s.kind: m.span[0] for m in d.p.matches for s in m.senses if m.span[0] >= 0
              and (s.kind == "value" or (s.kind == "metric" and s.name == metric))}
+    if [m.name for m in d.catalog.buyer_metrics()] == [metric]:  # "% of pro users ordered"
+        said = [w.start() for w in ORDER_WORDS.finditer(d.text)]
+        spans["metric"] = max([spans.get("metric", -1), *said])
     return "value" not in spans or spans.get("metric", -1) > spans["value"]
 
 

@@ -337,10 +337,12 @@ PEOPLE_DID = re.compile(r"\bhow\s+many\s+(?:of\s+(?:them|those|these)\s+)?(?:(?:
 
 
 def _counts_members(p: Parse, catalog: Catalog) -> bool:
-    """ "How many <segment or people> ...": the first governed words after "how many" name
-    people (a segment, a member, the population), or the count's noun is left out for the
-    people said before it, so the count is of people, whatever they did."""
-    asked = re.search(r"\bhow\s+many\b", p.text)
+    """ "How many <segment or people> ...", "what % of <people> ...": the first governed
+    words after "how many" (or the share's "of") name people (a segment, a member, the
+    population), or the count's noun is left out for the people said before it, so the count
+    is of people, whatever they did."""
+    asked = re.search(r"\bhow\s+many\b|(?:\b(?:share|percentage|percent|proportion|fraction)|%)"
+                      r"\s+of\b", p.text)  # "what % of German users made a purchase"
     if asked is None:
         return False
     population = {m.name for m in catalog.population_metrics()}
@@ -349,11 +351,19 @@ def _counts_members(p: Parse, catalog: Catalog) -> bool:
         return not any(m.span[0] >= did.end() and not p.text[did.end():m.span[0]].strip() and
                        any(s.kind == "metric" and s.name not in population for s in m.senses)
                        for m in p.matches)
-    # values describe the people ("how many US pro accounts that ..."): the noun is after them
+    # values describe the people ("how many US pro accounts that ..."): the noun is after
+    # them, or in the value's own phrase ("how many trial accounts bought")
     after = [m for m in p.matches if m.span[0] >= asked.end()
-             and not all(s.kind == "value" for s in m.senses)]
-    return bool(after) and any(s.kind in ("segment", "member") or s.kind == "metric" and
-                               s.name in population for s in after[0].senses)
+             and (not all(s.kind == "value" for s in m.senses) or _names_people(m))]
+    return bool(after) and (_names_people(after[0]) or any(
+        s.kind in ("segment", "member") or s.kind == "metric" and s.name in population
+        for s in after[0].senses))
+
+
+def _names_people(match: PhraseMatch) -> bool:
+    """A value said with a word for people ("free users", "trial accounts"): those people."""
+    return match.entry.phrase.split()[-1] in PEOPLE_NOUNS and all(
+        s.kind == "value" for s in match.senses)
 
 
 def filters(p: Parse, senses: Senses, catalog: Catalog,

@@ -147,3 +147,50 @@ def test_the_group_with_the_highest_share_is_ranked_by_its_share_not_its_count(c
     assert answer.status == "answered"
     assert [row[0] for row in answer.rows] == [best]
     assert answer.message.startswith(f"acquisition_channel {best} has the highest share")
+
+
+def test_a_share_of_users_who_were_active_names_the_users_as_the_whole(config, raw):
+    # the filtered users are the whole and the active ones among them the part, and the
+    # sentence says it that way round
+    answer = Assistant(config).ask("what fraction of our free-plan users were active in the "
+                                   "last 30 days?")
+    active, everyone = raw.execute(
+        "SELECT count(DISTINCT u.user_id) FILTER (WHERE u.user_id IN (SELECT user_id FROM events "
+        "WHERE event_name IN ('feature_used', 'project_created', 'report_exported') "
+        "AND CAST(event_at AS DATE) > DATE '2026-05-31' AND CAST(event_at AS DATE) <= "
+        "DATE '2026-06-30')), count(DISTINCT u.user_id) FROM users u WHERE u.plan = 'free'"
+    ).fetchone()
+    assert answer.rows[0][:2] == [active, everyone]
+    assert answer.message.startswith(f"{active / everyone:.1%} of users with plan Free "
+                                     f"({active:,} of {everyone:,}) are active users")
+
+
+Q1_BUYERS = ("SELECT DISTINCT user_id FROM orders WHERE status = 'completed' "
+             "AND CAST(ordered_at AS DATE) BETWEEN DATE '2026-01-01' AND DATE '2026-03-31'")
+
+
+def test_a_share_of_users_who_ordered_is_of_those_users_not_of_the_orders(config, raw):
+    answer = Assistant(config).ask("what % of free users ordered in Q1?")
+    buyers, everyone = raw.execute(
+        f"SELECT count(*) FILTER (WHERE user_id IN ({Q1_BUYERS})), count(*) FROM users "
+        "WHERE plan = 'free'").fetchone()
+    assert answer.rows[0][:2] == [buyers, everyone]
+    assert answer.message.startswith(f"{buyers / everyone:.1%} of users with plan Free")
+
+
+def test_a_share_of_users_described_by_a_value_who_made_a_purchase(config, raw):
+    answer = Assistant(config).ask("what % of German users made a purchase in Q1?")
+    buyers, everyone = raw.execute(
+        f"SELECT count(*) FILTER (WHERE user_id IN ({Q1_BUYERS})), count(*) FROM users "
+        "WHERE country = 'DE'").fetchone()
+    assert answer.rows[0][:2] == [buyers, everyone]
+
+
+def test_how_many_users_of_a_plan_placed_an_order_counts_people_not_orders(config, raw):
+    answer = Assistant(config).ask("how many free users placed an order in Q1?")
+    buyers = raw.execute(f"SELECT count(*) FROM users WHERE plan = 'free' AND user_id IN "
+                         f"({Q1_BUYERS})").fetchone()[0]
+    orders = raw.execute("SELECT count(*) FROM orders o JOIN users u USING (user_id) WHERE "
+                         "u.plan = 'free' AND CAST(o.ordered_at AS DATE) BETWEEN "
+                         "DATE '2026-01-01' AND DATE '2026-03-31'").fetchone()[0]
+    assert answer.rows == [[buyers]] and buyers != orders
