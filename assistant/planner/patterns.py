@@ -162,7 +162,7 @@ DEFINITION = re.compile(
     r"\bwhere\s+(?:do|does)\s+(?:the\s+)?(?:weights?|weightings?|points|scores?|thresholds?|"
     r"cutoffs?|cut-offs?|bands?|tiers?)\b.*\bcome\s+from\b|"
     r"\b(?:just|only)\s+(?:the\s+)?(?:rules?|definition|logic|formula)\b|"
-    # what a figure takes in or measures: "what is being counted", "what goes toward X",
+    # what a figure takes in or measures: "what gets counted", "what goes toward X",
     # "what does X really measure"
     r"\bwhat(?:\s+|')(?:exactly\s+|actually\s+)?(?:is|are|s)\s+(?:being\s+|getting\s+)?(?:counted|"
     r"included|measured)\b|"
@@ -375,17 +375,43 @@ EMOJI = "\U0001f300-\U0001faff\u2600-\u27bf"
 CLAUSE_BREAK = re.compile(
     rf"[?!:;\n{EMOJI}]+|{_DASH}(?!\d|q[1-4]\b|h[12]\b|(?:{_MONTH3})[a-z]*\b)|"
     rf"(?<!\d)(?<!\bq\d)(?<!\bh\d)(?<!\b(?:{_MONTH3}))(?<!\b(?:june|july|sept))"
-    rf"(?<!\b(?:march|april))(?<!uary)(?<!ber)(?<!\baugust){_DASH}|(?<=\w)\.\s+",
+    rf"(?<!\b(?:march|april))(?<!uary)(?<!ber)(?<!\baugust){_DASH}|(?<=\w)(?:\.+|\u2026)\s+",
     re.IGNORECASE)
+# The closed class of English nouns for a person's job or standing: the head of the asker's
+# role ("account director", "payroll clerk", "the data owner").
+_ROLE_NOUN = (r"(?:owner|manager|lead|director|head|analyst|engineer|developer|scientist|"
+              r"designer|researcher|marketer|controller|accountant|adjuster|underwriter|actuary|"
+              r"officer|executive|exec|vp|cfo|ceo|coo|cto|cmo|cro|cpo|founder|member|intern|"
+              r"hire|newbie|newcomer|partner|assistant|associate|specialist|consultant|rep|"
+              r"representative|coordinator|strategist|architect|admin|administrator|pm|po|"
+              r"investor|auditor|advisor|adviser|editor|copywriter|recruiter|treasurer|"
+              r"bookkeeper|clerk|student|operator|agent|broker)\b")
+# What the asker works on, after the role: "for pricing", "on the growth team".
+_ROLE_OF = (r"(?:\s+(?:for|on|in|at|of|with)\s+(?:the\s+|our\s+|a\s+)?[\w'/&-]+"
+            r"(?:\s+[\w'/&-]+){0,2}?)?")
+# A role said bare, as a whole clause ("account director", "payroll clerk:"): one to three
+# words before its noun, none of them a word that asks or counts ("revenue by agent", "list
+# the partners" are questions).
+_BARE_ROLE = (r"(?:(?!(?:by|per|of|for|top|list|show|each|every|which|who|how|what|many|much|"
+              r"most|all|the|our|my|their|any|no|non|and|or|vs)\b)[a-z][\w'&-]*[\s/-]+){1,3}?"
+              rf"{_ROLE_NOUN}{_ROLE_OF}")
+_ROLE = rf"(?:[\w'/&-]+\s+){{0,3}}?{_ROLE_NOUN}{_ROLE_OF}"
+_INTRO = r"(?:(?:i'?m|i\s+am|as)\s+(?:a|an|the|your|our|one\s+of\s+the)\s+|as\s+)"
+_GREETING = r"(?:(?:hi|hey|hello|yo)\b[\s,!]*)?"
 # A clause that only says who is asking ("sales here", "finance asks", "hi, marketing team
-# here"): context, even when the team's name is also a governed word.
-SPEAKER = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:\w+[\s/&]+){0,2}?(?:team\s+)?"
-                     r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|question|q|ops|"
-                     r"operations|lead|manager|director|analyst|engineer|exec|vp|intern)\s*[.,]*\s*$",
-                     re.IGNORECASE)
-# The same opening a clause: "data PM here, quick one ...".
-SPEAKER_LEAD = re.compile(r"^\s*(?:(?:hi|hey|hello|yo)\b[\s,]*)?(?:[a-z]+[\s/&]+){0,2}?[a-z]+\s+"
-                          r"here\s*,\s*(?=\S)", re.IGNORECASE)
+# here", "account director", "I'm the data owner for billing", "as a new hire"): context,
+# even when the team's name is also a governed word.
+SPEAKER = re.compile(rf"^\s*{_GREETING}(?:(?:\w+[\s/&-]+){{0,2}}?(?:team\s+)?"
+                     r"(?:here|asks?|asking|wants\s+to\s+know|wonders?|q|ops|operations|lead|"
+                     r"manager|director|analyst|engineer|exec|vp|intern|"
+                     r"question(?:\s+from\s+(?:the\s+)?[\w/&-]+(?:\s+[\w/&-]+)?)?)|"
+                     rf"{_INTRO}{_ROLE}|{_BARE_ROLE}(?:\s+(?:here|asking|question))?)"
+                     r"\s*[.,!]*\s*$", re.IGNORECASE)
+# The same opening a clause: "data PM here, quick one ...", "as an account director I want ...",
+# "As COO we need ...", "I'm a finance controller, ...".
+SPEAKER_LEAD = re.compile(
+    rf"^\s*{_GREETING}(?:(?:[a-z]+[\s/&-]+){{0,2}}?[a-z]+\s+here\s*,\s*|"
+    rf"{_INTRO}{_ROLE}(?:\s*,\s*|\s+(?=(?:i|we)\b)))(?=\S)", re.IGNORECASE)
 # A hedge about the asking itself before "but": "not sure I'm asking in the proper spot, but".
 ASKING_ASIDE = re.compile(r"^\s*(?:not\s+sure\s+(?:if\s+|whether\s+)?(?:this|i)\b|sorry\b|"
                           r"apologies\b)[^,]*?,?\s*\bbut\s+(?=\S)", re.IGNORECASE)
@@ -418,7 +444,11 @@ INTENT_CLAUSE = re.compile(
     r"am\s+going\s+to|are\s+going\s+to|is\s+going\s+to|going\s+to|gonna|wanna|trying\s+to|"
     r"plan(?:s|ning)?\s+to|hop(?:e|es|ing)\s+to|(?:would|['\u2019]d)\s+like\s+to)\s|"
     r"^\s*(?:it\s+|this\s+|that\s+)?(?:feels?|looks?|sounds?|seems?)\s+like\s|"
-    r"^\s*(?:i\s+|we\s+)?(?:don['\u2019]?t|do\s+not)\s+want\s|^\s*so\s+(?:i|we|that|they)\s",
+    r"^\s*(?:i\s+|we\s+)?(?:don['\u2019]?t|do\s+not)\s+want\s|^\s*so\s+(?:i|we|that|they)\s|"
+    # what the asker will judge from it: "to check if churn is creeping up"
+    r"^\s*(?:(?:so\s+)?(?:in\s+order\s+)?to|so\s+(?:that\s+)?(?:i|we)\s+can)\s+(?:see|check|know|"
+    r"understand|judge|gauge|tell|confirm|figure\s+out|find\s+out|work\s+out)\s+"
+    r"(?:whether|if|how|where|why)\s",
     re.IGNORECASE)
 # The asker of a figure already named: "q2 orders, the ceo asked for them".
 REQUESTER_OF_IT = re.compile(r"[,;]?\s*\b(?:the\s+|my\s+|our\s+)?[a-z]+(?:\s+team)?\s+"
@@ -457,6 +487,7 @@ REST = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|against|relative\s+
                   r"(?:\s+of\s+(?:them|us|the\s+base))?|(?:all\s+)?(?:the\s+)?others|"
                   r"(?:all\s+)?(?:the\s+)?other\s+(?=users|customers|people|accounts|folks))\b")
 COMPARE_PERIODS = re.compile(r"\b(vs|versus|compared?\s+(with|to)|compare|comparing|against|"
-                             r"relative\s+to|stack(s|ed)?\s+up|side\s+by\s+side)\b")
+                             r"relative\s+to|stack(s|ed)?\s+up|side\s+by\s+side|next\s+to|"
+                             r"alongside|beside)\b")
 DATA_WORDS = re.compile(r"\b(numbers?|stats?|statistics|metrics?|kpis?|data|figures|report|"
                         r"dashboard)\b")
