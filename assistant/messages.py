@@ -200,6 +200,11 @@ REFUSE_SHARE = (
     "PQLs?\", \"what % of Q1 signups came from referrals?\"), but I couldn't tell the part from "
     "the whole in this question. Could you rephrase it that way?"
 )
+CLARIFY_VALUE_OR_EVENT = (
+    "\"{word}\" could be the {dimension} value `{value}` or the date `{date}`, and the "
+    "period gives a different number on each. Do you mean rows with {dimension} `{value}` "
+    "in that period, or rows whose {date} falls in it?"
+)
 CLARIFY_EVENT_PERIOD = (
     "`{label}` is who is in it now; I can't tell when each of them became so, which "
     "\"{said}\" asks. Do you mean everyone in `{label}` now, or those of them who signed up "

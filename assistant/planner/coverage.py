@@ -196,6 +196,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (FIRST, plan.order is not None),
         (RANK_VERB, plan.order is not None),
         (AVERAGE_OF, plan.measure is not None or plan.averaged_over is not None),
+        (ADD_UP, _adds_up(plan, catalog)),
         (BREAKDOWN_WORDS, plan.intent in (Intent.BREAKDOWN, Intent.DISTRIBUTION)
          or _moves_by_member(plan) or bool(plan.group_by or plan.by_column)),
         (GROUPING, bool(plan.group_by) or plan.intent in (Intent.DISTRIBUTION, Intent.HISTORY,
@@ -544,7 +545,8 @@ MATRIX_WORDS = re.compile(r"\b(matrix|table|grid|heatmap|curves?|full|whole|enti
 COMPARISON = re.compile(rf"\b({COMPARATIVES}|"
                         r"drop|dropped|grow|grew|growth|increase[ds]?|decrease[ds]?|differ|"
                         r"difference|changed?|compare[ds]?|comparing|than|(go|goes|went|gone|going)\s+(up|down)|"
-                        r"(rise|rose|risen|fall|fell|fallen)|moved?|shift(ed)?)\b")
+                        r"(rise|rose|risen|fall|fell|fallen)|moved?|shift(ed)?|"
+                        r"up\s+or\s+down|down\s+or\s+up)\b")  # "was it up or down on May"
 # The words of "where did <who> go": only they, never the words in between.
 WHERE_GO_WORDS = re.compile(r"\b(where|go|gone|end\s+up|ended\s+up|land|landed)\b")
 UNION = re.compile(r"\b(or|either|nor|and/or|combined|together|taken\s+together)\b")
@@ -652,6 +654,21 @@ def _time_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
         dim = catalog.dimensions.get(column)
         words |= set(normalise(dim.label).split()) if dim else set()
     return words
+
+
+# Asking for a sum in verbs: "add up premium", "tot up the cost", "sum it up".
+ADD_UP = re.compile(r"\b(?:add(?:s|ed|ing)?\s+(?:it\s+|them\s+|that\s+)?up|tot\s+up|"
+                    r"sum(?:s|med|ming)?(?:\s+(?:it\s+|them\s+)?up)?|tally)\b")
+
+
+def _adds_up(plan: QueryPlan, catalog: Catalog) -> bool:
+    """Whether the plan's figure is a sum: a SUM expression, or a metric its own label calls
+    a total (a dbt metric, whose expression MetricFlow keeps)."""
+    metric = catalog.metrics.get(plan.metric.name) if plan.metric else None
+    if metric is None or plan.measure is not None or plan.averaged_over is not None:
+        return False
+    summed = re.fullmatch(r"\s*sum\s*\([^()]*\)\s*", metric.expr, flags=re.I) is not None
+    return summed or not metric.expr and "total" in normalise(metric.label).split()
 
 
 def _metric_words(plan: QueryPlan, catalog: Catalog) -> set[str]:

@@ -213,7 +213,7 @@ def periods(d: Draft) -> None:
             found, before) if before else preceding(
             found, _over_unit(over), over.span()) if over else None
         second = earlier or find_time(p.work, d.as_of)
-        if second is not None and not (COMPARE_PERIODS.search(text) or over or
+        if second is not None and earlier is None and not (COMPARE_PERIODS.search(text) or over or
                                        SAME_LAST_YEAR.search(text) or
                                        shaping.joined_periods(text, found, second)):
             cohort = _signup_period(p, found, second)

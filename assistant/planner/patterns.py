@@ -38,8 +38,9 @@ IMPERATIVE_WRITE = re.compile(
     r"quickly|just)\s+)*"
     r"(delete|drop|truncate|insert|update|alter|remove|modify|grant|revoke|overwrite|wipe|"
     r"erase|purge|deactivate|ban|unsubscribe|refund|set|change|move|assign|upgrade|downgrade|"
-    r"mark|edit|rename|reset|cancel|add|create|merge|archive|disable|enable|suspend|block|"
-    r"flip|toggle|relabel|reclassify|recode|backfill)\b"
+    r"mark|edit|rename|reset|cancel|create|merge|archive|disable|enable|suspend|block|"
+    r"flip|toggle|relabel|reclassify|recode|backfill|bump|"
+    r"add(?!\s+up\b|\s+(?:[\w'-]+\s+){0,4}?together\b))\b"  # "add up premium" is a sum
 )
 
 

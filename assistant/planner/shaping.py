@@ -509,9 +509,31 @@ def _event_date(p: Parse, metric: Metric, catalog: Catalog) -> str:
     claimed = [m.span for m in p.matches if m.span[0] >= 0]
     said = [w.group() for w in re.finditer(r"[a-z]+", p.text)
             if not any(a <= w.start() < b for a, b in claimed)]
-    named = [key for key, words in event_dates(metric, catalog).items()
+    events = event_dates(metric, catalog)
+    named = [key for key, words in events.items()
              if any(same_event(s, w) for s in said for w in words)]
+    if not named:
+        _value_or_event(p, events)
     return named[0] if len(named) == 1 else metric.time_column
+
+
+# A participle said as what happened to the rows ("orders were completed in October").
+_HAPPENED = re.compile(r"\b(?:was|were|is|are|been|being|got|get|gets)\s+(?:\w+ly\s+)?$")
+
+
+def _value_or_event(p: Parse, events: dict[str, set[str]]) -> None:
+    """ "How many orders were completed in October?" over a table with both a `completed`
+    status and a `completed_at` date: the participle names the value and the date's event
+    alike, and which one the period is on changes the number, so it is asked back."""
+    for m in p.matches:
+        if m.span[0] < 0 or not m.senses or any(s.kind != "value" for s in m.senses):
+            continue
+        word = p.text[m.span[0]:m.span[1]]
+        dates = [key for key, words in events.items() if any(same_event(word, w) for w in words)]
+        if dates and _HAPPENED.search(p.text[:m.span[0]]):
+            raise ClarificationNeeded(messages.CLARIFY_VALUE_OR_EVENT.format(
+                word=word, value=m.senses[0].detail, dimension=m.senses[0].name,
+                date=dates[0]), [])
 
 
 def _adjacent(a: tuple[int, int], b: tuple[int, int], text: str) -> bool:

@@ -520,7 +520,8 @@ def snapshot_phrase(text: str, as_of: date) -> Found | None:
 # Said with a count ("the 14 days prior", "the preceding 4 weeks"), it is the stretch of
 # that length just before.
 PERIOD_BEFORE = re.compile(
-    r"\b(?:vs|versus|against|compar(?:e|es|ed|ing)\s+(?:to|with)|than|to|and|or)\s+"
+    r"\b(?:vs|versus|against|compar(?:e|es|ed|ing)\s+(?:to|with)|than|to|and|or|on|over|"
+    r"next\s+to|alongside|beside)\s+"
     r"(?:the\s+|that\s+)?"
     r"(?P<said>(?:(?P<n>\d+)\s+(?P<c>days?|weeks?)|(?P<a>week|month|quarter|year))\s+"
     r"(?:before|prior|earlier)(?:\s+(?:that|it|then))?|"

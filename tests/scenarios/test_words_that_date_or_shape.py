@@ -121,3 +121,32 @@ def test_any_comparative_of_a_figure_asks_for_both_periods(config):
         "WHERE status = 'completed' AND CAST(ordered_at AS DATE) BETWEEN DATE '2026-04-01' "
         "AND DATE '2026-05-31' GROUP BY 1 ORDER BY 1").fetchall()
     assert [(str(a), b) for a, b in answer.rows] == [(str(a), b) for a, b in expected]
+
+
+@pytest.mark.skipif(not (SHARED / "cube").is_dir(), reason="no shared Cube model")
+def test_a_participle_naming_both_a_status_and_a_date_is_asked_back(tmp_path: Path) -> None:
+    """Cube's orders have a `completed` status and a `completed_at` date: "were completed in
+    October" was answered as completed orders created in October; either date gives another
+    number, so it is asked back. The adjective ("completed orders") stays the status."""
+    config = load_config(environ={
+        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cube" / "model"),
+        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2023-11-06",
+        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assistant = Assistant(config)
+    asked = assistant.ask("How many orders were completed in October?").log_dict()
+    assert asked["status"] == "clarify" and "completed_at" in asked["message"]
+    assert assistant.ask("how many completed orders in October?").status == "answered"
+
+
+def test_a_period_up_or_down_on_the_one_before_shows_both(config) -> None:
+    """ "Up or down on the month before" compares May with April, a row each; "on the month
+    before" was left unread and the question asked back."""
+    assistant = Assistant(config)
+    answer = assistant.ask("was revenue in May up or down on the month before?")
+    expected = assistant.warehouse.cursor().execute(
+        "SELECT date_trunc('month', ordered_at)::DATE AS m, sum(amount) FROM orders "
+        "WHERE status = 'completed' AND CAST(ordered_at AS DATE) BETWEEN DATE '2026-04-01' "
+        "AND DATE '2026-05-31' GROUP BY m ORDER BY m").fetchall()
+    assert answer.status == "answered"
+    assert [(str(r[0]), round(float(r[1]), 2)) for r in answer.rows] == [
+        (str(m), round(float(v), 2)) for m, v in expected]

@@ -1043,3 +1043,20 @@ def test_which_n_periods_with_a_superlative_later_rank_the_periods(question, lim
     got = plan(question, catalog)
     assert (got.limit, got.order) == (limit, order)
     assert [g.grain for g in got.group_by] == ["month" if "months" in question else "week"]
+
+
+@pytest.mark.parametrize("question", ["add up revenue in Q1", "tot up the orders for May"])
+def test_adding_figures_up_is_a_sum_not_a_write(catalog, question):
+    from assistant.planner.patterns import writes
+    assert not writes(question)
+
+
+@pytest.mark.parametrize("question", ["please bump user 7 up to pro", "add a user called Ann"])
+def test_bumping_or_adding_rows_is_a_write(question):
+    from assistant.planner.patterns import writes
+    assert writes(question)
+
+
+def test_add_up_asks_for_the_sum_of_a_summed_metric(catalog):
+    got = plan("add up revenue in Q1", catalog)
+    assert got.metric is not None and got.metric.name == "revenue" and got.time_range
