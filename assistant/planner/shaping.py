@@ -7,6 +7,7 @@ decides which segment the question is about (that is `resolve.py`).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from assistant import messages
 from assistant.catalog.models import Catalog, Metric, Segment
@@ -35,7 +36,7 @@ from assistant.planner.patterns import (
     SUPERLATIVE,
 )
 from assistant.planner.text import normalise, phrase_pattern, same_event
-from assistant.planner.timephrases import Found
+from assistant.planner.timephrases import Found, find_time
 
 
 def measure(
@@ -530,7 +531,9 @@ def _value_or_event(p: Parse, events: dict[str, set[str]]) -> None:
             continue
         word = p.text[m.span[0]:m.span[1]]
         dates = [key for key, words in events.items() if any(same_event(word, w) for w in words)]
-        if dates and _HAPPENED.search(p.text[:m.span[0]]):
+        later = p.text[m.span[1]:]  # "orders placed last quarter were completed": the
+        if dates and _HAPPENED.search(p.text[:m.span[0]]) and find_time(  # period is placing's
+                later, date.today()) is not None:
             raise ClarificationNeeded(messages.CLARIFY_VALUE_OR_EVENT.format(
                 word=word, value=m.senses[0].detail, dimension=m.senses[0].name,
                 date=dates[0]), [])

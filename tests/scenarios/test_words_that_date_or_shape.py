@@ -150,3 +150,15 @@ def test_a_period_up_or_down_on_the_one_before_shows_both(config) -> None:
     assert answer.status == "answered"
     assert [(str(r[0]), round(float(r[1]), 2)) for r in answer.rows] == [
         (str(m), round(float(v), 2)) for m, v in expected]
+
+
+@pytest.mark.skipif(not (SHARED / "cube").is_dir(), reason="no shared Cube model")
+def test_a_period_said_of_placing_leaves_completed_the_status(tmp_path: Path) -> None:
+    """ "Orders placed last quarter were completed": the period is the placing's, so
+    "completed" is only the status and nothing is asked back."""
+    config = load_config(environ={
+        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cube" / "model"),
+        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2023-11-06",
+        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    answer = Assistant(config).ask("How many orders placed last quarter were completed?")
+    assert answer.status == "answered"
