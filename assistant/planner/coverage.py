@@ -546,7 +546,7 @@ COMPARISON = re.compile(rf"\b({COMPARATIVES}|"
                         r"drop|dropped|grow|grew|growth|increase[ds]?|decrease[ds]?|differ|"
                         r"difference|changed?|compare[ds]?|comparing|than|(go|goes|went|gone|going)\s+(up|down)|"
                         r"(rise|rose|risen|fall|fell|fallen)|moved?|shift(ed)?|"
-                        r"up\s+or\s+down|down\s+or\s+up)\b")  # "was it up or down on May"
+                        r"up\s+or\s+down|down\s+or\s+up)\b")  # "was June up or down"
 # The words of "where did <who> go": only they, never the words in between.
 WHERE_GO_WORDS = re.compile(r"\b(where|go|gone|end\s+up|ended\s+up|land|landed)\b")
 UNION = re.compile(r"\b(or|either|nor|and/or|combined|together|taken\s+together)\b")

@@ -518,14 +518,14 @@ def _event_date(p: Parse, metric: Metric, catalog: Catalog) -> str:
     return named[0] if len(named) == 1 else metric.time_column
 
 
-# A participle said as what happened to the rows ("orders were completed in October").
+# A participle said as what happened to the rows ("the tickets were closed in May").
 _HAPPENED = re.compile(r"\b(?:was|were|is|are|been|being|got|get|gets)\s+(?:\w+ly\s+)?$")
 
 
 def _value_or_event(p: Parse, events: dict[str, set[str]]) -> None:
-    """ "How many orders were completed in October?" over a table with both a `completed`
-    status and a `completed_at` date: the participle names the value and the date's event
-    alike, and which one the period is on changes the number, so it is asked back."""
+    """ "Tickets were closed in May" over a table with both a `closed` status and a
+    `closed_at` date: the participle names the value and the date's event alike, and which
+    one the period is on changes the number, so it is asked back."""
     for m in p.matches:
         if m.span[0] < 0 or not m.senses or any(s.kind != "value" for s in m.senses):
             continue
