@@ -4,6 +4,7 @@ it read as context. A role that is a question ("revenue by agent") is never set 
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,9 @@ def test_a_role_whose_words_are_governed_is_still_the_askers(tmp_path: Path) -> 
     assert answer.status == "answered" and answer.rows == plain.rows
 
 
-@pytest.mark.skipif(not (SHARED / "metricflow-itests").is_dir(), reason="no shared MF models")
+@pytest.mark.skipif(not (SHARED / "metricflow-itests").is_dir() or
+                    importlib.util.find_spec("metricflow") is None,
+                    reason="no shared MF models, or MetricFlow (the dbt extra) not installed")
 def test_two_weeks_said_one_next_to_the_other_are_compared(tmp_path: Path) -> None:
     config = load_config(environ={
         "SEGQ_SEMANTIC_MODELS": str(SHARED / "metricflow-itests" / "mf_tutorial_sample" /
