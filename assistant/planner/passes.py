@@ -48,7 +48,6 @@ from assistant.planner.coverage import (
     FUNCTION_WORDS,
     HOW_MUCH,
     LIGHT_VERBS,
-    PEOPLE_NOUNS,
     SHARE_NAME,
     Leftover,
     closest_readings,
@@ -1069,11 +1068,8 @@ def _people_ranked(d: Draft) -> None:
     start, limit, who = anchor
     people = {m.name for m in (*d.catalog.population_metrics(), *d.catalog.buyer_metrics())}
     agent = _agent_noun(d, start, people)
-    after = [m for m in d.p.matches if m.span[0] >= start  # "top 5 pro US customers"
-             and not (all(s.kind == "value" for s in m.senses) and not _names_people(d, m))]
-    named = bool(after) and (_names_people(d, after[0]) or any(
-        s.kind in ("segment", "member") or s.kind == "metric" and s.name in people
-        for s in after[0].senses))
+    after = shaping.described_from(d.p, start)  # "top 5 pro US customers"
+    named = bool(after) and shaping.names_who(d.p, after[0], people)
     if not named and not ((who or agent) and after):  # "who paid us most": everyone
         return
     by = re.search(rf"\b{GROUP_LEAD}\s+", d.text[after[0].span[1]:]) if named else None
@@ -1120,12 +1116,6 @@ def _rank_anchor(d: Draft) -> tuple[int, int, bool] | None:
     if ones:
         return ones[0].end(), 1, ones[0].start() == 0
     return None
-
-
-def _names_people(d: Draft, m: PhraseMatch) -> bool:
-    """A value said with a word for people names them: "trial users", "german customers"."""
-    said = d.p.text[m.span[0]:m.span[1]].split()
-    return bool(said) and said[-1] in PEOPLE_NOUNS and all(s.kind == "value" for s in m.senses)
 
 
 def _agent_noun(d: Draft, start: int, people: set[str]) -> str | None:
@@ -1359,7 +1349,7 @@ VAGUE_DATA = re.compile(r"\b(grow|growing|growth|grew|trend|trending|up\s+or\s+d
 
 
 def _recognised(d: Draft) -> None:
-    measured = any(s.kind in ("metric", "segment", "member") or _names_people(d, m)
+    measured = any(s.kind in ("metric", "segment", "member") or shaping.names_people(d.p, m)
                    for m, s in d.senses)  # "the channel with most pro users"
     signups = any(s.kind == "dimension" and s.name == d.catalog.signup_column()
                   for _, s in d.senses)  # a split of the signup column counts people

@@ -7,7 +7,6 @@ decides which segment the question is about (that is `resolve.py`).
 from __future__ import annotations
 
 import re
-from datetime import date
 
 from assistant import messages
 from assistant.catalog.models import Catalog, Metric, Segment
@@ -36,7 +35,7 @@ from assistant.planner.patterns import (
     SUPERLATIVE,
 )
 from assistant.planner.text import normalise, phrase_pattern, same_event
-from assistant.planner.timephrases import Found, find_time
+from assistant.planner.timephrases import Found
 
 
 def measure(
@@ -354,17 +353,29 @@ def _counts_members(p: Parse, catalog: Catalog) -> bool:
                        for m in p.matches)
     # values describe the people ("how many US pro accounts that ..."): the noun is after
     # them, or in the value's own phrase ("how many trial accounts bought")
-    after = [m for m in p.matches if m.span[0] >= asked.end()
-             and (not all(s.kind == "value" for s in m.senses) or _names_people(m))]
-    return bool(after) and (_names_people(after[0]) or any(
-        s.kind in ("segment", "member") or s.kind == "metric" and s.name in population
-        for s in after[0].senses))
+    after = described_from(p, asked.end())
+    return bool(after) and names_who(p, after[0], population)
 
 
-def _names_people(match: PhraseMatch) -> bool:
-    """A value said with a word for people ("free users", "trial accounts"): those people."""
-    return match.entry.phrase.split()[-1] in PEOPLE_NOUNS and all(
-        s.kind == "value" for s in match.senses)
+def described_from(p: Parse, start: int) -> list[PhraseMatch]:
+    """The governed phrases from `start` on, less values that only describe the people named
+    after them ("US pro accounts"); a value said with its people ("free users") stays."""
+    return [m for m in p.matches if m.span[0] >= start and not (
+        all(s.kind == "value" for s in m.senses) and not names_people(p, m))]
+
+
+def names_who(p: Parse, m: PhraseMatch, people: set[str]) -> bool:
+    """Whether a phrase names people: a segment, a member, one of the `people` metrics, or a
+    value said with a word for people."""
+    return names_people(p, m) or any(
+        s.kind in ("segment", "member") or s.kind == "metric" and s.name in people
+        for s in m.senses)
+
+
+def names_people(p: Parse, m: PhraseMatch) -> bool:
+    """A value said with a word for people names them: "trial users", "german customers"."""
+    said = p.text[m.span[0]:m.span[1]].split()
+    return bool(said) and said[-1] in PEOPLE_NOUNS and all(s.kind == "value" for s in m.senses)
 
 
 def filters(p: Parse, senses: Senses, catalog: Catalog,
@@ -498,11 +509,12 @@ def time_column(p: Parse, metric: str | None, segment: Segment | None, catalog: 
     counts_people = metric is None or own == signup_column
     if grouping.strip() == "order" or (counts_people and ORDER_WORDS.search(p.text)):
         return catalog.order_column() or own
-    return _event_date(p, catalog.metrics[metric], catalog) if metric in catalog.metrics \
-        else own
+    return _event_date(p, catalog.metrics[metric], catalog, span) \
+        if metric in catalog.metrics else own
 
 
-def _event_date(p: Parse, metric: Metric, catalog: Catalog) -> str:
+def _event_date(p: Parse, metric: Metric, catalog: Catalog,
+                span: tuple[int, int] | None) -> str:
     """The metric's own date, or another date of its table that the question names by its
     event, in a word no governed phrase claims ("claims *closed* last year", "policies that
     *expired* in May"); two dates named so are the metric's own date (and the words stay
@@ -513,8 +525,8 @@ def _event_date(p: Parse, metric: Metric, catalog: Catalog) -> str:
     events = event_dates(metric, catalog)
     named = [key for key, words in events.items()
              if any(same_event(s, w) for s in said for w in words)]
-    if not named:
-        _value_or_event(p, events)
+    if not named and span is not None:
+        _value_or_event(p, events, span)
     return named[0] if len(named) == 1 else metric.time_column
 
 
@@ -522,18 +534,17 @@ def _event_date(p: Parse, metric: Metric, catalog: Catalog) -> str:
 _HAPPENED = re.compile(r"\b(?:was|were|is|are|been|being|got|get|gets)\s+(?:\w+ly\s+)?$")
 
 
-def _value_or_event(p: Parse, events: dict[str, set[str]]) -> None:
+def _value_or_event(p: Parse, events: dict[str, set[str]], period: tuple[int, int]) -> None:
     """ "Tickets were closed in May" over a table with both a `closed` status and a
     `closed_at` date: the participle names the value and the date's event alike, and which
-    one the period is on changes the number, so it is asked back."""
+    one the period is on changes the number, so it is asked back. A period said before it
+    ("tickets opened in June were closed") is the opening's."""
     for m in p.matches:
         if m.span[0] < 0 or not m.senses or any(s.kind != "value" for s in m.senses):
             continue
         word = p.text[m.span[0]:m.span[1]]
         dates = [key for key, words in events.items() if any(same_event(word, w) for w in words)]
-        later = p.text[m.span[1]:]  # "orders placed last quarter were completed": the
-        if dates and _HAPPENED.search(p.text[:m.span[0]]) and find_time(  # period is placing's
-                later, date.today()) is not None:
+        if dates and _HAPPENED.search(p.text[:m.span[0]]) and period[0] >= m.span[1]:
             raise ClarificationNeeded(messages.CLARIFY_VALUE_OR_EVENT.format(
                 word=word, value=m.senses[0].detail, dimension=m.senses[0].name,
                 date=dates[0]), [])

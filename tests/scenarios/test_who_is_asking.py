@@ -9,11 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import load_config
 from assistant.pipeline import Assistant
 from assistant.planner.patterns import SPEAKER
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "external"
+from tests.shared_models import SHARED, shared_config
 
 
 @pytest.mark.parametrize(("asked", "plain", "context"), [
@@ -47,10 +45,7 @@ def test_a_clause_that_asks_is_never_read_as_the_askers_role(clause: str) -> Non
 @pytest.mark.skipif(not (SHARED / "cube").is_dir(), reason="no shared Cube model")
 def test_a_role_whose_words_are_governed_is_still_the_askers(tmp_path: Path) -> None:
     """ "Product owner" holds Cube's governed "product": said as a role it names no filter."""
-    config = load_config(environ={
-        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cube" / "model"),
-        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2023-11-06",
-        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    config = shared_config(tmp_path, "cube/model", "2023-11-06")
     assistant = Assistant(config)
     answer = assistant.ask("As a product owner: how many line items has each product "
                            "category had?")
@@ -62,11 +57,7 @@ def test_a_role_whose_words_are_governed_is_still_the_askers(tmp_path: Path) -> 
                     importlib.util.find_spec("metricflow") is None,
                     reason="no shared MF models, or MetricFlow (the dbt extra) not installed")
 def test_two_weeks_said_one_next_to_the_other_are_compared(tmp_path: Path) -> None:
-    config = load_config(environ={
-        "SEGQ_SEMANTIC_MODELS": str(SHARED / "metricflow-itests" / "mf_tutorial_sample" /
-                                    "models"),
-        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2022-04-05",
-        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    config = shared_config(tmp_path, "metricflow-itests/mf_tutorial_sample/models", "2022-04-05")
     assistant = Assistant(config)
     answer = assistant.ask("cancellations for the week of March 14 next to the week of "
                            "March 21")

@@ -7,11 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant.config import load_config
 from assistant.pipeline import Assistant
 from tests import reference_sql
-
-SHARED = Path(__file__).resolve().parents[3] / "shared" / "external"
+from tests.shared_models import SHARED, shared_config
 
 
 def champion_buyers(assistant: Assistant, start: str, end: str) -> int:
@@ -51,10 +49,7 @@ def test_each_that_leads_a_grouping_does_not_split_the_values_named_elsewhere(co
 def test_a_lead_clause_with_a_calendar_unit_is_never_dropped_as_context(tmp_path: Path) -> None:
     """ "Month over month, how many ... in the first half" says how to count: it was dropped as
     context and the half-year total answered; now it is asked back."""
-    config = load_config(environ={
-        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cube" / "model"),
-        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2023-11-06",
-        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    config = shared_config(tmp_path, "cube/model", "2023-11-06")
     answer = Assistant(config).ask("Month over month, how many orders did we get in the first "
                                    "half of 2023?").log_dict()
     assert answer["status"] == "clarify" and "month over month" in answer["message"].lower()
@@ -64,10 +59,7 @@ def test_a_lead_clause_with_a_calendar_unit_is_never_dropped_as_context(tmp_path
 def test_walk_me_through_a_period_asks_for_figures_not_a_definition(tmp_path: Path) -> None:
     """ "Walk me through December day by day" asks for figures (here with a running total,
     which segq does not compute, so it is asked back); it was answered with the definition."""
-    config = load_config(environ={
-        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cortex-analyst" / "revenue_timeseries.yaml"),
-        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2024-11-08",
-        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    config = shared_config(tmp_path, "cortex-analyst/revenue_timeseries.yaml", "2024-11-08")
     assistant = Assistant(config)
     figures = assistant.ask("walk me through December 2023 day by day with a running total "
                             "of cost of goods sold").log_dict()
@@ -128,10 +120,7 @@ def test_a_participle_naming_both_a_status_and_a_date_is_asked_back(tmp_path: Pa
     """Cube's orders have a `completed` status and a `completed_at` date: "were completed in
     October" was answered as completed orders created in October; either date gives another
     number, so it is asked back. The adjective ("completed orders") stays the status."""
-    config = load_config(environ={
-        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cube" / "model"),
-        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2023-11-06",
-        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    config = shared_config(tmp_path, "cube/model", "2023-11-06")
     assistant = Assistant(config)
     asked = assistant.ask("How many orders were completed in October?").log_dict()
     assert asked["status"] == "clarify" and "completed_at" in asked["message"]
@@ -156,9 +145,6 @@ def test_a_period_up_or_down_on_the_one_before_shows_both(config) -> None:
 def test_a_period_said_of_placing_leaves_completed_the_status(tmp_path: Path) -> None:
     """ "Orders placed last quarter were completed": the period is the placing's, so
     "completed" is only the status and nothing is asked back."""
-    config = load_config(environ={
-        "SEGQ_SEMANTIC_MODELS": str(SHARED / "cube" / "model"),
-        "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"), "SEGQ_AS_OF": "2023-11-06",
-        "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    config = shared_config(tmp_path, "cube/model", "2023-11-06")
     answer = Assistant(config).ask("How many orders placed last quarter were completed?")
     assert answer.status == "answered"

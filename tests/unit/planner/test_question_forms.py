@@ -9,6 +9,7 @@ import pytest
 
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import Intent
+from assistant.planner.patterns import writes
 from assistant.planner.rules import RulesPlanner
 
 AS_OF = date(2026, 6, 30)
@@ -1047,13 +1048,11 @@ def test_which_n_periods_with_a_superlative_later_rank_the_periods(question, lim
 
 @pytest.mark.parametrize("question", ["add up revenue in Q1", "tot up the orders for May"])
 def test_adding_figures_up_is_a_sum_not_a_write(catalog, question):
-    from assistant.planner.patterns import writes
     assert not writes(question)
 
 
 @pytest.mark.parametrize("question", ["please bump user 7 up to pro", "add a user called Ann"])
 def test_bumping_or_adding_rows_is_a_write(question):
-    from assistant.planner.patterns import writes
     assert writes(question)
 
 
