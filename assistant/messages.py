@@ -187,6 +187,18 @@ CLARIFY_OTHER_MEMBER = (
     "{value:g} reads as a what-if value for `{parameter}`, the rule of `{owner}`, but the "
     "question names `{member}` next to it. Which rule did you mean to change?"
 )
+CLARIFY_EARNED = (
+    "\"{thing}\" names a count, and what it brought in is an amount of money: which governed "
+    "figure do you mean?"
+)
+CLARIFY_NO_BUYERS = (
+    "No governed definition counts the people who bought something, and counting everyone "
+    "would not answer that. Which governed figure do you mean?"
+)
+CLARIFY_VOLUME = (
+    "The {thing} volume could be how many there were or the amount of money they came to. "
+    "Which one do you mean?"
+)
 CLARIFY_UNIT = (
     "{value} is not a whole number of {unit}, and the {parameter} is counted in {unit}. "
     "Could you ask again with a value in {unit}?"

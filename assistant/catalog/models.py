@@ -126,6 +126,9 @@ class Metric:
     # The table of `time_column` when it is not `table`'s own, reached through declared joins
     # (Cube's orders.total_amount sums line items but is timed by the order's created_at)
     time_table: str = ""
+    # What a metric compiled elsewhere (no `expr` here) aggregates, where its source says:
+    # "count" of rows or keys, "sum" of a column; "" when unknown or when `expr` says it
+    aggregate: str = ""
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ import sqlglot
 from sqlglot import exp
 
 from assistant.catalog.documents import content_hash
-from assistant.catalog.models import Catalog, Column, Dimension, Metric, Table
+from assistant.catalog.models import Catalog, Column, Dimension, DimensionValue, Metric, Table
 from assistant.catalog.yaml_loader import LineDict, load_yaml, load_yaml_documents
 from assistant.errors import Issue
 from assistant.importers.detect import METRICFLOW, classify
@@ -273,11 +273,30 @@ def _dimensions(model: dict[str, Any], sources: dict[tuple[str, str], str]) -> l
         source = sources.get(("dimensions", f"{model['name']}.{dim['name']}"), "")
         expr = str(dim.get("expr") or dim["name"])
         column = expr.lower() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", expr) else ""
+        values = () if is_time or column else _case_values(expr)
         out.append(Dimension(name, _label(dim), str(dim.get("description") or ""), table,
                              column,
-                             "time" if is_time else "categorical", (), (), grains, source,
+                             "time" if is_time else "categorical", (), values, grains, source,
                              content_hash(dim)))
     return out
+
+
+def _case_values(expr: str) -> tuple[DimensionValue, ...]:
+    """The values of a dimension defined by a CASE whose every outcome is a text literal
+    (`CASE WHEN transaction_type_name = 'quick-buy' THEN 'Quick Buy' ELSE 'Not Quick Buy'
+    END`): exactly those outcomes, so a question can name one. Anything else lists none."""
+    try:
+        tree = sqlglot.parse_one(expr)
+    except sqlglot.errors.ParseError:
+        return ()
+    if not isinstance(tree, exp.Case) or tree.args.get("default") is None:
+        return ()
+    outcomes = [branch.args.get("true") for branch in tree.args.get("ifs") or []]
+    outcomes.append(tree.args["default"])
+    if not all(isinstance(o, exp.Literal) and o.is_string for o in outcomes):
+        return ()
+    names = dict.fromkeys(str(o.this) for o in outcomes)  # in the order the rule lists them
+    return tuple(DimensionValue(v, v, ()) for v in names)
 
 
 def _entity_dimension(model: dict[str, Any],
@@ -330,7 +349,22 @@ def _metric(metric: dict[str, Any], manifest: ForeignManifest, source: str,
     return Metric(str(metric["name"]), _label(metric), _description(metric, measures, model),
                   "", 1, table, "", "", time_column, None, _unit_free(_label(metric)), source,
                   content_hash(metric),
-                  kind="metric", engine="metricflow")
+                  kind="metric", engine="metricflow",
+                  aggregate=_aggregate(metric, measures, model))
+
+
+def _aggregate(metric: dict[str, Any], measures: list[str],
+               model: dict[str, Any] | None) -> str:
+    """What a simple metric's one measure does: "count" (COUNT, COUNT_DISTINCT, a sum of ones
+    or of a flag), "sum" of a column, or "" for anything else."""
+    if str(metric.get("type", "")).lower() != "simple" or len(measures) != 1 or model is None:
+        return ""
+    measure: dict[str, Any] = next(
+        (m for m in model.get("measures") or [] if m.get("name") == measures[0]), {})
+    agg, expr = str(measure.get("agg") or "").lower(), str(measure.get("expr") or "").strip()
+    if agg in ("count", "count_distinct", "sum_boolean") or agg == "sum" and expr == "1":
+        return "count"
+    return "sum" if agg == "sum" else ""
 
 
 def _description(metric: dict[str, Any], measures: list[str],

@@ -47,7 +47,7 @@ from assistant.planner.patterns import (
     SUPERLATIVE,
     WHICH,
 )
-from assistant.planner.text import WORD, normalise, same_event
+from assistant.planner.text import PEOPLE_NOUNS, WORD, normalise, same_event
 
 Span = tuple[int, int]
 
@@ -106,6 +106,7 @@ ROLE_USED: dict[str, Callable[[QueryPlan], bool]] = {
     "month_number": lambda plan: plan.month_number is not None,
     "segment": lambda plan: plan.segment is not None,
     "rest": lambda plan: plan.versus_rest,
+    "rest_of_values": lambda plan: any(not g.grain for g in plan.group_by),
     "ruled_out": lambda plan: plan.segment is not None,  # "(the loyalty kind, not the plan)"
     **{f"compared_{unit}": _compared_by(unit) for unit in ("week", "month", "quarter")},
 }
@@ -314,7 +315,8 @@ def _share_cues(plan: QueryPlan, catalog: Catalog) -> list[tuple[re.Pattern[str]
         (SHARE_WHOLE, plan.share or not (plan.filters or plan.excluding or plan.also_in
                                           or plan.time_range or plan.signed_up)),
         (SHARE_RATE, plan.share and plan.segment is not None),
-        (SHARE_FORM, plan.share or plan.share_of_total or plan.intent == Intent.RETENTION),
+        (SHARE_FORM, plan.share or plan.share_of_total or plan.intent == Intent.RETENTION or
+         plan.change),  # "growth, as a percentage": the relative change
         (SHARE, plan.change),  # "grew by what percent": the relative change
         (CHANGE_WORDS, plan.change),
     ]
@@ -605,10 +607,6 @@ def _table_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
     return words
 
 
-# English nouns for people: a table named by one of them holds people, and any of them names
-# it ("the customer's city" of a `users` table).
-PEOPLE_NOUNS = frozenset("""user users customer customers client clients person people buyer
-buyers shopper shoppers member members account accounts""".split())
 
 
 SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|ratio)\b|%")

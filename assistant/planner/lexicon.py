@@ -16,7 +16,7 @@ from typing import Any
 
 from assistant.catalog.cache import derived
 from assistant.catalog.models import Catalog
-from assistant.planner.text import STOPWORDS, normalise, phrase_pattern
+from assistant.planner.text import PEOPLE_NOUNS, STOPWORDS, normalise, phrase_pattern
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,7 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
                 senses[short] = [Sense("metric", name)]  # only where nothing else is
     _add_spelled_out(catalog, senses)
     _add_table_heads(catalog, senses)
+    _add_people_nouns(catalog, senses)
     for dim in catalog.dimensions.values():  # "country" for "customer country" of customers
         owner = dim.table.removesuffix("s")
         for phrase in _variants(dim.label):
@@ -162,6 +163,18 @@ def _add_table_heads(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
         named = senses.get(phrase, [])
         if named and all(s.kind == "metric" for s in named):
             senses[head] = list(named)
+
+
+def _add_people_nouns(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
+    """ "How many clients in each city" over a model whose people are its `users`: a table
+    named by a word for people is named by every such word, only where nothing else is (a
+    model that governs one of those words keeps its own)."""
+    tables = set(catalog.tables) | {m.table for m in catalog.metrics.values() if m.table}
+    people = [t for t in tables if t.lower() in PEOPLE_NOUNS and t.lower() in senses]
+    if len(people) != 1 or not all(s.kind == "metric" for s in senses[people[0].lower()]):
+        return
+    for noun in sorted(PEOPLE_NOUNS):
+        senses.setdefault(noun, list(senses[people[0].lower()]))
 
 
 def _add_entities(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:

@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import re
 
+from assistant import messages
 from assistant.catalog.models import Catalog, Metric
+from assistant.errors import ClarificationNeeded
 from assistant.planner.lexicon import Entry, Sense, build_lexicon
-from assistant.planner.parsing import Parse, PhraseMatch
+from assistant.planner.parsing import Parse, PhraseMatch, candidate
 from assistant.planner.text import STOPWORDS, WORD, normalise, same_event
 
 Span = tuple[int, int]
@@ -148,3 +150,88 @@ def verb_metric(p: Parse, catalog: Catalog) -> None:
             p.matches.append(PhraseMatch(entry, said.span()))
             p.consume(said.span())
     p.matches.sort(key=lambda m: m.span[0])
+
+
+# What a thing earned, asked of the thing itself: "what did orders bring in", "how much have
+# bookings generated". The thing named is the subject, the figure asked is money.
+EARNED = re.compile(r"\b(?:what|how\s+much)\s+(?:did|do|does|has|have|had|will|would)\s+"
+                    r"(?P<subject>[\w' ]{1,40}?)\s+(?:bring|brought|rake[ds]?|raked|pull(?:ed)?)"
+                    r"\s+in\b|\b(?:what|how\s+much)\s+(?:did|do|does|has|have|had|will|would)\s+"
+                    r"(?P<agent>[\w' ]{1,40}?)\s+(?:generate[ds]?|earn(?:s|ed)?|make|made)\b")
+COUNT_WORDS = frozenset({"count", "counts", "number", "numbers", "of"})
+
+
+def earned_by(p: Parse, catalog: Catalog) -> None:
+    """ "What did orders bring in last quarter": when the only figure the question names is a
+    count, and it is what did the earning, the answer is the money those rows brought, never
+    their count. The one money metric of the same thing (its label's words, less "count":
+    "orders total amount" of "orders count") replaces it; otherwise the question is asked back
+    with the money metrics to choose from."""
+    said = EARNED.search(p.text)
+    if said is None:
+        return
+    a, b = said.span("subject") if said.group("subject") is not None else said.span("agent")
+    named = [(m, s) for m in p.matches for s in m.senses if s.kind == "metric" and m.span[0] >= 0]
+    inside = [(m, s) for m, s in named if a <= m.span[0] and m.span[1] <= b]
+    counted = catalog.metrics.get(inside[0][1].name) if inside else None
+    if counted is None or len(inside) != len(named) or not _counts_rows(counted):
+        return
+    money = [m for m in catalog.metrics.values() if m is not counted and _sums_money(m)]
+    same = _amount_of(counted, money) or [
+        m for m in money if m.table == counted.table]  # the one money figure of its table
+    if len(same) != 1:
+        raise ClarificationNeeded(
+            messages.CLARIFY_EARNED.format(thing=p.text[a:b].strip()),
+            [candidate(catalog, m.name, None) for m in money[:6]])
+    match = inside[0][0]
+    p.matches = [m for m in p.matches if m is not match]
+    p.matches.append(PhraseMatch(Entry(match.entry.phrase, (Sense("metric", same[0].name),)),
+                                 match.span))
+    p.matches.sort(key=lambda m: m.span[0])
+
+
+def _counts_rows(metric: Metric) -> bool:
+    """A count of rows or of keys: `COUNT(*)`, `COUNT(x)`, a sum of ones."""
+    return metric.aggregate == "count" or re.fullmatch(
+        r"\s*(?:count\s*\(.*\)|sum\s*\(\s*1\s*\))\s*", metric.expr, flags=re.I | re.S) is not None
+
+
+def _sums_money(metric: Metric) -> bool:
+    """An amount of money: in a currency, labelled an amount, or a sum of a column — not an
+    average or a rate of two amounts."""
+    words = set(normalise(metric.label).split()) | set(metric.name.split("_"))
+    if words & (RATE_WORDS | {"average", "avg", "mean", "per"}) or _counts_rows(metric):
+        return False
+    summed = re.fullmatch(r"\s*sum\s*\(\s*[\w.]+\s*\)\s*", metric.expr, flags=re.I)
+    return bool(currencies_of(metric)) or bool(words & {"amount", "amounts", "value", "values"}) \
+        or summed is not None or metric.aggregate == "sum"
+
+
+def _amount_of(counted: Metric, money: list[Metric]) -> list[Metric]:
+    """The money metrics named like a count, less its count words ("orders total amount" of
+    "orders count", "Transaction Amount (USD)" of "Transactions")."""
+    own = {w.rstrip("s") for w in _distinctive(counted) - COUNT_WORDS}
+    return [m for m in money if own and {w.rstrip("s") for w in _distinctive(m)} == own]
+
+
+VOLUME = re.compile(r"\s*volumes?\b")
+
+
+def volume_of(p: Parse, catalog: Catalog) -> None:
+    """ "Transaction volume in March": where a thing has both a count and an amount of money of
+    the same name, its "volume" is either; the question is asked back with both. A currency
+    said ("dollar volume") already chose the amount."""
+    if _said_currencies(p.text):
+        return
+    for m in p.matches:
+        counted = next((catalog.metrics[s.name] for s in m.senses if s.kind == "metric"
+                        and s.name in catalog.metrics), None)
+        if counted is None or m.span[0] < 0 or not _counts_rows(counted) or \
+                VOLUME.match(p.text, m.span[1]) is None:
+            continue
+        money = [x for x in catalog.metrics.values() if x is not counted and _sums_money(x)]
+        amounts = _amount_of(counted, money)
+        if amounts:
+            raise ClarificationNeeded(
+                messages.CLARIFY_VOLUME.format(thing=p.text[m.span[0]:m.span[1]]),
+                [candidate(catalog, x.name, None) for x in (counted, *amounts)])

@@ -54,7 +54,7 @@ from assistant.planner.coverage import (
     leftovers,
 )
 from assistant.planner.lexicon import Entry, Sense, build_lexicon
-from assistant.planner.money import money_metric, verb_metric
+from assistant.planner.money import earned_by, money_metric, verb_metric, volume_of
 from assistant.planner.parsing import (
     Claim,
     Number,
@@ -66,6 +66,7 @@ from assistant.planner.parsing import (
 )
 from assistant.planner.patterns import (
     AVERAGE_OF,
+    CHANGE_NOUN,
     CHANGE_VERB,
     CHOICE,
     COMPARE_PERIODS,
@@ -206,11 +207,7 @@ def periods(d: Draft) -> None:
         if lead:
             p.claims.append(Claim(lead.span(), "time"))
         _restatements_of(p, found, d.as_of)
-        if said:
-            found = _period_before_same_last_year(p, found, d.as_of, said)
-        earlier = _year_earlier(p, found, d.as_of, said) if said else period_before(
-            found, before) if before else preceding(
-            found, _over_unit(over), over.span()) if over else None
+        found, earlier = _earlier(p, found, d.as_of, said, before, over)
         second = earlier or find_time(p.work, d.as_of)
         if second is not None and earlier is None and not (COMPARE_PERIODS.search(text) or over or
                                        SAME_LAST_YEAR.search(text) or
@@ -359,6 +356,45 @@ def _period_before_same_last_year(p: Parse, found: Found, as_of: date,
     return first
 
 
+def _earlier(p: Parse, found: Found, as_of: date, said: re.Match[str] | None,
+             before: re.Match[str] | None,
+             over: re.Match[str] | None) -> tuple[Found, Found | None]:
+    """The period and the one it is compared with when words say which ("the same quarter
+    last year", "the month before", "week over week"); else no earlier one."""
+    if said:
+        found = _period_before_same_last_year(p, found, as_of, said)
+    earlier = _year_earlier(p, found, as_of, said) if said else period_before(
+        found, before) if before else preceding(
+        found, _over_unit(over), over.span()) if over else None
+    if earlier is not None:  # "YoY growth, Q1 2026 vs Q1 2025": both periods named too
+        return _both_named(p, found, earlier, as_of, over if not said else None)
+    return found, earlier
+
+
+def _both_named(p: Parse, found: Found, earlier: Found, as_of: date,
+                over: re.Match[str] | None) -> tuple[Found, Found]:
+    """ "Year-over-year growth, Q1 2026 vs Q1 2025", "MoM, May over April": the compared
+    periods are also named, in either order; the one named besides is claimed, and the later
+    of the two is the period compared with the one before it."""
+    def before(later: Found) -> Found | None:
+        return preceding(later, _over_unit(over), over.span()) if over else Found(
+            _a_year_before(later.start), _a_year_before(later.end), earlier.phrase, earlier.span)
+
+    def same(a: Found | None, b: Found) -> bool:
+        return a is not None and (a.start, a.end) == (b.start, b.end)
+
+    if found.ends is not None and same(before(found.ends[1]), found.ends[0]):
+        return found.ends[1], found.ends[0]  # "YoY, Q1 2025 to Q1 2026": the range's two ends
+    named = find_time(p.work, as_of)
+    if named is not None and same(named, earlier):
+        p.claim(named.span, "time")
+        return found, replace(earlier, phrase=named.phrase)
+    if named is not None and same(before(named), found):
+        p.claim(named.span, "time")  # the earlier one was said first
+        return named, found
+    return found, earlier
+
+
 def _a_year_before(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -457,6 +493,7 @@ def numbers(d: Draft) -> None:
     elif (m := WHICH_COUNT.search(p.work)) is not None and SUPERLATIVE.search(p.text, m.end()):
         d.limit = _count(m["n"])  # "which 4 regions hold the most", "what two plans earn least"
         p.claim(m.span("n"), "limit")
+    _window_said(d)
     d.numbers = whatif.numbers(p, d.catalog)
     d.param_spans = [span for n in d.numbers for span in n.spans] + \
         whatif.restated_rules(p, d.catalog)
@@ -476,6 +513,39 @@ def numbers(d: Draft) -> None:
         for again in GRAIN.finditer(p.work):  # "weekly signups, by signup week": said twice
             if _grain_unit(again) == _grain_unit(d.grain):
                 p.claim(again.span(), "grain")
+
+
+# A metric's window said as a noun: "a 60-day window (instead of the usual 30)", "a window of
+# 14 days", "a 90 day lookback".
+WINDOW_SAID = re.compile(
+    r"\b(?:(?:an?|the)\s+)?(?P<days>\d{1,3})[\s-]*days?\s+(?:window|look[\s-]?back)\b"
+    r"(?P<old>\s+(?:instead\s+of|rather\s+than|not)\s+(?:(?:the|our)\s+)?(?:(?:usual|default|"
+    r"standard|normal|governed|current|regular)\s+)?(?P<was>\d{1,3})(?:[\s-]*days?)?)?|"
+    r"\b(?:an?\s+|the\s+)?window\s+of\s+(?P<of>\d{1,3})\s+days?\b")
+
+
+def _window_said(d: Draft) -> None:
+    """ "Using a 60-day window instead of the usual 30, how many active users": the window of
+    the one metric named that has a default window, when no segment (whose own window a
+    what-if would change) is named; the default said beside it is only restated."""
+    said = WINDOW_SAID.search(d.p.work)
+    if said is None or d.found is not None or d.snapshot is not None:
+        return
+    lexicon = [e for e in build_lexicon(d.catalog) if e.pattern.search(d.text)]
+    if any(s.kind in ("segment", "member") for e in lexicon for s in e.senses):
+        return
+    windowed = {m.name: m.default_window_days for e in lexicon for s in e.senses
+                if s.kind == "metric" and (m := d.catalog.metrics.get(s.name)) is not None
+                and m.default_window_days}
+    if len(windowed) != 1 or said["was"] and int(said["was"]) not in windowed.values():
+        return
+    days = int(said["days"] or said["of"])
+    span = said.span() if said["was"] else said.span(0) if not said["old"] else said.span()
+    d.found = Found(d.as_of - timedelta(days=days - 1), d.as_of, f"the last {days} days", span)
+    d.p.claim(span, "time")
+    lead = re.search(r"\b(?:using|use|with|over|on|in|across|for)\s+$", d.text[:span[0]])
+    if lead is not None:
+        d.p.claim(lead.span(), "time")
 
 
 # "Year over year", "month on month" with no period named: a series of that unit, in the
@@ -516,6 +586,8 @@ def senses(d: Draft) -> None:
     match_phrases(p, d.catalog)
     money_metric(p, d.catalog)
     verb_metric(p, d.catalog)
+    earned_by(p, d.catalog)
+    volume_of(p, d.catalog)
     _ranking_superlative(p, d.catalog)
     # words that belong to a what-if value ("45 days inactive") name no segment
     p.matches = [m for m in p.matches if not any(
@@ -1041,6 +1113,7 @@ def shape(d: Draft) -> None:
         d.limit = d.limit or 1
     d.group_by = shaping.group_by(p, d.senses, catalog, d.metric, d.segment, d.grain,
                                   d.versus_rest)
+    _value_against_the_rest(d)
     d.by_column = shaping.by_column(p, d.segment) if d.measure is None else None
     if d.compared_grain is not None or d.compared:
         _compared_shape(d)
@@ -1055,6 +1128,24 @@ def shape(d: Draft) -> None:
         _cohort_size(d)
         _ranked_cohorts(d)
     _time_range(d)
+
+
+def _value_against_the_rest(d: Draft) -> None:
+    """ "Quick buy versus everything else": one value of a dimension that has two, against the
+    rest, is the dimension's two values, a row each."""
+    rest = REST.search(d.text)
+    if rest is None or d.segment is not None or d.group_by or len(d.filters) != 1:
+        return
+    one = d.filters[0]
+    dim = d.catalog.dimensions.get(one.dimension)
+    if one.exclude or len(one.values) != 1 or dim is None or len(dim.values) != 2:
+        return
+    said = [m.span for m in d.p.matches if 0 <= m.span[1] <= rest.start() and any(
+        s.kind == "value" and s.name == dim.name for s in m.senses)]
+    if said and re.fullmatch(r"\s*", d.text[max(b for _, b in said):rest.start()]):
+        d.filters, d.group_by = [], [DimensionRef(name=dim.name)]
+        for span in (*said, rest.span()):
+            d.p.claim(span, "rest_of_values")
 
 
 def _people_ranked(d: Draft) -> None:
@@ -1410,7 +1501,8 @@ def _shares(d: Draft) -> None:
     _governed_share(d)
     share = _asks_share(d) and not d.share_governed
     unsigned = SIGNUP_WORDS.sub(" ", d.text)  # "signed up" is no "up"
-    amount = share or CHANGE_AMOUNT.search(d.text) is not None
+    amount = share or CHANGE_AMOUNT.search(d.text) is not None or \
+        RATE_OF_CHANGE.search(d.text) is not None  # "did X grow? the % change" wants its size
     if (d.compared or d.compared_grain) and (GROWTH.search(unsigned) and amount or (
             HOW_MANY_MORE.search(d.text)) or CHANGE_NOUN.search(d.text) and (
                 amount or not YES_NO.match(d.text))):
@@ -1437,12 +1529,10 @@ def _shares(d: Draft) -> None:
 # A change between periods asked as a rate: "percent growth", "% change", "fell by what %":
 # the verbs of change, or a bare "up"/"down".
 GROWTH = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:up|down)\b")
-CHANGE_NOUN = re.compile(r"\b(?:growth|difference|delta|(?:percent|%|percentage)\s+change|"
-                         r"(?:the|a|an)\s+(?:change|increase|decrease|drop|decline|rise|"
-                         r"fall|jump|dip))\b")
 # The size of a change asked for: "how much did it grow", "by what fraction", "how many more".
 # A question answered yes or no ("was there a drop in May vs April?"): both periods show it.
 YES_NO = re.compile(r"^(?:was|were|is|are|did|do|does|has|have|had|any)\b")
+RATE_OF_CHANGE = re.compile(r"(?:%|\bper\s*cent(?:age)?)\s*(?:change|growth|increase|decrease)\b")
 HOW_MANY_MORE = re.compile(r"\bhow\s+(?:much|many)\s+(?:more|less|fewer)\b")
 CHANGE_AMOUNT = re.compile(r"\bhow\s+(?:much|many|far|big)\b|\bby\s+(?:how\s+much|what)\b")
 

@@ -481,10 +481,15 @@ CHANGE_VERB = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?
                          r"decline[ds]?|change[ds]?|(go|goes|went|gone|going)\s+(up|down)|"
                          r"rise|rose|risen|fall|fell|fallen|jump(ed|s)?|climb(ed|s)?|"
                          r"improve[ds]?|shrink|shrank|dip(ped|s)?)\b")
+# A change asked for by its noun: "growth", "the difference", "% change".
+CHANGE_NOUN = re.compile(r"(?:\b(?:growth|difference|delta|(?:percent|percentage)\s+change|"
+                         r"(?:the|a|an)\s+(?:change|increase|decrease|drop|decline|rise|"
+                         r"fall|jump|dip))|%\s*change)\b")
 # The people a segment leaves out, as the other side of a comparison ("vs everyone else",
 # "against the remainder of users", "compared with all other accounts").
 REST = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|against|relative\s+to)\s+(?:the\s+)?"
-                  r"(?:(?:every(?:one|body)|any(?:one|body)|all)\s+else|(?:all\s+)?(?:the\s+)?rest"
+                  r"(?:(?:every(?:one|body|thing)|any(?:one|body|thing)|all)\s+else|"
+                  r"(?:all\s+)?(?:the\s+)?rest"
                   r"(?:\s+of\s+(?:them|us|the\s+base))?|(?:all\s+)?(?:the\s+)?others|"
                   r"(?:all\s+)?(?:the\s+)?other\s+(?=users|customers|people|accounts|folks))\b")
 COMPARE_PERIODS = re.compile(r"\b(vs|versus|compared?\s+(with|to)|compare|comparing|against|"

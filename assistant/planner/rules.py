@@ -48,6 +48,7 @@ from assistant.planner.passes import plan_data_question
 from assistant.planner.patterns import (
     ASKING_ASIDE,
     CATALOG,
+    CHANGE_NOUN,
     CLAUSE_BREAK,
     COMPARE_PERIODS,
     COUNT,
@@ -360,7 +361,8 @@ class RulesPlanner:
             # upper-case codes of the geography's values ("FR vs JP") name governed values
             coded = catalog.geography() is not None and question.upper() != question and \
                 COUNTRY_CODES.search(clause) is not None
-            if probe.matches or asks or what_if or dated or coded or _only_periods(text, as_of):
+            if probe.matches or asks or what_if or dated or coded or _only_periods(text, as_of) \
+                    or CHANGE_NOUN.search(text):  # "give me the % change": the shape asked
                 kept.append(clause)
         return " ".join(kept) if kept else question
 

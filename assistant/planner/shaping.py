@@ -12,7 +12,7 @@ from assistant import messages
 from assistant.catalog.models import Catalog, Metric, Segment
 from assistant.errors import ClarificationNeeded, Refusal
 from assistant.plan import DimensionRef, Filter, Intent, Measure
-from assistant.planner.coverage import FUNCTION_WORDS, PEOPLE_NOUNS, event_dates
+from assistant.planner.coverage import FUNCTION_WORDS, event_dates
 from assistant.planner.lexicon import Sense, vocabulary
 from assistant.planner.parsing import (
     Parse,
@@ -34,7 +34,7 @@ from assistant.planner.patterns import (
     SIGNUP_WORDS,
     SUPERLATIVE,
 )
-from assistant.planner.text import normalise, phrase_pattern, same_event
+from assistant.planner.text import PEOPLE_NOUNS, normalise, phrase_pattern, same_event
 from assistant.planner.timephrases import Found
 
 
@@ -259,6 +259,12 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
     specific = sorted((n for n in named if n not in population),
                       key=lambda n: n in loose and bool(measured))
     metric = specific[0] if specific else (people if named else None)
+    # the people metric named by a word for the figure itself ("signups"), not for the people
+    # who might spend (a people noun), is what a loose "how much did … grow" measures
+    figure = any(s.kind == "metric" and s.name == people and not small(m.entry.phrase) and
+                 m.entry.phrase.split()[-1] not in PEOPLE_NOUNS for m, s in senses)
+    if metric in loose and not measured and figure:
+        return people
     # "accounts we flag as new: their customers" names the people apart
     people_said = any(s.kind == "metric" and s.name in population for _, s in senses)
     if segment is not None and not share and not people_said and not dated and \
@@ -273,8 +279,9 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
     """ "How many folks bought anything during March", "among the trial accounts, who has paid, how
     many": people counted by a purchase are the governed buyers metric (distinct users that
     completed an order), not everyone who has any order row, nor the orders themselves."""
-    counts_people = metric is None or (metric in catalog.metrics and
-                                       catalog.metrics[metric].table == catalog.population_table())
+    of_people = metric in catalog.metrics and catalog.metrics[metric].table in (
+        catalog.population_table(), *PEOPLE_NOUNS)
+    counts_people = metric is None or of_people
     if _counts_members(p, catalog):  # "PQLs that bought something, how many"
         counts_people = True
     elif segment is not None:
@@ -282,7 +289,15 @@ def buyers(p: Parse, catalog: Catalog, metric: str | None, segment: Segment | No
     if not counts_people or not ORDER_WORDS.search(p.text):
         return metric
     found = catalog.buyer_metrics()
-    return found[0].name if len(found) == 1 else metric
+    if len(found) == 1:
+        return found[0].name
+    if not of_people:
+        return metric
+    # "how many users bought something" where no definition counts buyers: every user is no
+    # answer to it
+    raise ClarificationNeeded(messages.CLARIFY_NO_BUYERS, [
+        candidate(catalog, m.name, None) for m in catalog.metrics.values()
+        if m.table != catalog.population_table()][:4])
 
 
 def lacking(p: Parse, catalog: Catalog, metric: str | None) -> str | None:

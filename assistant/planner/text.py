@@ -87,7 +87,12 @@ MONTH_NUMBER_WORD = re.compile(r"\bmonth\s+(" + "|".join(CELL_NUMBERS) + r")\b")
 # ("nine logins rather than four").
 REPLACED_NUMBER = re.compile(rf"\b(instead\s+of|rather\s+than)\s+({_SMALL})\b")
 # What follows a count of the things ranked: "(the 3) plans with the highest revenue".
-RANKED_AFTER = (r"(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|who|which)\s+(?:the\s+)?(?:most|"
+# English nouns for people: a table named by one of them holds people, and any of them names
+# it ("the customer's city" of a `users` table).
+PEOPLE_NOUNS = frozenset("""user users customer customers client clients person people buyer
+buyers shopper shoppers member members account accounts""".split())
+RANKED_AFTER = (r"(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|who|which)\s+(?:[a-z]+\s+){0,3}?"
+                r"(?:the\s+)?(?:most|"
                 r"highest|fewest|lowest|least|biggest|largest|smallest|best|worst)\b)")
 RANKED_NUMBER = re.compile(rf"\b(top|bottom|best|worst|highest|lowest)\s+({_SMALL})\b|"
                            rf"\b(the|our)\s+({_SMALL})\s+{RANKED_AFTER}")

@@ -345,7 +345,7 @@ def _relative_periods(as_of: date) -> list[tuple[str, Resolver]]:
          r"december|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec)\b(?!\s*\d)",
          lambda m: month_of(m[1], None)),
         # "may" is a verb too: a month only beside another period it is compared or ranged with
-        (rf"\b(may)\b(?=\s+(?:vs|versus|or|and|to|through|thru|-|compared\s+(?:to|with))\s+"
+        (rf"\b(may)\b(?=\s+(?:vs|versus|or|and|to|over|through|thru|-|compared\s+(?:to|with))\s+"
          rf"(?:the\s+)?(?:(?:{MONTH_RE}|q[1-4]|h[12]|20\d\d|last|this)\b|\u2022))",
          lambda m: month_of(m[1], None)),
         (r"(?:(?<=\bvs\s)|(?<=\bor\s)|(?<=\bto\s)|(?<=\bthru\s)|(?<=\bversus\s)|(?<=\bthrough\s)|"

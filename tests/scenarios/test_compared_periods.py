@@ -104,3 +104,47 @@ def test_how_many_more_between_two_periods_apart_is_their_difference(config, raw
 def test_a_change_over_three_periods_is_asked_back(config):
     answer = Assistant(config).ask("revenue growth in Q1 vs Q2 vs Q3")
     assert answer.status == "clarify" and "exactly two periods" in answer.message
+
+
+def _signups(raw, start: str, end: str) -> int:
+    return raw.execute("SELECT COUNT(*) FROM users WHERE CAST(signup_at AS DATE) "
+                       f"BETWEEN DATE '{start}' AND DATE '{end}'").fetchone()[0]
+
+
+def test_how_much_the_signups_grew_is_the_growth_of_the_signup_count_not_of_revenue(config, raw):
+    answer = Assistant(config).ask("how much did our signups grow between Q3 and Q1, in percent?")
+    earlier = _signups(raw, "2025-07-01", "2025-09-30")
+    later = _signups(raw, "2026-01-01", "2026-03-31")
+    row = dict(zip(answer.columns, answer.rows[0], strict=True))
+    assert answer.status == "answered" and "Revenue" not in answer.message
+    assert (row["users_earlier"], row["users_later"]) == (earlier, later)
+    assert row["relative_change"] == pytest.approx(later / earlier - 1)
+
+
+@pytest.mark.parametrize("question", ["did orders grow in May vs April? give me the % change",
+                                      "the % change in orders, April to May"])
+def test_a_percent_change_asked_is_the_size_of_the_change(question, config, raw):
+    answer = Assistant(config).ask(question)
+    april, may = _orders(raw, "2026-04-01", "2026-04-30"), _orders(raw, "2026-05-01", "2026-05-31")
+    row = dict(zip(answer.columns, answer.rows[0], strict=True))
+    assert answer.status == "answered" and "as context" not in answer.message
+    assert row["relative_change"] == pytest.approx(may / april - 1)
+
+
+@pytest.mark.parametrize(("question", "earlier", "later"), [
+    ("quarter-on-quarter growth in orders, Q2 over Q1?",
+     ("2026-01-01", "2026-03-31"), ("2026-04-01", "2026-06-30")),
+    ("month over month growth in orders, May over April, as a percentage",
+     ("2026-04-01", "2026-04-30"), ("2026-05-01", "2026-05-31")),
+    ("year-over-year growth in orders for Q1 2026 vs Q1 2025",
+     ("2025-01-01", "2025-03-31"), ("2026-01-01", "2026-03-31")),
+    ("YoY order growth, Q1 2025 to Q1 2026",
+     ("2025-01-01", "2025-03-31"), ("2026-01-01", "2026-03-31")),
+])
+def test_a_change_said_by_its_unit_and_both_periods_named_compares_those_two(
+        question, earlier, later, config, raw):
+    answer = Assistant(config).ask(question)
+    assert answer.status == "answered", answer.message
+    row = dict(zip(answer.columns, answer.rows[0], strict=True))
+    assert (row["orders_earlier"], row["orders_later"]) == (_orders(raw, *earlier),
+                                                            _orders(raw, *later))

@@ -399,3 +399,34 @@ def test_the_value_of_orders_is_their_amount_not_their_count(tmp_path: Path) -> 
         f"SELECT SUM(li.price) FROM read_csv_auto('{data / 'line_items.csv'}') li "
         f"JOIN read_csv_auto('{data / 'orders.csv'}') o ON o.id = li.order_id").fetchall()[0][0]
     assert answer.log_dict()["rows"][0][-1] == expected
+
+
+# -- the words a model's people and money go by ---------------------------------------------
+def _counted_customers(shop: Path) -> None:
+    cubes = shop / "model" / "cubes" / "customers.yml"
+    cubes.write_text(cubes.read_text() + "    measures:\n      - {name: count, type: count}\n")
+
+
+def test_a_table_of_people_answers_to_any_word_for_people(shop: Path, tmp_path: Path) -> None:
+    _counted_customers(shop)
+    answer = ask(shop, tmp_path, "how many clients are in FR?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["rows"] == [[1]]  # SELECT COUNT(*) FROM customers WHERE country = 'FR'
+
+
+def test_people_counted_by_a_purchase_no_definition_counts_are_asked_back(
+        shop: Path, tmp_path: Path) -> None:
+    """Counting every customer would not answer who bought something; no measure here counts
+    buyers by that name, so the question is asked back rather than answered with all of them."""
+    _counted_customers(shop)
+    answer = ask(shop, tmp_path, "how many customers bought something?")
+    assert answer["status"] == "clarify", answer["message"]
+
+
+def test_what_the_orders_brought_in_is_never_their_count(shop: Path, tmp_path: Path) -> None:
+    """The orders' count is labelled plain "count" and their money sits on the items: no one
+    amount is named like the count, so the money figures are offered, not the count."""
+    answer = ask(shop, tmp_path, "what did orders bring in?")
+    assert answer["status"] == "clarify", answer["message"]
+    assert {"revenue", "total"} <= {c["name"] for c in answer["candidates"]}
+    assert "count" not in {c["name"] for c in answer["candidates"]}

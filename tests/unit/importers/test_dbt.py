@@ -619,3 +619,49 @@ def test_an_entity_said_before_a_dimension_says_whose_it_is(tmp_path: Path) -> N
     total = assistant.ask("total revenue").log_dict()["rows"][0][-1]
     assert sorted(r[0] for r in by_region["rows"]) == ["EU", "NA"]
     assert sum(r[-1] for r in by_region["rows"]) == pytest.approx(total)
+
+
+# -- what a model's words say about counts and money --------------------------------------------
+SIZE_BAND = """\
+      - name: size_band
+        type: categorical
+        expr: "CASE WHEN amount >= 20 THEN 'Large' ELSE 'Small' END"
+"""
+
+
+def test_the_outcomes_of_a_case_dimension_are_its_values(shop: Path, tmp_path: Path) -> None:
+    """A dimension defined by a CASE of text outcomes has exactly those values, so "large
+    orders" filters on it, and one of its two values against the rest is both, a row each."""
+    (shop / "models" / "orders.yml").write_text(ORDERS.replace(
+        "      - {name: status, type: categorical}\n",
+        "      - {name: status, type: categorical}\n" + SIZE_BAND))
+    large = answered(shop, tmp_path, "revenue from large orders")
+    assert large["rows"] == [[30.0]]  # SELECT SUM(amount) FROM orders WHERE amount >= 20
+    both = answered(shop, tmp_path, "revenue: large versus everything else")
+    assert sorted(map(tuple, both["rows"])) == [("Large", 30.0), ("Small", 15.0)]
+
+
+ORDERS_METRIC = ("  - {name: orders, label: Orders, type: simple, "
+                 "type_params: {measure: order_count}}\n")
+
+
+def test_what_a_count_brought_in_is_the_money_of_those_rows(shop: Path, tmp_path: Path) -> None:
+    """"What did orders bring in" asks for the orders' money, never for how many there were:
+    the amount named like the count ("Order Amount (USD)" of "Orders")."""
+    models = ORDERS.replace("    measures:\n", "    measures:\n" + REFUNDS) + MONEY_METRICS + \
+        ORDERS_METRIC
+    (shop / "models" / "orders.yml").write_text(models)
+    brought = answered(shop, tmp_path, "what did orders bring in?")
+    assert brought["plan"]["metric"]["name"] == "order_amount"
+    assert brought["rows"] == [[45.0]]  # SELECT SUM(amount) FROM orders
+
+
+def test_the_volume_of_a_thing_counted_and_summed_alike_is_asked_back(
+        shop: Path, tmp_path: Path) -> None:
+    models = ORDERS.replace("    measures:\n", "    measures:\n" + REFUNDS) + MONEY_METRICS + \
+        ORDERS_METRIC
+    (shop / "models" / "orders.yml").write_text(models)
+    volume = ask(shop, tmp_path, "what is our order volume?")
+    assert volume["status"] == "clarify", volume["message"]
+    assert {c["name"] for c in volume["candidates"]} == {"orders", "order_amount"}
+    assert answered(shop, tmp_path, "our order dollar volume")["rows"] == [[45.0]]
