@@ -16,6 +16,7 @@ from typing import Any
 
 from assistant.catalog.cache import derived
 from assistant.catalog.models import Catalog
+from assistant.planner.places import place_names
 from assistant.planner.text import PEOPLE_NOUNS, STOPWORDS, normalise, phrase_pattern
 
 
@@ -91,8 +92,11 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             continue
         add(_variants(dim.name) | _variants(dim.label) | _all(dim.synonyms),
             Sense("dimension", dim.name))
+        kind_words = set(dim.name.split("_")) | set(normalise(dim.label).split())
         for value in dim.values:
             phrases = _all(value.synonyms) | _variants(value.label)
+            if not value.synonyms and value.label == value.value:  # a bare code: the place
+                phrases |= set(place_names(kind_words, value.value))
             if len(value.value) > 2:  # two-letter codes only count when written in capitals
                 phrases |= _variants(value.value)
             add(phrases, Sense("value", dim.name, value.value))

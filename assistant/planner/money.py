@@ -122,8 +122,12 @@ def money_metric(p: Parse, catalog: Catalog) -> None:
         return any(a < m.span[1] and m.span[0] < b for a, b in spans)
 
     # a value those words name stays a filter the metric's own rule repeats ("customers in
-    # Mexico" of "Cancellations in Mexico"); a count or another name they matched yields
-    values = [m for m in p.matches if overlaps(m) and all(s.kind == "value" for s in m.senses)]
+    # Mexico" of a Mexico-only cancellations metric), unless the metric is named for that value
+    # (the dollars of the quick-buy kind: its weeks without one are zero, not missing); a
+    # count or another name they matched yields
+    own = {w.rstrip("s") for w in normalise(catalog.metrics[name].label).split()}
+    values = [m for m in p.matches if overlaps(m) and all(s.kind == "value" for s in m.senses)
+              and not {w.rstrip("s") for w in m.entry.phrase.split()} <= own]
     p.matches = [m for m in p.matches if not overlaps(m) or m in values]
     for span in spans:
         entry = Entry(p.text[span[0]:span[1]], (Sense("metric", name),))
@@ -152,8 +156,8 @@ def verb_metric(p: Parse, catalog: Catalog) -> None:
     p.matches.sort(key=lambda m: m.span[0])
 
 
-# What a thing earned, asked of the thing itself: "what did orders bring in", "how much have
-# bookings generated". The thing named is the subject, the figure asked is money.
+# What a thing earned, asked of the thing itself: "what have the bookings brought in", "how
+# much have bookings generated". The thing named is the subject, the figure asked is money.
 EARNED = re.compile(r"\b(?:what|how\s+much)\s+(?:did|do|does|has|have|had|will|would)\s+"
                     r"(?P<subject>[\w' ]{1,40}?)\s+(?:bring|brought|rake[ds]?|raked|pull(?:ed)?)"
                     r"\s+in\b|\b(?:what|how\s+much)\s+(?:did|do|does|has|have|had|will|would)\s+"
@@ -162,10 +166,10 @@ COUNT_WORDS = frozenset({"count", "counts", "number", "numbers", "of"})
 
 
 def earned_by(p: Parse, catalog: Catalog) -> None:
-    """ "What did orders bring in last quarter": when the only figure the question names is a
-    count, and it is what did the earning, the answer is the money those rows brought, never
-    their count. The one money metric of the same thing (its label's words, less "count":
-    "orders total amount" of "orders count") replaces it; otherwise the question is asked back
+    """ "What have the bookings brought in since May": when the only figure the question names
+    is a count, and it is what did the earning, the answer is the money those rows brought,
+    never their count. The one money metric of the same thing (its label's words, less "count":
+    "bookings total amount" beside "bookings count") replaces it; otherwise it is asked back
     with the money metrics to choose from."""
     said = EARNED.search(p.text)
     if said is None:
@@ -218,7 +222,7 @@ VOLUME = re.compile(r"\s*volumes?\b")
 
 
 def volume_of(p: Parse, catalog: Catalog) -> None:
-    """ "Transaction volume in March": where a thing has both a count and an amount of money of
+    """ "Booking volume for Q3": where a thing has both a count and an amount of money of
     the same name, its "volume" is either; the question is asked back with both. A currency
     said ("dollar volume") already chose the amount."""
     if _said_currencies(p.text):

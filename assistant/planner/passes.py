@@ -366,14 +366,14 @@ def _earlier(p: Parse, found: Found, as_of: date, said: re.Match[str] | None,
     earlier = _year_earlier(p, found, as_of, said) if said else period_before(
         found, before) if before else preceding(
         found, _over_unit(over), over.span()) if over else None
-    if earlier is not None:  # "YoY growth, Q1 2026 vs Q1 2025": both periods named too
+    if earlier is not None:  # "YoY: H2 2025 against H2 2024": both periods named too
         return _both_named(p, found, earlier, as_of, over if not said else None)
     return found, earlier
 
 
 def _both_named(p: Parse, found: Found, earlier: Found, as_of: date,
                 over: re.Match[str] | None) -> tuple[Found, Found]:
-    """ "Year-over-year growth, Q1 2026 vs Q1 2025", "MoM, May over April": the compared
+    """ "Year-over-year, H2 2025 against H2 2024", "MoM, June over May": the compared
     periods are also named, in either order; the one named besides is claimed, and the later
     of the two is the period compared with the one before it."""
     def before(later: Found) -> Found | None:
@@ -515,7 +515,7 @@ def numbers(d: Draft) -> None:
                 p.claim(again.span(), "grain")
 
 
-# A metric's window said as a noun: "a 60-day window (instead of the usual 30)", "a window of
+# A metric's window said as a noun: "a 50-day window (not the default 30)", "a window of
 # 14 days", "a 90 day lookback".
 WINDOW_SAID = re.compile(
     r"\b(?:(?:an?|the)\s+)?(?P<days>\d{1,3})[\s-]*days?\s+(?:window|look[\s-]?back)\b"
@@ -525,7 +525,7 @@ WINDOW_SAID = re.compile(
 
 
 def _window_said(d: Draft) -> None:
-    """ "Using a 60-day window instead of the usual 30, how many active users": the window of
+    """ "Actives, with a 50-day window rather than the standard 30": the window of
     the one metric named that has a default window, when no segment (whose own window a
     what-if would change) is named; the default said beside it is only restated."""
     said = WINDOW_SAID.search(d.p.work)
@@ -1131,7 +1131,7 @@ def shape(d: Draft) -> None:
 
 
 def _value_against_the_rest(d: Draft) -> None:
-    """ "Quick buy versus everything else": one value of a dimension that has two, against the
+    """ "Refunded against all the rest": one value of a dimension that has two, against the
     rest, is the dimension's two values, a row each."""
     rest = REST.search(d.text)
     if rest is None or d.segment is not None or d.group_by or len(d.filters) != 1:

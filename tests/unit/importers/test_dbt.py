@@ -665,3 +665,12 @@ def test_the_volume_of_a_thing_counted_and_summed_alike_is_asked_back(
     assert volume["status"] == "clarify", volume["message"]
     assert {c["name"] for c in volume["candidates"]} == {"orders", "order_amount"}
     assert answered(shop, tmp_path, "our order dollar volume")["rows"] == [[45.0]]
+
+
+def test_a_country_kept_as_its_code_is_also_named_as_people_call_it(shop: Path,
+                                                                     tmp_path: Path) -> None:
+    """`customers.country` holds ISO codes ("FR", "US"): "France" and "French" name FR."""
+    for question in ("revenue from customers in France", "revenue from French customers"):
+        assert answered(shop, tmp_path, question)["rows"] == [[40.0]]  # c1 FR: o1 + o2
+    both = answered(shop, tmp_path, "revenue: France vs the United States")
+    assert sorted(map(tuple, both["rows"])) == [("FR", 40.0), ("US", 5.0)]
