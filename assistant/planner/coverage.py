@@ -66,7 +66,7 @@ what which who whom whose where when why how whats what's who's how's
 there here so just really actually exactly roughly approximately basically
 please pls plz thanks thank thx cheers hi hey hello ok okay yes team folks guys quick
 i.e ie e.g eg
-show give tell get find see pull fetch check know want need like let lets let's wondering
+show give tell get find see pull fetch send check know want need like let lets let's wondering
 chart plot graph visualize visualise draw display
 wonder curious look looking figure im i'm u r
 """.split())
@@ -424,7 +424,11 @@ def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
 HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")
 BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|break\s+out|"
                              r"split(ting)?\s+(out|up)|split|"
-                             r"distribution|mix|sizes?|counts|grouped|group)\b")
+                             r"distribution|mix|sizes?|counts|grouped|group|"
+                             # slicing verbs: "cut X by Y", "cross-tabbed by", "how does X vary"
+                             r"cut|cuts|cutting|slice[ds]?|slicing|cross[\s-]?tab(?:bed|s)?|"
+                             r"pivot(?:ed|s)?|var(?:y|ies|ied)|differ(?:s|ed)?|"
+                             r"(?:both|two|the)\s+dimensions)\b")
 # A split verb with its object between it and its particle ("break X down", "broke Y out").
 SPLIT_VERB = re.compile(r"\b(break|breaking|broke|broken|split|splitting)\b(?:\s+\S+){1,6}?"
                         r"\s+(down|out)\b")

@@ -518,7 +518,8 @@ def numbers(d: Draft) -> None:
 # A metric's window said as a noun: "a 50-day window (not the default 30)", "a window of
 # 14 days", "a 90 day lookback".
 WINDOW_SAID = re.compile(
-    r"\b(?:(?:an?|the)\s+)?(?P<days>\d{1,3})[\s-]*days?\s+(?:window|look[\s-]?back)\b"
+    r"\b(?:(?:an?|the|our)\s+)?(?:(?:usual|default|standard|normal|governed|current)\s+)?"
+    r"(?P<days>\d{1,3})[\s-]*days?\s+(?:window|look[\s-]?back)\b"
     r"(?P<old>\s+(?:instead\s+of|rather\s+than|not)\s+(?:(?:the|our)\s+)?(?:(?:usual|default|"
     r"standard|normal|governed|current|regular)\s+)?(?P<was>\d{1,3})(?:[\s-]*days?)?)?|"
     r"\b(?:an?\s+|the\s+)?window\s+of\s+(?P<of>\d{1,3})\s+days?\b")

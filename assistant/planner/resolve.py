@@ -144,6 +144,8 @@ ALTERNATIVE = re.compile(r"^\s*,?\s*(?:and\s*/\s*)?or\s+(?:else\s+)?(?:are\s+|is
                          r"the\s+|in\s+(?:the\s+)?|at\s+)*$")
 
 
+# "Trials or champions (or both)": the "or" is inclusive, which a union already is.
+INCLUSIVE_OR = re.compile(r"\(?\s*\bor\s+both\b\s*\)?")
 # Words asking about each alternative apart (which is bigger, one figure each): no union
 WHICH_OF = re.compile(r"\b(vs|versus|compar\w*|against|which|whichever|both|"
                       r"respectively|separately|apart|individually)\b")
@@ -156,7 +158,7 @@ def _alternatives(p: Parse, mentions: list[PhraseMatch], names: list[str]) -> bo
                   for n in {s.name for s in m.senses if s.kind in ("segment", "member")}
                   if n in names)
     if len(said) != len(names) or len({n for _, n in said}) != len(names) or \
-            CHOICE.search(p.text) or WHICH_OF.search(p.text):
+            CHOICE.search(p.text) or WHICH_OF.search(INCLUSIVE_OR.sub(" ", p.text)):
         return False
     return all(ALTERNATIVE.match(p.text[a[1]:b[0]])
                for (a, _), (b, _) in zip(said, said[1:], strict=False))

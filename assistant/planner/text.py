@@ -81,7 +81,7 @@ NUMBER_WORD = re.compile(
 # A cohort month in words: "month three" is month 3.
 CELL_NUMBERS = {"zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                 "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12}
-MONTH_NUMBER_WORD = re.compile(r"\bmonth\s+(" + "|".join(CELL_NUMBERS) + r")\b")
+MONTH_NUMBER_WORD = re.compile(r"\bmonth[\s-]+(" + "|".join(CELL_NUMBERS) + r")\b")
 # A number word after a ranking word counts the rows ("top three countries").
 # A number word after "instead of" is the value being replaced, with or without its unit
 # ("nine logins rather than four").
