@@ -485,6 +485,10 @@ CHANGE_VERB = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?
 CHANGE_NOUN = re.compile(r"(?:\b(?:growth|difference|delta|(?:percent|percentage)\s+change|"
                          r"(?:the|a|an)\s+(?:change|increase|decrease|drop|decline|rise|"
                          r"fall|jump|dip))|%\s*change)\b")
+# A clause that asks for the size of a change ("and the % change?", "give the difference"),
+# not a bare noun that may name a team ("growth team").
+CHANGE_ASKED = re.compile(r"(?:%|\bper\s*cent(?:age)?)\s*(?:change|growth|increase|decrease)\b|"
+                          r"\b(?:the|a|an)\s+(?:change|difference|delta)\b")
 # The people a segment leaves out, as the other side of a comparison ("vs everyone else",
 # "against the remainder of users", "compared with all other accounts").
 REST = re.compile(r"\b(?:vs\.?|versus|compared\s+(?:to|with)|against|relative\s+to)\s+(?:the\s+)?"

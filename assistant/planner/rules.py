@@ -48,7 +48,7 @@ from assistant.planner.passes import plan_data_question
 from assistant.planner.patterns import (
     ASKING_ASIDE,
     CATALOG,
-    CHANGE_NOUN,
+    CHANGE_ASKED,
     CLAUSE_BREAK,
     COMPARE_PERIODS,
     COUNT,
@@ -362,7 +362,7 @@ class RulesPlanner:
             coded = catalog.geography() is not None and question.upper() != question and \
                 COUNTRY_CODES.search(clause) is not None
             if probe.matches or asks or what_if or dated or coded or _only_periods(text, as_of) \
-                    or CHANGE_NOUN.search(text):  # "and the % change?": the shape asked
+                    or CHANGE_ASKED.search(text):  # "and the % change?": the shape asked
                 kept.append(clause)
         return " ".join(kept) if kept else question
 

@@ -251,8 +251,13 @@ def metric_name(senses: Senses, segment: Segment | None, catalog: Catalog,
     def small(phrase: str) -> bool:
         return all(w in FUNCTION_WORDS or w in ("much", "many") for w in phrase.split())
 
-    loose = {s.name for m, s in senses if s.kind == "metric" and small(m.entry.phrase)} - {
-        s.name for m, s in senses if s.kind == "metric" and not small(m.entry.phrase)}
+    def loosely(m: PhraseMatch, s: Sense) -> bool:  # a word for people names a count of no
+        return small(m.entry.phrase) or all(  # declared role only when nothing else is named
+            w in PEOPLE_NOUNS for w in m.entry.phrase.split()) and s.name in catalog.metrics \
+            and not catalog.metrics[s.name].role
+
+    loose = {s.name for m, s in senses if s.kind == "metric" and loosely(m, s)} - {
+        s.name for m, s in senses if s.kind == "metric" and not loosely(m, s)}
     people_words = {m.name for m in (*catalog.population_metrics(), *catalog.buyer_metrics())}
     measured = [n for n in named if n not in population and n not in loose and
                 n not in people_words]  # a figure, not the people who spend

@@ -61,3 +61,10 @@ def test_send_me_asks_like_show_me(assistant) -> None:
     expected = _sql(assistant, f"SELECT p.user_id FROM ({reference_sql.pql_sql()}) p JOIN users "
                     "u USING (user_id) WHERE u.acquisition_channel = 'referral'")
     assert sorted(r[0] for r in answer.rows) == sorted(r[0] for r in expected)
+
+
+def test_a_team_named_growth_is_context_not_a_change_asked(assistant) -> None:
+    answer = assistant.ask("quick one from the growth team: how many PQLs were active in the "
+                           "last 30 days?")
+    assert answer.status == "answered", answer.message
+    assert "growth team" in answer.message  # said to be read as context

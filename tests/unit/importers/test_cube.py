@@ -430,3 +430,12 @@ def test_what_the_orders_brought_in_is_never_their_count(shop: Path, tmp_path: P
     assert answer["status"] == "clarify", answer["message"]
     assert {"revenue", "total"} <= {c["name"] for c in answer["candidates"]}
     assert "count" not in {c["name"] for c in answer["candidates"]}
+
+
+def test_a_word_for_people_yields_to_the_figure_the_question_names(shop: Path,
+                                                                    tmp_path: Path) -> None:
+    """ "French customers' revenue" is revenue of French customers, not a count of them."""
+    _counted_customers(shop)
+    answer = ask(shop, tmp_path, "for customers in FR, what was the revenue?")
+    assert answer["status"] == "answered", answer["message"]
+    assert answer["plan"]["metric"]["name"] == "revenue"
