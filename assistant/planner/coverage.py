@@ -421,6 +421,8 @@ def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
                                        Intent.LIST)
 
 
+# "Every" right before the figure's own noun, with nothing grouped: all of them.
+EVERY_OF = re.compile(r"\b(?:each\s+and\s+)?every(?:\s+single)?\s+$")
 HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")
 BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|break\s+out|"
                              r"split(ting)?\s+(out|up)|split|"
@@ -483,6 +485,7 @@ LIGHT_VERBS = re.compile(r"\b(generated|brought|driven|produced|earned|spent|pla
                          r"buy|buys|bought|buying|purchase[sd]?|purchasing|put|puts|putting|"
                          r"accounts?\s+for|accounted\s+for|(?:spend|spent|spending)\s+on|"
                          r"getting|bring|brings|brought|generate[sd]?|generating|drive[sdn]?|earn(?:s|ed)?|"
+                         r"receive[sd]?|receiving|"
                          r"driving|produce[sd]?|(?:come|comes|came|coming)(?:\s+(?:through|in))?|"
                          r"give|gives|gave|giving|(?:go|goes|went|gone)(?:\s+through)?|"
                          r"(?:land|lands|landed|landing)(?:\s+in)?|take|took|"
@@ -776,6 +779,9 @@ def leftovers(p: Parse, plan: QueryPlan, catalog: Catalog,
         elif m.span[0] >= 0:
             unused.append(m)
     covered += [m.span for m in unused if _whose(m, used, p, catalog)]
+    if not any(g.grain is None for g in plan.group_by):  # "the sum of every booking": all
+        covered += [lead.span() for m in used if any(s.kind == "metric" for s in m.senses) and (
+            lead := EVERY_OF.search(p.text, 0, m.span[0])) is not None]
     covered.extend(_cue_spans(p.text, plan, catalog, as_of))
     covered.extend(_own_words(p.text, plan, catalog))
     covered.extend(_currency_words(p.text, plan, catalog))

@@ -52,10 +52,14 @@ def currencies_of(metric: Metric) -> set[str]:
 AMOUNT_SAID = re.compile(r"\b(?:values?|amounts?)\b")
 
 
+VALUE_WORDS = frozenset({"amount", "amounts", "value", "values"})
+
+
 def _is_amount(metric: Metric) -> bool:
-    """A metric labelled an amount or a value ("orders total amount"), not a rate of two."""
+    """A metric labelled an amount or a value ("orders total amount"), not a rate of two, nor
+    a count labelled a total ("Total Transactions")."""
     words = set(normalise(metric.label).split()) | set(metric.name.split("_"))
-    return bool(words & AMOUNT_WORDS) and not words & RATE_WORDS
+    return bool(words & VALUE_WORDS) and not words & RATE_WORDS
 
 
 def money_spans(text: str, metric: Metric) -> list[Span]:
@@ -207,8 +211,8 @@ def _sums_money(metric: Metric) -> bool:
     if words & (RATE_WORDS | {"average", "avg", "mean", "per"}) or _counts_rows(metric):
         return False
     summed = re.fullmatch(r"\s*sum\s*\(\s*[\w.]+\s*\)\s*", metric.expr, flags=re.I)
-    return bool(currencies_of(metric)) or bool(words & {"amount", "amounts", "value", "values"}) \
-        or summed is not None or metric.aggregate == "sum"
+    return bool(currencies_of(metric)) or bool(words & VALUE_WORDS) or summed is not None or \
+        metric.aggregate == "sum"
 
 
 def _amount_of(counted: Metric, money: list[Metric]) -> list[Metric]:

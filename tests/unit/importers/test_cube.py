@@ -14,6 +14,7 @@ answers questions through segq's compiler, each answer citing the Cube file and 
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import duckdb
@@ -439,3 +440,16 @@ def test_a_word_for_people_yields_to_the_figure_the_question_names(shop: Path,
     answer = ask(shop, tmp_path, "for customers in FR, what was the revenue?")
     assert answer["status"] == "answered", answer["message"]
     assert answer["plan"]["metric"]["name"] == "revenue"
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Cube example is not here")
+def test_the_value_of_every_order_ever_received_is_the_whole_total(tmp_path: Path) -> None:
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(SHARED / "model"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assistant = Assistant(config)
+    answer = assistant.ask("What's the total value of every order we've ever received?")
+    assert answer.status == "answered", answer.message
+    with (SHARED / "data" / "line_items.csv").open() as f:
+        total = sum(float(r["price"]) for r in csv.DictReader(f))
+    assert float(answer.rows[0][0]) == pytest.approx(total)

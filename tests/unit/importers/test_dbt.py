@@ -674,3 +674,14 @@ def test_a_country_kept_as_its_code_is_also_named_as_people_call_it(shop: Path,
         assert answered(shop, tmp_path, question)["rows"] == [[40.0]]  # c1 FR: o1 + o2
     both = answered(shop, tmp_path, "revenue: France vs the United States")
     assert sorted(map(tuple, both["rows"])) == [("FR", 40.0), ("US", 5.0)]
+
+
+def test_a_count_labelled_a_total_is_no_money_amount(shop: Path, tmp_path: Path) -> None:
+    """"Total Orders" counts orders: beside it, "the dollar value of every order" is the order
+    amount, not a tie between the two."""
+    models = ORDERS.replace("    measures:\n", "    measures:\n" + REFUNDS) + MONEY_METRICS + (
+        "  - {name: total_orders, label: Total Orders, type: simple, "
+        "type_params: {measure: order_count}}\n")
+    (shop / "models" / "orders.yml").write_text(models)
+    answer = answered(shop, tmp_path, "what's the dollar value of every order?")
+    assert answer["plan"]["metric"]["name"] == "order_amount" and answer["rows"] == [[45.0]]
