@@ -421,8 +421,9 @@ def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
                                        Intent.LIST)
 
 
-# "Every" right before the figure's own noun, with nothing grouped: all of them.
-EVERY_OF = re.compile(r"\b(?:each\s+and\s+)?every(?:\s+single)?\s+$")
+# "Every" right before the figure's own noun, with nothing grouped: all of them ("for every"
+# is a rate: "for every completed one, how many ...").
+EVERY_OF = re.compile(r"(?<!for\s)(?<!per\s)\b(?:each\s+and\s+)?every(?:\s+single)?\s+$")
 HOW_MUCH = re.compile(r"\bhow\s+much\b|\bwhat\s+(was|is|were|are)\b")
 BREAKDOWN_WORDS = re.compile(r"\b(breakdown|break\s+down|broken\s+(down|out)|break\s+out|"
                              r"split(ting)?\s+(out|up)|split|"

@@ -453,3 +453,5 @@ def test_the_value_of_every_order_ever_received_is_the_whole_total(tmp_path: Pat
     with (SHARED / "data" / "line_items.csv").open() as f:
         total = sum(float(r["price"]) for r in csv.DictReader(f))
     assert float(answer.rows[0][0]) == pytest.approx(total)
+    rate = assistant.ask("For every completed order, how many shipped ones are there?")
+    assert rate.status != "answered"  # a rate of two counts, never one count of either
