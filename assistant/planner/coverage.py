@@ -183,6 +183,7 @@ def _cue_spans(text: str, plan: QueryPlan, catalog: Catalog,
         (RESTRICTIVE, bool(plan.filters) or plan.segment is not None
          or plan.time_range is not None),
         (SIGNUP_WORDS, _signup_used(plan, catalog)),
+        (SIGNUP_ADVERB, _signup_used(plan, catalog)),
         (ORDER_WORDS, _orders_used(plan, catalog)),
         (MOVE, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
         (WHERE_GO_WORDS, plan.intent == Intent.MOVEMENT or bool(plan.to_members)),
@@ -421,6 +422,9 @@ def _counts_distinct(plan: QueryPlan, catalog: Catalog) -> bool:
                                        Intent.LIST)
 
 
+# Signing up happens once: "originally signed up", "first joined", "registered back in".
+SIGNUP_ADVERB = re.compile(r"\b(?:originally|initially|first)(?=\s+(?:signed|joined|registered)\b)|"
+                           r"(?:(?<=\bup\s)|(?<=\bjoined\s)|(?<=\bregistered\s))back(?=\s+in\b)")
 # "Every" right before the figure's own noun, with nothing grouped: all of them ("for every"
 # is a rate: "for every completed one, how many ...").
 EVERY_OF = re.compile(r"(?<!for\s)(?<!per\s)\b(?:each\s+and\s+)?every(?:\s+single)?\s+$")

@@ -68,3 +68,12 @@ def test_a_team_named_growth_is_context_not_a_change_asked(assistant) -> None:
                            "last 30 days?")
     assert answer.status == "answered", answer.message
     assert "growth team" in answer.message  # said to be read as context
+
+
+def test_originally_signed_up_is_signed_up(assistant) -> None:
+    answer = assistant.ask("Of the engaged users, how many originally signed up during Q1?")
+    assert answer.status == "answered", answer.message
+    expected = _sql(assistant, f"SELECT COUNT(*) FROM ({reference_sql.engaged_users_sql()}) e "
+                    "JOIN users u USING (user_id) WHERE CAST(u.signup_at AS DATE) BETWEEN "
+                    "DATE '2026-01-01' AND DATE '2026-03-31'")
+    assert answer.rows == [[expected[0][0]]]
