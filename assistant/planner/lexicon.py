@@ -92,15 +92,13 @@ def _build_lexicon(catalog: Catalog) -> tuple[Entry, ...]:
             continue
         add(_variants(dim.name) | _variants(dim.label) | _all(dim.synonyms),
             Sense("dimension", dim.name))
-        kind_words = set(dim.name.split("_")) | set(normalise(dim.label).split())
         for value in dim.values:
             phrases = _all(value.synonyms) | _variants(value.label)
-            if not value.synonyms and value.label == value.value:  # a bare code: the place
-                phrases |= set(place_names(kind_words, value.value))
             if len(value.value) > 2:  # two-letter codes only count when written in capitals
                 phrases |= _variants(value.value)
             add(phrases, Sense("value", dim.name, value.value))
     _add_bare_names(catalog, senses)
+    _add_place_names(catalog, senses)
     for name, phrase in [(m.name, ph) for m in catalog.metrics.values()
                          for ph in _variants(m.label) | _variants(m.name)]:
         for short in _initialisms(phrase):  # "aov" for "average order value"
@@ -152,6 +150,26 @@ def _add_bare_names(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
                 if bare != phrase and bare not in senses and \
                         not re.fullmatch(r"[\d\s.]+", bare):
                     senses[bare] = [Sense("metric", metric.name)]
+
+
+def _add_place_names(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:
+    """A country or state kept as a bare code ("MX", "us-ny") by what people call it, only
+    where nothing else is: a city the data names "New York" keeps the name."""
+    for dim in catalog.dimensions.values():
+        kind_words = set(dim.name.split("_")) | set(normalise(dim.label).split())
+        for value in dim.values:
+            if value.synonyms or value.label != value.value:
+                continue  # the data team said what it is called
+            sense = Sense("value", dim.name, value.value)
+            code = senses.get(normalise(value.value), [])
+            if code and sense not in code:
+                continue  # the code itself names another dimension's value here
+            for name in place_names(kind_words, value.value):
+                if name not in senses:
+                    senses[name] = [sense]
+                elif sense not in senses[name] and all(
+                        s.kind == "value" and s.detail == value.value for s in senses[name]):
+                    senses[name].append(sense)
 
 
 def _add_table_heads(catalog: Catalog, senses: dict[str, list[Sense]]) -> None:

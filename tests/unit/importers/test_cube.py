@@ -455,3 +455,21 @@ def test_the_value_of_every_order_ever_received_is_the_whole_total(tmp_path: Pat
     assert float(answer.rows[0][0]) == pytest.approx(total)
     rate = assistant.ask("For every completed order, how many shipped ones are there?")
     assert rate.status != "answered"  # a rate of two counts, never one count of either
+
+
+@pytest.mark.skipif(not SHARED.is_dir(), reason="the shared Cube example is not here")
+def test_a_state_named_like_a_city_the_data_lists_keeps_the_citys_name(tmp_path: Path) -> None:
+    """Cube's demo lists the city "New York" and keeps states as codes ("us-ny"): the state's
+    name is added only where nothing else is, so "New York customers" are the city's."""
+    config = load_config(environ={"SEGQ_SEMANTIC_MODELS": str(SHARED / "model"),
+                                  "SEGQ_QUERY_LOG": str(tmp_path / "log.sqlite3"),
+                                  "XDG_CACHE_HOME": str(tmp_path / "cache")})
+    answer = Assistant(config).ask("How many orders have New York customers placed?")
+    with (SHARED / "data" / "users.csv").open() as f:
+        city = {r["id"] for r in csv.DictReader(f) if r["city"] == "New York"}
+    with (SHARED / "data" / "orders.csv").open() as f:
+        expected = sum(r["user_id"] in city for r in csv.DictReader(f))
+    assert answer.status == "answered", answer.message
+    assert answer.rows == [[expected]]
+    texas = Assistant(config).ask("how many orders came from Texas?")
+    assert texas.status == "answered" and "us-tx" in texas.message
