@@ -619,8 +619,6 @@ def _table_words(plan: QueryPlan, catalog: Catalog) -> set[str]:
     return words
 
 
-
-
 SHARE_NAME = re.compile(r"\b(share|percentage|percent|proportion|fraction|rate|ratio)\b|%")
 # Words of a date column's name that say no event ("claim_open_date": the event is "open").
 DATE_NAME_WORDS = frozenset({"date", "dates", "time", "at", "on", "ts", "timestamp", "datetime",

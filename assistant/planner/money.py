@@ -184,7 +184,7 @@ def earned_by(p: Parse, catalog: Catalog) -> None:
     counted = catalog.metrics.get(inside[0][1].name) if inside else None
     if counted is None or len(inside) != len(named) or not _counts_rows(counted):
         return
-    money = [m for m in catalog.metrics.values() if m is not counted and _sums_money(m)]
+    money = _money_besides(counted, catalog)
     same = _amount_of(counted, money) or [
         m for m in money if m.table == counted.table]  # the one money figure of its table
     if len(same) != 1:
@@ -215,6 +215,11 @@ def _sums_money(metric: Metric) -> bool:
         metric.aggregate == "sum"
 
 
+def _money_besides(counted: Metric, catalog: Catalog) -> list[Metric]:
+    """The catalog's amounts of money other than `counted`."""
+    return [m for m in catalog.metrics.values() if m is not counted and _sums_money(m)]
+
+
 def _amount_of(counted: Metric, money: list[Metric]) -> list[Metric]:
     """The money metrics named like a count, less its count words ("orders total amount" of
     "orders count", "Transaction Amount (USD)" of "Transactions")."""
@@ -237,8 +242,7 @@ def volume_of(p: Parse, catalog: Catalog) -> None:
         if counted is None or m.span[0] < 0 or not _counts_rows(counted) or \
                 VOLUME.match(p.text, m.span[1]) is None:
             continue
-        money = [x for x in catalog.metrics.values() if x is not counted and _sums_money(x)]
-        amounts = _amount_of(counted, money)
+        amounts = _amount_of(counted, _money_besides(counted, catalog))
         if amounts:
             raise ClarificationNeeded(
                 messages.CLARIFY_VOLUME.format(thing=p.text[m.span[0]:m.span[1]]),

@@ -92,6 +92,7 @@ from assistant.planner.patterns import (
     ORDINALS,
     PERIOD_OVER,
     RANK_VERB,
+    RATE_OF_CHANGE,
     REGION,
     REST,
     RETENTION,
@@ -541,7 +542,7 @@ def _window_said(d: Draft) -> None:
     if len(windowed) != 1 or said["was"] and int(said["was"]) not in windowed.values():
         return
     days = int(said["days"] or said["of"])
-    span = said.span() if said["was"] else said.span(0) if not said["old"] else said.span()
+    span = said.span()
     d.found = Found(d.as_of - timedelta(days=days - 1), d.as_of, f"the last {days} days", span)
     d.p.claim(span, "time")
     lead = re.search(r"\b(?:using|use|with|over|on|in|across|for)\s+$", d.text[:span[0]])
@@ -1533,7 +1534,6 @@ GROWTH = re.compile(rf"{CHANGE_VERB.pattern}|\b(?:up|down)\b")
 # The size of a change asked for: "how much did it grow", "by what fraction", "how many more".
 # A question answered yes or no ("was there a drop in May vs April?"): both periods show it.
 YES_NO = re.compile(r"^(?:was|were|is|are|did|do|does|has|have|had|any)\b")
-RATE_OF_CHANGE = re.compile(r"(?:%|\bper\s*cent(?:age)?)\s*(?:change|growth|increase|decrease)\b")
 HOW_MANY_MORE = re.compile(r"\bhow\s+(?:much|many)\s+(?:more|less|fewer)\b")
 CHANGE_AMOUNT = re.compile(r"\bhow\s+(?:much|many|far|big)\b|\bby\s+(?:how\s+much|what)\b")
 

@@ -485,9 +485,11 @@ CHANGE_VERB = re.compile(r"\b(grow|grew|grown|growth|increase[ds]?|decrease[ds]?
 CHANGE_NOUN = re.compile(r"(?:\b(?:growth|difference|delta|(?:percent|percentage)\s+change|"
                          r"(?:the|a|an)\s+(?:change|increase|decrease|drop|decline|rise|"
                          r"fall|jump|dip))|%\s*change)\b")
+# A change asked as a rate: "% change", "percentage growth".
+RATE_OF_CHANGE = re.compile(r"(?:%|\bper\s*cent(?:age)?)\s*(?:change|growth|increase|decrease)\b")
 # A clause that asks for the size of a change ("and the % change?", "give the difference"),
 # not a bare noun that may name a team ("growth team").
-CHANGE_ASKED = re.compile(r"(?:%|\bper\s*cent(?:age)?)\s*(?:change|growth|increase|decrease)\b|"
+CHANGE_ASKED = re.compile(rf"{RATE_OF_CHANGE.pattern}|"
                           r"\b(?:the|a|an)\s+(?:change|difference|delta)\b")
 # The people a segment leaves out, as the other side of a comparison ("vs everyone else",
 # "against the remainder of users", "compared with all other accounts").

@@ -86,11 +86,11 @@ MONTH_NUMBER_WORD = re.compile(r"\bmonth[\s-]+(" + "|".join(CELL_NUMBERS) + r")\
 # A number word after "instead of" is the value being replaced, with or without its unit
 # ("nine logins rather than four").
 REPLACED_NUMBER = re.compile(rf"\b(instead\s+of|rather\s+than)\s+({_SMALL})\b")
-# What follows a count of the things ranked: "(the 3) plans with the highest revenue".
 # English nouns for people: a table named by one of them holds people, and any of them names
 # it ("the customer's city" of a `users` table).
 PEOPLE_NOUNS = frozenset("""user users customer customers client clients person people buyer
 buyers shopper shoppers member members account accounts""".split())
+# What follows a count of the things ranked: "(the 3) plans with the highest revenue".
 RANKED_AFTER = (r"(?=[a-z]+(?:\s+[a-z]+)?\s+(?:with|by|that|who|which)\s+(?:[a-z]+\s+){0,3}?"
                 r"(?:the\s+)?(?:most|"
                 r"highest|fewest|lowest|least|biggest|largest|smallest|best|worst)\b)")
